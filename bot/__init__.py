@@ -1,0 +1,1 @@
+"""The Telegram adapter and the ``kaohe`` command line."""

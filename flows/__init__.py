@@ -1,0 +1,1 @@
+"""What an assessment is: scheme, roster, phases, permissions and the conversations, without Telegram."""

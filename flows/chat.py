@@ -1,0 +1,89 @@
+"""What a conversation takes in and gives back, independent of Telegram.
+
+A flow receives an ``Incoming`` (who, in which chat, what they typed or tapped) and returns a list of
+``Reply`` objects; the bot adapter turns those into sends or edits with inline keyboards, and a test
+simply reads them. Reply text is already-rendered Telegram HTML (from the Jinja2 templates, with
+user text escaped).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+CALLBACK_DATA_LIMIT = 64  # bytes, Telegram's limit for inline button data
+
+
+class ChatKind(StrEnum):
+    PRIVATE = "private"
+    GROUP = "group"
+    SUPERGROUP = "supergroup"
+    CHANNEL = "channel"
+
+
+class Content(StrEnum):
+    """What kind of message came in (only text and button presses carry answers)."""
+
+    TEXT = "text"
+    BUTTON = "button"
+    PHOTO = "photo"
+    DOCUMENT = "document"
+    STICKER = "sticker"
+    VOICE = "voice"
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One thing a person did in a chat."""
+
+    telegram_user_id: int
+    chat_id: int
+    chat_kind: ChatKind = ChatKind.PRIVATE
+    content: Content = Content.TEXT
+    text: str = ""  # message text, or a button's callback data
+    language_code: str | None = None
+    username: str | None = None
+    first_name: str = ""
+    file_id: str | None = None  # photo or document, for flows that keep evidence
+
+    @property
+    def is_private(self) -> bool:
+        return self.chat_kind is ChatKind.PRIVATE
+
+    @property
+    def command(self) -> str | None:
+        """``start`` for ``/start CODE`` or ``/start@bot CODE``; None when not a command."""
+        if self.content is not Content.TEXT or not self.text.startswith("/"):
+            return None
+        return self.text.split(maxsplit=1)[0][1:].split("@", 1)[0].lower()
+
+    @property
+    def argument(self) -> str:
+        """Whatever follows the command word, stripped."""
+        parts = self.text.split(maxsplit=1)
+        return parts[1].strip() if len(parts) > 1 else ""
+
+
+@dataclass(frozen=True)
+class Button:
+    """An inline keyboard button; ``data`` must fit Telegram's 64-byte limit."""
+
+    label: str
+    data: str
+
+    def __post_init__(self) -> None:
+        if len(self.data.encode()) > CALLBACK_DATA_LIMIT:
+            raise ValueError(f"button data over {CALLBACK_DATA_LIMIT} bytes: {self.data!r}")
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A message to send (or, with ``edit``, to put in place of the message whose button was pressed)."""
+
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    chat_id: int | None = None  # None: the chat the input came from
+    edit: bool = False
+    notice: str | None = None  # a short toast for a button press (answerCallbackQuery)
+    extra: dict = field(default_factory=dict, compare=False)

@@ -1,0 +1,56 @@
+"""The schema comes from the migrations and round-trips times as aware UTC on every backend."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+from sqlmodel import select
+
+from storage.db import current_revision, head_revision, make_engine, schema_is_current, upgrade
+from storage.models import Invitation, Member, Position, Team
+
+
+def test_migrations_bring_an_empty_database_to_head(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'new.sqlite3'}")
+    assert current_revision(engine) is None
+    assert not schema_is_current(engine)
+    upgrade(engine)
+    assert current_revision(engine) == head_revision()
+    assert schema_is_current(engine)
+    upgrade(engine)  # a second init is harmless
+    assert schema_is_current(engine)
+
+
+def test_times_come_back_aware_in_utc(session):
+    team = Team(name="校学生会")
+    session.add(team)
+    session.flush()
+    member = Member(student_no="1", name="罗晨秀", team_id=team.id, position=Position.PRESIDENT)
+    session.add(member)
+    session.flush()
+    beijing = timezone(timedelta(hours=8))
+    expires = datetime(2026, 12, 1, 20, 0, tzinfo=beijing)
+    session.add(Invitation(member_id=member.id, code="abc", expires_at=expires))
+    session.commit()
+    session.expunge_all()
+    stored = session.exec(select(Invitation)).one()
+    assert stored.expires_at == expires
+    assert stored.expires_at.tzinfo is not None
+    assert stored.expires_at.utcoffset() == timedelta(0)
+    assert stored.expires_at.astimezone(UTC).hour == 12
+
+
+def test_telegram_ids_beyond_32_bits_are_kept(session):
+    from storage.models import TelegramBinding
+
+    team = Team(name="校团委")
+    session.add(team)
+    session.flush()
+    member = Member(student_no="2", name="莫玲", team_id=team.id, position=Position.PRESIDENT)
+    session.add(member)
+    session.flush()
+    big = 7_123_456_789
+    session.add(TelegramBinding(member_id=member.id, telegram_user_id=big, chat_id=big))
+    session.commit()
+    session.expunge_all()
+    assert session.exec(select(TelegramBinding)).one().telegram_user_id == big
