@@ -1,0 +1,7 @@
+"""Sub-commands of ``kaohe``; each module has ``add_parser(subparsers)`` that sets ``func(config, args)``."""
+
+from __future__ import annotations
+
+from bot.commands import database, run
+
+COMMAND_MODULES = (database, run)

@@ -1,0 +1,58 @@
+"""Message texts in Chinese (zh-CN, the default) and English, rendered from Jinja2 templates.
+
+Each locale is one TOML file under ``flows/locales`` mapping a message key to a Jinja2 template of
+Telegram HTML. Autoescaping is on, so names and answers typed by users can never become markup;
+a template marks its own tags as safe simply by being the template.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, StrictUndefined, Template
+
+LOCALES_DIR = Path(__file__).parent / "locales"
+LOCALES = ("zh-CN", "en")
+DEFAULT_LOCALE = "zh-CN"
+
+_environment = Environment(autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+
+
+def locale_for(language_code: str | None, default: str = DEFAULT_LOCALE) -> str:
+    """The locale to speak to someone whose Telegram client reports ``language_code``."""
+    if language_code:
+        code = language_code.lower()
+        if code.startswith("zh"):
+            return "zh-CN"
+        if code.startswith("en"):
+            return "en"
+    return default
+
+
+@cache
+def catalogue(locale: str) -> dict[str, str]:
+    """All message templates of one locale, by key."""
+    with (LOCALES_DIR / f"{locale}.toml").open("rb") as file:
+        return tomllib.load(file)
+
+
+@cache
+def _template(locale: str, key: str) -> Template:
+    try:
+        source = catalogue(locale)[key]
+    except KeyError:
+        raise KeyError(f"no message {key!r} in locale {locale}") from None
+    return _environment.from_string(source)
+
+
+def render(locale: str, key: str, **context: Any) -> str:
+    """The message ``key`` in ``locale``, with ``context`` escaped into it."""
+    return _template(locale, key).render(**context).strip()
+
+
+def both(key: str, **context: Any) -> str:
+    """The message in Chinese, then in English (for the command line and mixed audiences)."""
+    return " / ".join(render(locale, key, **context) for locale in LOCALES)

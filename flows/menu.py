@@ -1,0 +1,40 @@
+"""Which commands each person sees (命令菜单), by their place in the organisation.
+
+The same list feeds the text menu after /start and Telegram's per-chat command menu.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flows.i18n import render
+from storage.models import Member, Position
+
+
+@dataclass(frozen=True)
+class MenuCommand:
+    command: str
+    description: str
+
+
+STRANGER_COMMANDS = ("start", "help")
+MEMBER_COMMANDS = ("start", "me", "help")
+
+
+def _commands(names: tuple[str, ...], locale: str) -> list[MenuCommand]:
+    return [MenuCommand(name, render(locale, f"command_{name}")) for name in names]
+
+
+def stranger_menu(locale: str) -> list[MenuCommand]:
+    """What someone not (yet) on the roster can do."""
+    return _commands(STRANGER_COMMANDS, locale)
+
+
+def member_menu(member: Member, locale: str) -> list[MenuCommand]:
+    """What a registered member can do (grows with the cycle's capabilities and the member's roles)."""
+    return _commands(MEMBER_COMMANDS, locale)
+
+
+def is_examinee(member: Member) -> bool:
+    """Teachers sit on the committee but are not assessed."""
+    return member.position != Position.TEACHER
