@@ -8,7 +8,7 @@ user text escaped).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 
 CALLBACK_DATA_LIMIT = 64  # bytes, Telegram's limit for inline button data
@@ -86,4 +86,15 @@ class Reply:
     chat_id: int | None = None  # None: the chat the input came from
     edit: bool = False
     notice: str | None = None  # a short toast for a button press (answerCallbackQuery)
-    extra: dict = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class SetMenu:
+    """Give one private chat its own command menu (e.g. once its owner has registered)."""
+
+    chat_id: int
+    locale: str
+    commands: tuple[tuple[str, str], ...]  # (command, description)
+
+
+Action = Reply | SetMenu

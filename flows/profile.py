@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from flows.chat import Incoming, Reply
+from flows.chat import Action, Incoming, Reply
 from flows.context import FlowContext
 from flows.i18n import render
 from storage import accounts
@@ -28,7 +28,7 @@ def profile_context(session: Session, member: Member, locale: str) -> dict[str, 
     }
 
 
-def show_me(context: FlowContext, incoming: Incoming) -> list[Reply]:
+def show_me(context: FlowContext, incoming: Incoming) -> list[Action]:
     """``/me``: the member's own details, or how to register."""
     locale = context.locale(incoming)
     if not incoming.is_private:

@@ -6,7 +6,7 @@ accepted only in a private chat, so nobody's invitation is exposed in a group.
 
 from __future__ import annotations
 
-from flows.chat import Incoming, Reply
+from flows.chat import Action, Incoming, Reply, SetMenu
 from flows.context import FlowContext
 from flows.i18n import render
 from flows.menu import member_menu, stranger_menu
@@ -32,7 +32,7 @@ def member_home(context: FlowContext, incoming: Incoming, member: Member, greeti
     return [Reply(greeting + "\n\n" + _menu_text(locale, member_menu(member, locale)))]
 
 
-def start(context: FlowContext, incoming: Incoming) -> list[Reply]:
+def start(context: FlowContext, incoming: Incoming) -> list[Action]:
     """Handle ``/start`` with or without an invitation code."""
     code = incoming.argument
     if not incoming.is_private:
@@ -59,7 +59,7 @@ def _refuse_wrong_code(context: FlowContext, incoming: Incoming, key: str, **par
     return _say(context, incoming, key, **params)
 
 
-def _redeem(context: FlowContext, incoming: Incoming, code: str) -> list[Reply]:
+def _redeem(context: FlowContext, incoming: Incoming, code: str) -> list[Action]:
     session = context.session
     until = _throttled_until(context, incoming.telegram_user_id)
     if until is not None:
@@ -84,7 +84,9 @@ def _redeem(context: FlowContext, incoming: Incoming, code: str) -> list[Reply]:
     if accounts.binding_of_member(session, invitation.member_id) is not None:
         return _say(context, incoming, "code_member_bound")
     _bind(context, incoming, invitation, member)
-    return member_home(context, incoming, member, "welcome_bound")
+    locale = context.locale(incoming)
+    menu = tuple((c.command, c.description) for c in member_menu(member, locale))
+    return [*member_home(context, incoming, member, "welcome_bound"), SetMenu(incoming.chat_id, locale, menu)]
 
 
 def _invitation_refusal(context: FlowContext, invitation: Invitation) -> tuple[str, dict] | None:

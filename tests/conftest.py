@@ -19,8 +19,7 @@ from storage.db import make_engine, upgrade
 
 POSTGRES_ENV = "KAOHE_TEST_DATABASE_URL"
 REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
-SAMPLE_ROSTER = SHARED / "domain" / "sample-roster.csv"
+SAMPLE_ROSTER = REPO / "tests" / "data" / "sample-roster.csv"  # a copy of shared/domain/sample-roster.csv
 
 
 def backends() -> list:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import Session, select
 
-from flows.chat import ChatKind, Incoming
+from flows.chat import ChatKind, Incoming, Reply, SetMenu
 from flows.context import FlowContext
 from flows.invitations import InvitationError, invitations_for_unbound, reissue
 from flows.registration import start
@@ -74,7 +74,7 @@ def start_with(
     chat_id = user if chat is ChatKind.PRIVATE else -100123
     replies = start(context(session, now), Incoming(user, chat_id, chat, text=text, language_code=lang))
     session.commit()
-    return "\n".join(r.text for r in replies)
+    return "\n".join(r.text for r in replies if isinstance(r, Reply))
 
 
 def bindings(session: Session) -> list[TelegramBinding]:
@@ -104,6 +104,14 @@ def test_a_valid_code_binds_the_account_and_greets_by_name_team_department_and_p
         == "telegram:501"
     )
     assert "2023000256" not in invite_codes(session)  # bound members get no more invitations
+
+
+def test_registering_gives_the_private_chat_the_member_menu(session, org):
+    code = invite_codes(session)["2023000256"]
+    actions = start(context(session), Incoming(501, 501, text=f"/start {code}", language_code="en"))
+    [menu] = [a for a in actions if isinstance(a, SetMenu)]
+    assert menu.chat_id == 501 and menu.locale == "en"
+    assert "me" in [command for command, _ in menu.commands]
 
 
 def test_english_clients_are_answered_in_english(session, org):

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from bot.commands import database, run
+from bot.commands import database, invites, run
 
-COMMAND_MODULES = (database, run)
+COMMAND_MODULES = (database, invites, run)

@@ -1,0 +1,116 @@
+"""Translation between Telegram and the flows: an Update becomes an ``Incoming``; actions become API calls."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import (
+    BotCommand,
+    BotCommandScopeChat,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+)
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden
+from telegram.ext import ContextTypes
+
+from flows.chat import Action, ChatKind, Content, Incoming, Reply, SetMenu
+
+log = logging.getLogger("kaohe.bot")
+
+
+def _content(message: Message) -> Content:
+    if message.text is not None:
+        return Content.TEXT
+    if message.photo:
+        return Content.PHOTO
+    if message.document is not None:
+        return Content.DOCUMENT
+    if message.sticker is not None:
+        return Content.STICKER
+    if message.voice is not None or message.audio is not None:
+        return Content.VOICE
+    return Content.OTHER
+
+
+def _file_id(message: Message) -> str | None:
+    if message.photo:
+        return message.photo[-1].file_id
+    if message.document is not None:
+        return message.document.file_id
+    return None
+
+
+def incoming_from(update: Update) -> Incoming | None:
+    """The flow input for an update, or None for updates the bot does not act on."""
+    user = update.effective_user
+    chat = update.effective_chat
+    if user is None or chat is None or user.is_bot:
+        return None
+    common = {
+        "telegram_user_id": user.id,
+        "chat_id": chat.id,
+        "chat_kind": ChatKind(chat.type),
+        "language_code": user.language_code,
+        "username": user.username,
+        "first_name": user.first_name or "",
+    }
+    if update.callback_query is not None:
+        return Incoming(content=Content.BUTTON, text=update.callback_query.data or "", **common)
+    message = update.message
+    if message is None:
+        return None
+    return Incoming(
+        content=_content(message),
+        text=message.text or message.caption or "",
+        file_id=_file_id(message),
+        **common,
+    )
+
+
+def _keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+    if not reply.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in reply.buttons]
+    )
+
+
+async def _send(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply) -> None:
+    query = update.callback_query
+    if reply.edit and query is not None and query.message is not None and reply.chat_id is None:
+        try:
+            await query.edit_message_text(
+                reply.text, parse_mode=ParseMode.HTML, reply_markup=_keyboard(reply)
+            )
+        except BadRequest as error:
+            if "not modified" not in str(error).lower():
+                raise
+        return
+    chat_id = reply.chat_id if reply.chat_id is not None else update.effective_chat.id  # type: ignore[union-attr]
+    await context.bot.send_message(
+        chat_id, reply.text, parse_mode=ParseMode.HTML, reply_markup=_keyboard(reply)
+    )
+
+
+async def _set_menu(context: ContextTypes.DEFAULT_TYPE, menu: SetMenu) -> None:
+    commands = [BotCommand(command, description) for command, description in menu.commands]
+    await context.bot.set_my_commands(commands, scope=BotCommandScopeChat(menu.chat_id))
+
+
+async def perform(update: Update, context: ContextTypes.DEFAULT_TYPE, actions: list[Action]) -> None:
+    """Carry out the actions a flow returned, answering a button press exactly once."""
+    query = update.callback_query
+    notice = next((a.notice for a in actions if isinstance(a, Reply) and a.notice), None)
+    if query is not None:
+        await query.answer(notice)
+    for action in actions:
+        try:
+            if isinstance(action, Reply):
+                await _send(update, context, action)
+            else:
+                await _set_menu(context, action)
+        except Forbidden as error:
+            log.warning("chat unreachable", extra={"event": "send.forbidden", "error": str(error)})
