@@ -1,4 +1,4 @@
-"""Configuration: defaults, the file search order, the token from the environment, and errors that name the key."""
+"""Configuration: defaults, search order, the token from the environment, errors that name the key."""
 
 from __future__ import annotations
 
@@ -57,7 +57,7 @@ def test_explicit_path_wins_over_environment_which_wins_over_current_directory(t
 
 
 def test_a_named_file_that_is_missing_is_an_error_naming_it(tmp_path):
-    with pytest.raises(ConfigError, match="nowhere.toml: configuration file not found"):
+    with pytest.raises(ConfigError, match=r"nowhere\.toml: configuration file not found"):
         load_config(str(tmp_path / "nowhere.toml"))
 
 
