@@ -21,6 +21,7 @@ from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
 from bot.commands.common import open_database
 from bot.config import Config, ConfigError
 from bot.logs import configure_logging
+from bot.sender import INTERVAL_SECONDS, deliver_due
 from bot.telegram_io import incoming_from, perform
 from flows.context import FlowContext
 from flows.i18n import LOCALES
@@ -100,6 +101,7 @@ def build_application(config: Config, engine: Engine) -> Application:
     application.bot_data["engine"] = engine
     application.add_handler(TypeHandler(Update, on_update))
     application.add_error_handler(on_error)
+    application.job_queue.run_repeating(deliver_due, interval=INTERVAL_SECONDS, first=1.0, name="outbox")
     return application
 
 

@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session
 
 from storage.db import make_engine, upgrade
+from storage.schema import metadata
 
 POSTGRES_ENV = "KAOHE_TEST_DATABASE_URL"
 REPO = Path(__file__).resolve().parent.parent
@@ -53,7 +54,7 @@ def _postgres_engine() -> Iterator[Engine]:
 
 
 def _empty_postgres(engine: Engine) -> None:
-    names = ", ".join(f'"{table.name}"' for table in SQLModel.metadata.sorted_tables)
+    names = ", ".join(f'"{table.name}"' for table in metadata.sorted_tables)
     with engine.begin() as connection:
         connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
 

@@ -1,0 +1,10 @@
+"""Every table module, imported so that the metadata knows the whole schema (for Alembic and tests)."""
+
+from __future__ import annotations
+
+from sqlmodel import SQLModel
+
+from storage import cycle_models, models, outbox
+
+TABLE_MODULES = (models, cycle_models, outbox)
+metadata = SQLModel.metadata
