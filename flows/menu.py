@@ -18,7 +18,8 @@ class MenuCommand:
 
 
 STRANGER_COMMANDS = ("start", "help")
-MEMBER_COMMANDS = ("start", "me", "help")
+MEMBER_COMMANDS = ("start", "me", "cancel", "help")
+EXAMINEE_COMMANDS = ("self",)
 
 
 def _commands(names: tuple[str, ...], locale: str) -> list[MenuCommand]:
@@ -31,8 +32,9 @@ def stranger_menu(locale: str) -> list[MenuCommand]:
 
 
 def member_menu(member: Member, locale: str) -> list[MenuCommand]:
-    """What a registered member can do (grows with the cycle's capabilities and the member's roles)."""
-    return _commands(MEMBER_COMMANDS, locale)
+    """What a registered member can do, by their roles."""
+    names = (EXAMINEE_COMMANDS if is_examinee(member) else ()) + MEMBER_COMMANDS
+    return _commands(names, locale)
 
 
 def is_examinee(member: Member) -> bool:
