@@ -1,0 +1,119 @@
+"""The organisation (组织架构) and who scores whom (谁考核谁), per the scheme's layered assessment (分层考核).
+
+Each examinee's direct superior (直接上级) scores them:
+
+- a department member (部长 / 副部长 / 干事) by the vice-president in charge of (分管) their department;
+- a vice-president (副主席) by their team's president (主席考核副主席);
+- a president (主席) by the assessment committee (考核小组), marked by ``COMMITTEE``.
+
+Teachers (老师) sit on the committee and are not examinees. ``scorer_of`` asks only a small
+read-only view (``OrgView``) of the organisation, so a cycle can answer it from its own frozen copy
+just as ``Organisation`` answers it from the live roster.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import Enum
+from typing import Protocol
+
+from storage.models import CommitteeRole, Position
+from storage.roster import RosterEntry
+
+DEPARTMENT_POSITIONS = (Position.HEAD, Position.DEPUTY_HEAD, Position.OFFICER)
+
+
+class Committee(Enum):
+    """The assessment committee (考核小组) as a scorer: it scores the presidents."""
+
+    COMMITTEE = "committee"
+
+
+COMMITTEE = Committee.COMMITTEE
+
+
+class Person(Protocol):
+    """What scoring needs to know of a person."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def team(self) -> str: ...
+    @property
+    def department(self) -> str | None: ...
+    @property
+    def position(self) -> Position: ...
+
+
+class OrgView(Protocol):
+    """The questions ``scorer_of`` asks of an organisation."""
+
+    def president_of(self, team: str) -> Person | None: ...
+    def overseer_of(self, team: str, department: str) -> Person | None: ...
+
+
+def is_examinee(person: Person) -> bool:
+    """Whether ``person`` is assessed: every cadre, never a teacher."""
+    return person.position is not Position.TEACHER
+
+
+def scorer_of(person: Person, org: OrgView) -> Person | Committee | None:
+    """Who scores ``person``: a person, ``COMMITTEE``, or None for a teacher (or a missing superior)."""
+    if person.position is Position.PRESIDENT:
+        return COMMITTEE
+    if person.position is Position.VICE_PRESIDENT:
+        return org.president_of(person.team)
+    if person.position in DEPARTMENT_POSITIONS and person.department:
+        return org.overseer_of(person.team, person.department)
+    return None
+
+
+def _rank(entry: RosterEntry) -> int:
+    return list(Position).index(entry.position)
+
+
+def _committee_rank(entry: RosterEntry) -> int:
+    roles = list(CommitteeRole)
+    return roles.index(entry.committee_role) if entry.committee_role else len(roles)
+
+
+class Organisation:
+    """The active roster as an organisation: teams, their officers and departments, and the committee.
+
+    Teams and departments keep the order of the entries given; inside a department people are
+    listed top down (部长, 副部长, 干事).
+    """
+
+    def __init__(self, entries: Iterable[RosterEntry]) -> None:
+        self.members: tuple[RosterEntry, ...] = tuple(entry for entry in entries if entry.active)
+
+    def __len__(self) -> int:
+        return len(self.members)
+
+    def teams(self) -> list[str]:
+        return list(dict.fromkeys(entry.team for entry in self.members))
+
+    def _of_team(self, team: str, position: Position) -> list[RosterEntry]:
+        return [entry for entry in self.members if entry.team == team and entry.position is position]
+
+    def president_of(self, team: str) -> RosterEntry | None:
+        return next(iter(self._of_team(team, Position.PRESIDENT)), None)
+
+    def vice_presidents_of(self, team: str) -> list[RosterEntry]:
+        return self._of_team(team, Position.VICE_PRESIDENT)
+
+    def departments_of(self, team: str) -> list[str]:
+        return list(dict.fromkeys(e.department for e in self.members if e.team == team and e.department))
+
+    def members_of(self, team: str, department: str) -> list[RosterEntry]:
+        people = [e for e in self.members if e.team == team and e.department == department]
+        return sorted(people, key=_rank)
+
+    def overseer_of(self, team: str, department: str) -> RosterEntry | None:
+        """The vice-president in charge of (分管) ``department`` of ``team``."""
+        return next((e for e in self.vice_presidents_of(team) if department in e.oversees), None)
+
+    def committee(self) -> list[RosterEntry]:
+        """The committee (考核小组) by role, then the teachers without a role."""
+        people = [e for e in self.members if e.committee_role or e.position is Position.TEACHER]
+        return sorted(people, key=_committee_rank)

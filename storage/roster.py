@@ -1,0 +1,195 @@
+"""The roster (名单) in the database: load it by names, and apply an import in the caller's transaction.
+
+A ``RosterEntry`` is one person as a roster file names them (team and department by name, the
+departments a vice-president oversees 分管 by name); it is both what an import brings and what the
+database holds. Applying entries never deletes a member: one missing from the entries is marked
+inactive, keeping their Telegram binding and history. Departments missing from the entries become
+inactive; oversight rows are replaced to match the entries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Column
+from sqlmodel import Session, col, delete, nulls_first, select
+
+from storage.models import CommitteeRole, Department, Member, Oversight, Position, Team, TelegramBinding
+
+
+@dataclass(frozen=True)
+class RosterEntry:
+    """One person of the roster, by names: a row of a roster file, or a member as stored."""
+
+    student_no: str  # 学号
+    name: str  # 姓名
+    team: str  # 团队
+    department: str | None  # 部门 (None above departments: 主席, 副主席, 老师)
+    position: Position  # 职务
+    oversees: tuple[str, ...] = ()  # 分管部门, a vice-president's departments in their team
+    college: str = ""  # 院部
+    term_start: str = ""  # 任职时间, YYYY-MM
+    committee_role: CommitteeRole | None = None  # 考核小组
+    active: bool = True  # on the roster now
+
+
+def _length(column: Column[str]) -> int:
+    """The declared length of a text column."""
+    return column.type.length  # type: ignore[attr-defined]
+
+
+# The longest text each field may hold, as the tables define it.
+MAX_LENGTHS: dict[str, int] = {
+    "student_no": _length(Member.__table__.c.student_no),  # type: ignore[attr-defined]
+    "name": _length(Member.__table__.c.name),  # type: ignore[attr-defined]
+    "team": _length(Team.__table__.c.name),  # type: ignore[attr-defined]
+    "department": _length(Department.__table__.c.name),  # type: ignore[attr-defined]
+    "college": _length(Member.__table__.c.college),  # type: ignore[attr-defined]
+}
+
+
+def load_entries(session: Session, *, include_inactive: bool = False) -> list[RosterEntry]:
+    """The roster as stored: by team, then department (officers above departments first), then id."""
+    query = (
+        select(Member, Team.name, Department.name)
+        .join(Team, col(Team.id) == col(Member.team_id))
+        .outerjoin(Department, col(Department.id) == col(Member.department_id))
+        .order_by(col(Team.id), nulls_first(col(Member.department_id)), col(Member.id))
+    )
+    if not include_inactive:
+        query = query.where(col(Member.active).is_(True))
+    oversees = _oversight_by_member(session)
+    return [
+        RosterEntry(
+            student_no=member.student_no,
+            name=member.name,
+            team=team,
+            department=department,
+            position=Position(member.position),
+            oversees=tuple(oversees.get(member.id, ())),  # type: ignore[arg-type]
+            college=member.college,
+            term_start=member.term_start,
+            committee_role=CommitteeRole(member.committee_role) if member.committee_role else None,
+            active=member.active,
+        )
+        for member, team, department in session.exec(query)
+    ]
+
+
+def _oversight_by_member(session: Session) -> dict[int, list[str]]:
+    query = (
+        select(Oversight.vice_president_id, Department.name)
+        .join(Department, col(Department.id) == col(Oversight.department_id))
+        .order_by(col(Oversight.id))
+    )
+    names: dict[int, list[str]] = {}
+    for vice_president_id, department in session.exec(query):
+        names.setdefault(vice_president_id, []).append(department)
+    return names
+
+
+def bound_student_nos(session: Session) -> set[str]:
+    """Student numbers of the members who have bound a Telegram account."""
+    query = select(Member.student_no).join(TelegramBinding, col(TelegramBinding.member_id) == col(Member.id))
+    return set(session.exec(query))
+
+
+def apply_entries(session: Session, entries: Sequence[RosterEntry], *, now: datetime) -> dict[str, int]:
+    """Make the stored roster match ``entries`` (validated) and return every member's id by student number.
+
+    Writes go into the session's transaction; the caller commits them all or none.
+    """
+    teams = _teams(session, dict.fromkeys(entry.team for entry in entries))
+    departments = _sync_departments(
+        session, teams, dict.fromkeys((e.team, e.department) for e in entries if e.department)
+    )
+    members = _sync_members(session, entries, teams, departments, now)
+    _replace_oversight(session, entries, members, departments)
+    return {student_no: member.id for student_no, member in members.items()}  # type: ignore[misc]
+
+
+def _teams(session: Session, names: Iterable[str]) -> dict[str, int]:
+    """Team ids by name, creating the teams not yet stored."""
+    existing = {team.name: team for team in session.exec(select(Team))}
+    for name in names:
+        if name not in existing:
+            existing[name] = Team(name=name)
+            session.add(existing[name])
+    session.flush()
+    return {name: team.id for name, team in existing.items()}  # type: ignore[misc]
+
+
+def _sync_departments(
+    session: Session, teams: dict[str, int], wanted: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], int]:
+    """Department ids by (team, name): the wanted ones created or made active, all others inactive."""
+    existing = {(d.team_id, d.name): d for d in session.exec(select(Department))}
+    for department in existing.values():
+        department.active = False
+    kept: dict[tuple[str, str], Department] = {}
+    for team, name in wanted:
+        department = existing.get((teams[team], name)) or Department(team_id=teams[team], name=name)
+        department.active = True
+        session.add(department)
+        kept[(team, name)] = department
+    session.flush()
+    return {key: department.id for key, department in kept.items()}  # type: ignore[misc]
+
+
+def _sync_members(
+    session: Session,
+    entries: Sequence[RosterEntry],
+    teams: dict[str, int],
+    departments: dict[tuple[str, str], int],
+    now: datetime,
+) -> dict[str, Member]:
+    """Members created or updated from ``entries``; those not in them marked inactive."""
+    members = {member.student_no: member for member in session.exec(select(Member).order_by(col(Member.id)))}
+    for entry in entries:
+        values = {
+            "name": entry.name,
+            "team_id": teams[entry.team],
+            "department_id": departments[(entry.team, entry.department)] if entry.department else None,
+            "position": entry.position,
+            "college": entry.college,
+            "term_start": entry.term_start,
+            "committee_role": entry.committee_role,
+            "active": True,
+        }
+        member = members.get(entry.student_no)
+        if member is None:
+            members[entry.student_no] = Member(
+                student_no=entry.student_no, created_at=now, updated_at=now, **values
+            )
+            session.add(members[entry.student_no])
+        elif any(getattr(member, key) != value for key, value in values.items()):
+            for key, value in values.items():
+                setattr(member, key, value)
+            member.updated_at = now
+    listed = {entry.student_no for entry in entries}
+    for student_no, member in members.items():
+        if member.active and student_no not in listed:
+            member.active = False
+            member.updated_at = now
+    session.flush()
+    return members
+
+
+def _replace_oversight(
+    session: Session,
+    entries: Sequence[RosterEntry],
+    members: dict[str, Member],
+    departments: dict[tuple[str, str], int],
+) -> None:
+    session.exec(delete(Oversight))
+    for entry in entries:
+        for department in entry.oversees:
+            session.add(
+                Oversight(
+                    vice_president_id=members[entry.student_no].id,  # type: ignore[arg-type]
+                    department_id=departments[(entry.team, department)],
+                )
+            )
+    session.flush()
