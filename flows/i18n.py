@@ -18,7 +18,9 @@ LOCALES_DIR = Path(__file__).parent / "locales"
 LOCALES = ("zh-CN", "en")
 DEFAULT_LOCALE = "zh-CN"
 
-_environment = Environment(autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+_OPTIONS = {"undefined": StrictUndefined, "trim_blocks": True, "lstrip_blocks": True}
+_HTML = Environment(autoescape=True, **_OPTIONS)  # for Telegram: user text escaped
+_PLAIN = Environment(autoescape=False, **_OPTIONS)  # for the terminal: no markup at all
 
 
 def locale_for(language_code: str | None, default: str = DEFAULT_LOCALE) -> str:
@@ -40,19 +42,19 @@ def catalogue(locale: str) -> dict[str, str]:
 
 
 @cache
-def _template(locale: str, key: str) -> Template:
+def _template(locale: str, key: str, html: bool) -> Template:
     try:
         source = catalogue(locale)[key]
     except KeyError:
         raise KeyError(f"no message {key!r} in locale {locale}") from None
-    return _environment.from_string(source)
+    return (_HTML if html else _PLAIN).from_string(source)
 
 
 def render(locale: str, key: str, **context: Any) -> str:
-    """The message ``key`` in ``locale``, with ``context`` escaped into it."""
-    return _template(locale, key).render(**context).strip()
+    """The message ``key`` in ``locale`` as Telegram HTML, with ``context`` escaped into it."""
+    return _template(locale, key, True).render(**context).strip()
 
 
 def both(key: str, **context: Any) -> str:
-    """The message in Chinese, then in English (for the command line and mixed audiences)."""
-    return " / ".join(render(locale, key, **context) for locale in LOCALES)
+    """The message as plain text in Chinese, then in English (for the command line)."""
+    return " / ".join(_template(locale, key, False).render(**context).strip() for locale in LOCALES)

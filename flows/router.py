@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flows import profile, registration
-from flows.chat import Action, Incoming, Reply
+from flows import profile, registration, self_assessment
+from flows.chat import Action, Content, Incoming, Reply
 from flows.context import FlowContext
 from flows.i18n import render
+from storage import cycles
 
 Flow = Callable[[FlowContext, Incoming], list[Action]]
 
@@ -20,18 +21,47 @@ def _help(context: FlowContext, incoming: Incoming) -> list[Action]:
     return [Reply(render(context.locale(incoming), "help"))]
 
 
+def _cancel(context: FlowContext, incoming: Incoming) -> list[Action]:
+    """``/cancel``: stop waiting for an answer; everything saved so far stays."""
+    cycles.end_conversation(context.session, incoming.telegram_user_id)
+    return [Reply(render(context.locale(incoming), "cancelled"))]
+
+
 COMMANDS: dict[str, Flow] = {
     "start": registration.start,
     "me": profile.show_me,
     "help": _help,
+    "cancel": _cancel,
+    "self": self_assessment.start,
+}
+PRIVATE_ONLY = {"me", "cancel", "self"}
+
+BUTTONS: dict[str, Flow] = {
+    self_assessment.PREFIX: self_assessment.on_button,
+}
+
+CONVERSATIONS = {
+    self_assessment.FLOW: self_assessment.on_input,
 }
 
 
 def handle(context: FlowContext, incoming: Incoming) -> list[Action]:
     """What to do about one input."""
+    locale = context.locale(incoming)
     command = incoming.command
     if command is not None and command in COMMANDS:
+        if command in PRIVATE_ONLY and not incoming.is_private:
+            return [Reply(render(locale, "group_pointer"))]
         return COMMANDS[command](context, incoming)
     if not incoming.is_private:
         return []  # in groups the bot speaks only when addressed with one of its commands
-    return [Reply(render(context.locale(incoming), "not_understood"))]
+    if incoming.content is Content.BUTTON:
+        flow = BUTTONS.get(incoming.text.split(":", 1)[0])
+        if flow is None:
+            message = render(locale, "stale_button")
+            return [Reply(message, notice=message)]
+        return flow(context, incoming)
+    conversation = cycles.conversation(context.session, incoming.telegram_user_id)
+    if command is None and conversation is not None and conversation.flow in CONVERSATIONS:
+        return CONVERSATIONS[conversation.flow](context, incoming, dict(conversation.state))
+    return [Reply(render(locale, "not_understood"))]

@@ -15,6 +15,7 @@ from storage.cycle_models import (
     SelfAssessment,
     SelfScore,
 )
+from storage.models import Member, TelegramBinding
 
 
 def cycle_by_name(session: Session, name: str) -> Cycle | None:
@@ -117,3 +118,20 @@ def end_conversation(session: Session, telegram_user_id: int) -> None:
     row = session.get(Conversation, telegram_user_id)
     if row is not None:
         session.delete(row)
+
+
+def member_ids_by_student_no(session: Session) -> dict[str, int]:
+    """Active members' ids by student number."""
+    rows = session.exec(select(Member.student_no, Member.id).where(col(Member.active).is_(True)))
+    return {student_no: member_id for student_no, member_id in rows if member_id is not None}
+
+
+def add_examinees(session: Session, examinees: list[CycleExaminee]) -> None:
+    session.add_all(examinees)
+    session.flush()
+
+
+def bindings_by_member(session: Session, member_ids: list[int]) -> dict[int, TelegramBinding]:
+    """The Telegram bindings of these members, by member id."""
+    rows = session.exec(select(TelegramBinding).where(col(TelegramBinding.member_id).in_(member_ids)))
+    return {row.member_id: row for row in rows}

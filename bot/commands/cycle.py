@@ -1,0 +1,127 @@
+"""``kaohe cycle open`` and ``kaohe cycle status``: open an assessment cycle and follow its progress."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import UTC, datetime
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from bot.commands.common import UsageError, open_database
+from bot.config import Config
+from flows.cycle_opening import CycleError, Deadlines, open_cycle
+from flows.cycle_status import progress_bar, self_assessment_progress
+from flows.cycles import current_phase
+from flows.i18n import both
+from flows.scheme import DEFAULT_SCHEME, SchemeError
+from storage import cycles as store
+from storage.db import session_scope
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("cycle", help="open and follow assessment cycles (考核周期)")
+    actions = parser.add_subparsers(dest="cycle_command", metavar="ACTION", required=True)
+    opening = actions.add_parser("open", help="open a cycle: freeze the roster and tell every examinee")
+    opening.add_argument("--name", required=True, help="the cycle's name, e.g. 2026秋季学期考核")
+    for option, what in (("self", "self-assessment"), ("score", "scoring"), ("review", "review")):
+        opening.add_argument(
+            f"--{option}-due",
+            required=True,
+            metavar="TIME",
+            help=f"{what} deadline, ISO 8601 (e.g. 2026-12-01T22:00)",
+        )
+    opening.add_argument("--scheme", metavar="FILE", default=str(DEFAULT_SCHEME), help="scheme file (TOML)")
+    opening.set_defaults(func=open_command)
+    status = actions.add_parser("status", help="progress of a cycle per team and department")
+    status.add_argument("--name", help="the cycle (default: the newest one not archived)")
+    status.set_defaults(func=status_command)
+
+
+def parse_time(value: str, option: str, config: Config) -> datetime:
+    """An ISO 8601 time; without a zone, in the configured timezone."""
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise UsageError(f"{option}: {value!r} is not an ISO 8601 time such as 2026-12-01T22:00") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=config.settings.tz)
+    return moment.astimezone(UTC)
+
+
+def open_command(config: Config, args: argparse.Namespace) -> int:
+    deadlines = Deadlines(
+        self_due=parse_time(args.self_due, "--self-due", config),
+        score_due=parse_time(args.score_due, "--score-due", config),
+        review_due=parse_time(args.review_due, "--review-due", config),
+    )
+    scheme = Path(args.scheme)
+    engine = open_database(config)
+    try:
+        with session_scope(engine) as session:
+            opened = open_cycle(
+                session,
+                name=args.name,
+                deadlines=deadlines,
+                scheme_path=scheme,
+                now=datetime.now(UTC),
+                tz=config.settings.tz,
+                default_locale=config.settings.language,
+            )
+    except CycleError as error:
+        raise UsageError(both(error.key, **error.params)) from None
+    except SchemeError as error:
+        raise UsageError(str(error)) from None
+    finally:
+        engine.dispose()
+    counts = {"examinees": opened.examinees, "notified": opened.notified}
+    print(both("cycle_opened_cli", cycle=opened.cycle.name, **counts))
+    return 0
+
+
+def status_command(config: Config, args: argparse.Namespace) -> int:
+    engine = open_database(config)
+    try:
+        with session_scope(engine) as session:
+            cycle = store.cycle_by_name(session, args.name) if args.name else store.latest_cycle(session)
+            if cycle is None:
+                key = "cycle_unknown" if args.name else "cycle_none"
+                raise UsageError(both(key, name=args.name or ""))
+            progress = self_assessment_progress(session, cycle)
+            phase = current_phase(cycle, datetime.now(UTC))
+    finally:
+        engine.dispose()
+    tz = config.settings.tz
+    console = Console(width=120, no_color=True, highlight=False)
+    console.print(f"考核周期 Cycle: {cycle.name}    阶段 phase: {phase.value}")
+    console.print(
+        f"自我评定截止 self-assessment due: {cycle.self_due.astimezone(tz):%Y-%m-%d %H:%M}    "
+        f"评分截止 scoring due: {cycle.score_due.astimezone(tz):%Y-%m-%d %H:%M}    "
+        f"复核截止 review due: {cycle.review_due.astimezone(tz):%Y-%m-%d %H:%M}"
+    )
+    table = Table(title="自我评定进度 Self-assessment progress")
+    for column in (
+        "团队 team",
+        "部门 department",
+        "未开始 not started",
+        "草稿 draft",
+        "已提交 submitted",
+        "进度 progress",
+    ):
+        table.add_column(column)
+    for group in progress:
+        table.add_row(
+            group.team,
+            group.department or "（主席团 officers）",
+            str(group.not_started),
+            str(group.draft),
+            str(group.submitted),
+            progress_bar(group.submitted, group.total),
+        )
+    done = sum(g.submitted for g in progress)
+    total = sum(g.total for g in progress)
+    sums = (sum(getattr(g, field) for g in progress) for field in ("not_started", "draft", "submitted"))
+    table.add_row("合计 total", "", *(str(n) for n in sums), progress_bar(done, total))
+    console.print(table)
+    return 0

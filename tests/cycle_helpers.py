@@ -1,0 +1,102 @@
+"""Test helpers for cycles: import the sample roster, register people, open a cycle, talk to a flow."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, select
+
+from flows.chat import Action, ChatKind, Content, Incoming, Reply
+from flows.context import FlowContext
+from flows.cycle_opening import Deadlines, OpenedCycle, open_cycle
+from flows.roster import import_roster, read_roster
+from flows.router import handle
+from flows.scheme import DEFAULT_SCHEME
+from storage.models import Member, TelegramBinding
+
+NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def import_sample(session: Session, sample: Path) -> None:
+    roster = read_roster(sample)
+    assert not roster.errors
+    import_roster(session, roster.entries, actor="test", now=NOW)
+    session.commit()
+
+
+def bind(session: Session, student_no: str, telegram_user_id: int, language: str = "zh-hans") -> Member:
+    member = session.exec(select(Member).where(Member.student_no == student_no)).one()
+    session.add(
+        TelegramBinding(
+            member_id=member.id,
+            telegram_user_id=telegram_user_id,
+            chat_id=telegram_user_id,
+            language_code=language,
+        )
+    )
+    session.commit()
+    return member
+
+
+def deadlines(days: int = 7) -> Deadlines:
+    return Deadlines(
+        self_due=NOW + timedelta(days=days),
+        score_due=NOW + timedelta(days=days + 7),
+        review_due=NOW + timedelta(days=days + 14),
+    )
+
+
+def open_sample_cycle(
+    session: Session, name: str = "2026秋季考核", scheme: Path = DEFAULT_SCHEME
+) -> OpenedCycle:
+    opened = open_cycle(
+        session,
+        name=name,
+        deadlines=deadlines(),
+        scheme_path=scheme,
+        now=NOW,
+        tz=SHANGHAI,
+        default_locale="zh-CN",
+    )
+    session.commit()
+    return opened
+
+
+class Person:
+    """Someone talking to the bot in a private chat, with a controllable clock."""
+
+    def __init__(self, session: Session, telegram_user_id: int, language: str = "zh-hans") -> None:
+        self.session = session
+        self.id = telegram_user_id
+        self.language = language
+        self.now = NOW + timedelta(hours=1)
+        self.last: list[Reply] = []
+
+    def _do(self, content: Content, text: str) -> list[Reply]:
+        context = FlowContext(session=self.session, now=self.now, tz=SHANGHAI)
+        incoming = Incoming(self.id, self.id, ChatKind.PRIVATE, content, text, language_code=self.language)
+        actions: list[Action] = handle(context, incoming)
+        self.session.commit()
+        self.last = [a for a in actions if isinstance(a, Reply)]
+        return self.last
+
+    def says(self, text: str) -> str:
+        return "\n".join(r.text for r in self._do(Content.TEXT, text))
+
+    def sends(self, content: Content) -> str:
+        return "\n".join(r.text for r in self._do(content, ""))
+
+    def buttons(self) -> dict[str, str]:
+        """Label → data of every button in the last replies."""
+        return {b.label: b.data for r in self.last for row in r.buttons for b in row}
+
+    def taps(self, label_part: str) -> str:
+        matches = [data for label, data in self.buttons().items() if label_part in label]
+        assert len(matches) == 1, f"{label_part!r} matches {matches} in {list(self.buttons())}"
+        return self.presses(matches[0])
+
+    def presses(self, data: str) -> str:
+        return "\n".join(r.text for r in self._do(Content.BUTTON, data))
