@@ -32,7 +32,7 @@ from storage import roster as stored
 from storage.models import CommitteeRole, Position
 from storage.roster import MAX_LENGTHS, RosterEntry
 
-E = TypeVar("E", Position, CommitteeRole)
+Choice = TypeVar("Choice", Position, CommitteeRole)
 
 
 class Names(NamedTuple):
@@ -68,13 +68,29 @@ def name_of(value: Position | CommitteeRole, locale: str) -> str:
     return names.of(locale)
 
 
+def value_text(value: object, locale: str) -> str:
+    """A field's value as people read it."""
+    if isinstance(value, Position | CommitteeRole):
+        return name_of(value, locale)
+    if isinstance(value, bool):
+        return Names("是", "yes").of(locale) if value else Names("否", "no").of(locale)
+    if isinstance(value, tuple):
+        return "、".join(value) if locale == "zh-CN" else ", ".join(value)
+    return str(value) if value not in (None, "") else "—"
+
+
+def in_both(describe: Callable[[str], str]) -> str:
+    """A text in Chinese, then in English."""
+    return " / ".join(describe(locale) for locale in LOCALES)
+
+
 def _lookup_key(text: str) -> str:
     return re.sub(r"[\s_-]+", "_", text.strip().casefold())
 
 
-def _lookup(names: Mapping[E, Names]) -> dict[str, E]:
+def _lookup(names: Mapping[Choice, Names]) -> dict[str, Choice]:
     """Every way a roster may write a value: its code, its Chinese name, its English name."""
-    table: dict[str, E] = {}
+    table: dict[str, Choice] = {}
     for value, (zh, en) in names.items():
         for spelling in (value.value, zh, en):
             table[_lookup_key(spelling)] = value
@@ -97,8 +113,9 @@ class Column:
     field: str
     required: bool = False
 
-    def label(self, locale: str) -> str:
-        return self.zh if locale == "zh-CN" else self.key
+    @property
+    def names(self) -> Names:
+        return Names(self.zh, self.key)
 
 
 COLUMNS = (
@@ -113,12 +130,9 @@ COLUMNS = (
     Column("committee", "考核小组", "committee_role"),
 )
 COLUMN_BY_KEY = {column.key: column for column in COLUMNS}
-COLUMN_BY_FIELD = {column.field: column for column in COLUMNS}
 HEADERS = {_lookup_key(spelling): c.key for c in COLUMNS for spelling in (c.key, c.zh)}
 HEADER_SEARCH_ROWS = 10  # the header may sit below a title row or two
-FIELD_NAMES = {column.field: Names(column.zh, column.key) for column in COLUMNS} | {
-    "active": Names("在名单", "on roster")
-}
+FIELD_NAMES = {column.field: column.names for column in COLUMNS} | {"active": Names("在名单", "on roster")}
 
 
 # --- problems ----------------------------------------------------------------------------------------
@@ -187,12 +201,6 @@ MESSAGES: dict[str, Names] = {
 }
 
 
-def _localise(value: object, locale: str) -> object:
-    if isinstance(value, Position | CommitteeRole):
-        return name_of(value, locale)
-    return value
-
-
 @dataclass(frozen=True)
 class Problem:
     """One problem of a roster file: where (spreadsheet row, column key), what (code) and the details."""
@@ -203,7 +211,7 @@ class Problem:
     params: Mapping[str, object] = field(default_factory=dict)
 
     def where(self, locale: str) -> str:
-        column = COLUMN_BY_KEY[self.column].label(locale) if self.column else None
+        column = COLUMN_BY_KEY[self.column].names.of(locale) if self.column else None
         if locale == "zh-CN":
             row = f"第 {self.row} 行" if self.row else ""
             return " ".join(filter(None, (row, f"“{column}” 列" if column else "")))
@@ -211,13 +219,13 @@ class Problem:
 
     def text(self, locale: str) -> str:
         """The problem in ``locale``, e.g. ``第 5 行 “职务” 列: 未知职务 “部长助理”``."""
-        params = {key: _localise(value, locale) for key, value in self.params.items()}
+        params = {key: value_text(value, locale) for key, value in self.params.items()}
         what = MESSAGES[self.code].of(locale).format(**params)
         where = self.where(locale)
         return f"{where}: {what}" if where else what
 
     def __str__(self) -> str:
-        return " / ".join(self.text(locale) for locale in LOCALES)
+        return in_both(self.text)
 
 
 @dataclass(frozen=True)
@@ -295,13 +303,14 @@ def _read_csv(path: Path) -> list[Sequence[object]]:
 
 def _read_xlsx(path: Path) -> list[Sequence[object]]:
     """The first sheet with a roster header (else the first sheet), every row from row 1."""
-    _read_bytes(path)  # a missing or unreadable file reads as such, not as a damaged workbook
+    data = io.BytesIO(_read_bytes(path))
     try:
-        workbook = openpyxl.load_workbook(path, data_only=True)
+        workbook = openpyxl.load_workbook(data, data_only=True)
     except Exception as error:  # openpyxl raises many kinds of error on a damaged file
-        raise _Unreadable(Problem("unreadable", params={"reason": error or type(error).__name__})) from None
+        reason = str(error) or type(error).__name__
+        raise _Unreadable(Problem("unreadable", params={"reason": reason})) from None
     sheets = [list(sheet.iter_rows(min_row=1, min_col=1, values_only=True)) for sheet in workbook.worksheets]
-    return next((rows for rows in sheets if _find_header(rows)), sheets[0])
+    return next((rows for rows in sheets if _find_header(rows) is not None), sheets[0])
 
 
 # --- cells -------------------------------------------------------------------------------------------
@@ -364,9 +373,9 @@ def _columns(cells: Sequence[object], row: int, problems: _Problems) -> dict[str
     found: dict[str, int] = {}
     for index, cell in enumerate(cells):
         label = _text(cell)
-        key = HEADERS.get(_lookup_key(label))
         if not label:
             continue
+        key = HEADERS.get(_lookup_key(label))
         if key is None:
             problems.warn("unknown_column", row, value=label)
         elif key in found:
@@ -460,7 +469,7 @@ class _RowReader:
             self.error("mangled_number", "id", value=text)
         return text
 
-    def choice(self, key: str, choices: Mapping[str, E], code: str, *, required: bool) -> E | None:
+    def choice(self, key: str, choices: Mapping[str, Choice], code: str, *, required: bool) -> Choice | None:
         text = self.text(key, required=required)
         value = choices.get(_lookup_key(text))
         if text and value is None:
@@ -714,17 +723,6 @@ def _audit(
 # --- describing changes ------------------------------------------------------------------------------
 
 
-def value_text(value: object, locale: str) -> str:
-    """A field's value as people read it."""
-    if isinstance(value, Position | CommitteeRole):
-        return name_of(value, locale)
-    if isinstance(value, bool):
-        return Names("是", "yes").of(locale) if value else Names("否", "no").of(locale)
-    if isinstance(value, tuple):
-        return "、".join(value) if locale == "zh-CN" else ", ".join(value)
-    return str(value) if value not in (None, "") else "—"
-
-
 def describe_entry(entry: RosterEntry, locale: str) -> str:
     """``2023000256 郭宇雅 (校学生会 办公室 干事)``."""
     where = " ".join(filter(None, (entry.team, entry.department, name_of(entry.position, locale))))
@@ -747,8 +745,3 @@ def describe_counts(changes: RosterChanges, locale: str) -> str:
     if locale == "zh-CN":
         return f"新增 {added} 人，变更 {changed} 人，移除 {removed} 人，未变 {unchanged} 人"
     return f"{added} added, {changed} changed, {removed} removed, {unchanged} unchanged"
-
-
-def in_both(describe: Callable[[str], str]) -> str:
-    """A text in Chinese, then in English."""
-    return " / ".join(describe(locale) for locale in LOCALES)

@@ -9,7 +9,7 @@ from sqlmodel import Session, func, select
 
 from bot.cli import main
 from storage.db import make_engine
-from storage.models import Member
+from storage.models import Member, TelegramBinding
 
 DATA = Path(__file__).parent / "data" / "roster"
 
@@ -34,6 +34,17 @@ def members(database_url: str) -> int:
         engine.dispose()
 
 
+def bind(database_url: str, student_no: str) -> None:
+    engine = make_engine(database_url)
+    try:
+        with Session(engine) as session:
+            member = session.exec(select(Member).where(Member.student_no == student_no)).one()
+            session.add(TelegramBinding(member_id=member.id, telegram_user_id=42, chat_id=42))
+            session.commit()
+    finally:
+        engine.dispose()
+
+
 def line_of(text: str, needle: str) -> str:
     return next(line for line in text.splitlines() if needle in line)
 
@@ -45,11 +56,12 @@ def test_show_before_any_import_says_the_roster_is_empty_and_how_to_import(confi
     assert "kaohe roster import" in out
 
 
-def test_import_then_show_prints_the_tree_with_every_scorer(config, sample_roster, capsys):
+def test_import_then_show_prints_the_tree_with_every_scorer(config, database_url, sample_roster, capsys):
     assert kaohe(config, "import", str(sample_roster)) == 0
     out = capsys.readouterr().out
     assert "已导入 / imported" in out
     assert "82 added, 0 changed, 0 removed, 0 unchanged" in out
+    bind(database_url, "2023000186")
 
     assert kaohe(config, "show") == 0
     tree, committee = capsys.readouterr().out.split("考核小组 Assessment committee")
@@ -59,6 +71,7 @@ def test_import_then_show_prints_the_tree_with_every_scorer(config, sample_roste
     assert "考核人 scorer: 考核小组 committee" in line_of(tree, "罗晨秀")  # 主席: the committee
     assert "办公室 (分管 in charge: 马凯秀)" in tree
     assert "未绑定 unbound" in line_of(tree, "郭宇雅")
+    assert "已绑定 bound" in line_of(tree, "杨超")
     assert "龚杰" not in tree  # teachers are not examinees
     assert "总指导 chief adviser: 龚杰" in committee
     assert "组长 leader: 程婷" in committee

@@ -130,6 +130,20 @@ def test_xlsx_with_a_merged_title_row_numbers_and_dates_reads_cleanly(tmp_path):
     assert roster.entries[1].oversees == ("办公室", "体育部")
 
 
+def test_the_roster_sheet_is_found_behind_an_instructions_sheet(tmp_path):
+    workbook = openpyxl.Workbook()
+    workbook.active.title = "填表说明"
+    workbook.active.append(["请按下表填写，学号列设为文本格式"])
+    sheet = workbook.create_sheet("名单")
+    for line in (HEADER, PRESIDENT, VICE_PRESIDENT, HEAD):
+        sheet.append(line.split(","))
+    path = tmp_path / "roster.xlsx"
+    workbook.save(path)
+    roster = read_roster(path)
+    assert roster.errors == ()
+    assert [row.row for row in roster.rows] == [2, 3, 4]
+
+
 def test_rows_are_numbered_as_the_spreadsheet_shows_them_and_blank_rows_are_skipped(tmp_path):
     roster = read_lines(
         tmp_path, HEADER, PRESIDENT, ",,,,,,,,", "", VICE_PRESIDENT, "1003,张伟,校学生会,,部长,,,,"

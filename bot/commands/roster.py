@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 from rich.console import Console
@@ -82,17 +83,17 @@ def import_command(config: Config, args: argparse.Namespace) -> int:
 
 def _print_changes(changes: RosterChanges, *, dry_run: bool) -> None:
     for entry in changes.added:
-        print("+ 新增 added:", in_both(lambda locale, entry=entry: describe_entry(entry, locale)))
+        print("+ 新增 added:", in_both(partial(describe_entry, entry)))
     for change in changes.changed:
-        print("~ 变更 changed:", in_both(lambda locale, change=change: describe_change(change, locale)))
+        print("~ 变更 changed:", in_both(partial(describe_change, change)))
     for change in changes.removed:
-        print("- 移除 removed:", in_both(lambda locale, change=change: describe_entry(change.before, locale)))
+        print("- 移除 removed:", in_both(partial(describe_entry, change.before)))
     if changes.departments_added:
         print("+ 新部门 new departments:", "、".join(changes.departments_added))
     if changes.departments_removed:
         print("- 停用部门 departments no longer listed:", "、".join(changes.departments_removed))
     done = "试运行，未写入 / dry run, nothing written" if dry_run else "已导入 / imported"
-    print(f"{done}: {in_both(lambda locale: describe_counts(changes, locale))}")
+    print(f"{done}: {in_both(partial(describe_counts, changes))}")
 
 
 def _console() -> Console:
@@ -111,7 +112,7 @@ def show_command(config: Config, args: argparse.Namespace) -> int:
     finally:
         engine.dispose()
     console = _console()
-    if not len(org):
+    if not org:
         console.print(
             Text(
                 "名单为空：用 `kaohe roster import 名单.csv` 导入（.csv 或 .xlsx）/ "
