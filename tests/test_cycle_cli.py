@@ -1,0 +1,89 @@
+"""``kaohe cycle open`` and ``kaohe cycle status`` in process: times, errors in plain words, progress."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session, select
+
+from bot.cli import main
+from storage.cycle_models import Cycle, CycleExaminee, SelfAssessment, SelfStatus
+from storage.db import make_engine
+
+
+@pytest.fixture
+def config(tmp_path: Path, database_url: str, sample_roster: Path) -> str:
+    path = tmp_path / "config.toml"
+    path.write_text(f'[database]\nurl = "{database_url}"\n', encoding="utf-8")
+    assert main(["--config", str(path), "roster", "import", str(sample_roster)]) == 0
+    return str(path)
+
+
+def open_cycle(config: str, name: str = "2026秋季考核", *, self_due: str | None = None) -> int:
+    return main(
+        [
+            "--config", config, "cycle", "open", "--name", name,
+            "--self-due", self_due or "2099-12-01T22:00",
+            "--score-due", "2099-12-08T22:00",
+            "--review-due", "2099-12-15 22:00",
+        ]
+    )  # fmt: skip
+
+
+def test_open_reads_zoneless_times_in_the_configured_timezone(config, database_url, capsys):
+    assert open_cycle(config) == 0
+    assert "80" in capsys.readouterr().out
+    engine = make_engine(database_url)
+    with Session(engine) as session:
+        cycle = session.exec(select(Cycle)).one()
+        assert cycle.self_due == datetime(2099, 12, 1, 14, 0, tzinfo=UTC)  # 22:00 in Shanghai
+        assert len(session.exec(select(CycleExaminee)).all()) == 80
+    engine.dispose()
+
+
+def test_open_with_an_unreadable_time_names_the_option(config, capsys):
+    assert open_cycle(config, self_due="next friday") == 2
+    assert "--self-due" in capsys.readouterr().err
+
+
+def test_open_with_deadlines_out_of_order_is_refused_in_both_languages(config, capsys):
+    assert open_cycle(config, self_due="2099-12-09T22:00") == 2
+    error = capsys.readouterr().err
+    assert "依次排列" in error and "in order" in error
+
+
+def test_open_with_a_past_deadline_is_refused(config, capsys):
+    assert open_cycle(config, self_due="2020-01-01T00:00") == 2
+    assert "--self-due" in capsys.readouterr().err
+
+
+def test_status_shows_progress_per_team_and_department(config, database_url, capsys):
+    open_cycle(config)
+    engine = make_engine(database_url)
+    with Session(engine) as session:
+        office = session.exec(select(CycleExaminee).where(CycleExaminee.department == "办公室")).all()
+        now = datetime.now(UTC)
+        session.add(SelfAssessment(examinee_id=office[0].id, status=SelfStatus.SUBMITTED, submitted_at=now))
+        session.add(SelfAssessment(examinee_id=office[1].id))
+        session.commit()
+    engine.dispose()
+    capsys.readouterr()
+    assert main(["--config", config, "cycle", "status"]) == 0
+    out = capsys.readouterr().out
+    office_line = next(line for line in out.splitlines() if "办公室" in line)
+    assert "1/4" in office_line
+    assert "self_assessment" in out and "2099-12-01 22:00" in out
+    assert "1/80" in out
+
+
+def test_status_without_any_cycle_says_how_to_open_one(config, capsys):
+    assert main(["--config", config, "cycle", "status"]) == 2
+    assert "kaohe cycle open" in capsys.readouterr().err
+
+
+def test_status_of_an_unknown_cycle_is_refused(config, capsys):
+    open_cycle(config)
+    assert main(["--config", config, "cycle", "status", "--name", "nope"]) == 2
+    assert "nope" in capsys.readouterr().err
