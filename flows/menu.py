@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flows.i18n import render
-from storage.models import Member, Position
+from flows.organisation import is_examinee
+from storage.models import Member
 
 
 @dataclass(frozen=True)
@@ -35,8 +36,3 @@ def member_menu(member: Member, locale: str) -> list[MenuCommand]:
     """What a registered member can do, by their roles."""
     names = (EXAMINEE_COMMANDS if is_examinee(member) else ()) + MEMBER_COMMANDS
     return _commands(names, locale)
-
-
-def is_examinee(member: Member) -> bool:
-    """Teachers sit on the committee but are not assessed."""
-    return member.position != Position.TEACHER

@@ -54,7 +54,7 @@ class OrgView(Protocol):
 
 def is_examinee(person: Person) -> bool:
     """Whether ``person`` is assessed: every cadre, never a teacher."""
-    return person.position is not Position.TEACHER
+    return person.position != Position.TEACHER
 
 
 def scorer_of(person: Person, org: OrgView) -> Person | Committee | None:

@@ -9,8 +9,9 @@ from sqlmodel import Session
 from flows.chat import Action, Incoming, Reply
 from flows.context import FlowContext
 from flows.i18n import render
+from flows.roster import name_of
 from storage import accounts
-from storage.models import Member
+from storage.models import CommitteeRole, Member, Position
 
 
 def profile_context(session: Session, member: Member, locale: str) -> dict[str, Any]:
@@ -21,8 +22,8 @@ def profile_context(session: Session, member: Member, locale: str) -> dict[str, 
         "student_no": member.student_no,
         "team": team,
         "department": department,
-        "position": render(locale, f"position_{member.position}"),
-        "committee": render(locale, f"committee_{member.committee_role}") if member.committee_role else "",
+        "position": name_of(Position(member.position), locale),
+        "committee": name_of(CommitteeRole(member.committee_role), locale) if member.committee_role else "",
         "college": member.college,
         "term_start": member.term_start,
     }

@@ -20,13 +20,13 @@ from flows.context import FlowContext
 from flows.cycles import scheme_of
 from flows.grading import InvalidScore, check_item_score
 from flows.i18n import render
-from flows.roster import normalise_term
+from flows.roster import name_of, normalise_term
 from flows.scheme import Scheme, Section
 from flows.text import split_message
 from storage import accounts, audit
 from storage import cycles as store
 from storage.cycle_models import Cycle, CycleExaminee, SelfAssessment, SelfStatus
-from storage.models import Member
+from storage.models import Member, Position
 
 FLOW = "self"
 PREFIX = "s"
@@ -229,7 +229,7 @@ def _header_fields(form: Form) -> dict[str, object]:
         "cycle": form.cycle.name,
         "name": examinee.name,
         "department": examinee.department or examinee.team,
-        "position": form.text(f"position_{examinee.position}"),
+        "position": name_of(Position(examinee.position), form.locale),
         "term_start": assessment.term_start if assessment.term_start is not None else examinee.term_start,
         "college": assessment.college if assessment.college is not None else examinee.college,
     }
