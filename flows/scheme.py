@@ -206,7 +206,7 @@ class Distribution(_Model):
         """Whether a department rated ``rating`` may have members graded ``grade``."""
         keys = self.rating_keys
         if rating not in keys:
-            raise KeyError(f"no department rating {rating!r}")
+            raise ValueError(f"no department rating {rating!r}")
         needed = self.min_rating.get(grade, keys[-1])
         return keys.index(rating) <= keys.index(needed)
 
@@ -371,12 +371,15 @@ def default_scheme() -> Scheme:
 
 
 def _from_pydantic(error: dict) -> Problem:
-    path = ""
+    path, message = "", error["msg"].removeprefix("Value error, ")
     for part in error["loc"]:
-        path += f"[{part}]" if isinstance(part, int) else f".{part}" if path else str(part)
+        if part == "[key]":  # pydantic's mark for a bad key of a table such as min_rating
+            message = f"bad key: {message}"
+        else:
+            path += f"[{part}]" if isinstance(part, int) else f".{part}" if path else str(part)
     if error["type"] == "extra_forbidden":
-        return Problem(path or "(top level)", "unknown key")
-    return Problem(path or "(top level)", error["msg"].removeprefix("Value error, "))
+        message = "unknown key"
+    return Problem(path or "(top level)", message)
 
 
 # Checks across values

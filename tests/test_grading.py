@@ -93,7 +93,7 @@ def test_a_95_in_an_ordinary_department_is_B() -> None:
 def test_an_unknown_grade_or_rating_is_an_error() -> None:
     with pytest.raises(ValueError, match="no grade 'X'"):
         allowed_grade("X", "good", default_scheme())
-    with pytest.raises(KeyError, match="no department rating 'great'"):
+    with pytest.raises(ValueError, match="no department rating 'great'"):
         allowed_grade("S", "great", default_scheme())
 
 

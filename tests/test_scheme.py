@@ -22,7 +22,7 @@ def default_data() -> dict[str, Any]:
 
 
 def toml_value(value: Any) -> str:
-    """Just enough TOML writing for these tests: every table inline, strings as JSON strings."""
+    """Just enough TOML writing for these tests: every table inline, keys and strings as JSON strings."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
@@ -31,11 +31,12 @@ def toml_value(value: Any) -> str:
         return value.isoformat() if isinstance(value, date | time) else str(value)
     if isinstance(value, list):
         return "[" + ", ".join(toml_value(v) for v in value) + "]"
-    return "{" + ", ".join(f"{k} = {toml_value(v)}" for k, v in value.items()) + "}"
+    return "{" + ", ".join(f"{json.dumps(k)} = {toml_value(v)}" for k, v in value.items()) + "}"
 
 
 def write_scheme(path: Path, data: dict[str, Any]) -> Path:
-    path.write_text("\n".join(f"{k} = {toml_value(v)}" for k, v in data.items()) + "\n", encoding="utf-8")
+    lines = [f"{json.dumps(key)} = {toml_value(value)}" for key, value in data.items()]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
 
@@ -125,6 +126,8 @@ def test_texts_are_chosen_by_locale() -> None:
     name = default_scheme().grade("S").name
     assert name.for_locale("zh-CN") == "优秀"
     assert name.for_locale("en") == "Outstanding"
+    anchor = default_scheme().rubric.item("results").anchors[3]
+    assert anchor.text.for_locale("zh-CN").startswith("多项任务未完成")
 
 
 @pytest.mark.parametrize(
@@ -256,6 +259,10 @@ BROKEN = {
     "everyone forced into one grade against not all alike": (
         setting("distribution.quotas", [{"grades": ["B"], "at_least": 1}]),
         "distribution.quotas",
+    ),
+    "rating gate with a malformed grade key": (
+        setting("distribution.min_rating.my grade", "good"),
+        "distribution.min_rating.my grade",
     ),
     "rating gate on an unknown grade": (
         setting("distribution.min_rating.X", "good"),
