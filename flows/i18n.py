@@ -1,7 +1,8 @@
 """Message texts in Chinese (zh-CN, the default) and English, rendered from Jinja2 templates.
 
-Each locale is one TOML file under ``flows/locales`` mapping a message key to a Jinja2 template of
-Telegram HTML. Autoescaping is on, so names and answers typed by users can never become markup;
+Each locale is a folder under ``flows/locales`` of TOML files (one per area: core, self, scoring...)
+mapping message keys to Jinja2 templates of Telegram HTML; a key may be defined only once.
+Autoescaping is on, so names and answers typed by users can never become markup;
 a template marks its own tags as safe simply by being the template.
 """
 
@@ -37,8 +38,15 @@ def locale_for(language_code: str | None, default: str = DEFAULT_LOCALE) -> str:
 @cache
 def catalogue(locale: str) -> dict[str, str]:
     """All message templates of one locale, by key."""
-    with (LOCALES_DIR / f"{locale}.toml").open("rb") as file:
-        return tomllib.load(file)
+    merged: dict[str, str] = {}
+    for path in sorted((LOCALES_DIR / locale).glob("*.toml")):
+        with path.open("rb") as file:
+            part = tomllib.load(file)
+        twice = merged.keys() & part.keys()
+        if twice:
+            raise ValueError(f"{path}: message keys defined in another file too: {sorted(twice)}")
+        merged.update(part)
+    return merged
 
 
 @cache
