@@ -1,0 +1,104 @@
+"""Failures on demand: Telegram's flood control, and errors a test scripts for the next calls of a method."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import defaultdict, deque
+from collections.abc import Callable
+
+from .errors import SERVER_ERRORS, ApiError, too_many_requests
+
+
+class _Window:
+    """At most ``limit`` events in any ``period`` seconds, per key."""
+
+    def __init__(self, limit: int, period: float) -> None:
+        self.limit = limit
+        self.period = period
+        self.events: defaultdict[object, deque[float]] = defaultdict(deque)
+
+    @classmethod
+    def from_rate(cls, rate: float, period: float) -> _Window:
+        """A rate below one per period becomes one event per (period / rate)."""
+        return cls(int(rate), period) if rate >= 1 else cls(1, period / rate)
+
+    def wait(self, key: object, now: float) -> float:
+        """Seconds until one more event is allowed for the key (0 when it is allowed now)."""
+        events = self.events[key]
+        while events and events[0] <= now - self.period:
+            events.popleft()
+        return events[0] + self.period - now if len(events) >= self.limit else 0.0
+
+    def add(self, key: object, now: float) -> None:
+        self.events[key].append(now)
+
+
+class FloodLimiter:
+    """Telegram's limits on sending: per chat per second, overall per second, per group per minute.
+
+    Off until configured. A send above a limit is refused with 429 and the whole seconds to wait; refused
+    sends do not count.
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self.windows: list[tuple[_Window, str]] = []
+
+    def configure(
+        self,
+        per_chat_per_second: float | None = None,
+        global_per_second: float | None = None,
+        group_per_minute: float | None = None,
+    ) -> None:
+        """Sets the limits anew; a limit left at None is off, so no arguments turn flood control off."""
+        self.windows = []
+        if per_chat_per_second:
+            self.windows.append((_Window.from_rate(per_chat_per_second, 1.0), "chat"))
+        if global_per_second:
+            self.windows.append((_Window.from_rate(global_per_second, 1.0), "global"))
+        if group_per_minute:
+            self.windows.append((_Window.from_rate(group_per_minute, 60.0), "group"))
+
+    def check(self, chat_id: int, *, group: bool) -> None:
+        """Counts a send to the chat, or raises 429 if it is over a limit."""
+        now = self.clock()
+        keys = {"chat": chat_id, "global": None, "group": chat_id if group else None}
+        applicable = [(window, keys[kind]) for window, kind in self.windows if kind != "group" or group]
+        wait = max((window.wait(key, now) for window, key in applicable), default=0.0)
+        if wait > 0:
+            raise too_many_requests(max(1, math.ceil(wait)))
+        for window, key in applicable:
+            window.add(key, now)
+
+
+class ScriptedFailures:
+    """Errors to answer to the next calls of a method, in the order they were scripted."""
+
+    def __init__(self) -> None:
+        self.queued: defaultdict[str, deque[ApiError]] = defaultdict(deque)
+
+    def add(
+        self,
+        method: str,
+        times: int = 1,
+        *,
+        retry_after: int | None = None,
+        status: int | None = None,
+        description: str | None = None,
+    ) -> None:
+        """retry_after gives 429 "Too Many Requests: retry after N"; status 500/502/503 Telegram's server
+        errors; any other status needs a description."""
+        if retry_after is not None:
+            error = too_many_requests(retry_after)
+        elif status is not None and (description is not None or status in SERVER_ERRORS):
+            error = ApiError(status, description or SERVER_ERRORS[status])
+        else:
+            raise ValueError(
+                "give retry_after, or a status (with a description unless it is 500, 502 or 503)"
+            )
+        self.queued[method.lower()].extend([error] * times)
+
+    def take(self, method: str) -> ApiError | None:
+        queue = self.queued[method.lower()]
+        return queue.popleft() if queue else None
