@@ -27,6 +27,7 @@ from flows.context import FlowContext
 from flows.i18n import LOCALES
 from flows.menu import stranger_menu
 from flows.router import handle
+from storage import updates
 from storage.db import session_scope
 
 log = logging.getLogger("kaohe.bot")
@@ -52,8 +53,15 @@ async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     config: Config = context.bot_data["config"]
     engine: Engine = context.bot_data["engine"]
     started = time.monotonic()
+    now = datetime.now(UTC)
     with session_scope(engine) as session:
-        actions = handle(flow_context(config, session, datetime.now(UTC)), incoming)
+        if not updates.first_delivery(session, update.update_id, now):
+            log.info(
+                "update delivered again: skipped",
+                extra={"event": "update.duplicate", "update_id": update.update_id},
+            )
+            return
+        actions = handle(flow_context(config, session, now), incoming)
     await perform(update, context, actions)
     log.info(
         "update handled",
@@ -72,6 +80,13 @@ async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     log.error("update failed", exc_info=context.error, extra={"event": "update.error"})
+
+
+async def on_start(application: Application) -> None:
+    """Start-up: forget long-handled updates, and register the strangers' command menu."""
+    with session_scope(application.bot_data["engine"]) as session:
+        updates.forget_before(session, datetime.now(UTC) - timedelta(days=2))
+    await register_menus(application)
 
 
 async def register_menus(application: Application) -> None:
@@ -94,7 +109,7 @@ def build_application(config: Config, engine: Engine) -> Application:
         .base_url(settings.api_base_url)
         .base_file_url(settings.api_file_url)
         .rate_limiter(AIORateLimiter(max_retries=3))
-        .post_init(register_menus)
+        .post_init(on_start)
         .build()
     )
     application.bot_data["config"] = config

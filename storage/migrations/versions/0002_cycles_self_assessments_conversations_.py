@@ -1,8 +1,8 @@
-"""cycles, self-assessments, conversations, outbox
+"""cycles, self-assessments, conversations, outbox, handled updates
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-24 19:09:47.646630
+Create Date: 2026-11-24 19:20:56.086315
 """
 
 from collections.abc import Sequence
@@ -44,6 +44,15 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("name"),
     )
+    op.create_table(
+        "handledupdate",
+        sa.Column("update_id", sa.BigInteger(), nullable=False),
+        sa.Column("handled_at", storage.types.UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("update_id"),
+    )
+    with op.batch_alter_table("handledupdate", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_handledupdate_handled_at"), ["handled_at"], unique=False)
+
     op.create_table(
         "notification",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -175,6 +184,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_notification_chat_id"))
 
     op.drop_table("notification")
+    with op.batch_alter_table("handledupdate", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_handledupdate_handled_at"))
+
+    op.drop_table("handledupdate")
     op.drop_table("cycle")
     op.drop_table("conversation")
     # ### end Alembic commands ###

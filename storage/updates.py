@@ -1,0 +1,34 @@
+"""Telegram updates already handled, so an update delivered again after a crash is not acted on twice.
+
+Telegram re-sends every update the bot had not confirmed when it stopped; after a kill -9 that
+includes updates whose effects were already committed. The update id is recorded in the same
+transaction as those effects, and a second delivery is skipped.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger
+from sqlmodel import Field, Session, SQLModel, delete
+
+from storage.models import utcnow
+from storage.types import UTCDateTime
+
+
+class HandledUpdate(SQLModel, table=True):
+    update_id: int = Field(sa_type=BigInteger, primary_key=True)
+    handled_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+
+
+def first_delivery(session: Session, update_id: int, now: datetime) -> bool:
+    """Record ``update_id`` as handled in this transaction; False if it had been handled before."""
+    if session.get(HandledUpdate, update_id) is not None:
+        return False
+    session.add(HandledUpdate(update_id=update_id, handled_at=now))
+    return True
+
+
+def forget_before(session: Session, moment: datetime) -> None:
+    """Drop the record of updates handled before ``moment`` (Telegram keeps updates for at most a day)."""
+    session.exec(delete(HandledUpdate).where(HandledUpdate.handled_at < moment))  # type: ignore[call-overload]
