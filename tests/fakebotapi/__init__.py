@@ -7,7 +7,8 @@
         reply = alice.wait_for("欢迎")
         alice.press(reply, "确认")
 
-Tests can also take the ``fake_bot_api`` fixture (import it into a conftest.py).
+Tests can also take the ``fake_bot_api`` fixture: put ``fake_bot_api = fakebotapi.fake_bot_api`` in a
+conftest.py or test module (an assignment, so that ruff sees no unused import).
 """
 
 from __future__ import annotations

@@ -42,6 +42,11 @@ def _predicate(match: Match) -> tuple[Callable[[BotMessage], bool], str]:
     return match, getattr(match, "__name__", repr(match))
 
 
+def _describe(message: BotMessage) -> str:
+    """A message as a timeout report shows it: its text, and its buttons if it has any."""
+    return f"{message.body!r} {message.labels!r}" if message.buttons else repr(message.body)
+
+
 def _text_payload(text: str) -> dict[str, Any]:
     """A typed text; a leading /command is marked as a bot_command entity, as Telegram does."""
     if not text.strip():
@@ -80,11 +85,11 @@ class ChatView:
         predicate, description = _predicate(match)
 
         def failure() -> str:
-            unread = [message.body for message in self.store.unread(self.chat_id)]
+            unread = [_describe(message) for message in self.store.unread(self.chat_id)]
             failed = [(call.method, call.description) for call in self.store.failed_calls()[-5:]]
             return (
                 f"the bot sent nothing matching {description} to chat {self.chat_id} within {timeout}s; "
-                f"unread there: {unread!r}; last failed API calls: {failed!r}"
+                f"unread there: [{', '.join(unread)}]; last failed API calls: {failed!r}"
             )
 
         return self.store.wait(lambda: self.store.next_output(self.chat_id, predicate), timeout, failure)

@@ -38,6 +38,12 @@ def too_many_requests(retry_after: int) -> ApiError:
     return ApiError(429, f"Too Many Requests: retry after {retry_after}", retry_after=retry_after)
 
 
-UNAUTHORIZED = ApiError(401, "Unauthorized")
-NOT_FOUND = ApiError(404, "Not Found")
+def unauthorized() -> ApiError:
+    return ApiError(401, "Unauthorized")
+
+
+def not_found() -> ApiError:
+    return ApiError(404, "Not Found")
+
+
 SERVER_ERRORS = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}

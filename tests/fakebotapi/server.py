@@ -21,7 +21,7 @@ from typing import Any
 from aiohttp import web
 
 from .actors import SimGroup, SimUser, sent_messages
-from .errors import NOT_FOUND, UNAUTHORIZED, ApiError, conflict
+from .errors import ApiError, conflict, not_found, unauthorized
 from .faults import FloodLimiter, ScriptedFailures
 from .methods import Described, Methods, scope_key
 from .params import Params, read_params
@@ -47,7 +47,8 @@ class BotApiServer:
         self.methods = methods
         self.failures = failures
         self.token = token
-        self.table = {name.lower(): (name, function) for name, function in methods.table().items()}
+        self.functions = methods.table()
+        self.names = {name.lower(): name for name in [*self.functions, "getUpdates"]}
         self.closing = False
         self.poll_generation = 0
 
@@ -79,9 +80,9 @@ class BotApiServer:
 
     def _check_token(self, token: str) -> None:
         if not TOKEN.fullmatch(token):
-            raise NOT_FOUND
+            raise not_found()
         if token != self.token:
-            raise UNAUTHORIZED
+            raise unauthorized()
 
     def _record(self, call: ApiCall) -> None:
         with self.store.lock:
@@ -94,14 +95,18 @@ class BotApiServer:
             self.store.notify()
 
     async def _api(self, request: web.Request) -> web.Response:
+        name = self.names.get(request.match_info["method"].lower())
         try:
             self._check_token(request.match_info["token"])
-            if request.match_info["method"].lower() not in (*self.table, "getupdates"):
-                raise NOT_FOUND
-            params = await read_params(request)
+            if name is None:
+                raise not_found()
         except ApiError as error:
             return _error_response(error)
-        name, _ = self.table.get(request.match_info["method"].lower(), ("getUpdates", None))
+        try:
+            params = await read_params(request)
+        except ApiError as error:
+            self._record(ApiCall(name, {}, status=error.status, description=error.description))
+            return _error_response(error)
         call = ApiCall(name, params.values, dict(params.uploads))
         self._record(call)
         try:
@@ -123,7 +128,7 @@ class BotApiServer:
         if name == "getUpdates":
             return await self._get_updates(params)
         with self.store.lock:
-            return copy.deepcopy(self.table[name.lower()][1](params))
+            return copy.deepcopy(self.functions[name](params))
 
     async def _get_updates(self, params: Params) -> list[dict[str, Any]]:
         """Answers at once when updates are queued, else when one arrives or the timeout passes. A newer
@@ -155,7 +160,7 @@ class BotApiServer:
         with self.store.lock:
             file = self.store.files.get(self.store.file_paths.get(request.match_info["path"], ""))
         if file is None:
-            return _error_response(NOT_FOUND)
+            return _error_response(not_found())
         return web.Response(body=file.content, content_type=file.mime_type or "application/octet-stream")
 
 
