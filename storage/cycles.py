@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from storage.cycle_models import (
     Conversation,
@@ -73,15 +73,26 @@ def answers(session: Session, assessment_id: int) -> dict[str, str]:
     return {row.section: row.text for row in rows}
 
 
-def save_answer(session: Session, assessment_id: int, section: str, text: str, now: datetime) -> None:
-    row = session.exec(
-        select(SelfAnswer).where(SelfAnswer.assessment_id == assessment_id, SelfAnswer.section == section)
-    ).first()
+def _upsert(
+    session: Session, model: type[SQLModel], key: dict[str, object], values: dict[str, object]
+) -> None:
+    """Insert the row of ``model`` identified by ``key``, or update its ``values``."""
+    row = session.exec(select(model).filter_by(**key)).first()
     if row is None:
-        row = SelfAnswer(assessment_id=assessment_id, section=section, text=text, updated_at=now)
+        row = model(**key, **values)
     else:
-        row.text, row.updated_at = text, now
+        for name, value in values.items():
+            setattr(row, name, value)
     session.add(row)
+
+
+def save_answer(session: Session, assessment_id: int, section: str, text: str, now: datetime) -> None:
+    _upsert(
+        session,
+        SelfAnswer,
+        {"assessment_id": assessment_id, "section": section},
+        {"text": text, "updated_at": now},
+    )
 
 
 def self_scores(session: Session, assessment_id: int) -> dict[str, Decimal]:
@@ -90,14 +101,12 @@ def self_scores(session: Session, assessment_id: int) -> dict[str, Decimal]:
 
 
 def save_self_score(session: Session, assessment_id: int, item: str, points: Decimal, now: datetime) -> None:
-    row = session.exec(
-        select(SelfScore).where(SelfScore.assessment_id == assessment_id, SelfScore.item == item)
-    ).first()
-    if row is None:
-        row = SelfScore(assessment_id=assessment_id, item=item, points=points, updated_at=now)
-    else:
-        row.points, row.updated_at = points, now
-    session.add(row)
+    _upsert(
+        session,
+        SelfScore,
+        {"assessment_id": assessment_id, "item": item},
+        {"points": points, "updated_at": now},
+    )
 
 
 def conversation(session: Session, telegram_user_id: int) -> Conversation | None:
