@@ -64,4 +64,5 @@ def configure_logging(level: str, style: str, secrets: list[str]) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    for noisy in ("httpx", "apscheduler"):  # a line per HTTP request or job run drowns everything else
+        logging.getLogger(noisy).setLevel(logging.WARNING)
