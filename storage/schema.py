@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import SQLModel
 
-from storage import cycle_models, models, outbox, updates
+from storage import cycle_models, models, outbox, scoring_models, updates
 
-TABLE_MODULES = (models, cycle_models, outbox, updates)
+TABLE_MODULES = (models, cycle_models, outbox, updates, scoring_models)
 metadata = SQLModel.metadata

@@ -1,0 +1,147 @@
+"""Queries on score sheets (评分表): who a scorer scores, sheets and item scores, submitting and returning."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from decimal import Decimal
+
+from sqlmodel import Session, col, select
+
+from storage import audit
+from storage.cycle_models import CycleExaminee
+from storage.scoring_models import ItemScore, ScoreSheet, SheetStatus
+
+
+def examinees_of_scorer(session: Session, cycle_id: int, member_id: int) -> list[CycleExaminee]:
+    """The examinees ``member_id`` scores in a cycle, in roster order (team, department, student number)."""
+    return list(
+        session.exec(
+            select(CycleExaminee)
+            .where(CycleExaminee.cycle_id == cycle_id, CycleExaminee.scorer_member_id == member_id)
+            .order_by(
+                CycleExaminee.team, col(CycleExaminee.department).nulls_first(), CycleExaminee.student_no
+            )
+        )
+    )
+
+
+def sheet_of(session: Session, examinee_id: int) -> ScoreSheet | None:
+    return session.exec(select(ScoreSheet).where(ScoreSheet.examinee_id == examinee_id)).first()
+
+
+def sheets(session: Session, examinee_ids: Iterable[int]) -> dict[int, ScoreSheet]:
+    """The score sheets of these examinees, by examinee id."""
+    rows = session.exec(select(ScoreSheet).where(col(ScoreSheet.examinee_id).in_(list(examinee_ids))))
+    return {row.examinee_id: row for row in rows}
+
+
+def cycle_sheets(session: Session, cycle_id: int) -> dict[int, ScoreSheet]:
+    """Every score sheet of a cycle, by examinee id."""
+    rows = session.exec(
+        select(ScoreSheet)
+        .join(CycleExaminee, col(CycleExaminee.id) == col(ScoreSheet.examinee_id))
+        .where(CycleExaminee.cycle_id == cycle_id)
+    )
+    return {row.examinee_id: row for row in rows}
+
+
+def item_scores(session: Session, sheet_id: int) -> dict[str, Decimal]:
+    return item_scores_of(session, [sheet_id]).get(sheet_id, {})
+
+
+def item_scores_of(session: Session, sheet_ids: Iterable[int]) -> dict[int, dict[str, Decimal]]:
+    """The item scores of several sheets: sheet id → item key → points (sheets without scores left out)."""
+    rows = session.exec(select(ItemScore).where(col(ItemScore.sheet_id).in_(list(sheet_ids))))
+    found: dict[int, dict[str, Decimal]] = {}
+    for row in rows:
+        found.setdefault(row.sheet_id, {})[row.item] = Decimal(row.points)
+    return found
+
+
+def scoring_started(session: Session, examinee_id: int) -> bool:
+    """Whether the examinee's scorer has given any item score yet."""
+    return (
+        session.exec(
+            select(ItemScore.id)
+            .join(ScoreSheet, col(ScoreSheet.id) == col(ItemScore.sheet_id))
+            .where(ScoreSheet.examinee_id == examinee_id)
+        ).first()
+        is not None
+    )
+
+
+def start_sheet(session: Session, examinee_id: int, scorer_member_id: int, now: datetime) -> ScoreSheet:
+    """The examinee's sheet, created as a draft of ``scorer_member_id`` if there is none yet."""
+    sheet = sheet_of(session, examinee_id)
+    if sheet is None:
+        sheet = ScoreSheet(
+            examinee_id=examinee_id, scorer_member_id=scorer_member_id, started_at=now, updated_at=now
+        )
+        session.add(sheet)
+        session.flush()
+    return sheet
+
+
+def save_item_score(
+    session: Session, sheet: ScoreSheet, item: str, points: Decimal, member_id: int, now: datetime
+) -> Decimal | None:
+    """Give ``points`` for ``item`` on ``sheet``; returns the points it replaces, if any."""
+    row = session.exec(
+        select(ItemScore).where(ItemScore.sheet_id == sheet.id, ItemScore.item == item)
+    ).first()
+    before = None if row is None else Decimal(row.points)
+    if row is None:
+        row = ItemScore(
+            sheet_id=sheet.id, item=item, points=points, scored_by_member_id=member_id, scored_at=now
+        )  # type: ignore[arg-type]
+    else:
+        row.points, row.scored_by_member_id, row.scored_at = points, member_id, now
+    sheet.updated_at = now
+    session.add_all([row, sheet])
+    return before
+
+
+def save_comment(session: Session, sheet: ScoreSheet, comment: str, now: datetime) -> None:
+    """Set the evaluation comment (考评意见)."""
+    sheet.comment, sheet.updated_at = comment, now
+    session.add(sheet)
+
+
+def submit_sheet(session: Session, sheet: ScoreSheet, *, actor: str, now: datetime, after: dict) -> None:
+    """Lock ``sheet`` as submitted, with an audit row ``score.submit`` carrying ``after``."""
+    sheet.status, sheet.submitted_at, sheet.updated_at = SheetStatus.SUBMITTED, now, now
+    session.add(sheet)
+    audit.record(
+        session,
+        actor=actor,
+        action="score.submit",
+        entity="score_sheet",
+        entity_id=sheet.id,
+        after=after,
+        at=now,
+    )
+
+
+def return_sheet(session: Session, sheet: ScoreSheet, *, actor: str, reason: str, now: datetime) -> None:
+    """Send a submitted sheet back to its scorer (退回), who may then edit and submit it again.
+
+    Raises ValueError for a sheet that is not submitted. Audited as ``score.return`` with the reason.
+    """
+    if sheet.status != SheetStatus.SUBMITTED:
+        raise ValueError(f"score sheet {sheet.id} is {sheet.status}, not submitted")
+    before = {"status": str(sheet.status), "submitted_at": sheet.submitted_at.isoformat()}  # type: ignore[union-attr]
+    sheet.status, sheet.returned_at, sheet.return_reason = SheetStatus.RETURNED, now, reason
+    sheet.submitted_at, sheet.updated_at = None, now
+    session.add(sheet)
+    audit.record(
+        session,
+        actor=actor,
+        action="score.return",
+        entity="score_sheet",
+        entity_id=sheet.id,
+        before=before,
+        after={"status": SheetStatus.RETURNED.value},
+        reason=reason,
+        at=now,
+    )
