@@ -9,6 +9,7 @@ from telegram import (
     BotCommandScopeChat,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputFile,
     Message,
     Update,
 )
@@ -16,7 +17,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import ContextTypes
 
-from flows.chat import Action, ChatKind, Content, Incoming, Reply, SetMenu
+from flows.chat import Action, AttachmentKind, ChatKind, Content, Incoming, Reply, SetMenu
 
 log = logging.getLogger("kaohe.bot")
 
@@ -90,8 +91,19 @@ async def _send(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply
                 raise
         return
     chat_id = reply.chat_id if reply.chat_id is not None else update.effective_chat.id  # type: ignore[union-attr]
-    await context.bot.send_message(
-        chat_id, reply.text, parse_mode=ParseMode.HTML, reply_markup=_keyboard(reply)
+    attachment = reply.attachment
+    if attachment is None:
+        await context.bot.send_message(
+            chat_id, reply.text, parse_mode=ParseMode.HTML, reply_markup=_keyboard(reply)
+        )
+        return
+    send = context.bot.send_photo if attachment.kind is AttachmentKind.PHOTO else context.bot.send_document
+    await send(
+        chat_id,
+        InputFile(attachment.data, filename=attachment.filename),
+        caption=reply.text or None,
+        parse_mode=ParseMode.HTML,
+        reply_markup=_keyboard(reply),
     )
 
 

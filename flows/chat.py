@@ -8,7 +8,7 @@ user text escaped).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 CALLBACK_DATA_LIMIT = 64  # bytes, Telegram's limit for inline button data
@@ -77,6 +77,20 @@ class Button:
             raise ValueError(f"button data over {CALLBACK_DATA_LIMIT} bytes: {self.data!r}")
 
 
+class AttachmentKind(StrEnum):
+    PHOTO = "photo"  # shown inline, e.g. a chart
+    DOCUMENT = "document"  # a file to download, e.g. a workbook
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file sent with a reply; the reply's text becomes its caption (at most 1024 characters)."""
+
+    kind: AttachmentKind
+    filename: str
+    data: bytes = field(repr=False)
+
+
 @dataclass(frozen=True)
 class Reply:
     """A message to send (or, with ``edit``, to put in place of the message whose button was pressed)."""
@@ -86,6 +100,7 @@ class Reply:
     chat_id: int | None = None  # None: the chat the input came from
     edit: bool = False
     notice: str | None = None  # a short toast for a button press (answerCallbackQuery)
+    attachment: Attachment | None = None
 
 
 @dataclass(frozen=True)
