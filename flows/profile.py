@@ -9,7 +9,7 @@ from sqlmodel import Session
 from flows.chat import Action, Incoming, Reply
 from flows.context import FlowContext
 from flows.i18n import render
-from flows.roster import name_of
+from flows.names import name_of
 from storage import accounts
 from storage.models import CommitteeRole, Member, Position
 

@@ -1,14 +1,10 @@
-"""The roster (名单): reading a roster file, checking it whole, and importing it all or nothing.
+"""The roster file (名单): reading a .csv or .xlsx roster and checking it whole.
 
-A roster is a .csv or .xlsx table with one person a row and the columns of the sample roster, in
-English or Chinese: id 学号, name 姓名, team 团队, department 部门, position 职务, oversees 分管部门,
-college 院部, term_start 任职时间, committee 考核小组. ``read_roster`` turns a file into
-``RosterEntry`` rows and a list of every problem found (``Problem``: row, column, code, params, with
-a text in Chinese and in English); a file with any error imports nothing. ``import_roster`` then
-makes the stored roster match: members are matched by student number, never deleted (one who is no
-longer listed becomes inactive), and every change is written to the audit trail.
-
-The Chinese and English names of positions (职务) and committee roles (考核小组角色) live here too.
+A roster is a table with one person a row and the columns of the sample roster, in English or
+Chinese: id 学号, name 姓名, team 团队, department 部门, position 职务, oversees 分管部门, college 院部,
+term_start 任职时间, committee 考核小组. ``read_roster`` turns a file into ``RosterEntry`` rows and a
+list of every problem found (``Problem``: row, column, code, params, with a text in Chinese and in
+English); a file with any error yields no rows. ``flows.roster_import`` then stores it.
 """
 
 from __future__ import annotations
@@ -16,90 +12,17 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, fields, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import NamedTuple, TypeVar
 
 import openpyxl
-from sqlmodel import Session
 
-from flows.i18n import LOCALES
+from flows.names import COMMITTEE_ROLES, POSITIONS, Choice, Names, in_both, lookup_key, value_text
 from flows.organisation import DEPARTMENT_POSITIONS
-from storage import audit
-from storage import roster as stored
-from storage.models import CommitteeRole, Position
+from storage.models import Position
 from storage.roster import MAX_LENGTHS, RosterEntry
-
-Choice = TypeVar("Choice", Position, CommitteeRole)
-
-
-class Names(NamedTuple):
-    """A name in Chinese (zh-CN) and English (en)."""
-
-    zh: str
-    en: str
-
-    def of(self, locale: str) -> str:
-        return self.zh if locale == "zh-CN" else self.en
-
-
-POSITION_NAMES: dict[Position, Names] = {
-    Position.PRESIDENT: Names("主席", "president"),
-    Position.VICE_PRESIDENT: Names("副主席", "vice-president"),
-    Position.HEAD: Names("部长", "head of department"),
-    Position.DEPUTY_HEAD: Names("副部长", "deputy head"),
-    Position.OFFICER: Names("干事", "officer"),
-    Position.TEACHER: Names("老师", "teacher"),
-}
-
-COMMITTEE_NAMES: dict[CommitteeRole, Names] = {
-    CommitteeRole.CHIEF_ADVISER: Names("总指导", "chief adviser"),
-    CommitteeRole.LEADER: Names("组长", "leader"),
-    CommitteeRole.DEPUTY_LEADER: Names("副组长", "deputy leader"),
-    CommitteeRole.MEMBER: Names("组员", "member"),
-}
-
-
-def name_of(value: Position | CommitteeRole, locale: str) -> str:
-    """The name of a position or committee role in ``locale``."""
-    names = POSITION_NAMES[value] if isinstance(value, Position) else COMMITTEE_NAMES[value]
-    return names.of(locale)
-
-
-def value_text(value: object, locale: str) -> str:
-    """A field's value as people read it."""
-    if isinstance(value, Position | CommitteeRole):
-        return name_of(value, locale)
-    if isinstance(value, bool):
-        return Names("是", "yes").of(locale) if value else Names("否", "no").of(locale)
-    if isinstance(value, tuple):
-        return "、".join(value) if locale == "zh-CN" else ", ".join(value)
-    return str(value) if value not in (None, "") else "—"
-
-
-def in_both(describe: Callable[[str], str]) -> str:
-    """A text in Chinese, then in English."""
-    return " / ".join(describe(locale) for locale in LOCALES)
-
-
-def _lookup_key(text: str) -> str:
-    return re.sub(r"[\s_-]+", "_", text.strip().casefold())
-
-
-def _lookup(names: Mapping[Choice, Names]) -> dict[str, Choice]:
-    """Every way a roster may write a value: its code, its Chinese name, its English name."""
-    table: dict[str, Choice] = {}
-    for value, (zh, en) in names.items():
-        for spelling in (value.value, zh, en):
-            table[_lookup_key(spelling)] = value
-    return table
-
-
-POSITIONS = _lookup(POSITION_NAMES)
-COMMITTEE_ROLES = _lookup(COMMITTEE_NAMES)
-
 
 # --- columns -----------------------------------------------------------------------------------------
 
@@ -130,7 +53,7 @@ COLUMNS = (
     Column("committee", "考核小组", "committee_role"),
 )
 COLUMN_BY_KEY = {column.key: column for column in COLUMNS}
-HEADERS = {_lookup_key(spelling): c.key for c in COLUMNS for spelling in (c.key, c.zh)}
+HEADERS = {lookup_key(spelling): c.key for c in COLUMNS for spelling in (c.key, c.zh)}
 HEADER_SEARCH_ROWS = 10  # the header may sit below a title row or two
 FIELD_NAMES = {column.field: column.names for column in COLUMNS} | {"active": Names("在名单", "on roster")}
 
@@ -363,7 +286,7 @@ def _is_blank(cells: Sequence[object]) -> bool:
 def _find_header(table: Sequence[Sequence[object]]) -> int | None:
     """The index of the header row among the first rows: the first naming two known columns."""
     for index, cells in enumerate(table[:HEADER_SEARCH_ROWS]):
-        if sum(_lookup_key(_text(cell)) in HEADERS for cell in cells) >= 2:
+        if sum(lookup_key(_text(cell)) in HEADERS for cell in cells) >= 2:
             return index
     return None
 
@@ -375,7 +298,7 @@ def _columns(cells: Sequence[object], row: int, problems: _Problems) -> dict[str
         label = _text(cell)
         if not label:
             continue
-        key = HEADERS.get(_lookup_key(label))
+        key = HEADERS.get(lookup_key(label))
         if key is None:
             problems.warn("unknown_column", row, value=label)
         elif key in found:
@@ -471,7 +394,7 @@ class _RowReader:
 
     def choice(self, key: str, choices: Mapping[str, Choice], code: str, *, required: bool) -> Choice | None:
         text = self.text(key, required=required)
-        value = choices.get(_lookup_key(text))
+        value = choices.get(lookup_key(text))
         if text and value is None:
             self.error(code, key, value=text)
         return value
@@ -574,174 +497,3 @@ def _check_oversight(rows: Sequence[RosterRow], problems: _Problems) -> None:
             problems.error(
                 "department_without_overseer", row_number, "department", team=team, value=department
             )
-
-
-# --- comparing and importing -------------------------------------------------------------------------
-
-DIFF_FIELDS = tuple(f.name for f in fields(RosterEntry) if f.name != "student_no")
-
-
-@dataclass(frozen=True)
-class MemberChange:
-    """A member before and after an import, and which fields differ."""
-
-    before: RosterEntry
-    after: RosterEntry
-    fields: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class RosterChanges:
-    """What an import adds, changes and removes (marks inactive), and how many members stay as they were."""
-
-    added: tuple[RosterEntry, ...]
-    changed: tuple[MemberChange, ...]
-    removed: tuple[MemberChange, ...]
-    unchanged: int
-    departments_added: tuple[str, ...]
-    departments_removed: tuple[str, ...]
-
-    def counts(self) -> dict[str, int]:
-        return {
-            "added": len(self.added),
-            "changed": len(self.changed),
-            "removed": len(self.removed),
-            "unchanged": self.unchanged,
-        }
-
-
-def _comparable(value: object) -> object:
-    return frozenset(value) if isinstance(value, tuple) else value  # the order of oversees is no change
-
-
-def _changed_fields(before: RosterEntry, after: RosterEntry) -> tuple[str, ...]:
-    return tuple(
-        name
-        for name in DIFF_FIELDS
-        if _comparable(getattr(before, name)) != _comparable(getattr(after, name))
-    )
-
-
-def _department_names(entries: Iterable[RosterEntry]) -> dict[str, None]:
-    return dict.fromkeys(f"{e.team} {e.department}" for e in entries if e.active and e.department)
-
-
-def compare_roster(current: Iterable[RosterEntry], incoming: Sequence[RosterEntry]) -> RosterChanges:
-    """The changes that make ``current`` (the stored roster, inactive members too) into ``incoming``."""
-    current = list(current)
-    by_student_no = {entry.student_no: entry for entry in current}
-    added, changed, unchanged = [], [], 0
-    for entry in incoming:
-        before = by_student_no.get(entry.student_no)
-        if before is None:
-            added.append(entry)
-        elif differing := _changed_fields(before, entry):
-            changed.append(MemberChange(before, entry, differing))
-        else:
-            unchanged += 1
-    listed = {entry.student_no for entry in incoming}
-    removed = [
-        MemberChange(entry, replace(entry, active=False), ("active",))
-        for entry in current
-        if entry.active and entry.student_no not in listed
-    ]
-    before_departments, after_departments = _department_names(current), _department_names(incoming)
-    return RosterChanges(
-        added=tuple(added),
-        changed=tuple(changed),
-        removed=tuple(removed),
-        unchanged=unchanged,
-        departments_added=tuple(d for d in after_departments if d not in before_departments),
-        departments_removed=tuple(d for d in before_departments if d not in after_departments),
-    )
-
-
-def import_roster(
-    session: Session,
-    entries: Sequence[RosterEntry],
-    *,
-    actor: str,
-    now: datetime,
-    source: str | None = None,
-    dry_run: bool = False,
-) -> RosterChanges:
-    """Make the stored roster match ``entries`` (read without errors) in the session's transaction.
-
-    With ``dry_run`` nothing is written: the result says what the import would change.
-    """
-    changes = compare_roster(stored.load_entries(session, include_inactive=True), entries)
-    if not dry_run:
-        ids = stored.apply_entries(session, entries, now=now)
-        _audit(session, changes, ids, actor=actor, now=now, source=source)
-    return changes
-
-
-def _record(entry: RosterEntry, names: Iterable[str]) -> dict[str, object]:
-    return {"student_no": entry.student_no, "name": entry.name} | {n: _json(getattr(entry, n)) for n in names}
-
-
-def _json(value: object) -> object:
-    return list(value) if isinstance(value, tuple) else value
-
-
-def _audit(
-    session: Session,
-    changes: RosterChanges,
-    ids: Mapping[str, int],
-    *,
-    actor: str,
-    now: datetime,
-    source: str | None,
-) -> None:
-    def member(action: str, entity_id: int, before: dict | None, after: dict) -> None:
-        audit.record(
-            session,
-            actor=actor,
-            action=action,
-            entity="member",
-            entity_id=entity_id,
-            before=before,
-            after=after,
-            at=now,
-        )
-
-    summary = changes.counts() | {
-        "departments_added": list(changes.departments_added),
-        "departments_removed": list(changes.departments_removed),
-    }
-    audit.record(
-        session, actor=actor, action="roster.import", entity="roster", after=summary, reason=source, at=now
-    )
-    for entry in changes.added:
-        member("roster.add", ids[entry.student_no], None, _record(entry, DIFF_FIELDS))
-    for action, items in (("roster.change", changes.changed), ("roster.remove", changes.removed)):
-        for change in items:
-            before, after = _record(change.before, change.fields), _record(change.after, change.fields)
-            member(action, ids[change.after.student_no], before, after)
-
-
-# --- describing changes ------------------------------------------------------------------------------
-
-
-def describe_entry(entry: RosterEntry, locale: str) -> str:
-    """``2023000256 郭宇雅 (校学生会 办公室 干事)``."""
-    where = " ".join(filter(None, (entry.team, entry.department, name_of(entry.position, locale))))
-    return f"{entry.student_no} {entry.name} ({where})"
-
-
-def describe_change(change: MemberChange, locale: str) -> str:
-    """``2023000256 郭宇雅: 部门 办公室 → 学习部; 职务 干事 → 副部长``."""
-    parts = [
-        f"{FIELD_NAMES[name].of(locale)} {value_text(getattr(change.before, name), locale)}"
-        f" → {value_text(getattr(change.after, name), locale)}"
-        for name in change.fields
-    ]
-    return f"{change.before.student_no} {change.before.name}: " + "; ".join(parts)
-
-
-def describe_counts(changes: RosterChanges, locale: str) -> str:
-    """``新增 2 人，变更 1 人，移除 1 人，未变 78 人`` / ``2 added, 1 changed, 1 removed, 78 unchanged``."""
-    added, changed, removed, unchanged = changes.counts().values()
-    if locale == "zh-CN":
-        return f"新增 {added} 人，变更 {changed} 人，移除 {removed} 人，未变 {unchanged} 人"
-    return f"{added} added, {changed} changed, {removed} removed, {unchanged} unchanged"

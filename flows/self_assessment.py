@@ -20,7 +20,8 @@ from flows.context import FlowContext
 from flows.cycles import scheme_of
 from flows.grading import InvalidScore, check_item_score
 from flows.i18n import render
-from flows.roster import name_of, normalise_term
+from flows.names import name_of
+from flows.roster import normalise_term
 from flows.scheme import Scheme, Section
 from flows.text import split_message
 from storage import accounts, audit

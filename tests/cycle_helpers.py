@@ -11,7 +11,8 @@ from sqlmodel import Session, select
 from flows.chat import Action, ChatKind, Content, Incoming, Reply
 from flows.context import FlowContext
 from flows.cycle_opening import Deadlines, OpenedCycle, open_cycle
-from flows.roster import import_roster, read_roster
+from flows.roster import read_roster
+from flows.roster_import import import_roster
 from flows.router import handle
 from flows.scheme import DEFAULT_SCHEME
 from storage.models import Member, TelegramBinding

@@ -9,7 +9,8 @@ from cycle_helpers import NOW, SHANGHAI, bind, deadlines, import_sample, open_sa
 from sqlmodel import select
 
 from flows.cycle_opening import CycleError, Deadlines, open_cycle
-from flows.roster import import_roster, read_roster
+from flows.roster import read_roster
+from flows.roster_import import import_roster
 from flows.scheme import DEFAULT_SCHEME, SchemeError
 from storage.cycle_models import Cycle, CycleExaminee
 from storage.models import Member

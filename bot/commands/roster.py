@@ -19,18 +19,10 @@ from rich.tree import Tree
 
 from bot.commands.common import open_database
 from bot.config import Config
+from flows.names import in_both, name_of, value_text
 from flows.organisation import COMMITTEE, Organisation, scorer_of
-from flows.roster import (
-    RosterChanges,
-    describe_change,
-    describe_counts,
-    describe_entry,
-    import_roster,
-    in_both,
-    name_of,
-    read_roster,
-    value_text,
-)
+from flows.roster import read_roster
+from flows.roster_import import RosterChanges, describe_change, describe_counts, describe_entry, import_roster
 from storage import roster as stored
 from storage.db import session_scope
 from storage.roster import RosterEntry
