@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from flows.i18n import render
 from flows.organisation import is_examinee
-from storage.models import Member
+from storage.models import Member, Position
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,8 @@ class MenuCommand:
 STRANGER_COMMANDS = ("start", "help")
 MEMBER_COMMANDS = ("start", "me", "cancel", "help")
 EXAMINEE_COMMANDS = ("self",)
+SCORER_COMMANDS = ("score",)  # for those who score others: presidents and vice-presidents
+SCORER_POSITIONS = (Position.PRESIDENT, Position.VICE_PRESIDENT)
 
 
 def _commands(names: tuple[str, ...], locale: str) -> list[MenuCommand]:
@@ -34,5 +36,7 @@ def stranger_menu(locale: str) -> list[MenuCommand]:
 
 def member_menu(member: Member, locale: str) -> list[MenuCommand]:
     """What a registered member can do, by their roles."""
-    names = (EXAMINEE_COMMANDS if is_examinee(member) else ()) + MEMBER_COMMANDS
+    examinee = EXAMINEE_COMMANDS if is_examinee(member) else ()
+    scorer = SCORER_COMMANDS if member.position in SCORER_POSITIONS else ()
+    names = examinee + scorer + MEMBER_COMMANDS
     return _commands(names, locale)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flows import profile, registration, self_assessment
+from flows import profile, registration, scoring, self_assessment
 from flows.chat import Action, Content, Incoming, Reply
 from flows.context import FlowContext
 from flows.i18n import render
@@ -33,15 +33,18 @@ COMMANDS: dict[str, Flow] = {
     "help": _help,
     "cancel": _cancel,
     "self": self_assessment.start,
+    "score": scoring.start,
 }
-PRIVATE_ONLY = {"me", "cancel", "self"}
+PRIVATE_ONLY = {"me", "cancel", "self", "score"}
 
 BUTTONS: dict[str, Flow] = {
     self_assessment.PREFIX: self_assessment.on_button,
+    scoring.PREFIX: scoring.on_button,
 }
 
 CONVERSATIONS = {
     self_assessment.FLOW: self_assessment.on_input,
+    scoring.FLOW: scoring.on_input,
 }
 
 

@@ -14,14 +14,12 @@ from storage.scoring_models import ItemScore, ScoreSheet, SheetStatus
 
 
 def examinees_of_scorer(session: Session, cycle_id: int, member_id: int) -> list[CycleExaminee]:
-    """The examinees ``member_id`` scores in a cycle, in roster order (team, department, student number)."""
+    """The examinees ``member_id`` scores in a cycle, in the order the cycle froze the roster."""
     return list(
         session.exec(
             select(CycleExaminee)
             .where(CycleExaminee.cycle_id == cycle_id, CycleExaminee.scorer_member_id == member_id)
-            .order_by(
-                CycleExaminee.team, col(CycleExaminee.department).nulls_first(), CycleExaminee.student_no
-            )
+            .order_by(col(CycleExaminee.id))
         )
     )
 

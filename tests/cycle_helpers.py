@@ -14,7 +14,9 @@ from flows.cycle_opening import Deadlines, OpenedCycle, open_cycle
 from flows.roster import read_roster
 from flows.roster_import import import_roster
 from flows.router import handle
-from flows.scheme import DEFAULT_SCHEME
+from flows.scheme import DEFAULT_SCHEME, default_scheme
+from storage import cycles
+from storage.cycle_models import SelfAssessment, SelfStatus
 from storage.models import Member, TelegramBinding
 
 NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
@@ -101,3 +103,35 @@ class Person:
 
     def presses(self, data: str) -> str:
         return "\n".join(r.text for r in self._do(Content.BUTTON, data))
+
+
+def submit_self_assessment(
+    session: Session, student_no: str, at: datetime = NOW, answers: dict[str, str] | None = None
+) -> None:
+    """A submitted self-assessment of ``student_no`` in their newest cycle, as if written through /self."""
+    member = session.exec(select(Member).where(Member.student_no == student_no)).one()
+    examinee = cycles.current_examinee(session, member.id)  # type: ignore[arg-type]
+    assert examinee is not None
+    assessment = SelfAssessment(
+        examinee_id=examinee.id,  # type: ignore[arg-type]
+        status=SelfStatus.SUBMITTED,
+        header_confirmed=True,
+        started_at=at,
+        updated_at=at,
+        submitted_at=at,
+    )
+    session.add(assessment)
+    session.flush()
+    for section in default_scheme().self_assessment.sections:
+        text = (answers or {}).get(section.key, f"{section.title.zh}：按时完成各项工作，认真总结经验。")
+        cycles.save_answer(session, assessment.id, section.key, text, at)  # type: ignore[arg-type]
+    session.commit()
+
+
+def score_through(person: Person, name: str, points: list[str], comment: str) -> str:
+    """Open ``name`` from the /score list, type one score per rubric item and the comment; the summary."""
+    person.says("/score")
+    person.taps(name)
+    for value in points:
+        person.says(value)
+    return person.says(comment)
