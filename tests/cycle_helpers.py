@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -15,8 +16,8 @@ from flows.roster import read_roster
 from flows.roster_import import import_roster
 from flows.router import handle
 from flows.scheme import DEFAULT_SCHEME, default_scheme
-from storage import cycles
-from storage.cycle_models import SelfAssessment, SelfStatus
+from storage import cycles, scoring
+from storage.cycle_models import CycleExaminee, SelfAssessment, SelfStatus
 from storage.models import Member, TelegramBinding
 
 NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
@@ -135,3 +136,23 @@ def score_through(person: Person, name: str, points: list[str], comment: str) ->
     for value in points:
         person.says(value)
     return person.says(comment)
+
+
+def fill_sheets(
+    session: Session, examinees: list[CycleExaminee], points: list[str], at: datetime, submit: bool = True
+) -> None:
+    """Score sheets straight through storage, as each examinee's scorer would through /score.
+
+    ``points`` gives one score per rubric item, in the order of the score sheet.
+    """
+    keys = [item.key for item in default_scheme().rubric.items]
+    for examinee in examinees:
+        scorer = examinee.scorer_member_id
+        assert scorer is not None
+        sheet = scoring.start_sheet(session, examinee.id, scorer, at)  # type: ignore[arg-type]
+        for key, value in zip(keys, points, strict=True):
+            scoring.save_item_score(session, sheet, key, Decimal(value), scorer, at)
+        scoring.save_comment(session, sheet, "工作认真负责，望继续努力，争取更好成绩。", at)
+        if submit:
+            scoring.submit_sheet(session, sheet, actor=f"member:{scorer}", now=at, after={})
+    session.commit()

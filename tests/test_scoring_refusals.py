@@ -1,0 +1,178 @@
+"""Only an examinee's scorer may score them, and only until the deadline: forged or replayed buttons are
+refused, logged and audited, and change nothing; a sheet the committee returns is a draft again."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+import pytest
+from cycle_helpers import NOW, Person, bind, import_sample, open_sample_cycle, score_through
+from sqlmodel import Session, select
+
+from storage import scoring
+from storage.audit import entries
+from storage.cycle_models import Cycle, CycleExaminee
+from storage.scoring_models import ItemScore, ScoreSheet, SheetStatus
+
+VICE_PRESIDENT = "2023000111"  # 马凯秀, in charge of 办公室, 体育部, 生活部
+OTHER_VICE_PRESIDENT = "2023000116"  # 孙玉英, in charge of 学习部, 宣传部, 权益部
+OFFICER = "2023000256"  # 郭宇雅, 办公室, scored by 马凯秀
+STUDY_HEAD = "2023000404"  # 赵芬, 学习部, scored by 孙玉英
+AFTER_SELF_DUE = NOW + timedelta(days=7, hours=1)
+SCORING_CLOSED = NOW + timedelta(days=14, minutes=1)
+POINTS = ["18.5", "15", "12", "6", "5", "5", "6", "5", "6", "5"]
+COMMENT = "工作认真负责，档案整理及时，希望今后更加主动。"
+
+
+@pytest.fixture
+def scorer(session, sample_roster) -> Person:
+    import_sample(session, sample_roster)
+    bind(session, VICE_PRESIDENT, 901)
+    bind(session, OTHER_VICE_PRESIDENT, 902)
+    open_sample_cycle(session)
+    person = Person(session, 901)
+    person.now = AFTER_SELF_DUE
+    return person
+
+
+def examinee_id(session: Session, student_no: str) -> int:
+    return session.exec(select(CycleExaminee.id).where(CycleExaminee.student_no == student_no)).one()
+
+
+def cycle_id(session: Session) -> int:
+    return session.exec(select(Cycle.id)).one()
+
+
+def points_given(session: Session) -> list[str]:
+    return sorted(str(row.points) for row in session.exec(select(ItemScore)))
+
+
+def results_points(session: Session) -> str:
+    return str(session.exec(select(ItemScore.points).where(ItemScore.item == "results")).one())
+
+
+def assert_refused_and_logged(text: str, session: Session, caplog: pytest.LogCaptureFixture, data: str):
+    assert "不属于你" in text and "未做任何更改" in text
+    [refusal] = entries(session, "score.refused")
+    assert refusal.after["data"] == data and refusal.reason
+    [record] = [r for r in caplog.records if r.name == "kaohe.flows"]
+    assert record.levelno == logging.WARNING and data in record.getMessage()
+    assert refusal.actor in record.getMessage()
+
+
+def test_a_forged_button_for_another_scorers_examinee_is_refused_logged_and_changes_nothing(
+    scorer, session, caplog
+):
+    data = f"c:{cycle_id(session)}:p:{examinee_id(session, STUDY_HEAD)}:results:20"
+    text = scorer.presses(data)
+    assert_refused_and_logged(text, session, caplog, data)
+    assert points_given(session) == [] and session.exec(select(ScoreSheet)).all() == []
+
+
+def test_opening_another_scorers_examinee_shows_nothing_of_them(scorer, session, caplog):
+    data = f"c:{cycle_id(session)}:o:{examinee_id(session, STUDY_HEAD)}"
+    text = scorer.presses(data)
+    assert "赵芬" not in text
+    assert_refused_and_logged(text, session, caplog, data)
+
+
+def test_a_button_pressed_by_someone_else_than_the_scorer_is_refused(scorer, session, caplog):
+    score_through(scorer, "郭宇雅", POINTS[:1], "")
+    data = f"c:{cycle_id(session)}:p:{examinee_id(session, OFFICER)}:attitude:15"
+    other = Person(session, 902)
+    other.now = AFTER_SELF_DUE
+    assert_refused_and_logged(other.presses(data), session, caplog, data)
+    assert points_given(session) == ["18.5"]
+
+
+@pytest.mark.parametrize("cycle", ["999", "other"])
+def test_a_button_of_another_cycle_is_refused_and_logged(scorer, session, caplog, cycle):
+    data = f"c:{cycle}:p:{examinee_id(session, OFFICER)}:results:20"
+    if cycle == "other":  # a newer cycle opens: the old cycle's buttons are stale
+        data = data.replace("other", str(cycle_id(session)))
+        open_sample_cycle(session, name="2027春季考核")
+    assert_refused_and_logged(scorer.presses(data), session, caplog, data)
+    assert points_given(session) == []
+
+
+@pytest.mark.parametrize("data", ["c:{cycle}", "c:{cycle}:zz:{officer}", "c:{cycle}:o:abc", "c:{cycle}:p"])
+def test_a_malformed_button_is_refused_and_logged(scorer, session, caplog, data):
+    data = data.format(cycle=cycle_id(session), officer=examinee_id(session, OFFICER))
+    assert_refused_and_logged(scorer.presses(data), session, caplog, data)
+
+
+def test_a_stranger_pressing_a_scoring_button_is_refused_and_logged(scorer, session, caplog):
+    data = f"c:{cycle_id(session)}:o:{examinee_id(session, OFFICER)}"
+    stranger = Person(session, 999)
+    assert_refused_and_logged(stranger.presses(data), session, caplog, data)
+    assert entries(session, "score.refused")[0].actor == "telegram:999"
+
+
+def test_a_submitted_sheets_buttons_are_refused_logged_and_change_nothing(scorer, session, caplog):
+    score_through(scorer, "郭宇雅", POINTS, COMMENT)
+    scorer.taps("提交")
+    confirm = scorer.buttons()["✅ 确认提交"]
+    scorer.presses(confirm)
+    sheet_id = examinee_id(session, OFFICER)
+    for data in (f"c:{cycle_id(session)}:p:{sheet_id}:results:5", confirm):
+        caplog.clear()
+        text = scorer.presses(data)
+        assert "不属于你" in text
+        assert [r for r in caplog.records if r.name == "kaohe.flows"]
+    assert len(entries(session, "score.refused")) == 2
+    assert len(entries(session, "score.submit")) == 1
+    assert results_points(session) == "18.5"
+
+
+def test_typing_after_submission_changes_nothing(scorer, session):
+    score_through(scorer, "郭宇雅", POINTS, COMMENT)
+    edit = scorer.buttons()["✏️ 工作业绩"]
+    scorer.taps("提交")
+    scorer.taps("确认提交")
+    assert "不属于你" in scorer.presses(edit)
+    assert "我没有理解" in scorer.says("20")  # the conversation ended with the submission
+    assert results_points(session) == "18.5"
+
+
+def test_after_the_scoring_deadline_nothing_can_be_changed(scorer, session):
+    score_through(scorer, "郭宇雅", POINTS[:9], "")
+    edit_comment = f"c:{cycle_id(session)}:cm:{examinee_id(session, OFFICER)}"
+    scorer.now = SCORING_CLOSED
+    assert "评分已于 2026-12-08 10:00 截止" in scorer.says("5")
+    assert "截止" in scorer.presses(f"c:{cycle_id(session)}:p:{examinee_id(session, OFFICER)}:etiquette:5")
+    assert "截止" in scorer.presses(edit_comment)
+    assert "截止" in scorer.presses(f"c:{cycle_id(session)}:yes:{examinee_id(session, OFFICER)}")
+    assert len(points_given(session)) == 9
+    assert session.exec(select(ScoreSheet)).one().status == SheetStatus.DRAFT
+    text = scorer.says("/score")
+    assert "继续上次的评分" not in text
+    text = scorer.taps("郭宇雅")
+    assert "评分已于 2026-12-08 10:00 截止" in text and set(scorer.buttons()) == {"📋 名单"}
+
+
+def test_a_sheet_the_committee_returns_is_a_draft_again_for_its_scorer(scorer, session):
+    score_through(scorer, "郭宇雅", POINTS, COMMENT)
+    scorer.taps("提交")
+    scorer.taps("确认提交")
+    sheet = session.exec(select(ScoreSheet)).one()
+    reason = "工作业绩评分偏高，请核实。"
+    scoring.return_sheet(session, sheet, actor="member:1", reason=reason, now=SCORING_CLOSED)
+    session.commit()
+    assert [e.reason for e in entries(session, "score.return")] == [reason]
+    scorer.now = SCORING_CLOSED + timedelta(hours=1)  # returned sheets stay open until the review deadline
+    assert "郭宇雅（干事）：自评未提交 · 已退回，待修改" in scorer.says("/score")
+    text = scorer.taps("郭宇雅")
+    assert "考核小组于 2026-12-08 10:01 退回了这份评分表：工作业绩评分偏高，请核实。" in text
+    scorer.taps("工作业绩")
+    assert "<b>总分：81 / 100</b>" in scorer.says("16")
+    scorer.taps("提交")
+    scorer.taps("确认提交")
+    sheet = session.exec(select(ScoreSheet)).one()
+    assert sheet.status == SheetStatus.SUBMITTED and sheet.submitted_at == scorer.now
+
+
+def test_only_a_submitted_sheet_can_be_returned(scorer, session):
+    score_through(scorer, "郭宇雅", POINTS[:1], "")
+    with pytest.raises(ValueError, match="not submitted"):
+        scoring.return_sheet(session, session.exec(select(ScoreSheet)).one(), actor="x", reason="y", now=NOW)
