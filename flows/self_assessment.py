@@ -24,7 +24,7 @@ from flows.names import name_of
 from flows.roster import normalise_term
 from flows.scheme import Scheme, Section
 from flows.text import split_message
-from storage import accounts, audit
+from storage import accounts, audit, scoring
 from storage import cycles as store
 from storage.cycle_models import Cycle, CycleExaminee, SelfAssessment, SelfStatus
 from storage.models import Member, Position
@@ -477,7 +477,7 @@ def _submit(form: Form, _: str) -> list[Action]:
 def _withdraw(form: Form) -> list[Action]:
     if form.assessment.status != SelfStatus.SUBMITTED:
         return [Reply(form.text("self_stale_button"))]
-    if not form.open:
+    if not form.open or scoring.scoring_started(form.context.session, form.examinee.id):  # type: ignore[arg-type]
         return [Reply(form.text("self_cannot_withdraw"))]
     session, now = form.context.session, form.context.now
     form.assessment.status = SelfStatus.DRAFT

@@ -143,6 +143,21 @@ def test_a_submitted_form_can_be_withdrawn_before_the_deadline_and_edited(examin
     assert [e.action for e in entries(session, "self.withdraw")] == ["self.withdraw"]
 
 
+def test_a_submitted_form_cannot_be_withdrawn_once_the_scorer_has_started(examinee, session):
+    answer_everything(examinee)
+    examinee.taps("提交")
+    examinee.taps("确认提交")
+    bind(session, "2023000111", 502)  # 马凯秀, who scores 郭宇雅
+    scorer = Person(session, 502)
+    scorer.says("/score")
+    scorer.taps("郭宇雅")
+    scorer.says("18")
+    examinee.says("/self")
+    assert "不能撤回" in examinee.taps("撤回")
+    assert session.exec(select(SelfAssessment)).one().status == SelfStatus.SUBMITTED
+    assert entries(session, "self.withdraw") == []
+
+
 def test_after_the_deadline_nothing_can_be_submitted(examinee, session):
     answer_everything(examinee)
     examinee.now = NOW + timedelta(days=7, minutes=1)
