@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from sqlmodel import Session, select
 from bot.cli import main
 from storage.cycle_models import Cycle, CycleExaminee, SelfAssessment, SelfStatus
 from storage.db import make_engine
+from storage.scoring_models import ItemScore, ScoreSheet, SheetStatus
 
 
 @pytest.fixture
@@ -75,6 +77,30 @@ def test_status_shows_progress_per_team_and_department(config, database_url, cap
     office_line = next(line for line in out.splitlines() if "办公室" in line)
     assert "1/4" in office_line
     assert "self_assessment" in out and "2099-12-01 22:00" in out
+    assert "1/80" in out
+
+
+def test_status_shows_scoring_progress_per_scorer(config, database_url, capsys):
+    open_cycle(config)
+    engine = make_engine(database_url)
+    with Session(engine) as session:
+        office = session.exec(select(CycleExaminee).where(CycleExaminee.department == "办公室")).all()
+        scorer = office[0].scorer_member_id
+        done = ScoreSheet(examinee_id=office[0].id, scorer_member_id=scorer, status=SheetStatus.SUBMITTED)
+        draft = ScoreSheet(examinee_id=office[1].id, scorer_member_id=scorer)
+        session.add_all([done, draft])
+        session.flush()
+        session.add(ItemScore(sheet_id=draft.id, item="results", points=15, scored_by_member_id=scorer))
+        session.commit()
+    engine.dispose()
+    capsys.readouterr()
+    assert main(["--config", config, "cycle", "status"]) == 0
+    out = capsys.readouterr().out
+    assert "评分进度 Scoring progress" in out
+    scorer_line = next(line for line in out.splitlines() if "马凯秀" in line)
+    assert re.search(r"马凯秀\W+校学生会\W+12\W+1\W+0\W+1\W.*1/14", scorer_line)
+    committee = [line for line in out.splitlines() if "考核小组 committee" in line]
+    assert len(committee) == 3 and all("0/1" in line for line in committee)  # a president per team
     assert "1/80" in out
 
 

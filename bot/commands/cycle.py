@@ -16,6 +16,7 @@ from flows.cycle_status import progress_bar, self_assessment_progress
 from flows.cycles import current_phase
 from flows.i18n import both
 from flows.scheme import DEFAULT_SCHEME, SchemeError
+from flows.scoring_progress import ScorerProgress, scoring_progress
 from storage import cycles as store
 from storage.db import session_scope
 
@@ -89,6 +90,7 @@ def status_command(config: Config, args: argparse.Namespace) -> int:
                 key = "cycle_unknown" if args.name else "cycle_none"
                 raise UsageError(both(key, name=args.name or ""))
             progress = self_assessment_progress(session, cycle)
+            scoring = scoring_progress(session, cycle)
             phase = current_phase(cycle, datetime.now(UTC))
     finally:
         engine.dispose()
@@ -124,4 +126,28 @@ def status_command(config: Config, args: argparse.Namespace) -> int:
     sums = (sum(getattr(g, field) for g in progress) for field in ("not_started", "draft", "submitted"))
     table.add_row("合计 total", "", *(str(n) for n in sums), progress_bar(done, total))
     console.print(table)
+    console.print(_scoring_table(scoring))
     return 0
+
+
+def _scoring_table(progress: list[ScorerProgress]) -> Table:
+    """评分进度: a row per scorer (the committee, which scores the presidents, once per team)."""
+    table = Table(title="评分进度 Scoring progress")
+    for column in (
+        "评分人\nscorer",
+        "团队\nteam",
+        "未开始\nnot started",
+        "草稿\ndraft",
+        "退回\nreturned",
+        "已提交\nsubmitted",
+        "进度\nprogress",
+    ):
+        table.add_column(column, no_wrap=True)
+    fields = ("not_started", "draft", "returned", "submitted")
+    for row in progress:
+        counts = (str(getattr(row, field)) for field in fields)
+        bar = progress_bar(row.submitted, row.total, width=10)
+        table.add_row(row.scorer or "考核小组 committee", row.team, *counts, bar)
+    sums = [sum(getattr(row, field) for row in progress) for field in fields]
+    table.add_row("合计 total", "", *(str(n) for n in sums), progress_bar(sums[-1], sum(sums), width=10))
+    return table
