@@ -17,6 +17,7 @@ in ``flows.scoring_sheet``; the screens in ``flows.scoring_screens``.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Sequence
 
 from flows import scoring_screens as screens
@@ -32,6 +33,7 @@ from storage import scoring as store
 
 FLOW = "score"
 PREFIX = screens.PREFIX
+ROW_ID = re.compile(r"[0-9]{1,9}")  # an id as buttons carry it (and small enough for any database)
 log = logging.getLogger("kaohe.flows")
 
 Handler = Callable[[Sheet, Sequence[str]], list[Action]]
@@ -66,12 +68,15 @@ def on_button(context: FlowContext, incoming: Incoming) -> list[Action]:
     if len(parts) < 3 or parts[1] != str(scorer.cycle.id):
         return _refuse(context, incoming, scorer.actor, "not the current cycle")
     action, arguments = parts[2], parts[3:]
+    examinees = scorer.examinees()
+    if not examinees:
+        return _refuse(context, incoming, scorer.actor, "scores nobody in this cycle")
     if action == "ls":
-        return [*screens.examinee_list(scorer, scorer.examinees())]
+        return [*screens.examinee_list(scorer, examinees)]
     handler = _VIEWS.get(action) or _EDITS.get(action)
     if handler is None or not arguments:
         return _refuse(context, incoming, scorer.actor, "unknown button")
-    examinee = scorer.examinee(int(arguments[0])) if arguments[0].isdigit() else None
+    examinee = scorer.examinee(int(arguments[0])) if ROW_ID.fullmatch(arguments[0]) else None
     if examinee is None:
         return _refuse(context, incoming, scorer.actor, "not this scorer's examinee")
     sheet = scorer.sheet(examinee)

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from flows.chat import Button, Reply
-from flows.grading import QuotaLimit, band_for, grade_counts, quota_limits
+from flows.grading import QuotaLimit, band_for, grade_counts, quota_limits, total_score
 from flows.names import name_of
 from flows.scheme import Item
 from flows.scoring_sheet import NOT_STARTED, Scorer, Sheet, Standing, group_key, standings
@@ -205,8 +205,9 @@ def _aside(sheet: Sheet) -> tuple[Button, ...]:
 def summary(sheet: Sheet, prefix: str = "") -> list[Reply]:
     """Every item, the total and its band, the comment, the department so far; buttons to edit or submit."""
     scorer, scheme = sheet.scorer, sheet.scheme
-    scores, total = sheet.scores, sheet.total
-    band = scheme.grade(band_for(total, scheme))
+    scores = sheet.scores
+    total = total_score(scores, scheme)
+    band = scheme.grade(band_for(total, scheme)) if len(scores) == len(scheme.rubric.items) else None
     blocks = [scorer.text("score_sheet_heading", **place(scorer, sheet.examinee))]
     if sheet.returned:
         row = sheet.row
@@ -230,9 +231,9 @@ def summary(sheet: Sheet, prefix: str = "") -> list[Reply]:
             "score_summary_total",
             total=points(total),
             max=points(scheme.rubric.total),
-            band=band.key,
-            band_name=band.name.for_locale(scorer.locale),
-            min=points(band.min_total) if band.min_total is not None else None,
+            band=band.key if band else None,
+            band_name=band.name.for_locale(scorer.locale) if band else None,
+            min=points(band.min_total) if band and band.min_total is not None else None,
         )
     )
     blocks.append(scorer.text("score_summary_comment", comment=sheet.row.comment if sheet.row else None))

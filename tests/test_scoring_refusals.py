@@ -96,7 +96,17 @@ def test_a_button_of_another_cycle_is_refused_and_logged(scorer, session, caplog
     assert points_given(session) == []
 
 
-@pytest.mark.parametrize("data", ["c:{cycle}", "c:{cycle}:zz:{officer}", "c:{cycle}:o:abc", "c:{cycle}:p"])
+@pytest.mark.parametrize(
+    "data",
+    [
+        "c:{cycle}",
+        "c:{cycle}:zz:{officer}",
+        "c:{cycle}:o:abc",
+        "c:{cycle}:p",
+        "c:{cycle}:o:²",
+        "c:{cycle}:o:" + "9" * 20,
+    ],
+)
 def test_a_malformed_button_is_refused_and_logged(scorer, session, caplog, data):
     data = data.format(cycle=cycle_id(session), officer=examinee_id(session, OFFICER))
     assert_refused_and_logged(scorer.presses(data), session, caplog, data)
@@ -149,6 +159,7 @@ def test_after_the_scoring_deadline_nothing_can_be_changed(scorer, session):
     assert "继续上次的评分" not in text
     text = scorer.taps("郭宇雅")
     assert "评分已于 2026-12-08 10:00 截止" in text and set(scorer.buttons()) == {"📋 名单"}
+    assert "（尚有未评项目）" in text and "分数段：" not in text  # no band for an unfinished sheet
 
 
 def test_a_sheet_the_committee_returns_is_a_draft_again_for_its_scorer(scorer, session):
