@@ -19,9 +19,15 @@ from flows.self_assessment import Form, rendered_form
 from flows.text import split_message
 from storage.cycle_models import CycleExaminee
 from storage.models import Position
+from storage.scoring_models import SheetStatus
 
 PREFIX = "c"
-STATUS_MARKS = {NOT_STARTED: "⬜", "draft": "✏️", "returned": "↩️", "submitted": "✅"}
+STATUS_MARKS = {
+    NOT_STARTED: "⬜",
+    SheetStatus.DRAFT: "✏️",
+    SheetStatus.RETURNED: "↩️",
+    SheetStatus.SUBMITTED: "✅",
+}
 
 
 def points(value: Decimal) -> str:
@@ -211,9 +217,8 @@ def summary(sheet: Sheet, prefix: str = "") -> list[Reply]:
     blocks = [scorer.text("score_sheet_heading", **place(scorer, sheet.examinee))]
     if sheet.returned:
         row = sheet.row
-        blocks.append(
-            scorer.text("score_returned_note", at=scorer.local(row.returned_at), reason=row.return_reason)
-        )  # type: ignore[union-attr, arg-type]
+        at = scorer.local(row.returned_at)  # type: ignore[union-attr, arg-type]
+        blocks.append(scorer.text("score_returned_note", at=at, reason=row.return_reason))  # type: ignore[union-attr]
     blocks.append(
         "\n".join(
             scorer.text(
