@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import SQLModel
 
-from storage import cycle_models, models, outbox, scoring_models, updates
+from storage import appeal_models, cycle_models, interviews, models, outbox, scoring_models, updates
 
-TABLE_MODULES = (models, cycle_models, outbox, updates, scoring_models)
+TABLE_MODULES = (models, cycle_models, outbox, updates, scoring_models, appeal_models, interviews)
 metadata = SQLModel.metadata
