@@ -16,7 +16,7 @@ from typing import Any
 
 from .formatting import utf16_len
 from .records import BotMessage, CallbackAnswer
-from .state import Chat, OpenQuery, Store, document_json, now, photo_json
+from .state import Chat, OpenQuery, Store, StoredMessage, document_json, now, photo_json
 
 Match = str | Callable[[BotMessage], bool] | None
 TINY_PNG = base64.b64decode(
@@ -216,12 +216,7 @@ class SimUser(ChatView):
         """Presses the inline button whose callback_data, or else whose label, is ``button``, on the
         message as it is now; the bot gets a callback query with a fresh id."""
         with self.store.lock:
-            chat = self.store.chats[message.chat_id]
-            if chat.private and chat.id != self.id:
-                raise ValueError(f"user {self.id} cannot see chat {chat.id}")
-            stored = chat.messages.get(message.message_id)
-            if stored is None or stored.deleted:
-                raise LookupError(f"message {message.message_id} in chat {chat.id} was deleted")
+            stored = self._visible(message)
             markup = stored.reply_markup or {}
             buttons = [b for row in markup.get("inline_keyboard", []) for b in row]
             chosen = next((b for b in buttons if b.get("callback_data") == button), None) or next(
@@ -232,18 +227,37 @@ class SimUser(ChatView):
                 raise LookupError(f"no button {button!r} on message {message.message_id}; it has {labels!r}")
             if "callback_data" not in chosen:
                 raise ValueError(f"button {chosen['text']!r} sends no callback query")
-            self.store.chats[self.id].known = True
-            query_id = str(FIRST_QUERY_ID + self.store.serial())
-            data = chosen["callback_data"]
-            self.store.open_queries[query_id] = OpenQuery(self.id, data)
-            query = {
-                "id": query_id,
-                "from": self.store.users[self.id],
-                "message": stored.json,
-                "chat_instance": _chat_instance(chat.id),
-                "data": data,
-            }
-            self.store.enqueue("callback_query", query)
+            return self._callback(stored, chosen["callback_data"])
+
+    def press_forged(self, message: BotMessage, data: str) -> PressedButton:
+        """Sends a callback query with ``data`` that no button of ``message`` carries, as a modified
+        client can: button data is input from the outside world."""
+        with self.store.lock:
+            return self._callback(self._visible(message), data)
+
+    def _visible(self, message: BotMessage) -> StoredMessage:
+        """The stored message, if this user can see it; call with the lock held."""
+        chat = self.store.chats[message.chat_id]
+        if chat.private and chat.id != self.id:
+            raise ValueError(f"user {self.id} cannot see chat {chat.id}")
+        stored = chat.messages.get(message.message_id)
+        if stored is None or stored.deleted:
+            raise LookupError(f"message {message.message_id} in chat {chat.id} was deleted")
+        return stored
+
+    def _callback(self, stored: StoredMessage, data: str) -> PressedButton:
+        """Queues a callback query from this user on ``stored``; call with the lock held."""
+        self.store.chats[self.id].known = True
+        query_id = str(FIRST_QUERY_ID + self.store.serial())
+        self.store.open_queries[query_id] = OpenQuery(self.id, data)
+        query = {
+            "id": query_id,
+            "from": self.store.users[self.id],
+            "message": stored.json,
+            "chat_instance": _chat_instance(stored.json["chat"]["id"]),
+            "data": data,
+        }
+        self.store.enqueue("callback_query", query)
         return PressedButton(query_id, data, self.store)
 
     def _membership(self, old: str, new: str) -> dict[str, Any]:

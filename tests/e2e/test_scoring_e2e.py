@@ -1,0 +1,96 @@
+"""End to end through ``kaohe run``: a vice-president scores a whole department by typing and tapping."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from cycle_helpers import submit_self_assessment
+from sqlmodel import Session, select
+from test_registration_e2e import invitation_codes
+from test_self_assessment_e2e import button, in_days, register
+
+from flows.scheme import default_scheme
+from storage.cycle_models import CycleExaminee
+from storage.db import make_engine
+from storage.scoring_models import ItemScore, ScoreSheet, SheetStatus
+
+VICE_PRESIDENT = "2023000111"  # 马凯秀, in charge of 办公室, 体育部 and 生活部
+OFFICE = {"2023000157": "龙浩", "2023000186": "杨超", "2023000256": "郭宇雅", "2023000331": "江桂"}
+OTHER_TEAM_OFFICER = "2023002373"  # 闫欣刚 of 校团委 组织部: scored by someone else
+COMMENT = "工作认真负责，能按时完成任务；希望今后更加主动，多提建设性意见。"
+
+
+def names_button(name: str):
+    return lambda message: any(name in label for label in message.labels)
+
+
+def score_one(scorer, name: str, offset: int) -> Decimal:
+    """Open ``name`` from /score, type every item but tap the second, comment, submit; the total entered."""
+    items = default_scheme().rubric.items
+    scorer.send("/score")
+    listing = scorer.wait_for(names_button(name))
+    scorer.press(listing, next(label for label in listing.labels if name in label))
+    scorer.wait_for(f"评分（1/{len(items)}）")
+    scorer.send("二十")  # not a number: refused with the item's range
+    scorer.wait_for("不是有效分数")
+    typed = [item.points - Decimal(offset) / 2 for item in items]
+    scorer.send(str(typed[0]))
+    second = scorer.wait_for(f"评分（2/{len(items)}）")
+    tapped = second.buttons[0][0]  # a suggested value, tapped instead of typed
+    scorer.press(second, tapped[1])
+    typed[1] = Decimal(tapped[0].split()[0])
+    for value in typed[2:]:
+        scorer.wait_for("评分（")
+        scorer.send(str(value))
+    scorer.wait_for("考评意见")
+    scorer.send(COMMENT)
+    scorer.press(scorer.wait_for(button("📨 提交")), "📨 提交")
+    scorer.press(scorer.wait_for(button("✅ 确认提交")), "✅ 确认提交")
+    scorer.wait_for("已于")
+    return sum(typed, Decimal(0))
+
+
+def entered_totals(database_url: str) -> dict[str, Decimal]:
+    engine = make_engine(database_url)
+    with Session(engine) as session:
+        totals = {}
+        for sheet, examinee in session.exec(select(ScoreSheet, CycleExaminee).join(CycleExaminee)).all():
+            assert sheet.status == SheetStatus.SUBMITTED
+            points = session.exec(select(ItemScore.points).where(ItemScore.sheet_id == sheet.id)).all()
+            totals[examinee.student_no] = sum((Decimal(p) for p in points), Decimal(0))
+    engine.dispose()
+    return totals
+
+
+def test_a_vice_president_scores_a_department_and_the_database_holds_what_was_entered(
+    bot, fake_api, kaohe, sample_roster, database_url
+):
+    kaohe("roster", "import", str(sample_roster))
+    codes = invitation_codes(kaohe)
+    due = {"--self-due": in_days(7), "--score-due": in_days(14), "--review-due": in_days(21)}
+    kaohe("cycle", "open", "--name", "2026秋季考核", *(part for pair in due.items() for part in pair))
+    engine = make_engine(database_url)
+    with Session(engine) as session:
+        for student_no in OFFICE:
+            submit_self_assessment(session, student_no, at=datetime.now(UTC))
+        stranger = session.exec(
+            select(CycleExaminee).where(CycleExaminee.student_no == OTHER_TEAM_OFFICER)
+        ).one()
+    engine.dispose()
+    bot.start()
+    scorer = register(fake_api, codes, VICE_PRESIDENT, 601)
+
+    expected = {
+        student_no: score_one(scorer, name, offset)
+        for offset, (student_no, name) in enumerate(OFFICE.items())
+    }
+
+    scorer.send("/score")
+    listing = scorer.wait_for(names_button("江桂"))
+    cycle_id = listing.buttons[0][0][1].split(":")[1]
+    scorer.press_forged(listing, f"c:{cycle_id}:o:{stranger.id}")  # another scorer's examinee
+    scorer.wait_for("不属于你")
+    assert entered_totals(database_url) == expected
+    assert "score.refused" in bot.log_text()
+    assert bot.stop() == 0
