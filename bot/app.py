@@ -18,6 +18,7 @@ from sqlmodel import Session
 from telegram import BotCommand, BotCommandScopeDefault, Update
 from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
 
+from bot import appeal_clock
 from bot.commands.common import open_database
 from bot.config import Config, ConfigError
 from bot.logs import configure_logging
@@ -117,6 +118,9 @@ def build_application(config: Config, engine: Engine) -> Application:
     application.add_handler(TypeHandler(Update, on_update))
     application.add_error_handler(on_error)
     application.job_queue.run_repeating(deliver_due, interval=INTERVAL_SECONDS, first=1.0, name="outbox")
+    application.job_queue.run_repeating(
+        appeal_clock.run_appeal_clocks, interval=appeal_clock.INTERVAL_SECONDS, first=5.0, name="appeals"
+    )
     return application
 
 

@@ -36,12 +36,10 @@ def _content(message: Message) -> Content:
     return Content.OTHER
 
 
-def _file_id(message: Message) -> str | None:
-    if message.photo:
-        return message.photo[-1].file_id
-    if message.document is not None:
-        return message.document.file_id
-    return None
+def _file_ids(message: Message) -> tuple[str | None, str | None]:
+    """The file id and unique file id of a photo (its largest size) or a document."""
+    file = message.photo[-1] if message.photo else message.document
+    return (file.file_id, file.file_unique_id) if file is not None else (None, None)
 
 
 def incoming_from(update: Update) -> Incoming | None:
@@ -63,10 +61,12 @@ def incoming_from(update: Update) -> Incoming | None:
     message = update.message
     if message is None:
         return None
+    file_id, file_unique_id = _file_ids(message)
     return Incoming(
         content=_content(message),
         text=message.text or message.caption or "",
-        file_id=_file_id(message),
+        file_id=file_id,
+        file_unique_id=file_unique_id,
         **common,
     )
 

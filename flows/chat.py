@@ -46,6 +46,7 @@ class Incoming:
     username: str | None = None
     first_name: str = ""
     file_id: str | None = None  # photo or document, for flows that keep evidence
+    file_unique_id: str | None = None  # the same file's lasting id (file ids may change)
 
     @property
     def is_private(self) -> bool:

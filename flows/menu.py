@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flows.access import is_committee
 from flows.i18n import render
 from flows.organisation import is_examinee
 from storage.models import Member, Position
@@ -20,9 +21,10 @@ class MenuCommand:
 
 STRANGER_COMMANDS = ("start", "help")
 MEMBER_COMMANDS = ("start", "me", "cancel", "help")
-EXAMINEE_COMMANDS = ("self",)
+EXAMINEE_COMMANDS = ("self", "appeal", "interviews")
 SCORER_COMMANDS = ("score",)  # for those who score others: presidents and vice-presidents
 SCORER_POSITIONS = (Position.PRESIDENT, Position.VICE_PRESIDENT)
+COMMITTEE_COMMANDS = ("appeals", "interview", "export")  # for the assessment committee (考核小组)
 
 
 def _commands(names: tuple[str, ...], locale: str) -> list[MenuCommand]:
@@ -38,5 +40,6 @@ def member_menu(member: Member, locale: str) -> list[MenuCommand]:
     """What a registered member can do, by their roles."""
     examinee = EXAMINEE_COMMANDS if is_examinee(member) else ()
     scorer = SCORER_COMMANDS if member.position in SCORER_POSITIONS else ()
-    names = examinee + scorer + MEMBER_COMMANDS
+    committee = COMMITTEE_COMMANDS if is_committee(member) else ()
+    names = examinee + scorer + committee + MEMBER_COMMANDS
     return _commands(names, locale)

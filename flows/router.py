@@ -8,9 +8,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flows import profile, registration, scoring, self_assessment
+from flows import (
+    appeals,
+    appeals_consult,
+    appeals_decision,
+    appeals_desk,
+    archive,
+    interviews,
+    profile,
+    registration,
+    scoring,
+    self_assessment,
+)
 from flows.chat import Action, Content, Incoming, Reply
 from flows.context import FlowContext
+from flows.cycles import CycleArchived
 from flows.i18n import render
 from storage import cycles
 
@@ -34,22 +46,45 @@ COMMANDS: dict[str, Flow] = {
     "cancel": _cancel,
     "self": self_assessment.start,
     "score": scoring.start,
+    "appeal": appeals.start,
+    "appeals": appeals_desk.start,
+    "interview": interviews.start,
+    "interviews": interviews.show,
+    "export": archive.export,
 }
-PRIVATE_ONLY = {"me", "cancel", "self", "score"}
+PRIVATE_ONLY = {"me", "cancel", "self", "score", "appeal", "appeals", "interview", "interviews", "export"}
 
 BUTTONS: dict[str, Flow] = {
     self_assessment.PREFIX: self_assessment.on_button,
     scoring.PREFIX: scoring.on_button,
+    appeals.PREFIX: appeals.on_button,
+    appeals_desk.PREFIX: appeals_desk.on_button,
+    appeals_consult.PREFIX: appeals_consult.on_button,
+    appeals_decision.PREFIX: appeals_decision.on_button,
+    interviews.PREFIX: interviews.on_button,
 }
 
 CONVERSATIONS = {
     self_assessment.FLOW: self_assessment.on_input,
     scoring.FLOW: scoring.on_input,
+    appeals.FLOW: appeals.on_input,
+    appeals_desk.FLOW: appeals_desk.on_input,
+    appeals_consult.FLOW: appeals_consult.on_input,
+    appeals_decision.FLOW: appeals_decision.on_input,
+    interviews.FLOW: interviews.on_input,
 }
 
 
 def handle(context: FlowContext, incoming: Incoming) -> list[Action]:
-    """What to do about one input."""
+    """What to do about one input; a write to an archived cycle is refused with a reply."""
+    try:
+        return _dispatch(context, incoming)
+    except CycleArchived as error:
+        message = archive.refusal(error, context.locale(incoming))
+        return [Reply(message, notice=message if incoming.content is Content.BUTTON else None)]
+
+
+def _dispatch(context: FlowContext, incoming: Incoming) -> list[Action]:
     locale = context.locale(incoming)
     command = incoming.command
     if command is not None and command in COMMANDS:

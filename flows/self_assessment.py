@@ -17,7 +17,7 @@ from decimal import Decimal
 
 from flows.chat import Action, Button, Content, Incoming, Reply
 from flows.context import FlowContext
-from flows.cycles import scheme_of
+from flows.cycles import ensure_writable, scheme_of
 from flows.grading import InvalidScore, check_item_score
 from flows.i18n import render
 from flows.names import name_of
@@ -110,6 +110,7 @@ def on_input(context: FlowContext, incoming: Incoming, state: dict) -> list[Acti
         return [Reply(form.text("self_deadline_passed", due=form.due()))]
     if incoming.content is not Content.TEXT:
         return [Reply(form.text("self_text_only")), *_ask(form, awaiting)]
+    ensure_writable(form.cycle, context.now)
     answer = incoming.text.strip()
     refusal = _store_answer(form, awaiting, answer)
     if refusal is not None:
@@ -146,6 +147,7 @@ def on_button(context: FlowContext, incoming: Incoming) -> list[Action]:
     if len(parts) < 3 or parts[1] != str(form.cycle.id):
         return [Reply(form.text("self_stale_button"), notice=form.text("self_stale_button"))]
     action, argument = parts[2], ":".join(parts[3:])
+    ensure_writable(form.cycle, context.now)
     if action == "wd":
         return _withdraw(form)
     if form.assessment.status == SelfStatus.SUBMITTED:
@@ -173,6 +175,7 @@ def _form(context: FlowContext, incoming: Incoming) -> Form | list[Action]:
     assert cycle is not None  # foreign key
     assessment = store.self_assessment(context.session, examinee.id)  # type: ignore[arg-type]
     if assessment is None:
+        ensure_writable(cycle, context.now)
         assessment = SelfAssessment(examinee_id=examinee.id, started_at=context.now, updated_at=context.now)  # type: ignore[arg-type]
         context.session.add(assessment)
         context.session.flush()

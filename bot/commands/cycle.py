@@ -11,6 +11,7 @@ from rich.table import Table
 
 from bot.commands.common import UsageError, open_database
 from bot.config import Config
+from flows.archive import ArchiveError, archive_cycle
 from flows.cycle_opening import CycleError, Deadlines, open_cycle
 from flows.cycle_status import progress_bar, self_assessment_progress
 from flows.cycles import current_phase
@@ -38,6 +39,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     status = actions.add_parser("status", help="progress of a cycle per team and department")
     status.add_argument("--name", help="the cycle (default: the newest one not archived)")
     status.set_defaults(func=status_command)
+    archiving = actions.add_parser("archive", help="archive a cycle (归档): every later change is refused")
+    archiving.add_argument("--name", required=True, help="the cycle's name")
+    archiving.set_defaults(func=archive_command)
 
 
 def parse_time(value: str, option: str, config: Config) -> datetime:
@@ -151,3 +155,19 @@ def _scoring_table(progress: list[ScorerProgress]) -> Table:
     sums = [sum(getattr(row, field) for row in progress) for field in fields]
     table.add_row("合计 total", "", *(str(n) for n in sums), progress_bar(sums[-1], sum(sums), width=10))
     return table
+
+
+def archive_command(config: Config, args: argparse.Namespace) -> int:
+    engine = open_database(config)
+    try:
+        with session_scope(engine) as session:
+            cycle = store.cycle_by_name(session, args.name)
+            if cycle is None:
+                raise UsageError(both("cycle_unknown", name=args.name))
+            archive_cycle(session, cycle, actor="cli", now=datetime.now(UTC))
+    except ArchiveError as error:
+        raise UsageError(both(error.key, **error.params)) from None
+    finally:
+        engine.dispose()
+    print(both("archive_archived", cycle=args.name))
+    return 0

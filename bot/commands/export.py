@@ -1,0 +1,49 @@
+"""``kaohe export --cycle NAME --out DIR``: write a cycle's archive (归档备案) to a folder.
+
+The folder gets the workbook (``<cycle>.xlsx``) and one printable HTML page per examinee under
+``forms/<team>/``, the same files a committee member receives from ``/export``. The export is audited.
+"""
+
+from __future__ import annotations
+
+import argparse
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.commands.common import UsageError, open_database
+from bot.config import Config
+from flows.archive import export_files, record_export
+from flows.i18n import both
+from storage import cycles as store
+from storage.db import session_scope
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "export", help="write a cycle's archive (归档): the workbook and every examinee's printable forms"
+    )
+    parser.add_argument("--cycle", required=True, metavar="NAME", help="the cycle's name")
+    parser.add_argument(
+        "--out", required=True, metavar="DIR", help="the folder to write to (created if missing)"
+    )
+    parser.set_defaults(func=export_command)
+
+
+def export_command(config: Config, args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    engine = open_database(config)
+    try:
+        with session_scope(engine) as session:
+            cycle = store.cycle_by_name(session, args.cycle)
+            if cycle is None:
+                raise UsageError(both("cycle_unknown", name=args.cycle))
+            files = export_files(session, cycle, config.settings.tz)
+            for path, data in files.items():
+                target = out / path
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
+            record_export(session, cycle, actor="cli", now=datetime.now(UTC))
+    finally:
+        engine.dispose()
+    print(both("archive_exported", cycle=args.cycle, folder=str(out), count=len(files)))
+    return 0

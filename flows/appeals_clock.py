@@ -1,0 +1,123 @@
+"""The appeal clocks (申诉时限): escalation after 24 hours, and a daily flag after 7 days.
+
+``plan`` is pure: given the open appeals' clocks and the time, it says what is due. A submitted
+appeal nobody reported within ``escalate_within_hours`` is escalated to the committee by the
+scheduler itself, and the breach is recorded. An escalated appeal still undecided
+``decide_within_days`` after escalation is flagged to the committee leader (组长) once every local
+day, outside the scheme's quiet hours, until it is decided. ``run`` applies the plan; the running
+bot calls it every minute, and outbox dedupe keys make each notice go exactly once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from flows.appeals_common import committee_without, escalate, notify, record
+from flows.cycles import scheme_of
+from flows.i18n import render
+from flows.scheme import QuietHours, Scheme
+from storage import appeals as store
+from storage.appeal_models import Appeal, AppealStatus
+from storage.models import CommitteeRole
+
+
+class DueKind(StrEnum):
+    ESCALATE = "escalate"  # 超时自动上报
+    FLAG = "flag"  # 超期未裁定, flagged to the committee leader
+
+
+@dataclass(frozen=True)
+class Clock:
+    """What the clocks need to know of one open appeal."""
+
+    appeal_id: int
+    status: AppealStatus
+    submitted_at: datetime | None
+    escalated_at: datetime | None
+    escalate_within: timedelta
+    decide_within: timedelta
+    quiet_hours: QuietHours = field(default_factory=QuietHours)
+
+    @classmethod
+    def of(cls, appeal: Appeal, scheme: Scheme) -> Clock:
+        return cls(
+            appeal_id=appeal.id,  # type: ignore[arg-type]
+            status=appeal.status,
+            submitted_at=appeal.submitted_at,
+            escalated_at=appeal.escalated_at,
+            escalate_within=timedelta(hours=scheme.appeals.escalate_within_hours),
+            decide_within=timedelta(days=scheme.appeals.decide_within_days),
+            quiet_hours=scheme.reminders.quiet_hours,
+        )
+
+
+@dataclass(frozen=True)
+class Due:
+    """Something the clocks must do now: escalate an appeal, or flag it for the local ``day``."""
+
+    appeal_id: int
+    kind: DueKind
+    day: date | None = None
+
+
+def plan(clocks: Iterable[Clock], now: datetime, tz: ZoneInfo) -> list[Due]:
+    """What is due at ``now`` (pure: no database, no side effects)."""
+    local = now.astimezone(tz)
+    due = []
+    for clock in clocks:
+        if clock.status == AppealStatus.SUBMITTED and clock.submitted_at is not None:
+            if now >= clock.submitted_at + clock.escalate_within:
+                due.append(Due(clock.appeal_id, DueKind.ESCALATE))
+        elif clock.status == AppealStatus.ESCALATED and clock.escalated_at is not None:
+            late = now >= clock.escalated_at + clock.decide_within
+            if late and not clock.quiet_hours.contains(local.time()):
+                due.append(Due(clock.appeal_id, DueKind.FLAG, local.date()))
+    return due
+
+
+def run(session: Session, now: datetime, tz: ZoneInfo, default_locale: str) -> list[Due]:
+    """Apply what is due to the open appeals of every cycle not archived; returns what was due."""
+    cases = {appeal.id: (appeal, examinee, cycle) for appeal, examinee, cycle in store.open_appeals(session)}
+    clocks = [Clock.of(appeal, scheme_of(cycle)) for appeal, _, cycle in cases.values()]
+    due = plan(clocks, now, tz)
+
+    def local_time(moment: datetime) -> str:
+        return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+
+    for item in due:
+        appeal, examinee, cycle = cases[item.appeal_id]
+        if item.kind == DueKind.ESCALATE:
+            escalate(
+                session,
+                appeal,
+                examinee,
+                by=None,
+                note=None,
+                now=now,
+                default_locale=default_locale,
+                local_time=local_time,
+            )
+            continue
+        deadline = appeal.escalated_at + timedelta(days=scheme_of(cycle).appeals.decide_within_days)  # type: ignore[operator]
+        leaders = [
+            m for m in committee_without(session, examinee) if m.committee_role == CommitteeRole.LEADER
+        ]
+        queued = notify(
+            session,
+            leaders or committee_without(session, examinee),
+            key=f"appeal:{appeal.id}:flag:{item.day}",
+            text=lambda locale, e=examinee, c=cycle, d=deadline: render(
+                locale, "appeal_overdue_notice", cycle=c.name, name=e.name, due=local_time(d)
+            ),
+            now=now,
+            default_locale=default_locale,
+        )
+        if queued:
+            record(session, appeal, "appeal.overdue_flag", None, now, after={"day": str(item.day)})
+    return due
