@@ -1,0 +1,181 @@
+"""Queries on the committee's review (复核确认): the version of the results, changes, rule breaks accepted,
+and signatures.
+
+Every write here adds its audit row (``review.*``) to the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from storage import audit
+from storage.models import Member
+from storage.review_models import (
+    AcceptedViolation,
+    ChangeKind,
+    CycleReview,
+    ReviewChange,
+    Signature,
+    SignatureRole,
+)
+
+
+def find_review(session: Session, cycle_id: int) -> CycleReview | None:
+    return session.exec(select(CycleReview).where(CycleReview.cycle_id == cycle_id)).first()
+
+
+def current_version(session: Session, cycle_id: int) -> int:
+    """The version of the cycle's results (1 until a change is made after a signature)."""
+    review = find_review(session, cycle_id)
+    return 1 if review is None else review.version
+
+
+def review_of(session: Session, cycle_id: int, now: datetime) -> CycleReview:
+    """The cycle's review record, created at version 1 the first time a change needs it."""
+    review = find_review(session, cycle_id)
+    if review is None:
+        review = CycleReview(cycle_id=cycle_id, version=1, updated_at=now)
+        session.add(review)
+        session.flush()
+    return review
+
+
+def bump_version(session: Session, review: CycleReview, now: datetime) -> int:
+    """A new version of the results; returns it."""
+    review.version += 1
+    review.updated_at = now
+    session.add(review)
+    return review.version
+
+
+def changes(session: Session, cycle_id: int) -> list[ReviewChange]:
+    """Every change made in the cycle's review, oldest first."""
+    return list(
+        session.exec(
+            select(ReviewChange).where(ReviewChange.cycle_id == cycle_id).order_by(col(ReviewChange.id))
+        )
+    )
+
+
+def record_change(session: Session, change: ReviewChange) -> ReviewChange:
+    """Keep one change and audit it as ``review.<kind>`` with before, after and the reason."""
+    session.add(change)
+    session.flush()
+    target = {"examinee": change.examinee_id, "team": change.team, "department": change.department}
+    if change.kind == ChangeKind.SCORE:
+        target["item"] = change.item
+    audit.record(
+        session,
+        actor=f"member:{change.member_id}",
+        action=f"review.{change.kind}",
+        entity="review_change",
+        entity_id=change.id,
+        before={**target, "value": change.before},
+        after={**target, "value": change.after, "version": change.version},
+        reason=change.reason,
+        at=change.at,
+    )
+    return change
+
+
+def accepted_violations(session: Session, cycle_id: int) -> list[AcceptedViolation]:
+    return list(
+        session.exec(
+            select(AcceptedViolation)
+            .where(AcceptedViolation.cycle_id == cycle_id)
+            .order_by(col(AcceptedViolation.id))
+        )
+    )
+
+
+def accept_violation(session: Session, accepted: AcceptedViolation) -> None:
+    """Keep the committee's acceptance of one rule break, audited as ``review.accept``."""
+    session.add(accepted)
+    session.flush()
+    audit.record(
+        session,
+        actor=f"member:{accepted.member_id}",
+        action="review.accept",
+        entity="accepted_violation",
+        entity_id=accepted.id,
+        after={
+            "team": accepted.team,
+            "department": accepted.department,
+            "kind": accepted.kind,
+            "grades": accepted.grades,
+            "counted": accepted.counted,
+        },
+        reason=accepted.reason,
+        at=accepted.at,
+    )
+
+
+def signatures(session: Session, cycle_id: int, *, live: bool = True) -> list[Signature]:
+    """The cycle's signatures, oldest first; with ``live``, only those not voided."""
+    query = select(Signature).where(Signature.cycle_id == cycle_id).order_by(col(Signature.id))
+    if live:
+        query = query.where(col(Signature.voided_at).is_(None))
+    return list(session.exec(query))
+
+
+def sign(
+    session: Session,
+    *,
+    cycle_id: int,
+    role: SignatureRole,
+    member_id: int,
+    version: int,
+    now: datetime,
+    comment: str | None = None,
+) -> Signature:
+    """Record a signature on ``version``, audited as ``review.sign``."""
+    signature = Signature(
+        cycle_id=cycle_id, role=role, member_id=member_id, version=version, signed_at=now, comment=comment
+    )
+    session.add(signature)
+    session.flush()
+    audit.record(
+        session,
+        actor=f"member:{member_id}",
+        action="review.sign",
+        entity="signature",
+        entity_id=signature.id,
+        after={"role": str(role), "version": version, "comment": comment},
+        at=now,
+    )
+    return signature
+
+
+def void_signatures(
+    session: Session, cycle_id: int, version: int, now: datetime, actor: str
+) -> list[Signature]:
+    """Void every live signature on a version older than ``version`` (examinees' included), audited."""
+    voided = [s for s in signatures(session, cycle_id) if s.version < version]
+    for signature in voided:
+        signature.voided_at = now
+        session.add(signature)
+        audit.record(
+            session,
+            actor=actor,
+            action="review.void",
+            entity="signature",
+            entity_id=signature.id,
+            before={"role": str(signature.role), "version": signature.version},
+            after={"version": version},
+            at=now,
+        )
+    return voided
+
+
+def members_with_roles(session: Session, roles: Iterable[str]) -> list[Member]:
+    """Active members holding one of these committee roles (考核小组角色), in roster order."""
+    return list(
+        session.exec(
+            select(Member)
+            .where(col(Member.committee_role).in_(list(roles)), col(Member.active).is_(True))
+            .order_by(col(Member.id))
+        )
+    )
