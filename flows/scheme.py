@@ -268,6 +268,17 @@ class Scoring(_Model):
         return Decimal(1).scaleb(-self.decimals)
 
 
+CommitteeRoleKey = Literal["chief_adviser", "leader", "deputy_leader", "member"]
+
+
+class Signoff(_Model):
+    """Who signs the results once the committee has confirmed them (SCHEME.md §10), as committee roles:
+    first the student federation's president (学联主席, 复核意见), then a teacher (团委老师签字)."""
+
+    president: tuple[CommitteeRoleKey, ...] = Field(default=("deputy_leader",), min_length=1)
+    teacher: tuple[CommitteeRoleKey, ...] = Field(default=("chief_adviser", "leader"), min_length=1)
+
+
 class Adjustment(_Model):
     """A kind of deduction (扣分) or bonus (加分), e.g. one inspecting body's, with an optional cap."""
 
@@ -310,6 +321,7 @@ class Scheme(_Model):
     scoring: Scoring = Scoring()
     adjustments: Adjustments = Adjustments()
     phases: tuple[Phase, ...] = ()
+    signoff: Signoff = Signoff()
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -395,6 +407,7 @@ def problems(scheme: Scheme) -> list[Problem]:
         *_form_problems(scheme),
         *_adjustment_problems(scheme.adjustments),
         *_phase_problems(scheme.phases),
+        *_signoff_problems(scheme.signoff),
     ]
     return found or list(_feasibility_problems(scheme))
 
@@ -588,6 +601,12 @@ def _form_problems(scheme: Scheme) -> Iterator[Problem]:
     quiet = scheme.reminders.quiet_hours
     if quiet.start == quiet.end:
         yield Problem("reminders.quiet_hours.end", "equals the start; leave quiet hours out or give a span")
+
+
+def _signoff_problems(signoff: Signoff) -> Iterator[Problem]:
+    both = sorted(set(signoff.president) & set(signoff.teacher))
+    if both:
+        yield Problem("signoff.teacher", f"{', '.join(both)} also sign as president; signers must differ")
 
 
 def _phase_problems(phases: Sequence[Phase]) -> Iterator[Problem]:
