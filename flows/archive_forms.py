@@ -66,6 +66,7 @@ def _context(record: CycleRecord, r: ExamineeRecord, tz: ZoneInfo) -> dict[str, 
             "role_en": names.en,
             "name": r.signatures[role].name if role in r.signatures else "",
             "at": local(r.signatures[role].at) if role in r.signatures else "",
+            "comment": (r.signatures[role].comment or "") if role in r.signatures else "",
         }
         for role, names in SIGNATURE_ROLES.items()
     ]

@@ -2,10 +2,10 @@
 self-assessment (附表一), score sheet (附表三) with signatures, appeal (附表六) and interviews; and the
 audit trail of the cycle's records.
 
-``signatures`` is the one place that says who signed what and when. The score sheet's signatures
-by the examinee (被考核者签字), the president (主席复核签字) and the teacher (团委老师签字) come from
-the committee's sign-off; until that is stored, only the scorer's submission (评分人) and the
-examinee's confirmation of their self-assessment are known, and the other signatures stay empty.
+``signatures`` is the one place that says who signed what and when: the examinee's submission of
+their self-assessment (附表一); on the score sheet (附表三) the scorer's submission (评分人), and from
+the committee's sign-off (``storage.review``) the live signatures of the president (主席复核, with
+the review comment), the teacher (团委老师) and the examinee's own receipt (被考核者签字).
 """
 
 from __future__ import annotations
@@ -20,13 +20,14 @@ from flows.appeals_result import Result, final_result, released_result
 from flows.cycles import scheme_of
 from flows.names import Names
 from flows.scheme import Scheme
-from storage import appeals, interviews, scoring
+from storage import appeals, interviews, review, scoring
 from storage import cycles as cycle_store
 from storage.appeal_models import Appeal, AppealEvidence, AppealOpinion
 from storage.archive import entries_about, member_actors
 from storage.cycle_models import Cycle, CycleExaminee, SelfAssessment, SelfStatus
 from storage.interviews import Interview
 from storage.models import AuditEntry, Member
+from storage.review_models import Signature, SignatureRole
 from storage.scoring_models import ScoreSheet, SheetStatus
 
 SIGNATURE_ROLES: dict[str, Names] = {
@@ -38,11 +39,12 @@ SIGNATURE_ROLES: dict[str, Names] = {
 
 
 @dataclass(frozen=True)
-class Signature:
-    """A recorded confirmation: who confirmed which record, and when."""
+class Signed:
+    """A recorded confirmation: who confirmed which record, and when (and the president's comment)."""
 
     name: str
     at: datetime
+    comment: str | None = None
 
 
 @dataclass
@@ -61,8 +63,8 @@ class ExamineeRecord:
     opinions: list[AppealOpinion] = field(default_factory=list)
     changes: dict[str, Decimal] = field(default_factory=dict)
     interviews: list[Interview] = field(default_factory=list)
-    self_signature: Signature | None = None  # the examinee's submission of 附表一
-    signatures: dict[str, Signature] = field(default_factory=dict)  # 附表三, by SIGNATURE_ROLES key
+    self_signature: Signed | None = None  # the examinee's submission of 附表一
+    signatures: dict[str, Signed] = field(default_factory=dict)  # 附表三, by SIGNATURE_ROLES key
 
 
 @dataclass
@@ -114,10 +116,15 @@ def gather(session: Session, cycle: Cycle) -> CycleRecord:
             interviews=talks.get(examinee.id, []),  # type: ignore[arg-type]
         )
         records.append(record)
-    trail = entries_about(session, _entities(cycle, records))
-    people = appeals.members(session, _people_named(records) | member_actors(trail))
+    signoffs = review.signatures(session, cycle.id)  # type: ignore[arg-type]
+    entities = _entities(cycle, records)
+    entities["signature"] = [s.id for s in signoffs]
+    entities["review_change"] = [c.id for c in review.changes(session, cycle.id)]  # type: ignore[arg-type]
+    trail = entries_about(session, entities)
+    named = _people_named(records) | member_actors(trail) | {s.member_id for s in signoffs}
+    people = appeals.members(session, named)
     for record in records:
-        record.self_signature, record.signatures = signatures(record, people)
+        record.self_signature, record.signatures = signatures(record, people, signoffs)
     return CycleRecord(cycle, scheme, records, people, trail)
 
 
@@ -137,13 +144,13 @@ def _people_named(records: list[ExamineeRecord]) -> set[int]:
 
 
 def signatures(
-    record: ExamineeRecord, people: dict[int, Member]
-) -> tuple[Signature | None, dict[str, Signature]]:
+    record: ExamineeRecord, people: dict[int, Member], signoffs: list[Signature]
+) -> tuple[Signed | None, dict[str, Signed]]:
     """Who signed the examinee's forms and when: 附表一 (their own), and 附表三 by role."""
     name = record.examinee.name
     assessment = record.assessment
     own = (
-        Signature(name, assessment.submitted_at)
+        Signed(name, assessment.submitted_at)
         if assessment is not None and assessment.status == SelfStatus.SUBMITTED and assessment.submitted_at
         else None
     )
@@ -151,12 +158,18 @@ def signatures(
     sheet_signatures = {}
     if sheet is not None and sheet.status == SheetStatus.SUBMITTED and sheet.submitted_at is not None:
         scorer = people.get(sheet.scorer_member_id) if sheet.scorer_member_id else None
-        sheet_signatures["scorer"] = Signature(scorer.name if scorer else "", sheet.submitted_at)
+        sheet_signatures["scorer"] = Signed(scorer.name if scorer else "", sheet.submitted_at)
+    for signoff in signoffs:  # oldest first: the newest live signature of each role stands
+        role = str(signoff.role)
+        theirs = role != SignatureRole.EXAMINEE or signoff.member_id == record.examinee.member_id
+        if role in SIGNATURE_ROLES and theirs:
+            signer = people.get(signoff.member_id)
+            sheet_signatures[role] = Signed(signer.name if signer else "", signoff.signed_at, signoff.comment)
     return own, sheet_signatures
 
 
 def _entities(cycle: Cycle, records: list[ExamineeRecord]) -> dict[str, list[object]]:
-    """The cycle's records as the audit trail names them (entity kind → ids)."""
+    """The cycle's own records as the audit trail names them (entity kind → ids)."""
     return {
         "cycle": [cycle.id],
         "self_assessment": [r.assessment.id for r in records if r.assessment],

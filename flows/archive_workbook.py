@@ -138,6 +138,7 @@ def _score_sheet(book: Book, team: str, people: list[ExamineeRecord]) -> None:
         "等级 grade",
         "考评意见 evaluation",
         "申诉裁定 appeal decision",
+        "主席复核意见 president's review comment",
         *(label for pair in zip(signed, ["时间 time"] * len(signed), strict=True) for label in pair),
     ]
     title = f"{cycle.name} 学生干部考核评分表（附表三）Score sheet — {team}"
@@ -152,10 +153,10 @@ def _score_sheet(book: Book, team: str, people: list[ExamineeRecord]) -> None:
             signature = r.signatures.get(role)
             signatures += [signature.name, book.time(signature.at)] if signature else ["", None]
         comment = r.sheet.comment if r.sheet else ""
-        append_row(
-            sheet,
-            [*_who(r), *scores, result.total if result else None, grade, comment, outcome, *signatures],
-        )
+        president = r.signatures.get("president")
+        review_comment = (president.comment or "") if president else ""
+        total = result.total if result else None
+        append_row(sheet, [*_who(r), *scores, total, grade, comment, outcome, review_comment, *signatures])
 
 
 def _self_assessments(book: Book, team: str, people: list[ExamineeRecord]) -> None:

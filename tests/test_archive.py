@@ -17,6 +17,7 @@ from appeal_helpers import (
     RELEASED,
     appeal_through,
     examinee_of,
+    member,
     released_cycle,
     sends_file,
 )
@@ -29,8 +30,10 @@ from flows import router
 from flows.archive import ArchiveError, archive_cycle, export_files
 from flows.chat import Content, Reply
 from flows.cycles import CycleArchived, ensure_writable
+from storage import review
 from storage.audit import entries
 from storage.cycle_models import Cycle, CycleExaminee
+from storage.review_models import SignatureRole
 
 FORMULA = '=HYPERLINK("http://example.com","点此查看") 工作业绩评分与事实不符。'
 WORKBOOK = "2026秋季考核.xlsx"
@@ -148,6 +151,50 @@ def test_every_examinee_has_a_printable_form_with_signatures_and_escaped_text(pe
     assert "最终裁定更改" in page and "2026-11-24 10:00" in page  # the self-assessment's signature time
     files_text = "".join(data.decode() for path, data in files.items() if path.endswith(".html"))
     assert "<script>" not in files_text
+
+
+def test_the_committees_sign_off_appears_on_the_score_sheet(people, session):
+    cycle = cycle_of(session)
+    at = RELEASED + timedelta(days=1)
+    president, teacher = member(session, "2023000042"), member(session, LEADER)  # 罗晨秀, 程婷
+    review.sign(
+        session,
+        cycle_id=cycle.id,
+        role=SignatureRole.PRESIDENT,
+        member_id=president.id,
+        version=1,
+        now=at,
+        comment="同意",
+    )
+    review.sign(
+        session, cycle_id=cycle.id, role=SignatureRole.TEACHER, member_id=teacher.id, version=1, now=at
+    )
+    officer = member(session, OFFICER)
+    review.sign(
+        session, cycle_id=cycle.id, role=SignatureRole.EXAMINEE, member_id=officer.id, version=1, now=at
+    )
+    session.commit()
+    files = export_files(session, cycle, SHANGHAI)
+    sheet = load_workbook(io.BytesIO(files[WORKBOOK]))["校学生会 评分表"]
+    header = [cell.value for cell in sheet[2]]
+    [row] = [row for row in rows(sheet) if row[1] == "郭宇雅"]
+    signed = {
+        label: row[header.index(f"{label} 签字 signature")]
+        for label in ("被考核者 examinee", "主席复核 president's review", "团委老师 teacher")
+    }
+    assert signed == {
+        "被考核者 examinee": "郭宇雅",
+        "主席复核 president's review": "罗晨秀",
+        "团委老师 teacher": "程婷",
+    }
+    assert row[header.index("主席复核意见 president's review comment")] == "同意"
+    [other] = [row for row in rows(sheet) if row[1] == "龙浩"]
+    assert not other[header.index("被考核者 examinee 签字 signature")]  # only her own receipt
+    page = files["forms/校学生会/2023000256-郭宇雅.html"].decode()
+    assert "罗晨秀" in page and "同意" in page and "2026-12-17 10:00" in page
+    assert "review.sign" in [
+        row[2] for row in rows(load_workbook(io.BytesIO(files[WORKBOOK]))["审计日志 audit"])
+    ]
 
 
 def test_export_sends_the_committee_two_documents_and_refuses_others(people, session):
