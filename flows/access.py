@@ -9,6 +9,7 @@ Nobody acts on their own appeal, and the scorer, a party to it, does not decide 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from storage.cycle_models import CycleExaminee
@@ -36,6 +37,26 @@ def can_read_self_assessment(reader: Member, examinee: CycleExaminee) -> bool:
     if not reader.active:
         return False
     return reader.id in (examinee.member_id, examinee.scorer_member_id) or is_committee(reader)
+
+
+def can_review(member: Member) -> bool:
+    """The committee's review (复核确认, ``/review``) is open to committee members only."""
+    return is_committee(member)
+
+
+def can_change_result(member: Member, examinee: CycleExaminee) -> bool:
+    """A committee member may score, regrade or return the sheet of anyone but themselves."""
+    return is_committee(member) and member.id != examinee.member_id
+
+
+def can_read_result(reader: Member, examinee: CycleExaminee) -> bool:
+    """A result (final scores and grade) is read by its examinee and the committee; never by the scorer."""
+    return reader.active and (reader.id == examinee.member_id or is_committee(reader))
+
+
+def can_sign(member: Member, roles: Iterable[str]) -> bool:
+    """A sign-off step (复核签字) is signed by an active committee member holding one of its ``roles``."""
+    return is_committee(member) and str(member.committee_role) in set(roles)
 
 
 def receives_appeals(reader: Reader) -> bool:

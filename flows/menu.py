@@ -21,10 +21,10 @@ class MenuCommand:
 
 STRANGER_COMMANDS = ("start", "help")
 MEMBER_COMMANDS = ("start", "me", "cancel", "help")
-EXAMINEE_COMMANDS = ("self", "appeal", "interviews")
+EXAMINEE_COMMANDS = ("self", "result", "appeal", "interviews")
 SCORER_COMMANDS = ("score",)  # for those who score others: presidents and vice-presidents
 SCORER_POSITIONS = (Position.PRESIDENT, Position.VICE_PRESIDENT)
-COMMITTEE_COMMANDS = ("appeals", "interview", "export")  # for the assessment committee (考核小组)
+COMMITTEE_COMMANDS = ("review", "appeals", "interview", "export")  # for the committee (考核小组)
 
 
 def _commands(names: tuple[str, ...], locale: str) -> list[MenuCommand]:

@@ -17,6 +17,8 @@ from flows import (
     interviews,
     profile,
     registration,
+    results,
+    review,
     scoring,
     self_assessment,
 )
@@ -51,8 +53,22 @@ COMMANDS: dict[str, Flow] = {
     "interview": interviews.start,
     "interviews": interviews.show,
     "export": archive.export,
+    "review": review.start,
+    "result": results.start,
 }
-PRIVATE_ONLY = {"me", "cancel", "self", "score", "appeal", "appeals", "interview", "interviews", "export"}
+PRIVATE_ONLY = {
+    "me",
+    "cancel",
+    "self",
+    "score",
+    "appeal",
+    "appeals",
+    "interview",
+    "interviews",
+    "export",
+    "review",
+    "result",
+}
 
 BUTTONS: dict[str, Flow] = {
     self_assessment.PREFIX: self_assessment.on_button,
@@ -62,6 +78,8 @@ BUTTONS: dict[str, Flow] = {
     appeals_consult.PREFIX: appeals_consult.on_button,
     appeals_decision.PREFIX: appeals_decision.on_button,
     interviews.PREFIX: interviews.on_button,
+    review.PREFIX: review.on_button,
+    results.PREFIX: results.on_button,
 }
 
 CONVERSATIONS = {
@@ -72,6 +90,7 @@ CONVERSATIONS = {
     appeals_consult.FLOW: appeals_consult.on_input,
     appeals_decision.FLOW: appeals_decision.on_input,
     interviews.FLOW: interviews.on_input,
+    review.FLOW: review.on_input,
 }
 
 

@@ -156,3 +156,46 @@ def fill_sheets(
         if submit:
             scoring.submit_sheet(session, sheet, actor=f"member:{scorer}", now=at, after={})
     session.commit()
+
+
+SMALL_ROSTER = Path(__file__).resolve().parent / "data" / "roster" / "small.csv"
+
+
+def score_everyone(
+    session: Session, points: dict[str, list[str]], at: datetime, committee_member: str, comment: str = ""
+) -> None:
+    """Every examinee of the newest cycle scored and submitted through storage, ``points`` by student
+    number (one score per rubric item); the presidents scored by the committee member ``committee_member``."""
+    keys = [item.key for item in default_scheme().rubric.items]
+    committee = session.exec(select(Member).where(Member.student_no == committee_member)).one()
+    for examinee in session.exec(select(CycleExaminee)).all():
+        scorer = examinee.scorer_member_id or committee.id
+        sheet = scoring.start_sheet(session, examinee.id, scorer, at)  # type: ignore[arg-type]
+        for key, value in zip(keys, points[examinee.student_no], strict=True):
+            scoring.save_item_score(session, sheet, key, Decimal(value), scorer, at)  # type: ignore[arg-type]
+        scoring.save_comment(session, sheet, comment or f"{examinee.name}工作认真负责，望继续努力。", at)
+        scoring.submit_sheet(session, sheet, actor=f"member:{scorer}", now=at, after={})
+    session.commit()
+
+
+SMALL_PEOPLE = {"1001": 801, "1002": 802, "1003": 803, "1004": 804, "1005": 805, "T01": 806}
+REVIEW_TIME = NOW + timedelta(days=15)  # after the scoring deadline, before the review deadline
+TOP = ["19", "15", "14", "8", "6", "6", "8", "7", "8", "7"]  # 98, band S
+GOOD = ["18", "14", "13", "7", "5", "5", "7", "6", "7", "6"]  # 88, band A
+PASS = ["15", "12", "12", "6", "5", "5", "6", "5", "6", "5"]  # 77, band B
+
+
+def open_small_cycle(session: Session, scheme: Path = DEFAULT_SCHEME) -> dict[str, Person]:
+    """The small roster, everyone bound, a cycle open: a Person per student number, at review time.
+
+    李华 1001 (校学生会 主席, 副组长) is scored by the committee; 王芳 1002 (副主席, 组员) by 李华; 张伟
+    1003 and 刘洋 1004 (办公室) and 陈静 1005 (学习部) by 王芳; 赵敏 T01 is a teacher and 总指导.
+    """
+    import_sample(session, SMALL_ROSTER)
+    for student_no, telegram_user_id in SMALL_PEOPLE.items():
+        bind(session, student_no, telegram_user_id)
+    open_sample_cycle(session, scheme=scheme)
+    people = {student_no: Person(session, user) for student_no, user in SMALL_PEOPLE.items()}
+    for person in people.values():
+        person.now = REVIEW_TIME
+    return people

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 
 from rich.console import Console
@@ -18,6 +18,7 @@ from flows.cycles import current_phase
 from flows.i18n import both
 from flows.scheme import DEFAULT_SCHEME, SchemeError
 from flows.scoring_progress import ScorerProgress, scoring_progress
+from flows.signoff import SignoffState, signoff_state
 from storage import cycles as store
 from storage.db import session_scope
 
@@ -95,6 +96,7 @@ def status_command(config: Config, args: argparse.Namespace) -> int:
                 raise UsageError(both(key, name=args.name or ""))
             progress = self_assessment_progress(session, cycle)
             scoring = scoring_progress(session, cycle)
+            signoff = signoff_state(session, cycle)
             phase = current_phase(cycle, datetime.now(UTC))
     finally:
         engine.dispose()
@@ -131,7 +133,27 @@ def status_command(config: Config, args: argparse.Namespace) -> int:
     table.add_row("合计 total", "", *(str(n) for n in sums), progress_bar(done, total))
     console.print(table)
     console.print(_scoring_table(scoring))
+    console.print(_signoff_table(signoff, tz))
     return 0
+
+
+def _signoff_table(state: SignoffState, tz: tzinfo) -> Table:
+    """复核签字: the results' version, who confirmed and signed it, the release and examinees' signatures."""
+    table = Table(title=f"复核签字 Sign-off: 第 {state.version} 版 version {state.version}")
+    for column in ("步骤 step", "签字人 signed by", "时间 at"):
+        table.add_column(column)
+    steps = (
+        ("考核小组确认 committee confirmation", "committee", state.confirmed),
+        ("学联主席签字 federation president", "president", state.president),
+        ("团委老师签字 teacher", "teacher", state.teacher),
+    )
+    for label, role, signature in steps:
+        at = f"{signature.signed_at.astimezone(tz):%Y-%m-%d %H:%M}" if signature else "—"
+        table.add_row(label, state.signers.get(role, "—"), at)
+    released = f"{state.released_at.astimezone(tz):%Y-%m-%d %H:%M}" if state.released_at else "—"
+    table.add_row("结果发布 released", "", released)
+    table.add_row("被考核者签字 acknowledged", "", progress_bar(state.acknowledged, state.examinees))
+    return table
 
 
 def _scoring_table(progress: list[ScorerProgress]) -> Table:
