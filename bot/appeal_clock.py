@@ -11,6 +11,7 @@ from telegram.ext import ContextTypes
 
 from bot.config import Config
 from flows import appeals_clock
+from flows.context import FlowContext
 from storage.db import session_scope
 
 log = logging.getLogger("kaohe.appeals")
@@ -22,7 +23,13 @@ async def run_appeal_clocks(context: ContextTypes.DEFAULT_TYPE) -> None:
     config: Config = context.bot_data["config"]
     engine: Engine = context.bot_data["engine"]
     with session_scope(engine) as session:
-        due = appeals_clock.run(session, datetime.now(UTC), config.settings.tz, config.settings.language)
+        context = FlowContext(
+            session=session,
+            now=datetime.now(UTC),
+            tz=config.settings.tz,
+            default_locale=config.settings.language,
+        )
+        due = appeals_clock.run(context)
     for item in due:
         log.info(
             "appeal clock",

@@ -166,9 +166,9 @@ def _submitted_view(
 ) -> list[Action]:
     """An appeal already submitted: the form, where it stands, the decision once made, and that
     there is no second appeal."""
-    text = appeal_text(context.session, context, locale, examinee, appeal)
+    text = appeal_text(context, locale, examinee, appeal)
     if appeal.status == AppealStatus.DECIDED:
-        text += "\n\n" + decision_text(context.session, context, locale, examinee, appeal, scheme)
+        text += "\n\n" + decision_text(context, locale, examinee, appeal, scheme)
     return [
         Reply(
             text + "\n\n" + render(locale, "appeal_one_only", decided=appeal.status == AppealStatus.DECIDED)
@@ -283,7 +283,7 @@ def _review(draft: Draft, prefix: str = "") -> list[Action]:
     draft.remember(None)
     if draft.appeal.disputed is None or draft.appeal.reason is None:
         return _next(draft, prefix)
-    form = appeal_text(draft.context.session, draft.context, draft.locale, draft.examinee, draft.appeal)
+    form = appeal_text(draft.context, draft.locale, draft.examinee, draft.appeal)
     footer = draft.text("appeal_review_footer", closes=draft.context.local_time(draft.closes))
     buttons = (
         (draft.button("appeal_edit_disputed", "d_edit"), draft.button("appeal_edit_reason", "r_edit")),

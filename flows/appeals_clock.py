@@ -16,14 +16,14 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session
-
-from flows.appeals_common import committee_without, escalate, notify, record
+from flows.appeals_common import committee_without, decide_due, escalate, notify, record
+from flows.context import FlowContext
 from flows.cycles import scheme_of
 from flows.i18n import render
 from flows.scheme import QuietHours, Scheme
 from storage import appeals as store
 from storage.appeal_models import Appeal, AppealStatus
+from storage.cycle_models import Cycle, CycleExaminee
 from storage.models import CommitteeRole
 
 
@@ -81,43 +81,38 @@ def plan(clocks: Iterable[Clock], now: datetime, tz: ZoneInfo) -> list[Due]:
     return due
 
 
-def run(session: Session, now: datetime, tz: ZoneInfo, default_locale: str) -> list[Due]:
-    """Apply what is due to the open appeals of every cycle not archived; returns what was due."""
+def run(context: FlowContext) -> list[Due]:
+    """Apply what is due at ``context.now`` to the open appeals of every cycle not archived; returns it."""
+    session = context.session
     cases = {appeal.id: (appeal, examinee, cycle) for appeal, examinee, cycle in store.open_appeals(session)}
     clocks = [Clock.of(appeal, scheme_of(cycle)) for appeal, _, cycle in cases.values()]
-    due = plan(clocks, now, tz)
-
-    def local_time(moment: datetime) -> str:
-        return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M")
-
+    due = plan(clocks, context.now, context.tz)
     for item in due:
         appeal, examinee, cycle = cases[item.appeal_id]
         if item.kind == DueKind.ESCALATE:
-            escalate(
-                session,
-                appeal,
-                examinee,
-                by=None,
-                note=None,
-                now=now,
-                default_locale=default_locale,
-                local_time=local_time,
-            )
-            continue
-        deadline = appeal.escalated_at + timedelta(days=scheme_of(cycle).appeals.decide_within_days)  # type: ignore[operator]
-        leaders = [
-            m for m in committee_without(session, examinee) if m.committee_role == CommitteeRole.LEADER
-        ]
-        queued = notify(
-            session,
-            leaders or committee_without(session, examinee),
-            key=f"appeal:{appeal.id}:flag:{item.day}",
-            text=lambda locale, e=examinee, c=cycle, d=deadline: render(
-                locale, "appeal_overdue_notice", cycle=c.name, name=e.name, due=local_time(d)
-            ),
-            now=now,
-            default_locale=default_locale,
-        )
-        if queued:
-            record(session, appeal, "appeal.overdue_flag", None, now, after={"day": str(item.day)})
+            escalate(context, appeal, examinee, by=None, note=None)
+        else:
+            _flag(context, appeal, examinee, cycle, item.day)
     return due
+
+
+def _flag(
+    context: FlowContext, appeal: Appeal, examinee: CycleExaminee, cycle: Cycle, day: date | None
+) -> None:
+    """Tell the committee leader (else the whole committee) that ``appeal`` is overdue, once a day."""
+    session = context.session
+    committee = committee_without(session, examinee)
+    leaders = [member for member in committee if member.committee_role == CommitteeRole.LEADER]
+    due = context.local_time(decide_due(appeal, scheme_of(cycle)))
+    queued = notify(
+        session,
+        leaders or committee,
+        key=f"appeal:{appeal.id}:flag:{day}",
+        text=lambda locale: render(
+            locale, "appeal_overdue_notice", cycle=cycle.name, name=examinee.name, due=due
+        ),
+        now=context.now,
+        default_locale=context.default_locale,
+    )
+    if queued:
+        record(session, appeal, "appeal.overdue_flag", None, context.now, after={"day": str(day)})

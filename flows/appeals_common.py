@@ -92,16 +92,14 @@ def evidence_line(number: int, piece: AppealEvidence, locale: str) -> str:
     return render(locale, "appeal_evidence_line", number=number, kind=str(piece.kind), text=piece.text)
 
 
-def appeal_text(
-    session: Session, context: FlowContext, locale: str, examinee: CycleExaminee, appeal: Appeal
-) -> str:
+def appeal_text(context: FlowContext, locale: str, examinee: CycleExaminee, appeal: Appeal) -> str:
     """The appeal form (申诉表, 附表六): who, what, why, the evidence, and where it stands."""
+    session = context.session
     cycle = session.get(Cycle, examinee.cycle_id)
     assert cycle is not None  # foreign key
     scheme = scheme_of(cycle)
     pieces = store.evidence(session, appeal.id)  # type: ignore[arg-type]
-    people = store.members(session, [i for i in (appeal.escalated_by_member_id,) if i is not None])
-    reporter = people.get(appeal.escalated_by_member_id) if appeal.escalated_by_member_id else None
+    reporter = session.get(Member, appeal.escalated_by_member_id) if appeal.escalated_by_member_id else None
     when = {
         name: context.local_time(moment) if moment else ""
         for name, moment in (
@@ -181,18 +179,11 @@ def committee_without(session: Session, examinee: CycleExaminee) -> list[Member]
 
 
 def escalate(
-    session: Session,
-    appeal: Appeal,
-    examinee: CycleExaminee,
-    *,
-    by: Member | None,
-    note: str | None,
-    now: datetime,
-    default_locale: str,
-    local_time: Callable[[datetime], str],
+    context: FlowContext, appeal: Appeal, examinee: CycleExaminee, *, by: Member | None, note: str | None
 ) -> None:
     """Report (上报) ``appeal`` to the committee: by a member, or by the scheduler once it is overdue
     (the breach is recorded). Tells every committee member but the examinee."""
+    session, now = context.session, context.now
     cycle = session.get(Cycle, examinee.cycle_id)
     assert cycle is not None  # foreign key
     overdue = by is None
@@ -200,7 +191,7 @@ def escalate(
     appeal.escalated_by_member_id = by.id if by is not None else None
     appeal.escalation_note, appeal.escalation_overdue = note, overdue
     session.add(appeal)
-    due = local_time(decide_due(appeal, scheme_of(cycle)))
+    due = context.local_time(decide_due(appeal, scheme_of(cycle)))
     record(
         session,
         appeal,
@@ -225,7 +216,7 @@ def escalate(
             due=due,
         ),
         now=now,
-        default_locale=default_locale,
+        default_locale=context.default_locale,
     )
 
 

@@ -308,9 +308,7 @@ def _tell_examinee(decision: Decision) -> None:
         text=lambda locale: (
             render(locale, "appeal_decided_notice", cycle=desk.cycle.name)
             + "\n\n"
-            + decision_text(
-                session, desk.context, locale, decision.examinee, decision.appeal, decision.scheme
-            )
+            + decision_text(desk.context, locale, decision.examinee, decision.appeal, decision.scheme)
         ),
         now=desk.context.now,
         default_locale=desk.context.default_locale,

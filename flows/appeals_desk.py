@@ -114,7 +114,7 @@ def _due(desk: Desk, appeal: Appeal, scheme: object) -> str:
 def _open(desk: Desk, appeal: Appeal, examinee: CycleExaminee) -> list[Action]:
     """The appeal (附表六) and its opinions; for the committee beside the released score sheet."""
     session, scheme = desk.context.session, scheme_of(desk.cycle)
-    blocks = [appeal_text(session, desk.context, desk.locale, examinee, appeal)]
+    blocks = [appeal_text(desk.context, desk.locale, examinee, appeal)]
     blocks += appeals_consult.opinions_text(desk, appeal)
     if is_committee(desk.member):
         result = released_result(session, examinee, scheme)
@@ -170,16 +170,7 @@ def _report_now(desk: Desk, appeal: Appeal, examinee: CycleExaminee) -> list[Act
 
 def _escalate(desk: Desk, appeal: Appeal, examinee: CycleExaminee, note: str | None) -> list[Action]:
     ensure_writable(desk.cycle, desk.context.now)
-    escalate(
-        desk.context.session,
-        appeal,
-        examinee,
-        by=desk.member,
-        note=note,
-        now=desk.context.now,
-        default_locale=desk.context.default_locale,
-        local_time=desk.context.local_time,
-    )
+    escalate(desk.context, appeal, examinee, by=desk.member, note=note)
     desk.forget()
     due = desk.context.local_time(decide_due(appeal, scheme_of(desk.cycle)))
     return [Reply(desk.text("appeal_reported", name=examinee.name, due=due))]

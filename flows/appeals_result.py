@@ -103,7 +103,6 @@ def result_text(result: Result, scheme: Scheme, locale: str) -> str:
 
 
 def decision_text(
-    session: Session,
     context: FlowContext,
     locale: str,
     examinee: CycleExaminee,
@@ -112,7 +111,7 @@ def decision_text(
 ) -> str:
     """The committee's final decision (最终裁定) as the examinee receives it: upheld, or the changed
     result, with the reasons."""
-    result = final_result(session, examinee, scheme)
+    result = final_result(context.session, examinee, scheme)
     return render(
         locale,
         "appeal_decision",

@@ -20,6 +20,7 @@ from cycle_helpers import SHANGHAI
 from sqlmodel import select
 
 from flows.appeals_clock import Clock, Due, DueKind, plan, run
+from flows.context import FlowContext
 from storage.appeal_models import AppealStatus
 from storage.audit import entries
 from storage.outbox import Notification
@@ -77,14 +78,19 @@ def submitted(session, sample_roster):
     return people
 
 
+def run_at(session, now: datetime) -> list[Due]:
+    """One run of the clocks at ``now``."""
+    return run(FlowContext(session=session, now=now, tz=SHANGHAI))
+
+
 def flags(session) -> list[Notification]:
     return list(session.exec(select(Notification).where(Notification.dedupe_key.contains(":flag:"))))
 
 
 def test_nobody_reporting_within_24_hours_escalates_by_itself_and_records_the_breach(submitted, session):
-    assert run(session, SUBMITTED + DAY - timedelta(minutes=1), SHANGHAI, "zh-CN") == []
+    assert run_at(session, SUBMITTED + DAY - timedelta(minutes=1)) == []
     assert the_appeal(session).status == AppealStatus.SUBMITTED
-    assert run(session, SUBMITTED + DAY, SHANGHAI, "zh-CN") == [Due(1, DueKind.ESCALATE)]
+    assert run_at(session, SUBMITTED + DAY) == [Due(1, DueKind.ESCALATE)]
     session.commit()
     appeal = the_appeal(session)
     assert appeal.status == AppealStatus.ESCALATED and appeal.escalation_overdue
@@ -98,20 +104,20 @@ def test_nobody_reporting_within_24_hours_escalates_by_itself_and_records_the_br
         )
     ).all()
     assert "系统自动" in notice.text
-    assert run(session, SUBMITTED + DAY + timedelta(minutes=1), SHANGHAI, "zh-CN") == []  # once only
+    assert run_at(session, SUBMITTED + DAY + timedelta(minutes=1)) == []  # once only
     assert "超过时限未上报，系统自动上报" in submitted[OFFICER].says("/appeal")
 
 
 def test_an_undecided_appeal_is_flagged_to_the_leader_once_a_day_until_decided(submitted, session):
-    run(session, SUBMITTED + DAY, SHANGHAI, "zh-CN")  # escalated by the scheduler at 2026-12-17 11:00
+    run_at(session, SUBMITTED + DAY)  # escalated by the scheduler at 2026-12-17 11:00
     session.commit()
     overdue = SUBMITTED + 8 * DAY
     for minutes in (0, 1, 30, 120):
-        run(session, overdue + timedelta(minutes=minutes), SHANGHAI, "zh-CN")
+        run_at(session, overdue + timedelta(minutes=minutes))
     session.commit()
     [first] = flags(session)
     assert first.chat_id == submitted[LEADER].id and "郭宇雅" in first.text and "仍未裁定" in first.text
-    run(session, overdue + DAY, SHANGHAI, "zh-CN")
+    run_at(session, overdue + DAY)
     session.commit()
     assert [n.dedupe_key for n in flags(session)] == [
         "appeal:1:flag:2026-12-24:82",
@@ -125,7 +131,7 @@ def test_an_undecided_appeal_is_flagged_to_the_leader_once_a_day_until_decided(s
     leader.taps("维持原结果")
     leader.says("评分依据充分，维持原评定结果。")
     leader.taps("确认最终裁定")
-    assert run(session, overdue + 2 * DAY, SHANGHAI, "zh-CN") == []
+    assert run_at(session, overdue + 2 * DAY) == []
     assert len(flags(session)) == 2
 
 
@@ -133,5 +139,5 @@ def test_a_reported_appeal_is_not_escalated_again(submitted, session):
     org = submitted[ORG_OFFICER]
     org.now = SUBMITTED + timedelta(hours=2)
     org.presses("ap:1:now:1")
-    assert run(session, SUBMITTED + 2 * DAY, SHANGHAI, "zh-CN") == []
+    assert run_at(session, SUBMITTED + 2 * DAY) == []
     assert not the_appeal(session).escalation_overdue
