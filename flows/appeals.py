@@ -148,7 +148,7 @@ def _draft(context: FlowContext, incoming: Incoming) -> Draft | list[Action]:
         return _submitted_view(context, locale, examinee, existing, scheme)
     if closes is None or cycle.released_at > context.now:  # type: ignore[operator]
         return [Reply(render(locale, "appeal_not_released", days=scheme.appeals.window_days))]
-    result = released_result(context.session, examinee, scheme)
+    result = released_result(context.session, examinee)
     if result is None:
         return [Reply(render(locale, "appeal_no_result"))]
     if context.now >= closes:

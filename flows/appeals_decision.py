@@ -119,7 +119,7 @@ def _decision(desk: Desk, appeal_id: object, *, fresh: bool) -> Decision | list[
             "appeal_already_decided" if appeal.status == AppealStatus.DECIDED else "appeal_stale"
         )
     scheme = scheme_of(desk.cycle)
-    released = released_result(desk.context.session, examinee, scheme)
+    released = released_result(desk.context.session, examinee)
     if released is None:
         return desk.refuse("appeal_no_result")
     row = None if fresh else _saved_state(desk)

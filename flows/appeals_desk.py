@@ -117,7 +117,7 @@ def _open(desk: Desk, appeal: Appeal, examinee: CycleExaminee) -> list[Action]:
     blocks = [appeal_text(desk.context, desk.locale, examinee, appeal)]
     blocks += appeals_consult.opinions_text(desk, appeal)
     if is_committee(desk.member):
-        result = released_result(session, examinee, scheme)
+        result = released_result(session, examinee)
         if result is not None:
             blocks.append(
                 desk.text("appeal_released_result") + "\n" + result_text(result, scheme, desk.locale)

@@ -1,9 +1,10 @@
 """The result an appeal disputes and a decision may change (考核结果): item scores, total, grade.
 
-``released_result`` is the one place that says what an examinee was told. Until the committee's
-review (复核确认) stores its own reviewed result, it is computed from the submitted score sheet
-(附表三): the total of its item scores and the band that total falls in; point it at the reviewed
-result when that exists. ``final_result`` applies a decided appeal on top (最终裁定).
+``released_result`` is what the examinee was told: their entry on the committee's review board
+(``flows.review_board``: the scorer's item scores with the committee's changes laid over them, the
+total, and the final grade). ``final_result`` applies a decided appeal on top (最终裁定): new item
+scores give a new total whose band is capped by the department's rating, unless the decision set
+the grade itself.
 """
 
 from __future__ import annotations
@@ -16,13 +17,13 @@ from markupsafe import Markup
 from sqlmodel import Session
 
 from flows.context import FlowContext
-from flows.grading import band_for, total_score
+from flows.grading import allowed_grade, band_for, total_score
 from flows.i18n import render
+from flows.review_board import Board, group_of, load_board
 from flows.scheme import Scheme
-from storage import appeals, scoring
+from storage import appeals
 from storage.appeal_models import Appeal, AppealStatus, Outcome
-from storage.cycle_models import CycleExaminee
-from storage.scoring_models import SheetStatus
+from storage.cycle_models import Cycle, CycleExaminee
 
 
 @dataclass(frozen=True)
@@ -33,38 +34,53 @@ class Result:
     total: Decimal
     grade: str
     comment: str | None = None  # the scorer's evaluation comment (考评意见)
+    rating: str | None = None  # the department's rating (部门业绩评价), which caps a new grade
     changed: frozenset[str] = field(default_factory=frozenset)  # items a decision changed
 
 
-def released_result(session: Session, examinee: CycleExaminee, scheme: Scheme) -> Result | None:
-    """The result the examinee was given, or None when their score sheet is not submitted."""
-    sheet = scoring.sheet_of(session, examinee.id)  # type: ignore[arg-type]
-    if sheet is None or sheet.status != SheetStatus.SUBMITTED:
+def result_on(board: Board, examinee: CycleExaminee) -> Result | None:
+    """The examinee's result on the review board, or None while their score sheet is not submitted."""
+    entry = board.entry(examinee.id)  # type: ignore[arg-type]
+    if entry is None or not entry.submitted:
         return None
-    scores = scoring.item_scores(session, sheet.id)  # type: ignore[arg-type]
-    total = total_score(scores, scheme)
-    return Result(scores, total, band_for(total, scheme), sheet.comment)
+    rating = board.group(group_of(examinee)).rating
+    return Result(entry.scores, entry.total, entry.grade, entry.comment, rating)
+
+
+def released_result(session: Session, examinee: CycleExaminee) -> Result | None:
+    """The result the examinee was given (see ``result_on``)."""
+    cycle = session.get(Cycle, examinee.cycle_id)
+    assert cycle is not None  # foreign key
+    return result_on(load_board(session, cycle), examinee)
 
 
 def decided_result(
     released: Result, new_scores: Mapping[str, Decimal], new_grade: str | None, scheme: Scheme
 ) -> Result:
-    """``released`` as a decision changed it: new item scores give a new total and its band, unless
-    the decision set the grade itself."""
+    """``released`` as a decision changed it: new item scores give a new total and its band (capped by
+    the department's rating), unless the decision set the grade itself."""
     scores = {**released.scores, **new_scores}
     total = total_score(scores, scheme)
-    grade = new_grade or (band_for(total, scheme) if new_scores else released.grade)
-    return Result(scores, total, grade, released.comment, frozenset(new_scores))
+    band = band_for(total, scheme)
+    derived = band if released.rating is None else allowed_grade(band, released.rating, scheme)
+    grade = new_grade or (derived if new_scores else released.grade)
+    return Result(scores, total, grade, released.comment, released.rating, frozenset(new_scores))
+
+
+def with_decision(
+    released: Result | None, appeal: Appeal | None, new_scores: Mapping[str, Decimal], scheme: Scheme
+) -> Result | None:
+    """The result that stands: ``released``, or what a decided appeal changed it to."""
+    if released is None or appeal is None or not changed_by(appeal):
+        return released
+    return decided_result(released, new_scores, appeal.new_grade, scheme)
 
 
 def final_result(session: Session, examinee: CycleExaminee, scheme: Scheme) -> Result | None:
-    """The result that stands: the released one, or what a decided appeal changed it to."""
-    released = released_result(session, examinee, scheme)
+    """The result that stands for one examinee (see ``with_decision``)."""
     appeal = appeals.appeal_of(session, examinee.id)  # type: ignore[arg-type]
-    if released is None or appeal is None or not changed_by(appeal):
-        return released
-    new_scores = {key: Decimal(row.after) for key, row in appeals.changes(session, appeal.id).items()}  # type: ignore[arg-type]
-    return decided_result(released, new_scores, appeal.new_grade, scheme)
+    new_scores = appeals.changes_of(session, [appeal.id]).get(appeal.id, {}) if appeal else {}  # type: ignore[list-item,arg-type]
+    return with_decision(released_result(session, examinee), appeal, new_scores, scheme)
 
 
 def changed_by(appeal: Appeal) -> bool:

@@ -16,9 +16,10 @@ from decimal import Decimal
 
 from sqlmodel import Session
 
-from flows.appeals_result import Result, final_result, released_result
+from flows.appeals_result import Result, result_on, with_decision
 from flows.cycles import scheme_of
 from flows.names import Names
+from flows.review_board import load_board
 from flows.scheme import Scheme
 from storage import appeals, interviews, review, scoring
 from storage import cycles as cycle_store
@@ -95,31 +96,34 @@ def gather(session: Session, cycle: Cycle) -> CycleRecord:
     ids = [a.id for a in cases.values() if a.id is not None]
     evidence, opinions = appeals.evidence_of(session, ids), appeals.opinions_of(session, ids)
     changes = appeals.changes_of(session, ids)
+    board = load_board(session, cycle)
     talks: dict[int, list[Interview]] = {}
     for interview in interviews.of_cycle(session, cycle.id):  # type: ignore[arg-type]
         talks.setdefault(interview.examinee_id, []).append(interview)
     records = []
     for examinee in examinees:
         assessment, appeal = assessments.get(examinee.id), cases.get(examinee.id)  # type: ignore[arg-type]
+        released = result_on(board, examinee)
+        new_scores = changes.get(appeal.id, {}) if appeal else {}  # type: ignore[arg-type]
         record = ExamineeRecord(
             examinee=examinee,
             assessment=assessment,
             answers=cycle_store.answers(session, assessment.id) if assessment else {},  # type: ignore[arg-type]
             self_scores=cycle_store.self_scores(session, assessment.id) if assessment else {},  # type: ignore[arg-type]
             sheet=sheets.get(examinee.id),  # type: ignore[arg-type]
-            released=released_result(session, examinee, scheme),
-            final=final_result(session, examinee, scheme),
+            released=released,
+            final=with_decision(released, appeal, new_scores, scheme),
             appeal=appeal,
             evidence=evidence.get(appeal.id, []) if appeal else [],  # type: ignore[arg-type]
             opinions=opinions.get(appeal.id, []) if appeal else [],  # type: ignore[arg-type]
-            changes=changes.get(appeal.id, {}) if appeal else {},  # type: ignore[arg-type]
+            changes=new_scores,
             interviews=talks.get(examinee.id, []),  # type: ignore[arg-type]
         )
         records.append(record)
     signoffs = review.signatures(session, cycle.id)  # type: ignore[arg-type]
     entities = _entities(cycle, records)
     entities["signature"] = [s.id for s in signoffs]
-    entities["review_change"] = [c.id for c in review.changes(session, cycle.id)]  # type: ignore[arg-type]
+    entities["review_change"] = [change.id for change in board.changes]
     trail = entries_about(session, entities)
     named = _people_named(records) | member_actors(trail) | {s.member_id for s in signoffs}
     people = appeals.members(session, named)

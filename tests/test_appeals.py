@@ -15,6 +15,8 @@ from appeal_helpers import (
     RELEASED,
     SCORER,
     appeal_through,
+    examinee_of,
+    member,
     released_cycle,
     sends_file,
     the_appeal,
@@ -24,10 +26,12 @@ from sqlmodel import select
 
 from flows.appeals import appeal_button
 from flows.chat import Content
+from storage import review
 from storage.appeal_models import Appeal, AppealChange, AppealEvidence, AppealStatus, EvidenceKind, Outcome
 from storage.audit import entries
 from storage.cycle_models import Cycle
 from storage.outbox import Notification
+from storage.review_models import ChangeKind, ReviewChange
 
 REASON = "工作业绩一项没有计入我负责的迎新晚会签到工作，与事实不符。"
 
@@ -311,3 +315,42 @@ def test_a_decision_may_set_the_grade_itself(people, session):
     assert the_appeal(session).new_grade == "A"
     [notice] = [t for t in notices(session, people[OFFICER].id) if "最终裁定" in t]
     assert "总分：77.0/100" in notice and "A（良好）" in notice
+
+
+def test_the_appeal_is_against_the_reviewed_result_and_a_new_total_respects_the_department_rating(
+    people, session
+):
+    cycle_id, examinee, leader = 1, examinee_of(session, OFFICER), member(session, LEADER)
+    for kind, changed in (
+        (ChangeKind.RATING, {"team": "校学生会", "department": "办公室"}),
+        (ChangeKind.SCORE, {}),
+    ):
+        review.record_change(
+            session,
+            ReviewChange(
+                cycle_id=cycle_id,
+                kind=kind,
+                examinee_id=None if kind == ChangeKind.RATING else examinee.id,
+                item=None if kind == ChangeKind.RATING else "attitude",
+                after="ordinary" if kind == ChangeKind.RATING else "13",
+                reason="复核平衡",
+                member_id=leader.id,
+                version=1,
+                **changed,
+            ),
+        )
+    session.commit()
+    officer = people[OFFICER]
+    assert "总分：78.0/100" in officer.says("/appeal")  # attitude 12 → 13 in review
+    officer.taps("总分与等级")
+    officer.says(REASON)
+    officer.taps("完成")
+    officer.taps("提交申诉")
+    officer.taps("确认提交")
+    people[ORG_OFFICER].presses("ap:1:now:1")
+    deciding = people[MEMBER]
+    deciding.presses("ad:1:start:1")
+    deciding.taps("更改结果")
+    deciding.taps("工作业绩")
+    text = deciding.says("20")  # 83: band A, but an ordinary department allows B at best
+    assert "总分：83.0/100" in text and "B（及格）" in text
