@@ -37,11 +37,11 @@ from flows.review_changes import (
     set_rating,
 )
 from flows.reviewer import FLOW, PREFIX, Refused, Reviewer, changeable, entry_named, index_of, reviewer_for
-from flows.scoring_screens import points
+from flows.scoring_screens import points, with_buttons
 from flows.self_assessment import Form, rendered_form
-from flows.text import split_message
 from storage import audit
 from storage import cycles as cycle_store
+from storage.cycle_models import SelfStatus
 
 __all__ = ["FLOW", "PREFIX", "on_button", "on_input", "start"]
 
@@ -156,7 +156,7 @@ def _self_assessment(reviewer: Reviewer, arguments: Sequence[str]) -> list[Actio
     if not access.can_read_self_assessment(reviewer.member, examinee):
         raise Refused("review_not_committee")
     assessment = cycle_store.self_assessment(reviewer.session, examinee.id)  # type: ignore[arg-type]
-    if assessment is None:
+    if assessment is None or assessment.status != SelfStatus.SUBMITTED:
         return [Reply(reviewer.text("review_no_self_assessment", name=examinee.name))]
     form = Form(
         reviewer.context,
@@ -167,7 +167,8 @@ def _self_assessment(reviewer: Reviewer, arguments: Sequence[str]) -> list[Actio
         assessment,
         reviewer.user,
     )
-    return [Reply(part) for part in split_message(rendered_form(form))]
+    back = reviewer.button(reviewer.text("review_back"), "e", examinee.id)
+    return [*with_buttons(rendered_form(form), [(back,)])]
 
 
 # Changes

@@ -354,34 +354,30 @@ def grade_menu(reviewer: Reviewer, entry: Entry) -> Reply:
 
 
 def chart(reviewer: Reviewer, team_index: int) -> list[Reply]:
-    """The team's grade distribution as a picture, and one line per department in its caption."""
+    """The team's grade distribution as a picture, and one line per department in its caption.
+
+    Without a CJK font the bars are numbered, and the caption says which department each number is.
+    """
     board = reviewer.board()
     team = board.teams()[team_index]
     groups = [group for group in board.groups if group.team == team]
+    names = [department_label(reviewer, group) for group in groups]
     named = cjk_font() is not None
-    labels = [
-        group_label(reviewer, g).removeprefix(f"{team} · ") if named else str(n)
-        for n, g in enumerate(groups, 1)
-    ]
+    labels = names if named else [str(number) for number in range(1, len(groups) + 1)]
     bars = [
-        Bar(label, grade_counts([e.grade for e in g.entries if e.submitted], board.scheme))
-        for label, g in zip(labels, groups, strict=True)
+        Bar(label, grade_counts([e.grade for e in group.entries if e.submitted], board.scheme))
+        for label, group in zip(labels, groups, strict=True)
     ]
     image = distribution_chart(bars, board.scheme.grade_keys, title=team if named else None)
-    lines = [
-        group_line(
-            reviewer,
-            board,
-            g,
-            label=department_label(reviewer, g) if named else f"{n}. {department_label(reviewer, g)}",
-        )
-        for n, g in enumerate(groups, 1)
-    ]
-    caption = reviewer.text("review_chart_caption", team=team) + "\n" + "\n".join(lines)
     attachment = Attachment(AttachmentKind.PHOTO, f"grades-{team_index + 1}.png", image)
+    lines = [
+        group_line(reviewer, board, group, label=name if named else f"{label}. {name}")
+        for label, name, group in zip(labels, names, groups, strict=True)
+    ]
+    heading = reviewer.text("review_chart_caption", team=team)
+    caption = heading + "\n" + "\n".join(lines)
     if visible_length(caption) <= CAPTION_LIMIT:
         return [Reply(caption, attachment=attachment)]
-    heading = reviewer.text("review_chart_caption", team=team)
     return [Reply(heading, attachment=attachment), *with_buttons("\n".join(lines))]
 
 

@@ -8,7 +8,16 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from cycle_helpers import GOOD, NOW, PASS, TOP, fill_sheets, open_small_cycle, score_everyone
+from cycle_helpers import (
+    GOOD,
+    NOW,
+    PASS,
+    TOP,
+    fill_sheets,
+    open_small_cycle,
+    score_everyone,
+    submit_self_assessment,
+)
 from sqlmodel import Session, select
 
 from flows.chat import AttachmentKind, ChatKind, Incoming
@@ -281,6 +290,44 @@ def test_the_chart_is_a_picture_with_one_line_per_department(scored, monkeypatch
     assert reply.attachment.data.startswith(b"\x89PNG")
     assert "1. 主席团：2 人 · 评分 2/2 · 评价 未设定 · S1 A1" in reply.text
     assert "2. 办公室：2 人" in reply.text and "3. 学习部：1 人" in reply.text
+
+
+@pytest.mark.filterwarnings("ignore:Glyph")  # DejaVu stands in for a CJK font here: no Chinese glyphs
+def test_with_a_cjk_font_the_chart_names_the_departments(scored, monkeypatch):
+    monkeypatch.setattr("flows.review_screens.cjk_font", lambda: "DejaVu Sans")
+    monkeypatch.setattr("flows.charts.cjk_font", lambda: "DejaVu Sans")
+    teacher = scored["T01"]
+    teacher.says("/review")
+    teacher.taps("📊 校学生会")
+    [reply] = teacher.last
+    assert reply.attachment is not None and reply.attachment.data.startswith(b"\x89PNG")
+    assert "\n主席团：2 人" in reply.text and "1. 主席团" not in reply.text
+
+
+def test_a_caption_too_long_for_a_photo_follows_it_as_a_message(scored, monkeypatch):
+    monkeypatch.setattr("flows.review_screens.cjk_font", lambda: None)
+    monkeypatch.setattr("flows.review_screens.CAPTION_LIMIT", 40)
+    teacher = scored["T01"]
+    teacher.says("/review")
+    teacher.taps("📊 校学生会")
+    photo, lines = teacher.last
+    assert photo.attachment is not None and photo.text == "<b>校学生会 · 等级分布</b>"
+    assert lines.attachment is None and "1. 主席团" in lines.text and "3. 学习部" in lines.text
+
+
+def test_the_committee_reads_a_submitted_self_assessment_beside_the_scores(session, scored):
+    submit_self_assessment(
+        session, "1003", answers={"work": "负责办公室档案整理，共整理档案120份，按时完成任务。"}
+    )
+    teacher = scored["T01"]
+    teacher.says("/review")
+    teacher.taps("办公室")
+    teacher.taps("张伟")
+    assert "共整理档案120份" in teacher.taps("自评")
+    teacher.taps("返回")
+    teacher.taps("返回部门")
+    teacher.taps("刘洋")
+    assert "刘洋 没有提交自我评定" in teacher.taps("自评")
 
 
 def test_a_forged_or_stale_button_changes_nothing(session, scored):
