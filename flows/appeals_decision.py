@@ -222,6 +222,8 @@ def _set_grade(decision: Decision, arguments: list[str]) -> list[Action]:
 def _ask_reason(decision: Decision, _: list[str] | None = None) -> list[Action]:
     if decision.outcome is None:
         return _choose(decision, [])
+    if decision.outcome == Outcome.CHANGED and not (decision.new_scores or decision.state.get("grade")):
+        return _change_screen(decision)  # a change that changes nothing is not one
     decision.save(awaiting="reason")
     return [Reply(decision.desk.text("appeal_ask_decision_reason", min=REASON_MIN, max=REASON_MAX))]
 

@@ -18,12 +18,13 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from flows.access import can_export
+from flows.appeals_common import window_closes
 from flows.archive_forms import file_name, forms
 from flows.archive_records import gather
 from flows.archive_workbook import workbook
 from flows.chat import Action, Attachment, AttachmentKind, Incoming, Reply
 from flows.context import FlowContext
-from flows.cycles import CycleArchived
+from flows.cycles import CycleArchived, scheme_of
 from flows.i18n import render
 from storage import accounts, audit
 from storage import appeals as appeal_store
@@ -95,11 +96,16 @@ def export(context: FlowContext, incoming: Incoming) -> list[Action]:
     return archive_replies(context, cycle, f"member:{member.id}", locale)
 
 
-def archive_cycle(session: Session, cycle: Cycle, *, actor: str, now: datetime) -> None:
-    """Freeze ``cycle`` (归档). Refused (``ArchiveError``) while an appeal is still open, and for a
-    cycle archived already."""
+def archive_cycle(session: Session, cycle: Cycle, *, actor: str, now: datetime, tz: ZoneInfo) -> None:
+    """Freeze ``cycle`` (归档). Refused (``ArchiveError``) while examinees may still appeal, while an
+    appeal is still open, and for a cycle archived already."""
     if cycle.archived_at is not None:
         raise ArchiveError("archive_already", cycle=cycle.name)
+    closes = window_closes(cycle, scheme_of(cycle))
+    if closes is not None and now < closes:
+        raise ArchiveError(
+            "archive_window_open", cycle=cycle.name, closes=f"{closes.astimezone(tz):%Y-%m-%d %H:%M}"
+        )
     still_open = [e.name for a, e in appeal_store.of_cycle(session, cycle.id) if a.status in OPEN_STATUSES]  # type: ignore[arg-type]
     if still_open:
         raise ArchiveError("archive_open_appeals", cycle=cycle.name, names="、".join(still_open))

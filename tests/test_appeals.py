@@ -302,6 +302,15 @@ def test_an_upheld_decision_keeps_the_result(people, session):
     assert "维持原结果" in notice and "总分：77.0/100" in notice
 
 
+def test_a_change_that_changes_nothing_asks_for_changes_first(people, session):
+    reported(people)
+    leader = people[LEADER]
+    leader.presses("ad:1:start:1")
+    leader.taps("更改结果")
+    assert "点项目输入新的分数" in leader.presses("ad:1:why:1")  # forged: no reasons asked yet
+    assert "填写裁定理由" not in "".join(leader.buttons())
+
+
 def test_a_decision_may_set_the_grade_itself(people, session):
     reported(people)
     leader = people[LEADER]

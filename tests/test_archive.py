@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -216,20 +216,27 @@ def test_a_cycle_with_an_open_appeal_cannot_be_archived(session, sample_roster):
     people = released_cycle(session, sample_roster)
     appeal_through(people[OFFICER])
     with pytest.raises(ArchiveError) as refused:
-        archive_cycle(session, cycle_of(session), actor="test", now=RELEASED + timedelta(days=1))
+        archive_cycle(session, cycle_of(session), actor="test", now=RELEASED + timedelta(days=4), tz=SHANGHAI)
     assert refused.value.key == "archive_open_appeals" and "郭宇雅" in refused.value.params["names"]
+
+
+def test_a_cycle_cannot_be_archived_while_examinees_may_still_appeal(session, sample_roster):
+    released_cycle(session, sample_roster)
+    with pytest.raises(ArchiveError) as refused:
+        archive_cycle(session, cycle_of(session), actor="test", now=RELEASED + timedelta(days=1), tz=SHANGHAI)
+    assert refused.value.key == "archive_window_open" and refused.value.params["closes"] == "2026-12-19 10:00"
 
 
 def test_an_archived_cycle_refuses_every_write(people, session):
     cycle = cycle_of(session)
     at = RELEASED + timedelta(days=10)
-    archive_cycle(session, cycle, actor="test", now=at)
+    archive_cycle(session, cycle, actor="test", now=at, tz=SHANGHAI)
     session.commit()
     ensure_writable(cycle, at - timedelta(seconds=1))  # before archiving: fine
     with pytest.raises(CycleArchived):
         ensure_writable(cycle, at)
     with pytest.raises(ArchiveError):
-        archive_cycle(session, cycle, actor="test", now=at)
+        archive_cycle(session, cycle, actor="test", now=at, tz=SHANGHAI)
     [row] = entries(session, "cycle.archive")
     assert row.actor == "test"
     officer = people[OFFICER]
@@ -266,6 +273,12 @@ def test_kaohe_export_and_archive(people, session, tmp_path, database_url, capsy
     load_workbook(out / WORKBOOK)
     assert (out / "forms" / "校学生会" / "2023000256-郭宇雅.html").exists()
     assert main(["--config", config, "export", "--cycle", "没有这个", "--out", str(out)]) == 2
+    assert main(["--config", config, "cycle", "archive", "--name", "2026秋季考核"]) == 2
+    assert "申诉期" in capsys.readouterr().err  # released in the future of the test's clock
+    cycle = cycle_of(session)
+    cycle.released_at = datetime.now(UTC) - timedelta(days=10)
+    session.add(cycle)
+    session.commit()
     assert main(["--config", config, "cycle", "archive", "--name", "2026秋季考核"]) == 0
     assert "已归档" in capsys.readouterr().out
     assert main(["--config", config, "cycle", "archive", "--name", "2026秋季考核"]) == 2

@@ -186,7 +186,7 @@ def archive_command(config: Config, args: argparse.Namespace) -> int:
             cycle = store.cycle_by_name(session, args.name)
             if cycle is None:
                 raise UsageError(both("cycle_unknown", name=args.name))
-            archive_cycle(session, cycle, actor="cli", now=datetime.now(UTC))
+            archive_cycle(session, cycle, actor="cli", now=datetime.now(UTC), tz=config.settings.tz)
     except ArchiveError as error:
         raise UsageError(both(error.key, **error.params)) from None
     finally:
