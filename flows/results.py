@@ -5,16 +5,18 @@ their private chat and nowhere else; ``/result`` shows it again, with the examin
 Nobody else learns an examinee's result here: ``/result`` only ever shows the presser their own, and
 only in a private chat (the router answers it in a group with a pointer and nothing else); a scorer
 keeps seeing only the scores they gave, in ``/score``; the committee sees everyone's, in ``/review``.
-Buttons carry ``rs:<cycle id>:<action>[:<version>]`` and are checked against the presser's own place
-in that cycle.
+The signature button carries ``rs:<cycle id>:ack:<version>`` and is checked against the presser's
+own place in that cycle and the current version; the appeal button is the appeal conversation's own
+(flows.appeals).
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from decimal import Decimal
 
 from flows import access
+from flows.appeals import appeal_button
+from flows.appeals_common import window_closes
 from flows.chat import Action, Button, Incoming, Reply
 from flows.context import FlowContext
 from flows.cycles import scheme_of
@@ -121,24 +123,14 @@ def start(context: FlowContext, incoming: Incoming) -> list[Action]:
 
 
 def on_button(context: FlowContext, incoming: Incoming) -> list[Action]:
-    """The examinee's signature (``ack``) or how to appeal (``ap``), on their own released result only."""
+    """The examinee's signature (``ack``), on their own released result only."""
     locale = context.locale(incoming)
     found = _own(context, incoming)
     parts = incoming.text.split(":")
-    if (
-        isinstance(found, str)
-        or len(parts) < 3
-        or parts[1] != str(found[1].id)
-        or found[1].released_at is None
-    ):
+    if isinstance(found, str) or parts[:3] != [PREFIX, str(found[1].id), "ack"] or not found[1].released_at:
         message = render(locale, "result_stale_button")
         return [Reply(message, notice=message)]
     examinee, cycle = found
-    if parts[2] == "ap":
-        return [Reply(_appeal_info(context, locale, cycle))]
-    if parts[2] != "ack":
-        message = render(locale, "result_stale_button")
-        return [Reply(message, notice=message)]
     version = store.current_version(context.session, cycle.id)  # type: ignore[arg-type]
     if parts[3:] != [str(version)]:
         return [Reply(render(locale, "result_changed")), *_view(context, incoming, examinee, cycle)]
@@ -181,10 +173,10 @@ def _view(context: FlowContext, incoming: Incoming, examinee: CycleExaminee, cyc
         locale,
         "result_footer",
         signed=context.local_time(signed.signed_at) if signed else None,
-        due=context.local_time(_appeal_due(cycle)),
+        due=context.local_time(window_closes(cycle, scheme_of(cycle))),  # type: ignore[arg-type]
     )
     parts = split_message(result_text(context, locale, board, entry) + "\n\n" + footer)
-    buttons = [Button(render(locale, "result_appeal_button"), f"{PREFIX}:{cycle.id}:ap")]
+    buttons = [appeal_button(cycle, locale)]
     if signed is None:
         buttons.insert(
             0, Button(render(locale, "result_sign_button"), f"{PREFIX}:{cycle.id}:ack:{board.version}")
@@ -203,24 +195,4 @@ def _acknowledged(
             if s.role == SignatureRole.EXAMINEE and s.member_id == examinee.member_id and s.version == version
         ),
         None,
-    )
-
-
-def _appeal_due(cycle: Cycle) -> datetime:
-    """The end of the appeal window (申诉期) that opened with the release."""
-    assert cycle.released_at is not None
-    return cycle.released_at + timedelta(days=scheme_of(cycle).appeals.window_days)
-
-
-def _appeal_info(context: FlowContext, locale: str, cycle: Cycle) -> str:
-    """How to appeal (申诉), until the appeal conversation exists: to whom, on which form, by when."""
-    appeals = scheme_of(cycle).appeals
-    due = _appeal_due(cycle)
-    return render(
-        locale,
-        "result_appeal_info",
-        due=context.local_time(due),
-        open=context.now < due,
-        hours=appeals.escalate_within_hours,
-        days=appeals.decide_within_days,
     )

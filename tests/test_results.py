@@ -101,22 +101,23 @@ def test_result_shows_the_own_result_with_sign_and_appeal_buttons(session, relea
     officer = released["1004"]
     text = officer.says("/result")
     assert "刘洋 · 校学生会 · 办公室 · 干事" in text and "<b>考核等级：B（及格）</b>" in text
-    assert "签字只表示收到，不代表同意" in text and "2026-12-12 10:00 前申诉" in text
-    assert set(officer.buttons()) == {"✍️ 签字（确认收到）", "📮 申诉"}
+    assert "签字只表示收到，不代表同意" in text and "可在 2026-12-12 10:00 前点“申诉”" in text
+    assert set(officer.buttons()) == {"✍️ 签字（确认收到）", "📝 申诉"}
     text = officer.taps("签字")
     assert "签字确认收到结果" in text and "不代表同意" in text
     [signature] = session.exec(select(Signature).where(Signature.role == SignatureRole.EXAMINEE)).all()
     assert signature.version == 1 and signature.signed_at == officer.now
     text = officer.says("/result")
-    assert "你已于 2026-12-09 10:00 签字确认收到" in text and set(officer.buttons()) == {"📮 申诉"}
-    assert "申诉表（附表六）" in officer.taps("申诉") and "组织部" in officer.last[-1].text
+    assert "你已于 2026-12-09 10:00 签字确认收到" in text and set(officer.buttons()) == {"📝 申诉"}
 
 
-def test_the_appeal_button_says_when_the_window_has_closed(released):
+def test_the_appeal_button_starts_the_examinees_appeal_until_the_window_closes(released):
     officer = released["1004"]
     officer.says("/result")
+    assert "你对哪一项有异议" in officer.taps("申诉")
+    officer.says("/result")
     officer.now += timedelta(days=4)
-    assert "申诉期已于 2026-12-12 10:00 结束" in officer.taps("申诉")
+    assert "申诉期已于 2026-12-12 10:00 截止" in officer.taps("申诉")
 
 
 def test_in_a_group_result_only_points_to_the_private_chat(session, released):
