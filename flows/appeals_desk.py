@@ -129,7 +129,12 @@ def _open(desk: Desk, appeal: Appeal, examinee: CycleExaminee) -> list[Action]:
 def _actions(desk: Desk, appeal: Appeal, examinee: CycleExaminee) -> tuple:
     rows = []
     if appeal.status == AppealStatus.SUBMITTED and can_report_appeal(desk.reader, examinee):
-        rows.append((desk.button(PREFIX, "appeal_report", "rep", appeal.id),))
+        rows.append(
+            (
+                desk.button(PREFIX, "appeal_report", "now", appeal.id),
+                desk.button(PREFIX, "appeal_report_with_note", "rep", appeal.id),
+            )
+        )
     if is_committee(desk.member):
         rows.append(
             (
@@ -158,8 +163,7 @@ def _ask_note(desk: Desk, appeal: Appeal, examinee: CycleExaminee) -> list[Actio
     if appeal.status != AppealStatus.SUBMITTED or not can_report_appeal(desk.reader, examinee):
         return desk.refuse("appeal_not_reportable")
     desk.remember(FLOW, appeal=appeal.id)
-    button = desk.button(PREFIX, "appeal_report_now", "now", appeal.id)
-    return [Reply(desk.text("appeal_ask_note", max=NOTE_MAX), ((button,),))]
+    return [Reply(desk.text("appeal_ask_note", max=NOTE_MAX))]
 
 
 def _report_now(desk: Desk, appeal: Appeal, examinee: CycleExaminee) -> list[Action]:

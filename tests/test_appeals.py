@@ -53,7 +53,6 @@ def reported(people: dict[str, Person]) -> None:
     org.says("/appeals")
     org.taps("郭宇雅")
     org.taps("上报考核小组")
-    org.taps("直接上报")
 
 
 # Writing and submitting
@@ -177,7 +176,7 @@ def test_the_organisation_department_sees_the_appeal_but_not_the_score_sheet(peo
     org.says("/appeals")
     text = org.taps("郭宇雅")
     assert REASON in text and "总分：" not in text
-    assert set(org.buttons()) == {"📤 上报考核小组"}
+    assert set(org.buttons()) == {"📤 上报考核小组", "📝 附说明上报"}
     assert "郭宇雅" not in org.presses("ap:1:self:1")
 
 
@@ -186,7 +185,7 @@ def test_a_receiver_reports_with_a_note_and_the_committee_is_told(people, sessio
     org = people[ORG_OFFICER]
     org.says("/appeals")
     org.taps("郭宇雅")
-    org.taps("上报考核小组")
+    org.taps("附说明上报")
     assert "2026-12-23 11:00" in org.says("请考核小组核实签到记录。")
     appeal = the_appeal(session)
     assert appeal.status == AppealStatus.ESCALATED and not appeal.escalation_overdue

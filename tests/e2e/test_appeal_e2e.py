@@ -91,7 +91,6 @@ def test_an_appeal_with_a_photo_goes_through_the_department_and_the_committee_to
     department.send("/appeals")
     tap(department, "郭宇雅")
     tap(department, "上报考核小组")
-    tap(department, "直接上报")
     department.wait_for("已将 郭宇雅 的申诉上报考核小组")
 
     # The committee reads it beside the score sheet and asks the scorer.
