@@ -16,13 +16,14 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine
 from sqlmodel import Session
 from telegram import BotCommand, BotCommandScopeDefault, Update
-from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
+from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bot import appeal_clock
 from bot.commands.common import open_database
 from bot.config import Config, ConfigError
 from bot.logs import configure_logging
-from bot.sender import INTERVAL_SECONDS, deliver_due
+from bot.scheduler import schedule
+from bot.sender import rate_limiter
 from bot.telegram_io import incoming_from, perform
 from flows.context import FlowContext
 from flows.i18n import LOCALES
@@ -109,7 +110,7 @@ def build_application(config: Config, engine: Engine) -> Application:
         .token(config.require_token())
         .base_url(settings.api_base_url)
         .base_file_url(settings.api_file_url)
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .rate_limiter(rate_limiter(config.settings.delivery))
         .post_init(on_start)
         .build()
     )
@@ -117,7 +118,7 @@ def build_application(config: Config, engine: Engine) -> Application:
     application.bot_data["engine"] = engine
     application.add_handler(TypeHandler(Update, on_update))
     application.add_error_handler(on_error)
-    application.job_queue.run_repeating(deliver_due, interval=INTERVAL_SECONDS, first=1.0, name="outbox")
+    schedule(application, config, engine)
     application.job_queue.run_repeating(
         appeal_clock.run_appeal_clocks, interval=appeal_clock.INTERVAL_SECONDS, first=5.0, name="appeals"
     )

@@ -58,6 +58,19 @@ class InviteSettings(_Section):
     wrong_code_window_minutes: int = Field(default=60, ge=1)
 
 
+class DeliverySettings(_Section):
+    """How the running bot plans reminders and sends notifications (Telegram allows about 30 messages a
+    second in all, about 1 a second per chat, 20 a minute per group)."""
+
+    messages_per_second: float = Field(default=28, gt=0, le=30)
+    group_messages_per_minute: float = Field(default=20, gt=0, le=20)
+    chat_interval_seconds: float = Field(default=1.0, ge=0)
+    concurrency: int = Field(default=30, ge=1, le=256)
+    max_attempts: int = Field(default=8, ge=1)
+    send_interval_seconds: float = Field(default=2.0, gt=0)
+    plan_interval_seconds: float = Field(default=60.0, gt=0)
+
+
 class LoggingSettings(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     format: Literal["json", "text"] = "json"
@@ -69,6 +82,7 @@ class Settings(_Section):
     telegram: TelegramSettings = TelegramSettings()
     database: DatabaseSettings = DatabaseSettings()
     invites: InviteSettings = InviteSettings()
+    delivery: DeliverySettings = DeliverySettings()
     logging: LoggingSettings = LoggingSettings()
 
     @field_validator("timezone")

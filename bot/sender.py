@@ -1,58 +1,167 @@
-"""The outbox sender: delivers queued notifications from the running bot, each exactly once.
+"""The outbox sender: delivers due notifications from the running bot, paced to Telegram's limits.
 
-A repeating job takes the pending rows whose time has come, sends them through the rate-limited
-bot, and records the outcome in the same row: sent; failed for good (blocked, chat not found); or
-to be retried later with a growing delay.
+A run drains what is due. It takes pending rows whose time has come, cancels those no longer true,
+holds back the scheduler's own notices (reminders, digests, nudges, announcements) until the quiet
+hours end (``flows.schedule.triage``), and sends the rest concurrently, ``concurrency`` in flight at
+once, through the bot's rate limiter (``rate_limiter``): PTB's ``AIORateLimiter`` set to space every
+request evenly, ``messages_per_second`` in all and ``group_messages_per_minute`` per group, so that
+no second (or minute) ever holds more than Telegram allows. One chat gets at most one notification
+per ``chat_interval_seconds``, which the limiter does not see to.
+
+Each row is committed as soon as its own send returns: sent; failed for good (the person blocked the
+bot, the chat is gone: the committee sees them as unreachable); or tried again later, after
+Telegram's retry_after for a 429 (once the limiter's own retries are spent), after a growing delay
+for network and server errors, up to ``max_attempts``. What is left is the moment between Telegram
+accepting a message and that commit (or a timed-out request Telegram did carry out): a crash there
+sends that one message again after the restart. Delivery is at least once, and never lost.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
+from collections import Counter
+from collections.abc import Callable, Collection
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
+from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
-from telegram.ext import ContextTypes
+from telegram.ext import AIORateLimiter
 
+from bot.config import DeliverySettings
+from flows.context import FlowContext
+from flows.schedule import triage
 from storage import outbox
 from storage.db import session_scope
+from storage.outbox import Notification
 
 log = logging.getLogger("kaohe.sender")
-INTERVAL_SECONDS = 2.0
-MAX_ATTEMPTS = 8
+Clock = Callable[[], datetime]
+
+
+def rate_limiter(settings: DeliverySettings, retries: int = 3) -> AIORateLimiter:
+    """PTB's limiter with a burst of one: requests evenly spaced, overall and per group.
+
+    (Its defaults, 30 a second and 20 a minute as leaky buckets, let 30 go at once and about 60
+    through in a second, which Telegram answers with 429.) A 429 still reaching it halts every
+    request for retry_after, then the request is tried again, up to ``retries`` times.
+    """
+    return AIORateLimiter(
+        overall_max_rate=1,
+        overall_time_period=1 / settings.messages_per_second,
+        group_max_rate=1,
+        group_time_period=60 / settings.group_messages_per_minute,
+        max_retries=retries,
+    )
 
 
 def _backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(600, 5 * 2**attempts))
 
 
-async def deliver_due(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Send every notification that is due (one job run)."""
-    engine: Engine = context.bot_data["engine"]
-    now = datetime.now(UTC)
-    with session_scope(engine) as session:
-        for notification in outbox.due(session, now):
-            try:
-                await context.bot.send_message(
-                    notification.chat_id, notification.text, parse_mode=ParseMode.HTML
-                )
-            except (Forbidden, BadRequest) as error:
-                outbox.mark_failed(session, notification, str(error), retry_at=None)
-                log.warning(
-                    "notification undeliverable", extra={"event": "outbox.failed", "id": notification.id}
-                )
-            except RetryAfter as error:
-                retry = (
-                    error.retry_after
-                    if isinstance(error.retry_after, timedelta)
-                    else timedelta(seconds=error.retry_after)
-                )
-                outbox.mark_failed(session, notification, str(error), retry_at=now + retry)
-            except TelegramError as error:
-                final = notification.attempts + 1 >= MAX_ATTEMPTS
-                retry_at = None if final else now + _backoff(notification.attempts)
-                outbox.mark_failed(session, notification, str(error), retry_at=retry_at)
-            else:
-                outbox.mark_sent(session, notification, datetime.now(UTC))
-            session.commit()
+def _seconds(retry_after: int | timedelta) -> timedelta:
+    return retry_after if isinstance(retry_after, timedelta) else timedelta(seconds=retry_after)
+
+
+class Sender:
+    """Drains the outbox; one drain at a time (a run that finds one going returns at once)."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        settings: DeliverySettings,
+        tz: ZoneInfo,
+        default_locale: str,
+        clock: Clock = lambda: datetime.now(UTC),
+    ) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.tz = tz
+        self.default_locale = default_locale
+        self.clock = clock
+        self.draining = False
+        self.last_sent: dict[int, float] = {}  # chat id → time.monotonic() of its last notification
+
+    async def drain(self, bot: Bot, keep_going: Callable[[], bool] = lambda: True) -> Counter[str]:
+        """Send what is due until nothing is (or ``keep_going`` turns false); the outcomes counted."""
+        if self.draining:
+            return Counter()
+        self.draining = True
+        try:
+            return await self._drain(bot, keep_going)
+        finally:
+            self.draining = False
+
+    async def _drain(self, bot: Bot, keep_going: Callable[[], bool]) -> Counter[str]:
+        outcomes: Counter[str] = Counter()
+        flying: dict[asyncio.Task[str], Notification] = {}
+        refill_below = max(1, self.settings.concurrency // 2)
+        while True:
+            if keep_going() and len(flying) < refill_below:
+                rows, cancelled = self._take(self.settings.concurrency - len(flying), flying.values())
+                outcomes += Counter(cancelled=cancelled)
+                flying |= {asyncio.create_task(self._send(bot, row)): row for row in rows}
+            if not flying:
+                return outcomes
+            done, _ = await asyncio.wait(flying, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                del flying[task]
+                outcomes[task.result()] += 1
+
+    def _cooling(self) -> set[int]:
+        """Chats that had a notification less than ``chat_interval_seconds`` ago."""
+        now, interval = time.monotonic(), self.settings.chat_interval_seconds
+        self.last_sent = {chat: at for chat, at in self.last_sent.items() if now - at < interval}
+        return set(self.last_sent)
+
+    def _take(self, room: int, flying: Collection[Notification]) -> tuple[list[Notification], int]:
+        """Up to ``room`` rows to send, the oldest of each chat not busy or cooling; and how many dropped."""
+        now = self.clock()
+        busy = self._cooling() | {row.chat_id for row in flying}
+        dropped = 0
+        with session_scope(self.engine) as session:
+            context = FlowContext(session=session, now=now, tz=self.tz, default_locale=self.default_locale)
+            while rows := outbox.due(session, now, room, skip_ids=[r.id for r in flying], skip_chats=busy):
+                verdict = triage(context, rows)
+                for row in verdict.drop:
+                    outbox.mark_cancelled(session, row, "no longer true when due")
+                for row in verdict.hold:
+                    outbox.postpone(session, row, verdict.until)
+                dropped += len(verdict.drop)
+                first: dict[int, Notification] = {}
+                for row in verdict.send:
+                    first.setdefault(row.chat_id, row)
+                if first:
+                    return list(first.values()), dropped
+            return [], dropped
+
+    async def _send(self, bot: Bot, row: Notification) -> str:
+        """Send one notification and record at once what became of it: sent, failed or retry."""
+        try:
+            await bot.send_message(row.chat_id, row.text, parse_mode=ParseMode.HTML)
+        except (Forbidden, BadRequest) as error:
+            log.warning(
+                "notification undeliverable",
+                extra={"event": "outbox.failed", "id": row.id, "chat": row.chat_id, "error": str(error)},
+            )
+            return self._failed(row, error, retry_at=None)
+        except RetryAfter as error:
+            return self._failed(row, error, retry_at=self.clock() + _seconds(error.retry_after))
+        except TelegramError as error:
+            final = row.attempts + 1 >= self.settings.max_attempts
+            return self._failed(row, error, retry_at=None if final else self.clock() + _backoff(row.attempts))
+        else:
+            with session_scope(self.engine) as session:
+                outbox.mark_sent(session, row, self.clock())
+            return "sent"
+        finally:
+            self.last_sent[row.chat_id] = time.monotonic()
+
+    def _failed(self, row: Notification, error: TelegramError, retry_at: datetime | None) -> str:
+        with session_scope(self.engine) as session:
+            outbox.mark_failed(session, row, str(error), retry_at)
+        return "failed" if retry_at is None else "retry"

@@ -24,7 +24,7 @@ MEMBER_COMMANDS = ("start", "me", "cancel", "help")
 EXAMINEE_COMMANDS = ("self", "result", "appeal", "interviews")
 SCORER_COMMANDS = ("score",)  # for those who score others: presidents and vice-presidents
 SCORER_POSITIONS = (Position.PRESIDENT, Position.VICE_PRESIDENT)
-COMMITTEE_COMMANDS = ("review", "appeals", "interview", "export")  # for the committee (考核小组)
+COMMITTEE_COMMANDS = ("review", "nudge", "appeals", "interview", "export")  # for the committee (考核小组)
 
 
 def _commands(names: tuple[str, ...], locale: str) -> list[MenuCommand]:

@@ -2,25 +2,34 @@
 
 Whoever decides a message must go out (the command line opening a cycle, a scheduler job, a flow)
 queues it here inside the same transaction as the change it announces; the sender in the running
-bot delivers pending rows and marks them. The dedupe key makes queuing the same notice twice a no-op.
+bot delivers pending rows and marks them. The dedupe key makes queuing the same notice twice a no-op,
+even when two processes race (the insert itself skips a taken key).
+
+A row ends sent, failed for good (the person blocked the bot, the chat is gone: see ``unreachable``)
+or cancelled (no longer true when its time came, e.g. a reminder to someone who has since done it;
+``flows.delivery`` writes what a notice is about into its key, so that this can be checked).
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, String, Text
+from sqlalchemy import BigInteger, String, Text, func
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from storage.models import utcnow
+from storage.models import Member, TelegramBinding, utcnow
 from storage.types import UTCDateTime
 
 
 class NotificationState(StrEnum):
     PENDING = "pending"
     SENT = "sent"
-    FAILED = "failed"
+    FAILED = "failed"  # for good: blocked, chat not found, or out of attempts
+    CANCELLED = "cancelled"  # no longer needed when its time came
 
 
 class Notification(SQLModel, table=True):
@@ -40,23 +49,44 @@ class Notification(SQLModel, table=True):
 
 def queue(session: Session, *, dedupe_key: str, chat_id: int, text: str, not_before: datetime) -> bool:
     """Queue a message unless one with the same key exists; True when newly queued."""
-    exists = session.exec(select(Notification.id).where(Notification.dedupe_key == dedupe_key)).first()
-    if exists is not None:
-        return False
-    session.add(Notification(dedupe_key=dedupe_key, chat_id=chat_id, text=text, not_before=not_before))
-    return True
-
-
-def due(session: Session, now: datetime, limit: int = 100) -> list[Notification]:
-    """Pending notifications whose time has come, oldest first."""
-    return list(
-        session.exec(
-            select(Notification)
-            .where(Notification.state == NotificationState.PENDING, Notification.not_before <= now)
-            .order_by(col(Notification.id))
-            .limit(limit)
-        )
+    row = Notification(dedupe_key=dedupe_key, chat_id=chat_id, text=text, not_before=not_before)
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    table = Notification.__table__
+    statement = (
+        dialect.insert(table)
+        .values(**row.model_dump(exclude={"id"}))
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(table.c.id)
     )
+    return session.execute(statement).first() is not None
+
+
+def keys_with_prefix(session: Session, prefix: str) -> set[str]:
+    """The dedupe keys already used that start with ``prefix`` (to queue only what is new)."""
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    rows = session.exec(
+        select(Notification.dedupe_key).where(col(Notification.dedupe_key).like(f"{escaped}%", escape="\\"))
+    )
+    return set(rows)
+
+
+def due(
+    session: Session,
+    now: datetime,
+    limit: int = 100,
+    *,
+    skip_ids: Collection[int] = (),
+    skip_chats: Collection[int] = (),
+) -> list[Notification]:
+    """Pending notifications whose time has come, oldest first, leaving out some rows and chats."""
+    query = select(Notification).where(
+        Notification.state == NotificationState.PENDING, Notification.not_before <= now
+    )
+    if skip_ids:
+        query = query.where(col(Notification.id).not_in(list(skip_ids)))
+    if skip_chats:
+        query = query.where(col(Notification.chat_id).not_in(list(skip_chats)))
+    return list(session.exec(query.order_by(col(Notification.id)).limit(limit)))
 
 
 def mark_sent(session: Session, notification: Notification, now: datetime) -> None:
@@ -75,3 +105,58 @@ def mark_failed(session: Session, notification: Notification, error: str, retry_
     else:
         notification.not_before = retry_at
     session.add(notification)
+
+
+def postpone(session: Session, notification: Notification, until: datetime) -> None:
+    """Hold a pending notification back until ``until`` (e.g. the end of quiet hours)."""
+    notification.not_before = until
+    session.add(notification)
+
+
+def mark_cancelled(session: Session, notification: Notification, reason: str) -> None:
+    """Drop a pending notification that is no longer true; its key stays taken."""
+    notification.state = NotificationState.CANCELLED
+    notification.last_error = reason
+    session.add(notification)
+
+
+@dataclass(frozen=True)
+class Unreachable:
+    """A member the bot cannot reach: the newest notification to their chat failed for good."""
+
+    member_id: int
+    name: str
+    student_no: str
+    chat_id: int
+    error: str
+
+
+def unreachable(session: Session) -> list[Unreachable]:
+    """Members whose chat's newest finished notification failed for good, by student number.
+
+    A later notification that gets through (say, after they unblocked the bot) takes them off the list.
+    """
+    finished = (
+        select(Notification.chat_id, func.max(Notification.id).label("last_id"))
+        .where(col(Notification.state).in_([NotificationState.SENT, NotificationState.FAILED]))
+        .group_by(col(Notification.chat_id))
+        .subquery()
+    )
+    rows = session.exec(
+        select(Notification, Member)
+        .join(finished, col(Notification.id) == finished.c.last_id)
+        .join(TelegramBinding, col(TelegramBinding.chat_id) == col(Notification.chat_id))
+        .join(Member, col(Member.id) == col(TelegramBinding.member_id))
+        .where(Notification.state == NotificationState.FAILED)
+        .order_by(col(Member.student_no))
+    )
+    return [
+        Unreachable(
+            member.id,  # type: ignore[arg-type]
+            member.name,
+            member.student_no,
+            notification.chat_id,
+            notification.last_error or "",
+        )
+        for notification, member in rows
+    ]

@@ -20,6 +20,7 @@ from flows.scheme import DEFAULT_SCHEME, SchemeError
 from flows.scoring_progress import ScorerProgress, scoring_progress
 from flows.signoff import SignoffState, signoff_state
 from storage import cycles as store
+from storage import outbox
 from storage.db import session_scope
 
 
@@ -98,6 +99,7 @@ def status_command(config: Config, args: argparse.Namespace) -> int:
             scoring = scoring_progress(session, cycle)
             signoff = signoff_state(session, cycle)
             phase = current_phase(cycle, datetime.now(UTC))
+            unreachable = outbox.unreachable(session)
     finally:
         engine.dispose()
     tz = config.settings.tz
@@ -134,7 +136,18 @@ def status_command(config: Config, args: argparse.Namespace) -> int:
     console.print(table)
     console.print(_scoring_table(scoring))
     console.print(_signoff_table(signoff, tz))
+    console.print(_unreachable_table(unreachable))
     return 0
+
+
+def _unreachable_table(people: list[outbox.Unreachable]) -> Table:
+    """无法送达: members the bot cannot write to (they blocked it, or their chat is gone)."""
+    table = Table(title=f"无法送达 Cannot be reached: {len(people)}")
+    for column in ("学号 student no.", "姓名 name", "原因 reason"):
+        table.add_column(column)
+    for person in people:
+        table.add_row(person.student_no, person.name, person.error)
+    return table
 
 
 def _signoff_table(state: SignoffState, tz: tzinfo) -> Table:

@@ -1,0 +1,46 @@
+"""``kaohe remind``: nudge everyone pending in the current phase (一键催办), as the committee's button does.
+
+The nudges are queued in the outbox; the running bot sends them, at most one a day to each person and
+never in quiet hours.
+"""
+
+from __future__ import annotations
+
+import argparse
+from datetime import UTC, datetime
+
+from bot.commands.common import UsageError, open_database
+from bot.config import Config
+from flows.context import FlowContext
+from flows.i18n import both
+from flows.nudge import nudge
+from storage import cycles as store
+from storage.db import session_scope
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("remind", help="nudge everyone pending in the current phase (一键催办)")
+    parser.add_argument("--name", help="the cycle (default: the newest one not archived)")
+    parser.set_defaults(func=remind_command)
+
+
+def remind_command(config: Config, args: argparse.Namespace) -> int:
+    settings = config.settings
+    engine = open_database(config)
+    try:
+        with session_scope(engine) as session:
+            cycle = store.cycle_by_name(session, args.name) if args.name else store.latest_cycle(session)
+            if cycle is None:
+                raise UsageError(both("cycle_unknown" if args.name else "cycle_none", name=args.name or ""))
+            context = FlowContext(
+                session=session, now=datetime.now(UTC), tz=settings.tz, default_locale=settings.language
+            )
+            result = nudge(context, cycle, actor="cli")
+    finally:
+        engine.dispose()
+    if result.topic is None:
+        print(both("remind_cli_nothing", cycle=cycle.name))
+        return 0
+    counts = {"pending": result.pending, "queued": result.queued, "earlier": result.earlier}
+    print(both("remind_cli", cycle=cycle.name, unbound=result.unbound, **counts))
+    return 0
