@@ -1,0 +1,167 @@
+"""End to end through ``kaohe run``: reminders and announcements arrive once each, across a SIGKILL and 429s.
+
+The bot plans every second here, and the cycle's scheme keeps its quiet hours hours away from now, so
+that the test does not depend on the time of day it runs at.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from conftest import BotProcess
+from sqlmodel import Session, select
+from test_registration_e2e import HEAD, OFFICER, invitation_codes
+from test_self_assessment_e2e import button, register
+
+from flows.scheme import DEFAULT_SCHEME
+from storage.cycle_models import Cycle
+from storage.db import make_engine
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+DEPUTY, CLERK = "2023000186", "2023000331"  # 杨超 and 江桂, also of 校学生会 办公室
+VICE_PRESIDENT, PRESIDENT, TEACHER = "2023000111", "2023000042", "T001"  # 马凯秀, 罗晨秀, 龚杰
+EXAMINEES = {OFFICER: 501, HEAD: 502, DEPUTY: 503, CLERK: 504, VICE_PRESIDENT: 505, PRESIDENT: 506}
+COMMITTEE = {VICE_PRESIDENT: 505, PRESIDENT: 506, TEACHER: 507}
+
+
+class DeliveryBot(BotProcess):
+    """``kaohe run`` planning every second and sending at ``pace`` messages a second."""
+
+    pace = 28.0
+
+    def write_config(self, *, webhook: bool) -> None:
+        super().write_config(webhook=webhook)
+        with self.config.open("a", encoding="utf-8") as file:
+            file.write(
+                f"\n[delivery]\nmessages_per_second = {self.pace}\n"
+                "plan_interval_seconds = 1.0\nsend_interval_seconds = 0.5\n"
+            )
+
+
+@pytest.fixture
+def bot(fake_api, tmp_path, database_url, e2e_env):
+    process = DeliveryBot(fake_api, tmp_path, e2e_env, database_url)
+    yield process
+    if process.running:
+        process.kill()
+
+
+@pytest.fixture
+def scheme(tmp_path: Path) -> Path:
+    """The shipped scheme with quiet hours from six to seven hours from now."""
+    now = datetime.now(SHANGHAI)
+    start, end = (f"{(now + timedelta(hours=h)):%H:%M}" for h in (6, 7))
+    text = DEFAULT_SCHEME.read_text(encoding="utf-8")
+    quiet = 'quiet_hours = { start = "23:00", end = "07:00" }'
+    assert quiet in text
+    path = tmp_path / "scheme.toml"
+    path.write_text(text.replace(quiet, f'quiet_hours = {{ start = "{start}", end = "{end}" }}'), "utf-8")
+    return path
+
+
+def at(seconds: float) -> str:
+    return (datetime.now(SHANGHAI) + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def open_cycle(kaohe, scheme: Path, self_in: float, score_in: float, review_in: float) -> None:
+    dues = ("--self-due", at(self_in), "--score-due", at(score_in), "--review-due", at(review_in))
+    kaohe("cycle", "open", "--name", "2026秋季考核", "--scheme", str(scheme), *dues)
+
+
+def opened_two_days_ago(database_url: str) -> None:
+    """As if the cycle had opened two days ago, so that the ladder's rung of the day is in force."""
+    engine = make_engine(database_url)
+    with Session(engine) as session:
+        cycle = session.exec(select(Cycle)).one()
+        cycle.opened_at -= timedelta(days=2)
+        session.add(cycle)
+        session.commit()
+    engine.dispose()
+
+
+def texts(fake_api, chat: int) -> list[str]:
+    return [message.body for message in fake_api.sent(chat)]
+
+
+def count(fake_api, chat: int, words: str) -> int:
+    return sum(words in text for text in texts(fake_api, chat))
+
+
+def test_reminders_and_announcements_arrive_once_each_across_a_kill(
+    bot, fake_api, kaohe, sample_roster, scheme, database_url
+):
+    kaohe("roster", "import", str(sample_roster))
+    codes = invitation_codes(kaohe)
+    bot.pace = 2.0  # slow enough to kill the bot while reminders are still pending
+    bot.start()
+    people = {no: register(fake_api, codes, no, user) for no, user in (EXAMINEES | COMMITTEE).items()}
+
+    open_cycle(kaohe, scheme, self_in=40, score_in=55, review_in=600)
+    for no in EXAMINEES:
+        people[no].wait_for("已开始", timeout=20)
+    opened_two_days_ago(database_url)  # the reminder of the day is in force from the next plan on
+    examinees = [people[no] for no in EXAMINEES]
+    for person in examinees[:2]:
+        person.wait_for("⏰", timeout=20)
+    time.sleep(0.2)  # between two sends (one every half second), while the others are pending
+    bot.kill()
+    assert sum(count(fake_api, user, "⏰") for user in EXAMINEES.values()) < len(EXAMINEES)
+    bot.start()
+    for person in examinees[2:]:
+        person.wait_for("⏰", timeout=20)
+
+    # The self-assessment closes: examinees hear it, the scorers that scoring is open; then the review.
+    for no in EXAMINEES:
+        people[no].wait_for("自我评定已于", timeout=60)
+    for no in (VICE_PRESIDENT, PRESIDENT):
+        people[no].wait_for("上级评定开始了", timeout=30)
+    for no in COMMITTEE:
+        people[no].wait_for("复核进度", timeout=60)
+
+    for no, user in EXAMINEES.items():
+        assert count(fake_api, user, "⏰") == 1, no
+        assert count(fake_api, user, "已开始") == 1, no
+        assert count(fake_api, user, "自我评定已于") == 1, no
+    assert [count(fake_api, u, "上级评定开始了") for u in EXAMINEES.values()] == [0, 0, 0, 0, 1, 1]
+    assert all(count(fake_api, user, "复核进度") == 1 for user in COMMITTEE.values())
+    for user in (EXAMINEES | COMMITTEE).values():
+        repeated = [text for text, n in Counter(texts(fake_api, user)).items() if n > 1]
+        assert repeated == [], user
+    assert bot.stop() == 0
+
+
+def test_nudges_get_through_429s_exactly_once_and_the_unreachable_are_listed(
+    bot, fake_api, kaohe, sample_roster, scheme
+):
+    kaohe("roster", "import", str(sample_roster))
+    codes = invitation_codes(kaohe)
+    bot.start()
+    people = {no: register(fake_api, codes, no, EXAMINEES[no]) for no in (OFFICER, HEAD, DEPUTY, CLERK)}
+    teacher = register(fake_api, codes, TEACHER, COMMITTEE[TEACHER])
+    open_cycle(kaohe, scheme, self_in=7 * 86400, score_in=14 * 86400, review_in=21 * 86400)
+    for person in people.values():
+        person.wait_for("已开始", timeout=20)
+    people[CLERK].block_bot()
+
+    fake_api.fail_next("sendMessage", times=3, retry_after=1)
+    out = kaohe("remind").stdout
+    assert "已催办 4 人" in out
+    for no in (OFFICER, HEAD, DEPUTY):
+        people[no].wait_for("考核小组提醒", timeout=30)
+    assert [c.status for c in fake_api.calls("sendMessage")].count(429) == 3
+
+    teacher.send("/nudge")
+    prompt = teacher.wait_for(button("📣 催办 80 人"))
+    teacher.press(prompt, "📣 催办 80 人")
+    teacher.wait_for("今天已催办过")
+
+    status = kaohe("cycle", "status").stdout
+    assert "Cannot be reached: 1" in status and "江桂" in status
+    for no in (OFFICER, HEAD, DEPUTY):
+        assert count(fake_api, EXAMINEES[no], "考核小组提醒") == 1
+    assert bot.stop() == 0
