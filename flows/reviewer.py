@@ -8,61 +8,32 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-
-from sqlmodel import Session
 
 from flows import access
 from flows.chat import Button, Incoming
 from flows.context import FlowContext
+from flows.cycle_actor import CycleActor
 from flows.cycles import scheme_of
 from flows.i18n import locale_for, render
 from flows.review_board import Board, Entry, load_board
-from flows.scheme import Item, Scheme
+from flows.scheme import Item
 from flows.scoring_screens import points
 from flows.text import split_message
 from storage import accounts, outbox
 from storage import cycles as cycle_store
-from storage.cycle_models import Cycle
-from storage.models import Member
 
 FLOW = "review"
 PREFIX = "r"
 
 
 @dataclass
-class Reviewer:
+class Reviewer(CycleActor):
     """A committee member reviewing the current cycle."""
-
-    context: FlowContext
-    locale: str
-    member: Member
-    cycle: Cycle
-    scheme: Scheme
-    user: int  # their Telegram account
-
-    @property
-    def session(self) -> Session:
-        return self.context.session
-
-    @property
-    def now(self) -> datetime:
-        return self.context.now
-
-    @property
-    def actor(self) -> str:
-        return f"member:{self.member.id}"
 
     @property
     def frozen(self) -> bool:
         """Signed off and released: nothing may change any more."""
         return self.cycle.released_at is not None
-
-    def text(self, key: str, **params: object) -> str:
-        return render(self.locale, key, **params)
-
-    def local(self, moment: datetime) -> str:
-        return self.context.local_time(moment)
 
     def bad_score(self, typed: str, item: Item) -> str:
         """Why a typed score was refused, with the range and precision the item takes."""

@@ -24,14 +24,13 @@ from decimal import Decimal
 
 from sqlmodel import Session
 
-from flows.context import FlowContext
+from flows.cycle_actor import CycleActor
 from flows.grading import total_score
-from flows.i18n import render
 from flows.scheme import Scheme
 from storage import cycles as cycle_store
 from storage import scoring as store
 from storage.cycle_models import Cycle, CycleExaminee, SelfAssessment, SelfStatus
-from storage.models import Member, Position
+from storage.models import Position
 from storage.scoring_models import ScoreSheet, SheetStatus
 
 NOT_STARTED = "not_started"
@@ -66,33 +65,8 @@ def standings(session: Session, scheme: Scheme, examinees: Sequence[CycleExamine
 
 
 @dataclass
-class Scorer:
+class Scorer(CycleActor):
     """A direct superior (直接上级) at work on the current cycle."""
-
-    context: FlowContext
-    locale: str
-    member: Member
-    cycle: Cycle
-    scheme: Scheme
-    user: int  # their Telegram account
-
-    @property
-    def session(self) -> Session:
-        return self.context.session
-
-    @property
-    def now(self) -> datetime:
-        return self.context.now
-
-    @property
-    def actor(self) -> str:
-        return f"member:{self.member.id}"
-
-    def text(self, key: str, **params: object) -> str:
-        return render(self.locale, key, **params)
-
-    def local(self, moment: datetime) -> str:
-        return self.context.local_time(moment)
 
     def examinees(self) -> list[CycleExaminee]:
         """Everyone this scorer scores in the cycle, in roster order."""
