@@ -1,13 +1,13 @@
 """Notices to members through the outbox: about what, to whom and in which language, and when.
 
-Every notice the scheduler or a flow sends a member (a reminder, a digest, a nudge, a phase
-announcement) is queued with a ``Subject`` as its dedupe key: the kind of notice, the cycle, the topic,
-the member and a tag (the rung of the ladder, the day). The key makes each go out once, whoever queues
-it and however often; the sender reads the subject back just before sending, so that a notice that is
-no longer true by then (the person has since submitted, the phase has moved on) is dropped.
+Every notice of the scheduler's (a reminder, a digest, a nudge, a phase announcement) is queued with
+a ``Subject`` as its dedupe key: the kind of notice, the cycle, the topic, the member and a tag (the
+rung of the ladder, the day). The key makes each go out once, whoever queues it and however often;
+the sender reads the subject back just before sending, so that a notice no longer true by then (the
+person has since submitted, the phase has moved on) is dropped.
 
-Quiet hours (免打扰时段, from the current cycle's scheme, in the configured timezone): nothing is
-sent in them, and a notice queued then waits for their end.
+Quiet hours (免打扰时段, from the current cycle's scheme, in the configured timezone): a notice queued
+in them waits for their end, and the sender holds back any of these notices that falls due in them.
 """
 
 from __future__ import annotations
@@ -87,7 +87,6 @@ def already_queued(
 class Recipient:
     """A member the bot can write to: their private chat, in their language."""
 
-    member_id: int
     chat_id: int
     locale: str
 
@@ -96,7 +95,7 @@ def recipients(session: Session, member_ids: Iterable[int], default_locale: str)
     """The members among ``member_ids`` who are bound to a Telegram account, by member id."""
     bindings = cycle_store.bindings_by_member(session, list(set(member_ids)))
     return {
-        member_id: Recipient(member_id, binding.chat_id, locale_for(binding.language_code, default_locale))
+        member_id: Recipient(binding.chat_id, locale_for(binding.language_code, default_locale))
         for member_id, binding in bindings.items()
     }
 
