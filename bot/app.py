@@ -25,10 +25,10 @@ from bot.logs import configure_logging
 from bot.scheduler import schedule
 from bot.sender import rate_limiter
 from bot.telegram_io import incoming_from, perform
-from flows.context import FlowContext
-from flows.i18n import LOCALES
-from flows.menu import stranger_menu
 from flows.router import handle
+from flows.ui.context import FlowContext
+from flows.ui.i18n import LOCALES
+from flows.ui.menu import stranger_menu
 from storage import updates
 from storage.db import session_scope
 

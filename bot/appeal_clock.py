@@ -1,4 +1,4 @@
-"""The appeal clocks in the running bot: a repeating job applies ``flows.appeals_clock`` every minute
+"""The appeal clocks in the running bot: a repeating job applies ``flows.appeals.clock`` every minute
 (escalations after 24 hours, daily flags after 7 days); its notices go out through the outbox."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from sqlalchemy import Engine
 from telegram.ext import ContextTypes
 
 from bot.config import Config
-from flows import appeals_clock
-from flows.context import FlowContext
+from flows.appeals import clock as appeals_clock
+from flows.ui.context import FlowContext
 from storage.db import session_scope
 
 log = logging.getLogger("kaohe.appeals")

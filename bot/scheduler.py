@@ -1,7 +1,7 @@
 """The bot's scheduler: two repeating jobs on PTB's JobQueue (APScheduler underneath), both run at once.
 
 - ``plan`` every ``delivery.plan_interval_seconds`` (60): queues the reminders, digests and phase
-  announcements in force (``flows.schedule.plan``), in a worker thread so updates keep flowing.
+  announcements in force (``flows.notices.schedule.plan``), in a worker thread so updates keep flowing.
 - ``outbox`` every ``delivery.send_interval_seconds`` (2): drains the outbox (``bot.sender``).
 
 Neither job holds anything that matters: deadlines are columns of the cycle, reminders and every
@@ -21,8 +21,8 @@ from telegram.ext import Application, ContextTypes
 
 from bot.config import Config
 from bot.sender import Sender
-from flows.context import FlowContext
-from flows.schedule import plan
+from flows.notices.schedule import plan
+from flows.ui.context import FlowContext
 from storage.db import session_scope
 
 log = logging.getLogger("kaohe.scheduler")

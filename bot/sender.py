@@ -2,7 +2,7 @@
 
 A run drains what is due. It takes pending rows whose time has come, cancels those no longer true,
 holds back the scheduler's own notices (reminders, digests, nudges, announcements) until the quiet
-hours end (``flows.schedule.triage``), and sends the rest concurrently, ``concurrency`` in flight at
+hours end (``flows.notices.schedule.triage``), and sends the rest concurrently, ``concurrency`` in flight at
 once, through the bot's rate limiter (``rate_limiter``): PTB's ``AIORateLimiter`` set to space every
 request evenly, ``messages_per_second`` in all and ``group_messages_per_minute`` per group, so that
 no second (or minute) ever holds more than Telegram allows. One chat gets at most one notification
@@ -33,8 +33,8 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import AIORateLimiter
 
 from bot.config import DeliverySettings
-from flows.context import FlowContext
-from flows.schedule import triage
+from flows.notices.schedule import triage
+from flows.ui.context import FlowContext
 from storage import outbox
 from storage.db import session_scope
 from storage.outbox import Notification

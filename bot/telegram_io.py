@@ -17,7 +17,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import ContextTypes
 
-from flows.chat import Action, AttachmentKind, ChatKind, Content, Incoming, Reply, SetMenu
+from flows.ui.chat import Action, AttachmentKind, ChatKind, Content, Incoming, Reply, SetMenu
 
 log = logging.getLogger("kaohe.bot")
 

@@ -8,25 +8,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flows import (
-    appeals,
-    appeals_consult,
-    appeals_decision,
-    appeals_desk,
-    archive,
-    interviews,
-    nudge,
-    profile,
-    registration,
-    results,
-    review,
-    scoring,
-    self_assessment,
-)
-from flows.chat import Action, Content, Incoming, Reply
-from flows.context import FlowContext
-from flows.cycles import CycleArchived
-from flows.i18n import render
+from flows.appeals import consult as appeals_consult
+from flows.appeals import conversation as appeals
+from flows.appeals import decision as appeals_decision
+from flows.appeals import desk as appeals_desk
+from flows.appeals import interviews
+from flows.archive import export as archive
+from flows.notices import nudge
+from flows.review import conversation as review
+from flows.review import results
+from flows.roster import profile, registration
+from flows.rules.cycles import CycleArchived
+from flows.scoring import conversation as scoring
+from flows.selfassess import conversation as self_assessment
+from flows.ui.chat import Action, Content, Incoming, Reply
+from flows.ui.context import FlowContext
+from flows.ui.i18n import render
 from storage import cycles
 
 Flow = Callable[[FlowContext, Incoming], list[Action]]

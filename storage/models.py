@@ -4,7 +4,7 @@ Every table is a SQLModel class; the schema itself is owned by Alembic migration
 (``storage/migrations``), never by ``create_all`` outside tests.
 
 Positions and committee roles are stored as short English codes; their Chinese names live in
-``flows.roster`` and the locale files. Members are never deleted: a member who leaves the roster is
+``flows.roster.reading`` and the locale files. Members are never deleted: a member who leaves the roster is
 marked inactive, so every score, signature and audit row that names them stays meaningful. A cycle
 (later) freezes its own copy of who is assessed and who scores whom, so roster changes never reach
 into an open cycle.

@@ -7,7 +7,7 @@ even when two processes race (the insert itself skips a taken key).
 
 A row ends sent, failed for good (the person blocked the bot, the chat is gone: see ``unreachable``)
 or cancelled (no longer true when its time came, e.g. a reminder to someone who has since done it;
-``flows.delivery`` writes what a notice is about into its key, so that this can be checked).
+``flows.notices.delivery`` writes what a notice is about into its key, so that this can be checked).
 """
 
 from __future__ import annotations

@@ -17,10 +17,10 @@ from cycle_helpers import (
 )
 from sqlmodel import Session, select
 
-from flows.chat import ChatKind, Content, Incoming, Reply
-from flows.context import FlowContext
 from flows.router import handle
-from flows.scheme import default_scheme
+from flows.rules.scheme import default_scheme
+from flows.ui.chat import ChatKind, Content, Incoming, Reply
+from flows.ui.context import FlowContext
 from storage import scoring
 from storage.appeal_models import Appeal
 from storage.cycle_models import Cycle, CycleExaminee

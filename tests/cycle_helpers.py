@@ -9,13 +9,13 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
-from flows.chat import Action, ChatKind, Content, Incoming, Reply
-from flows.context import FlowContext
-from flows.cycle_opening import Deadlines, OpenedCycle, open_cycle
-from flows.roster import read_roster
-from flows.roster_import import import_roster
+from flows.cycles.opening import Deadlines, OpenedCycle, open_cycle
+from flows.roster.importing import import_roster
+from flows.roster.reading import read_roster
 from flows.router import handle
-from flows.scheme import DEFAULT_SCHEME, default_scheme
+from flows.rules.scheme import DEFAULT_SCHEME, default_scheme
+from flows.ui.chat import Action, ChatKind, Content, Incoming, Reply
+from flows.ui.context import FlowContext
 from storage import cycles, scoring
 from storage.cycle_models import CycleExaminee, SelfAssessment, SelfStatus
 from storage.models import Member, TelegramBinding

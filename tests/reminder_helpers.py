@@ -8,8 +8,8 @@ import pytest
 from cycle_helpers import SHANGHAI, bind, import_sample, open_sample_cycle
 from sqlmodel import Session
 
-from flows.context import FlowContext
-from flows.schedule import plan
+from flows.notices.schedule import plan
+from flows.ui.context import FlowContext
 from storage.cycle_models import Cycle
 
 OFFICER, HEAD = "2023000256", "2023000157"  # 郭宇雅 and 龙浩 of 校学生会 办公室

@@ -6,7 +6,7 @@ import pytest
 from cycle_helpers import import_sample, open_sample_cycle
 from sqlmodel import select
 
-from flows.access import can_read_self_assessment
+from flows.rules.access import can_read_self_assessment
 from storage.cycle_models import CycleExaminee
 from storage.models import Member
 

@@ -24,8 +24,8 @@ from appeal_helpers import (
 from cycle_helpers import Person
 from sqlmodel import select
 
-from flows.appeals import appeal_button
-from flows.chat import Content
+from flows.appeals.conversation import appeal_button
+from flows.ui.chat import Content
 from storage import review
 from storage.appeal_models import Appeal, AppealChange, AppealEvidence, AppealStatus, EvidenceKind, Outcome
 from storage.audit import entries

@@ -19,8 +19,8 @@ from appeal_helpers import (
 from cycle_helpers import SHANGHAI
 from sqlmodel import select
 
-from flows.appeals_clock import Clock, Due, DueKind, plan, run
-from flows.context import FlowContext
+from flows.appeals.clock import Clock, Due, DueKind, plan, run
+from flows.ui.context import FlowContext
 from storage.appeal_models import AppealStatus
 from storage.audit import entries
 from storage.outbox import Notification

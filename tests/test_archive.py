@@ -27,9 +27,9 @@ from sqlmodel import select
 
 from bot.cli import main
 from flows import router
-from flows.archive import ArchiveError, archive_cycle, export_files
-from flows.chat import Content, Reply
-from flows.cycles import CycleArchived, ensure_writable
+from flows.archive.export import ArchiveError, archive_cycle, export_files
+from flows.rules.cycles import CycleArchived, ensure_writable
+from flows.ui.chat import Content, Reply
 from storage import review
 from storage.audit import entries
 from storage.cycle_models import Cycle, CycleExaminee

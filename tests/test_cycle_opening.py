@@ -8,10 +8,10 @@ import pytest
 from cycle_helpers import NOW, SHANGHAI, bind, deadlines, import_sample, open_sample_cycle
 from sqlmodel import select
 
-from flows.cycle_opening import CycleError, Deadlines, open_cycle
-from flows.roster import read_roster
-from flows.roster_import import import_roster
-from flows.scheme import DEFAULT_SCHEME, SchemeError
+from flows.cycles.opening import CycleError, Deadlines, open_cycle
+from flows.roster.importing import import_roster
+from flows.roster.reading import read_roster
+from flows.rules.scheme import DEFAULT_SCHEME, SchemeError
 from storage.cycle_models import Cycle, CycleExaminee
 from storage.models import Member
 from storage.outbox import Notification

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from flows.grading import (
+from flows.rules.grading import (
     SCORE_NOT_A_NUMBER,
     SCORE_OUT_OF_RANGE,
     SCORE_TOO_PRECISE,
@@ -26,7 +26,7 @@ from flows.grading import (
     quota_violations,
     total_score,
 )
-from flows.scheme import DEFAULT_SCHEME, SCHEMES_DIR, Scheme, default_scheme, load_scheme, parse_scheme
+from flows.rules.scheme import DEFAULT_SCHEME, SCHEMES_DIR, Scheme, default_scheme, load_scheme, parse_scheme
 
 D = Decimal
 

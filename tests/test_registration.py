@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import Session, select
 
-from flows.chat import ChatKind, Incoming, Reply, SetMenu
-from flows.context import FlowContext
-from flows.invitations import InvitationError, invitations_for_unbound, reissue
-from flows.registration import start
+from flows.roster.invitations import InvitationError, invitations_for_unbound, reissue
+from flows.roster.registration import start
+from flows.ui.chat import ChatKind, Incoming, Reply, SetMenu
+from flows.ui.context import FlowContext
 from storage.models import AuditEntry, Department, Invitation, Member, Position, Team, TelegramBinding
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)

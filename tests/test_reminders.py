@@ -21,10 +21,10 @@ from reminder_helpers import (
 )
 from sqlmodel import Session, select
 
-from flows.delivery import Kind, Subject, Topic, quiet_end
-from flows.reminders import Ladder, rung_in_force, rung_moment
-from flows.schedule import unwanted
-from flows.scheme import QuietHours
+from flows.notices.delivery import Kind, Subject, Topic, quiet_end
+from flows.notices.reminders import Ladder, rung_in_force, rung_moment
+from flows.notices.schedule import unwanted
+from flows.rules.scheme import QuietHours
 from storage import outbox
 from storage.outbox import Notification
 

@@ -7,9 +7,9 @@ from cycle_helpers import Person, submit_self_assessment
 from reminder_helpers import HEAD, OFFICER, PEOPLE, PRESIDENT, TEACHER, VICE_PRESIDENT, context, local
 from sqlmodel import select
 
-from flows.delivery import Kind, Subject, Topic
-from flows.nudge import nudge
-from flows.schedule import unwanted
+from flows.notices.delivery import Kind, Subject, Topic
+from flows.notices.nudge import nudge
+from flows.notices.schedule import unwanted
 from storage import outbox
 from storage.models import AuditEntry
 from storage.outbox import Notification

@@ -10,9 +10,9 @@ import pytest
 from cycle_helpers import GOOD, NOW, PASS, TOP, Person, open_small_cycle, score_everyone
 from sqlmodel import Session, select
 
-from flows.chat import ChatKind, Incoming
-from flows.context import FlowContext
 from flows.router import handle
+from flows.ui.chat import ChatKind, Incoming
+from flows.ui.context import FlowContext
 from storage.models import TelegramBinding
 from storage.outbox import Notification
 from storage.review_models import Signature, SignatureRole
@@ -148,7 +148,7 @@ def test_teachers_and_strangers_have_no_result(released, session):
 
 
 def test_acknowledgement_progress_is_counted(session, released):
-    from flows.signoff import signoff_state
+    from flows.review.signoff import signoff_state
     from storage.cycle_models import Cycle
 
     released["1003"].says("/result")

@@ -20,9 +20,9 @@ from cycle_helpers import (
 )
 from sqlmodel import Session, select
 
-from flows.chat import AttachmentKind, ChatKind, Incoming
-from flows.context import FlowContext
 from flows.router import handle
+from flows.ui.chat import AttachmentKind, ChatKind, Incoming
+from flows.ui.context import FlowContext
 from storage.audit import entries
 from storage.cycle_models import CycleExaminee
 from storage.outbox import Notification
@@ -281,7 +281,7 @@ def test_a_president_cannot_score_themselves(session, people):
 
 
 def test_the_chart_is_a_picture_with_one_line_per_department(scored, monkeypatch):
-    monkeypatch.setattr("flows.review_screens.cjk_font", lambda: None)
+    monkeypatch.setattr("flows.review.screens.cjk_font", lambda: None)
     teacher = scored["T01"]
     teacher.says("/review")
     teacher.taps("📊 校学生会")
@@ -294,8 +294,8 @@ def test_the_chart_is_a_picture_with_one_line_per_department(scored, monkeypatch
 
 @pytest.mark.filterwarnings("ignore:Glyph")  # DejaVu stands in for a CJK font here: no Chinese glyphs
 def test_with_a_cjk_font_the_chart_names_the_departments(scored, monkeypatch):
-    monkeypatch.setattr("flows.review_screens.cjk_font", lambda: "DejaVu Sans")
-    monkeypatch.setattr("flows.charts.cjk_font", lambda: "DejaVu Sans")
+    monkeypatch.setattr("flows.review.screens.cjk_font", lambda: "DejaVu Sans")
+    monkeypatch.setattr("flows.ui.charts.cjk_font", lambda: "DejaVu Sans")
     teacher = scored["T01"]
     teacher.says("/review")
     teacher.taps("📊 校学生会")
@@ -305,8 +305,8 @@ def test_with_a_cjk_font_the_chart_names_the_departments(scored, monkeypatch):
 
 
 def test_a_caption_too_long_for_a_photo_follows_it_as_a_message(scored, monkeypatch):
-    monkeypatch.setattr("flows.review_screens.cjk_font", lambda: None)
-    monkeypatch.setattr("flows.review_screens.CAPTION_LIMIT", 40)
+    monkeypatch.setattr("flows.review.screens.cjk_font", lambda: None)
+    monkeypatch.setattr("flows.review.screens.CAPTION_LIMIT", 40)
     teacher = scored["T01"]
     teacher.says("/review")
     teacher.taps("📊 校学生会")

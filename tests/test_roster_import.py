@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import Session, col, func, select
 
-from flows.organisation import COMMITTEE, Organisation, scorer_of
-from flows.roster import read_roster
-from flows.roster_import import RosterChanges, import_roster
+from flows.roster.importing import RosterChanges, import_roster
+from flows.roster.reading import read_roster
+from flows.rules.organisation import COMMITTEE, Organisation, scorer_of
 from storage import roster as stored
 from storage.models import AuditEntry, Department, Member, Oversight, Position, Team, TelegramBinding
 from storage.roster import RosterEntry

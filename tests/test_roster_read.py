@@ -8,8 +8,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from flows.organisation import COMMITTEE, Organisation, is_examinee, scorer_of
-from flows.roster import Problem, normalise_term, read_roster, split_oversees
+from flows.roster.reading import Problem, normalise_term, read_roster, split_oversees
+from flows.rules.organisation import COMMITTEE, Organisation, is_examinee, scorer_of
 from storage.models import CommitteeRole, Position
 
 DATA = Path(__file__).parent / "data" / "roster"

@@ -14,7 +14,14 @@ from typing import Any
 
 import pytest
 
-from flows.scheme import DEFAULT_SCHEME, SCHEMES_DIR, SchemeError, default_scheme, load_scheme, parse_scheme
+from flows.rules.scheme import (
+    DEFAULT_SCHEME,
+    SCHEMES_DIR,
+    SchemeError,
+    default_scheme,
+    load_scheme,
+    parse_scheme,
+)
 
 
 def default_data() -> dict[str, Any]:

@@ -19,11 +19,11 @@ from cycle_helpers import (
 )
 from sqlmodel import Session, select
 
-from flows.chat import ChatKind, Content, Incoming
-from flows.context import FlowContext
-from flows.menu import member_menu
 from flows.router import handle
-from flows.text import visible_length
+from flows.ui.chat import ChatKind, Content, Incoming
+from flows.ui.context import FlowContext
+from flows.ui.menu import member_menu
+from flows.ui.text import visible_length
 from storage.audit import entries
 from storage.cycle_models import Cycle, CycleExaminee
 from storage.models import Member

@@ -9,8 +9,8 @@ import pytest
 from cycle_helpers import NOW, Person, bind, import_sample, open_sample_cycle
 from sqlmodel import select
 
-from flows.chat import Content
-from flows.scheme import DEFAULT_SCHEME, default_scheme
+from flows.rules.scheme import DEFAULT_SCHEME, default_scheme
+from flows.ui.chat import Content
 from storage.audit import entries
 from storage.cycle_models import Conversation, Cycle, SelfAnswer, SelfAssessment, SelfScore, SelfStatus
 

@@ -18,7 +18,7 @@ from telegram.ext import Application
 
 from bot.config import DeliverySettings
 from bot.sender import Sender, rate_limiter
-from flows.nudge import nudge
+from flows.notices.nudge import nudge
 from storage import outbox
 from storage.outbox import Notification, NotificationState
 

@@ -11,7 +11,7 @@ from cycle_helpers import GOOD, NOW, PASS, TOP, Person, open_small_cycle, score_
 from sqlmodel import Session, select
 
 from bot.cli import main
-from flows.scheme import DEFAULT_SCHEME, SchemeError, load_scheme
+from flows.rules.scheme import DEFAULT_SCHEME, SchemeError, load_scheme
 from storage.audit import entries
 from storage.cycle_models import Cycle
 from storage.outbox import Notification

@@ -7,7 +7,7 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from flows.text import split_message, visible_length
+from flows.ui.text import split_message, visible_length
 
 
 def balanced(fragment: str) -> bool:

@@ -11,14 +11,14 @@ from rich.table import Table
 
 from bot.commands.common import UsageError, open_database
 from bot.config import Config
-from flows.archive import ArchiveError, archive_cycle
-from flows.cycle_opening import CycleError, Deadlines, open_cycle
-from flows.cycle_status import progress_bar, self_assessment_progress
-from flows.cycles import current_phase
-from flows.i18n import both
-from flows.scheme import DEFAULT_SCHEME, SchemeError
-from flows.scoring_progress import ScorerProgress, scoring_progress
-from flows.signoff import SignoffState, signoff_state
+from flows.archive.export import ArchiveError, archive_cycle
+from flows.cycles.opening import CycleError, Deadlines, open_cycle
+from flows.cycles.status import progress_bar, self_assessment_progress
+from flows.review.signoff import SignoffState, signoff_state
+from flows.rules.cycles import current_phase
+from flows.rules.scheme import DEFAULT_SCHEME, SchemeError
+from flows.scoring.progress import ScorerProgress, scoring_progress
+from flows.ui.i18n import both
 from storage import cycles as store
 from storage import outbox
 from storage.db import session_scope

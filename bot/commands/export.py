@@ -12,8 +12,8 @@ from pathlib import Path
 
 from bot.commands.common import UsageError, open_database
 from bot.config import Config
-from flows.archive import export_files, record_export
-from flows.i18n import both
+from flows.archive.export import export_files, record_export
+from flows.ui.i18n import both
 from storage import cycles as store
 from storage.db import session_scope
 

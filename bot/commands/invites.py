@@ -16,8 +16,8 @@ from telegram.error import TelegramError
 
 from bot.commands.common import UsageError, open_database
 from bot.config import Config
-from flows.i18n import both
-from flows.invitations import InvitationError, IssuedInvitation, invitations_for_unbound, reissue
+from flows.roster.invitations import InvitationError, IssuedInvitation, invitations_for_unbound, reissue
+from flows.ui.i18n import both
 from storage.db import session_scope
 
 CSV_COLUMNS = ("id", "name", "code", "link")

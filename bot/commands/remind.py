@@ -11,9 +11,9 @@ from datetime import UTC, datetime
 
 from bot.commands.common import UsageError, open_database
 from bot.config import Config
-from flows.context import FlowContext
-from flows.i18n import both
-from flows.nudge import nudge
+from flows.notices.nudge import nudge
+from flows.ui.context import FlowContext
+from flows.ui.i18n import both
 from storage import cycles as store
 from storage.db import session_scope
 

@@ -19,10 +19,16 @@ from rich.tree import Tree
 
 from bot.commands.common import open_database
 from bot.config import Config
-from flows.names import in_both, name_of, value_text
-from flows.organisation import COMMITTEE, Organisation, scorer_of
-from flows.roster import read_roster
-from flows.roster_import import RosterChanges, describe_change, describe_counts, describe_entry, import_roster
+from flows.roster.importing import (
+    RosterChanges,
+    describe_change,
+    describe_counts,
+    describe_entry,
+    import_roster,
+)
+from flows.roster.reading import read_roster
+from flows.rules.names import in_both, name_of, value_text
+from flows.rules.organisation import COMMITTEE, Organisation, scorer_of
 from storage import roster as stored
 from storage.db import session_scope
 from storage.roster import RosterEntry

@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 from test_registration_e2e import HEAD, OFFICER, invitation_codes
 from test_self_assessment_e2e import button, register
 
-from flows.scheme import DEFAULT_SCHEME
+from flows.rules.scheme import DEFAULT_SCHEME
 from storage.cycle_models import Cycle
 from storage.db import make_engine
 

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from test_registration_e2e import invitation_codes
 from test_self_assessment_e2e import button, in_days, register
 
-from flows.scheme import default_scheme
+from flows.rules.scheme import default_scheme
 from storage.cycle_models import CycleExaminee
 from storage.db import make_engine
 from storage.scoring_models import ItemScore, ScoreSheet, SheetStatus

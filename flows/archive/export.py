@@ -1,0 +1,117 @@
+"""The archive of a cycle (归档备案): export its records, and freeze it for good.
+
+``export_files`` gives the archive as files: the workbook (``flows.archive.workbook``) and one
+printable HTML page per examinee (``flows.archive.forms``). ``kaohe export`` writes them to a folder;
+a committee member gets the same from ``/export`` (or from the review screen, through
+``archive_replies``) as two documents: the workbook and a ZIP of the forms. ``archive_cycle`` freezes
+a cycle once no appeal is still open: from then on ``flows.rules.cycles.ensure_writable`` refuses every
+write to it. Exports and archiving are audited.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from flows.appeals.common import window_closes
+from flows.archive.forms import file_name, forms
+from flows.archive.records import gather
+from flows.archive.workbook import workbook
+from flows.rules.access import can_export
+from flows.rules.cycles import CycleArchived, scheme_of
+from flows.ui.chat import Action, Attachment, AttachmentKind, Incoming, Reply
+from flows.ui.context import FlowContext
+from flows.ui.i18n import render
+from storage import accounts, audit
+from storage import appeals as appeal_store
+from storage import cycles as cycle_store
+from storage.appeal_models import OPEN_STATUSES
+from storage.archive import archive
+from storage.cycle_models import Cycle
+
+
+class ArchiveError(Exception):
+    """A cycle that cannot be archived, with a message key and its parameters."""
+
+    def __init__(self, key: str, **params: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.params = params
+
+
+def export_files(session: Session, cycle: Cycle, tz: ZoneInfo) -> dict[str, bytes]:
+    """The archive as files by relative path: ``<cycle>.xlsx`` and ``forms/<team>/<examinee>.html``."""
+    record = gather(session, cycle)
+    return {f"{file_name(cycle.name)}.xlsx": workbook(record, tz), **forms(record, tz)}
+
+
+def zipped(files: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive_file:
+        for path, data in sorted(files.items()):
+            archive_file.writestr(path, data)
+    return buffer.getvalue()
+
+
+def record_export(session: Session, cycle: Cycle, *, actor: str, now: datetime) -> None:
+    audit.record(session, actor=actor, action="archive.export", entity="cycle", entity_id=cycle.id, at=now)
+
+
+def archive_replies(context: FlowContext, cycle: Cycle, actor: str, locale: str) -> list[Action]:
+    """The archive of ``cycle`` as two documents (the workbook, the forms zipped), for the committee."""
+    files = export_files(context.session, cycle, context.tz)
+    name = file_name(cycle.name)
+    book = files.pop(f"{name}.xlsx")
+    record_export(context.session, cycle, actor=actor, now=context.now)
+    return [
+        Reply(
+            render(locale, "archive_workbook_caption", cycle=cycle.name),
+            attachment=Attachment(AttachmentKind.DOCUMENT, f"{name}.xlsx", book),
+        ),
+        Reply(
+            render(locale, "archive_forms_caption", cycle=cycle.name, count=len(files)),
+            attachment=Attachment(AttachmentKind.DOCUMENT, f"{name}-forms.zip", zipped(files)),
+        ),
+    ]
+
+
+def export(context: FlowContext, incoming: Incoming) -> list[Action]:
+    """``/export`` (the newest open cycle) or ``/export NAME``: the archive, for committee members only."""
+    locale = context.locale(incoming)
+    member = accounts.member_of_user(context.session, incoming.telegram_user_id)
+    if member is None or not can_export(member):
+        return [Reply(render(locale, "archive_committee_only"))]
+    name = incoming.argument
+    cycle = (
+        cycle_store.cycle_by_name(context.session, name)
+        if name
+        else cycle_store.latest_cycle(context.session)
+    )
+    if cycle is None:
+        return [Reply(render(locale, "archive_no_cycle", name=name))]
+    return archive_replies(context, cycle, f"member:{member.id}", locale)
+
+
+def archive_cycle(session: Session, cycle: Cycle, *, actor: str, now: datetime, tz: ZoneInfo) -> None:
+    """Freeze ``cycle`` (归档). Refused (``ArchiveError``) while examinees may still appeal, while an
+    appeal is still open, and for a cycle archived already."""
+    if cycle.archived_at is not None:
+        raise ArchiveError("archive_already", cycle=cycle.name)
+    closes = window_closes(cycle, scheme_of(cycle))
+    if closes is not None and now < closes:
+        raise ArchiveError(
+            "archive_window_open", cycle=cycle.name, closes=f"{closes.astimezone(tz):%Y-%m-%d %H:%M}"
+        )
+    still_open = [e.name for a, e in appeal_store.of_cycle(session, cycle.id) if a.status in OPEN_STATUSES]  # type: ignore[arg-type]
+    if still_open:
+        raise ArchiveError("archive_open_appeals", cycle=cycle.name, names="、".join(still_open))
+    archive(session, cycle, actor=actor, now=now)
+
+
+def refusal(error: CycleArchived, locale: str) -> str:
+    """What a person is told when they try to change an archived cycle."""
+    return render(locale, "archive_frozen", cycle=error.cycle.name)

@@ -1,0 +1,183 @@
+"""Everything the archive (归档备案) of a cycle holds, gathered once: per examinee their
+self-assessment (附表一), score sheet (附表三) with signatures, appeal (附表六) and interviews; and the
+audit trail of the cycle's records.
+
+``signatures`` is the one place that says who signed what and when: the examinee's submission of
+their self-assessment (附表一); on the score sheet (附表三) the scorer's submission (评分人), and from
+the committee's sign-off (``storage.review``) the live signatures of the president (主席复核, with
+the review comment), the teacher (团委老师) and the examinee's own receipt (被考核者签字).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from sqlmodel import Session
+
+from flows.appeals.result import Result, result_on, with_decision
+from flows.review.board import load_board
+from flows.rules.cycles import scheme_of
+from flows.rules.names import Names
+from flows.rules.scheme import Scheme
+from storage import appeals, interviews, review, scoring
+from storage import cycles as cycle_store
+from storage.appeal_models import Appeal, AppealEvidence, AppealOpinion
+from storage.archive import entries_about, member_actors
+from storage.cycle_models import Cycle, CycleExaminee, SelfAssessment, SelfStatus
+from storage.interviews import Interview
+from storage.models import AuditEntry, Member
+from storage.review_models import Signature, SignatureRole
+from storage.scoring_models import ScoreSheet, SheetStatus
+
+SIGNATURE_ROLES: dict[str, Names] = {
+    "examinee": Names("被考核者", "examinee"),
+    "scorer": Names("评分人", "scorer"),
+    "president": Names("主席复核", "president's review"),
+    "teacher": Names("团委老师", "teacher"),
+}
+
+
+@dataclass(frozen=True)
+class Signed:
+    """A recorded confirmation: who confirmed which record, and when (and the president's comment)."""
+
+    name: str
+    at: datetime
+    comment: str | None = None
+
+
+@dataclass
+class ExamineeRecord:
+    """One examinee's whole record in the archive."""
+
+    examinee: CycleExaminee
+    assessment: SelfAssessment | None
+    answers: dict[str, str]
+    self_scores: dict[str, Decimal]
+    sheet: ScoreSheet | None
+    released: Result | None
+    final: Result | None
+    appeal: Appeal | None
+    evidence: list[AppealEvidence] = field(default_factory=list)
+    opinions: list[AppealOpinion] = field(default_factory=list)
+    changes: dict[str, Decimal] = field(default_factory=dict)
+    interviews: list[Interview] = field(default_factory=list)
+    self_signature: Signed | None = None  # the examinee's submission of 附表一
+    signatures: dict[str, Signed] = field(default_factory=dict)  # 附表三, by SIGNATURE_ROLES key
+
+
+@dataclass
+class CycleRecord:
+    """A cycle's archive: its scheme, every examinee's record, the people named, the audit trail."""
+
+    cycle: Cycle
+    scheme: Scheme
+    examinees: list[ExamineeRecord]
+    people: dict[int, Member]
+    audit: list[AuditEntry]
+
+    def name_of(self, member_id: int | None) -> str:
+        member = self.people.get(member_id) if member_id is not None else None
+        return member.name if member else ""
+
+    def teams(self) -> list[str]:
+        return list(dict.fromkeys(record.examinee.team for record in self.examinees))
+
+
+def gather(session: Session, cycle: Cycle) -> CycleRecord:
+    """Read everything the archive of ``cycle`` holds."""
+    scheme = scheme_of(cycle)
+    examinees = cycle_store.examinees(session, cycle.id)  # type: ignore[arg-type]
+    assessments = cycle_store.self_assessments(session, cycle.id)  # type: ignore[arg-type]
+    sheets = scoring.cycle_sheets(session, cycle.id)  # type: ignore[arg-type]
+    cases = {examinee.id: appeal for appeal, examinee in appeals.of_cycle(session, cycle.id)}  # type: ignore[arg-type]
+    ids = [a.id for a in cases.values() if a.id is not None]
+    evidence, opinions = appeals.evidence_of(session, ids), appeals.opinions_of(session, ids)
+    changes = appeals.changes_of(session, ids)
+    board = load_board(session, cycle)
+    talks: dict[int, list[Interview]] = {}
+    for interview in interviews.of_cycle(session, cycle.id):  # type: ignore[arg-type]
+        talks.setdefault(interview.examinee_id, []).append(interview)
+    records = []
+    for examinee in examinees:
+        assessment, appeal = assessments.get(examinee.id), cases.get(examinee.id)  # type: ignore[arg-type]
+        released = result_on(board, examinee)
+        new_scores = changes.get(appeal.id, {}) if appeal else {}  # type: ignore[arg-type]
+        record = ExamineeRecord(
+            examinee=examinee,
+            assessment=assessment,
+            answers=cycle_store.answers(session, assessment.id) if assessment else {},  # type: ignore[arg-type]
+            self_scores=cycle_store.self_scores(session, assessment.id) if assessment else {},  # type: ignore[arg-type]
+            sheet=sheets.get(examinee.id),  # type: ignore[arg-type]
+            released=released,
+            final=with_decision(released, appeal, new_scores, scheme),
+            appeal=appeal,
+            evidence=evidence.get(appeal.id, []) if appeal else [],  # type: ignore[arg-type]
+            opinions=opinions.get(appeal.id, []) if appeal else [],  # type: ignore[arg-type]
+            changes=new_scores,
+            interviews=talks.get(examinee.id, []),  # type: ignore[arg-type]
+        )
+        records.append(record)
+    signoffs = review.signatures(session, cycle.id)  # type: ignore[arg-type]
+    entities = _entities(cycle, records)
+    entities["signature"] = [s.id for s in signoffs]
+    entities["review_change"] = [change.id for change in board.changes]
+    trail = entries_about(session, entities)
+    named = _people_named(records) | member_actors(trail) | {s.member_id for s in signoffs}
+    people = appeals.members(session, named)
+    for record in records:
+        record.self_signature, record.signatures = signatures(record, people, signoffs)
+    return CycleRecord(cycle, scheme, records, people, trail)
+
+
+def _people_named(records: list[ExamineeRecord]) -> set[int]:
+    ids: set[int] = set()
+    for record in records:
+        ids.add(record.examinee.member_id)
+        if record.sheet is not None and record.sheet.scorer_member_id is not None:
+            ids.add(record.sheet.scorer_member_id)
+        if record.appeal is not None:
+            ids.update(
+                i for i in (record.appeal.escalated_by_member_id, record.appeal.decided_by_member_id) if i
+            )
+        ids.update(i for o in record.opinions for i in (o.member_id, o.asked_by_member_id))
+        ids.update(i.recorded_by_member_id for i in record.interviews)
+    return ids
+
+
+def signatures(
+    record: ExamineeRecord, people: dict[int, Member], signoffs: list[Signature]
+) -> tuple[Signed | None, dict[str, Signed]]:
+    """Who signed the examinee's forms and when: 附表一 (their own), and 附表三 by role."""
+    name = record.examinee.name
+    assessment = record.assessment
+    own = (
+        Signed(name, assessment.submitted_at)
+        if assessment is not None and assessment.status == SelfStatus.SUBMITTED and assessment.submitted_at
+        else None
+    )
+    sheet = record.sheet
+    sheet_signatures = {}
+    if sheet is not None and sheet.status == SheetStatus.SUBMITTED and sheet.submitted_at is not None:
+        scorer = people.get(sheet.scorer_member_id) if sheet.scorer_member_id else None
+        sheet_signatures["scorer"] = Signed(scorer.name if scorer else "", sheet.submitted_at)
+    for signoff in signoffs:  # oldest first: the newest live signature of each role stands
+        role = str(signoff.role)
+        theirs = role != SignatureRole.EXAMINEE or signoff.member_id == record.examinee.member_id
+        if role in SIGNATURE_ROLES and theirs:
+            signer = people.get(signoff.member_id)
+            sheet_signatures[role] = Signed(signer.name if signer else "", signoff.signed_at, signoff.comment)
+    return own, sheet_signatures
+
+
+def _entities(cycle: Cycle, records: list[ExamineeRecord]) -> dict[str, list[object]]:
+    """The cycle's own records as the audit trail names them (entity kind → ids)."""
+    return {
+        "cycle": [cycle.id],
+        "self_assessment": [r.assessment.id for r in records if r.assessment],
+        "score_sheet": [r.sheet.id for r in records if r.sheet],
+        "appeal": [r.appeal.id for r in records if r.appeal],
+        "interview": [i.id for r in records for i in r.interviews],
+    }

@@ -1,0 +1,162 @@
+"""Nudging everyone pending in a phase (一键催办): the committee's button, ``/nudge`` and ``kaohe remind``.
+
+During the self-assessment a nudge goes to every examinee who has not submitted; during scoring, to
+every scorer with sheets not submitted, listing them. A person is nudged at most once a day (the local
+day the nudge goes out), whoever asks and however often. A nudge waits for the quiet hours to end,
+and is dropped if by then its person has done it or the phase has moved on.
+
+``/nudge`` (committee members only) says how many are pending, with the button ``nudge_button``
+(the same button the committee's /review screen shows). A press carries ``n:<cycle id>:<topic>`` and
+is checked again: the presser on the committee, the cycle and its phase still current; a forged or
+stale press changes nothing. Every nudge is audited as ``cycle.nudge``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from flows.notices.delivery import Kind, Subject, Topic, already_queued, local_day, notify, send_time
+from flows.notices.reminders import NOT_STARTED, Waiting, pending, waiting_list
+from flows.rules.access import is_committee
+from flows.rules.cycles import current_phase
+from flows.rules.phase import Phase
+from flows.ui.chat import Action, Button, Incoming, Reply
+from flows.ui.context import FlowContext
+from flows.ui.i18n import render
+from storage import accounts, audit
+from storage import cycles as cycle_store
+from storage.cycle_models import Cycle
+from storage.models import Member
+
+PREFIX = "n"
+TOPICS = {Phase.SELF_ASSESSMENT: Topic.SELF, Phase.SCORING: Topic.SCORE}
+log = logging.getLogger("kaohe.flows")
+
+
+@dataclass(frozen=True)
+class Nudged:
+    """What a nudge did: ``topic`` None when nobody can be nudged in the cycle's phase."""
+
+    topic: Topic | None
+    pending: int  # people pending in the phase
+    queued: int  # nudged now
+    earlier: int  # already nudged that day
+    unbound: int  # pending, but not registered with the bot
+
+
+def topic_now(context: FlowContext, cycle: Cycle) -> Topic | None:
+    """What a nudge is about in the cycle's current phase, if anything."""
+    return TOPICS.get(current_phase(cycle, context.now))
+
+
+def _text(context: FlowContext, locale: str, cycle: Cycle, topic: Topic, waiting: list[Waiting]) -> str:
+    due = context.local_time(cycle.self_due if topic is Topic.SELF else cycle.score_due)
+    if topic is Topic.SELF:
+        return render(locale, "nudge_self", cycle=cycle.name, due=due, draft=waiting[0].status != NOT_STARTED)
+    return render(locale, "nudge_score", cycle=cycle.name, due=due, **waiting_list(locale, waiting))
+
+
+def nudge(context: FlowContext, cycle: Cycle, actor: str) -> Nudged:
+    """Nudge everyone pending in the cycle's current phase who has not been nudged that day."""
+    topic = topic_now(context, cycle)
+    if topic is None:
+        return Nudged(None, 0, 0, 0, 0)
+    session = context.session
+    waiting = pending(session, cycle, topic)
+    day = local_day(send_time(context), context.tz)
+    had = waiting.keys() & {
+        member_id
+        for t in TOPICS.values()
+        for member_id in already_queued(session, Kind.NUDGE, cycle.id, t, day)
+    }
+
+    def text(member_id: int, locale: str) -> str:
+        return _text(context, locale, cycle, topic, waiting[member_id])
+
+    queued = notify(context, Kind.NUDGE, cycle.id, topic, day, waiting.keys() - had, text)
+    result = Nudged(topic, len(waiting), queued, len(had), len(waiting) - len(had) - queued)
+    audit.record(
+        session,
+        actor=actor,
+        action="cycle.nudge",
+        entity="cycle",
+        entity_id=cycle.id,
+        after={"topic": str(topic), "pending": result.pending, "queued": queued, "earlier": result.earlier},
+        at=context.now,
+    )
+    return result
+
+
+def nudges_still_due(context: FlowContext, cycle: Cycle, subjects: Iterable[Subject]) -> set[Subject]:
+    """Those of ``subjects`` (nudges) of today, about the current phase, to people still pending in it."""
+    topic, today = topic_now(context, cycle), local_day(context.now, context.tz)
+    mine = [s for s in subjects if s.topic is topic and s.tag == today]
+    if topic is None or not mine:
+        return set()
+    waiting = pending(context.session, cycle, topic, {s.member_id for s in mine})
+    return {s for s in mine if s.member_id in waiting}
+
+
+# In chat
+
+
+def nudge_button(locale: str, cycle: Cycle, topic: Topic, count: int) -> Button:
+    """The one button that nudges everyone pending (for /nudge and the committee's /review screen)."""
+    return Button(render(locale, "nudge_button", count=count), f"{PREFIX}:{cycle.id}:{topic}")
+
+
+def _committee_cycle(context: FlowContext, incoming: Incoming) -> tuple[Member, Cycle] | str:
+    """The committee member and the current cycle, or the message key saying why not."""
+    member = accounts.member_of_user(context.session, incoming.telegram_user_id)
+    if member is None or not is_committee(member):
+        return "nudge_not_committee"
+    cycle = cycle_store.latest_cycle(context.session)
+    if cycle is None:
+        return "nudge_no_cycle"
+    return member, cycle
+
+
+def start(context: FlowContext, incoming: Incoming) -> list[Action]:
+    """``/nudge``: how many are pending in the current phase, and the button to nudge them all."""
+    locale = context.locale(incoming)
+    found = _committee_cycle(context, incoming)
+    if isinstance(found, str):
+        return [Reply(render(locale, found))]
+    cycle = found[1]
+    topic = topic_now(context, cycle)
+    if topic is None:
+        return [Reply(render(locale, "nudge_nothing_to_nudge", cycle=cycle.name))]
+    waiting = pending(context.session, cycle, topic)
+    if not waiting:
+        return [Reply(render(locale, "nudge_nobody", cycle=cycle.name, topic=str(topic)))]
+    text = render(locale, "nudge_prompt", cycle=cycle.name, topic=str(topic), count=len(waiting))
+    return [Reply(text, buttons=((nudge_button(locale, cycle, topic, len(waiting)),),))]
+
+
+def _refuse(locale: str, incoming: Incoming, key: str) -> list[Action]:
+    log.warning(
+        "nudge button refused",
+        extra={"event": "nudge.refused", "user": incoming.telegram_user_id, "data": incoming.text},
+    )
+    message = render(locale, key)
+    return [Reply(message, notice=message)]
+
+
+def on_button(context: FlowContext, incoming: Incoming) -> list[Action]:
+    """A press of the nudge button, checked against the presser and the cycle's phase as they are now."""
+    locale = context.locale(incoming)
+    found = _committee_cycle(context, incoming)
+    if isinstance(found, str):
+        return _refuse(locale, incoming, found)
+    member, cycle = found
+    topic = topic_now(context, cycle)
+    if topic is None or incoming.text != f"{PREFIX}:{cycle.id}:{topic}":
+        return _refuse(locale, incoming, "nudge_stale")
+    result = nudge(context, cycle, f"member:{member.id}")
+    at = context.local_time(send_time(context))
+    text = render(
+        locale, "nudge_done", queued=result.queued, earlier=result.earlier, unbound=result.unbound, at=at
+    )
+    return [Reply(text, edit=True, notice=render(locale, "nudge_done_notice", queued=result.queued))]

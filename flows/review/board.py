@@ -1,0 +1,251 @@
+"""The review board (复核平衡): every examinee's scores, total, band, proposed and final grade, department by
+department, with the committee's changes applied and the distribution rules (§6) checked.
+
+Results are graded per group: a team's department, or the team's presidium (主席团: its president and
+vice-presidents, ``department`` None). The proposed grade is the band of the total, capped by the
+group's rating (部门业绩评价); the final grade is the committee's, when it set one, else the proposal.
+The scorer's own item scores stay as they gave them (``original``); the committee's changes are laid
+over them (``scores``), so both can always be shown side by side.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlmodel import Session
+
+from flows.rules.cycles import scheme_of
+from flows.rules.grading import Violation, allowed_grade, band_for, quota_violations, total_score
+from flows.rules.scheme import Scheme
+from flows.scoring.sheet import NOT_STARTED
+from storage import cycles as cycle_store
+from storage import review as store
+from storage import scoring
+from storage.cycle_models import Cycle, CycleExaminee
+from storage.models import Member
+from storage.review_models import AcceptedViolation, ChangeKind, ReviewChange
+from storage.scoring_models import ScoreSheet, SheetStatus
+
+GroupKey = tuple[str, str | None]  # (team, department); department None: the team's presidium
+
+
+def group_of(examinee: CycleExaminee) -> GroupKey:
+    return examinee.team, examinee.department
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One examinee on the board."""
+
+    examinee: CycleExaminee
+    sheet: ScoreSheet | None
+    scorer: str | None  # the scorer's name; None when the committee scores (presidents)
+    original: dict[str, Decimal]  # as the scorer gave them
+    scores: dict[str, Decimal]  # with the committee's changes
+    total: Decimal
+    original_total: Decimal
+    band: str
+    proposed: str  # the band, capped by the group's rating
+    grade: str  # the committee's grade if it set one, else the proposal
+    regraded: bool  # the committee set the grade
+
+    @property
+    def status(self) -> str:
+        return NOT_STARTED if self.sheet is None else str(self.sheet.status)
+
+    @property
+    def submitted(self) -> bool:
+        return self.sheet is not None and self.sheet.status == SheetStatus.SUBMITTED
+
+    @property
+    def changed_items(self) -> set[str]:
+        return {key for key, points in self.scores.items() if self.original.get(key) != points}
+
+    @property
+    def comment(self) -> str | None:
+        return None if self.sheet is None else self.sheet.comment
+
+
+@dataclass(frozen=True)
+class Break:
+    """A distribution rule the group breaks, and the committee's acceptance of it, if given."""
+
+    violation: Violation
+    accepted: AcceptedViolation | None
+
+
+@dataclass(frozen=True)
+class Group:
+    """A department (or a team's presidium) as the committee balances it."""
+
+    key: GroupKey
+    entries: tuple[Entry, ...]
+    rating: str | None
+    breaks: tuple[Break, ...]  # checked once every sheet of the group is submitted
+
+    @property
+    def team(self) -> str:
+        return self.key[0]
+
+    @property
+    def department(self) -> str | None:
+        return self.key[1]
+
+    @property
+    def submitted(self) -> int:
+        return sum(1 for entry in self.entries if entry.submitted)
+
+    @property
+    def complete(self) -> bool:
+        return self.submitted == len(self.entries)
+
+    @property
+    def open_breaks(self) -> list[Break]:
+        return [b for b in self.breaks if b.accepted is None]
+
+    @property
+    def balanced(self) -> bool:
+        """Complete, rated, and every rule break accepted."""
+        return self.complete and self.rating is not None and not self.open_breaks
+
+
+@dataclass(frozen=True)
+class Board:
+    """A cycle's results as they stand, group by group."""
+
+    cycle: Cycle
+    scheme: Scheme
+    version: int
+    groups: tuple[Group, ...]
+    changes: tuple[ReviewChange, ...]
+
+    @property
+    def entries(self) -> list[Entry]:
+        return [entry for group in self.groups for entry in group.entries]
+
+    def entry(self, examinee_id: int) -> Entry | None:
+        return next((e for e in self.entries if e.examinee.id == examinee_id), None)
+
+    def group(self, key: GroupKey) -> Group:
+        return next(group for group in self.groups if group.key == key)
+
+    def teams(self) -> list[str]:
+        return list(dict.fromkeys(group.team for group in self.groups))
+
+    def changes_of(self, examinee_id: int) -> list[ReviewChange]:
+        return [change for change in self.changes if change.examinee_id == examinee_id]
+
+    @property
+    def balanced(self) -> bool:
+        """Whether the committee may confirm: every group complete, rated, with no open rule break."""
+        return all(group.balanced for group in self.groups)
+
+
+def break_identity(violation: Violation) -> tuple[str, str, int]:
+    """What an acceptance is matched on: the kind, the grades and the head count."""
+    return violation.kind, "+".join(violation.grades), violation.counted
+
+
+def load_board(session: Session, cycle: Cycle) -> Board:
+    """Everything the review needs about ``cycle``, computed from what is saved."""
+    scheme = scheme_of(cycle)
+    version = store.current_version(session, cycle.id)  # type: ignore[arg-type]
+    changes = store.changes(session, cycle.id)  # type: ignore[arg-type]
+    ratings, scores, grades = _fold(changes)
+    sheets = scoring.cycle_sheets(session, cycle.id)  # type: ignore[arg-type]
+    given = scoring.item_scores_of(session, [sheet.id for sheet in sheets.values()])  # type: ignore[misc]
+    accepted = store.accepted_violations(session, cycle.id)  # type: ignore[arg-type]
+    names: dict[int, str] = {}
+    by_group: dict[GroupKey, list[tuple[CycleExaminee, ScoreSheet | None, str | None]]] = {}
+    for examinee in cycle_store.examinees(session, cycle.id):  # type: ignore[arg-type]
+        sheet = sheets.get(examinee.id)  # type: ignore[arg-type]
+        scorer = examinee.scorer_member_id
+        if scorer is not None and scorer not in names:
+            member = session.get(Member, scorer)
+            names[scorer] = member.name if member else ""
+        by_group.setdefault(group_of(examinee), []).append((examinee, sheet, names.get(scorer or 0)))
+    groups = []
+    for key, members in by_group.items():
+        rating = ratings.get(key)
+        entries = tuple(
+            _entry(
+                examinee,
+                sheet,
+                scorer,
+                given.get(sheet.id, {}) if sheet else {},
+                scheme,
+                rating,
+                scores,
+                grades,
+            )  # type: ignore[arg-type]
+            for examinee, sheet, scorer in members
+        )
+        groups.append(Group(key, entries, rating, _breaks(key, entries, rating, scheme, accepted)))
+    return Board(cycle, scheme, version, tuple(groups), tuple(changes))
+
+
+def _fold(
+    changes: list[ReviewChange],
+) -> tuple[dict[GroupKey, str], dict[int, dict[str, Decimal]], dict[int, str]]:
+    """The latest rating of each group, score of each changed item, and grade of each regraded examinee."""
+    ratings: dict[GroupKey, str] = {}
+    scores: dict[int, dict[str, Decimal]] = {}
+    grades: dict[int, str] = {}
+    for change in changes:
+        if change.kind == ChangeKind.RATING:
+            ratings[(change.team or "", change.department)] = change.after
+        elif change.kind == ChangeKind.SCORE:
+            scores.setdefault(change.examinee_id or 0, {})[change.item or ""] = Decimal(change.after)
+        else:
+            grades[change.examinee_id or 0] = change.after
+    return ratings, scores, grades
+
+
+def _entry(
+    examinee: CycleExaminee,
+    sheet: ScoreSheet | None,
+    scorer: str | None,
+    original: dict[str, Decimal],
+    scheme: Scheme,
+    rating: str | None,
+    changed_scores: dict[int, dict[str, Decimal]],
+    changed_grades: dict[int, str],
+) -> Entry:
+    scores = {**original, **changed_scores.get(examinee.id or 0, {})}
+    total = total_score(scores, scheme)
+    band = band_for(total, scheme)
+    proposed = band if rating is None else allowed_grade(band, rating, scheme)
+    grade = changed_grades.get(examinee.id or 0)
+    return Entry(
+        examinee,
+        sheet,
+        scorer,
+        original,
+        scores,
+        total,
+        total_score(original, scheme),
+        band,
+        proposed,
+        grade or proposed,
+        grade is not None,
+    )
+
+
+def _breaks(
+    key: GroupKey,
+    entries: tuple[Entry, ...],
+    rating: str | None,
+    scheme: Scheme,
+    accepted: list[AcceptedViolation],
+) -> tuple[Break, ...]:
+    if not all(entry.submitted for entry in entries):
+        return ()
+    team, department = key
+    mine = {
+        (a.kind, a.grades, a.counted): a
+        for a in accepted
+        if (a.team, a.department) == (team, department or "")
+    }
+    violations = quota_violations([entry.grade for entry in entries], scheme, rating)
+    return tuple(Break(v, mine.get(break_identity(v))) for v in violations)

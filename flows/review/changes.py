@@ -1,0 +1,122 @@
+"""The committee's changes in review (复核调整): a department's rating, an item score or a grade changed
+with a reason, a score sheet returned to its scorer (退回) with a note, a rule break accepted.
+
+Each change first settles the sign-off (a change after a signature starts a new version and voids
+it), then records who, when, before, after and why (``ReviewChange`` plus an audit row). The checks
+on who may change what, and when, are made by the caller on every step; these functions only write.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flows.review.board import Break, Entry, Group, break_identity
+from flows.review.reviewer import Reviewer, message, tell
+from flows.review.signoff import start_new_version
+from flows.scoring.screens import points
+from storage import review as store
+from storage import scoring
+from storage.review_models import AcceptedViolation, ChangeKind, ReviewChange
+
+REASON_MIN = 5  # characters: a reason must say something
+REASON_MAX = 300
+
+
+def reason_refusal(reviewer: Reviewer, reason: str) -> str | None:
+    """Why a typed reason is not acceptable (too short, too long), if it is not."""
+    if not REASON_MIN <= len(reason) <= REASON_MAX:
+        return reviewer.text("review_reason_length", min=REASON_MIN, max=REASON_MAX, length=len(reason))
+    return None
+
+
+def _record(reviewer: Reviewer, **fields: object) -> ReviewChange:
+    start_new_version(reviewer)
+    version = store.current_version(reviewer.session, reviewer.cycle.id)  # type: ignore[arg-type]
+    change = ReviewChange(
+        cycle_id=reviewer.cycle.id,  # type: ignore[arg-type]
+        member_id=reviewer.member.id,  # type: ignore[arg-type]
+        at=reviewer.now,
+        version=version,
+        **fields,  # type: ignore[arg-type]
+    )
+    return store.record_change(reviewer.session, change)
+
+
+def set_rating(reviewer: Reviewer, group: Group, rating: str) -> None:
+    """部门业绩评价: outstanding, good or ordinary; it gates grades S and A of the group."""
+    _record(
+        reviewer,
+        kind=ChangeKind.RATING,
+        team=group.team,
+        department=group.department,
+        before=group.rating,
+        after=rating,
+    )
+
+
+def change_score(reviewer: Reviewer, entry: Entry, item: str, value: Decimal, reason: str) -> None:
+    """Change one item score; the scorer's own score stays on their sheet as the original."""
+    before = entry.scores.get(item)
+    _record(
+        reviewer,
+        kind=ChangeKind.SCORE,
+        examinee_id=entry.examinee.id,
+        item=item,
+        before=None if before is None else points(before),
+        after=points(value),
+        reason=reason,
+    )
+
+
+def change_grade(reviewer: Reviewer, entry: Entry, grade: str, reason: str) -> None:
+    _record(
+        reviewer,
+        kind=ChangeKind.GRADE,
+        examinee_id=entry.examinee.id,
+        before=entry.grade,
+        after=grade,
+        reason=reason,
+    )
+
+
+def return_sheet(reviewer: Reviewer, entry: Entry, note: str) -> bool:
+    """退回: the sheet goes back to its scorer, who is told why and may edit and submit it again.
+
+    Returns whether the scorer could be told (they may have no chat with the bot).
+    """
+    sheet = entry.sheet
+    assert sheet is not None and entry.examinee.scorer_member_id is not None
+    start_new_version(reviewer)
+    scoring.return_sheet(reviewer.session, sheet, actor=reviewer.actor, reason=note, now=reviewer.now)
+    return tell(
+        reviewer.context,
+        entry.examinee.scorer_member_id,
+        f"return:{sheet.id}:{reviewer.now.isoformat()}",
+        message(
+            "review_returned_notice",
+            cycle=reviewer.cycle.name,
+            name=entry.examinee.name,
+            note=note,
+            by=reviewer.member.name,
+            due=reviewer.local(reviewer.cycle.review_due),
+        ),
+    )
+
+
+def accept_break(reviewer: Reviewer, group: Group, rule_break: Break, reason: str) -> None:
+    """Let one rule break stand, with the committee's reason; it does not change any result."""
+    kind, grades, counted = break_identity(rule_break.violation)
+    store.accept_violation(
+        reviewer.session,
+        AcceptedViolation(
+            cycle_id=reviewer.cycle.id,  # type: ignore[arg-type]
+            team=group.team,
+            department=group.department or "",
+            kind=kind,
+            grades=grades,
+            counted=counted,
+            reason=reason,
+            member_id=reviewer.member.id,  # type: ignore[arg-type]
+            at=reviewer.now,
+        ),
+    )

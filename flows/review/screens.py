@@ -1,0 +1,387 @@
+"""What the committee sees in ``/review``: the overview of every department, one department's examinees
+with their totals, bands and grades, the rule breaks with what would fix them, one examinee's scores
+next to the originals with every change made, and the grade distribution of a team as a chart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from flows.cycles.status import progress_bar
+from flows.review.board import Board, Break, Entry, Group
+from flows.review.reviewer import Reviewer
+from flows.review.signoff import SignoffState, blockers, signoff_buttons, signoff_state
+from flows.rules import access
+from flows.rules.cycles import current_phase
+from flows.rules.grading import grade_counts
+from flows.rules.names import name_of
+from flows.scoring.screens import points, rows_of, with_buttons
+from flows.ui.charts import Bar, cjk_font, distribution_chart
+from flows.ui.chat import Attachment, AttachmentKind, Button, Reply
+from flows.ui.text import visible_length
+from storage.models import Member, Position
+from storage.review_models import Signature
+
+CAPTION_LIMIT = 1024  # Telegram's limit for a photo's caption
+
+
+def department_label(reviewer: Reviewer, group: Group) -> str:
+    """The department's name, or 主席团 (presidium) for a team's president and vice-presidents."""
+    return reviewer.text("review_department_label", department=group.department)
+
+
+def group_label(reviewer: Reviewer, group: Group) -> str:
+    return f"{group.team} · {department_label(reviewer, group)}"
+
+
+def counts_text(board: Board, group: Group) -> str:
+    """``S1 A2 B1`` over the group's final grades (only grades someone has)."""
+    counts = grade_counts([entry.grade for entry in group.entries if entry.submitted], board.scheme)
+    return " ".join(f"{grade}{count}" for grade, count in counts.items() if count)
+
+
+def rating_name(reviewer: Reviewer, rating: str | None) -> str | None:
+    if rating is None:
+        return None
+    found = next(r for r in reviewer.scheme.distribution.ratings if r.key == rating)
+    return found.name.for_locale(reviewer.locale)
+
+
+def group_line(reviewer: Reviewer, board: Board, group: Group, label: str | None = None) -> str:
+    """One line per department: size, sheets submitted, rating, grades, and whether it is balanced."""
+    return reviewer.text(
+        "review_group_line",
+        label=label or group_label(reviewer, group),
+        size=len(group.entries),
+        submitted=group.submitted,
+        rating=rating_name(reviewer, group.rating),
+        counts=counts_text(board, group),
+        open=len(group.open_breaks),
+        balanced=group.balanced,
+    )
+
+
+# The overview (/review)
+
+
+def overview(reviewer: Reviewer, prefix: str = "") -> list[Reply]:
+    board = reviewer.board()
+    state = signoff_state(reviewer.session, reviewer.cycle)
+    entries = board.entries
+    submitted = sum(1 for entry in entries if entry.submitted)
+    blocks = [
+        reviewer.text(
+            "review_overview_title",
+            cycle=reviewer.cycle.name,
+            phase=str(current_phase(reviewer.cycle, reviewer.now)),
+            due=reviewer.local(reviewer.cycle.review_due),
+            progress=progress_bar(submitted, len(entries)),
+        ),
+        signoff_line(reviewer, state),
+    ]
+    for team in board.teams():
+        lines = [reviewer.text("review_team_heading", team=team)]
+        lines += [
+            group_line(reviewer, board, g, department_label(reviewer, g))
+            for g in board.groups
+            if g.team == team
+        ]
+        blocks.append("\n".join(lines))
+    if state.stage == "review":
+        blocks.append(reviewer.text("review_todo", **blockers(board)))
+    groups = [
+        reviewer.button(
+            f"{'✅' if g.balanced else '⚠️' if g.open_breaks else '▫️'} {group_label(reviewer, g)}", "g", i
+        )
+        for i, g in enumerate(board.groups)
+    ]
+    charts = [reviewer.button(f"📊 {team}", "ch", i) for i, team in enumerate(board.teams())]
+    buttons = [*rows_of(groups, 2), *rows_of(charts), *rows_of(signoff_buttons(reviewer, state), 1)]
+    return with_buttons(prefix + "\n\n".join(blocks), buttons)
+
+
+def signoff_line(reviewer: Reviewer, state: SignoffState) -> str:
+    """The version of the results and who has confirmed and signed it."""
+
+    def at(signature: Signature | None) -> str | None:
+        return reviewer.local(signature.signed_at) if signature is not None else None
+
+    return reviewer.text(
+        "review_signoff_line",
+        version=state.version,
+        confirmed=state.signers.get("committee"),
+        confirmed_at=at(state.confirmed),
+        president=state.signers.get("president"),
+        president_at=at(state.president),
+        comment=state.president.comment if state.president else None,
+        teacher=state.signers.get("teacher"),
+        teacher_at=at(state.teacher),
+        released=reviewer.local(state.released_at) if state.released_at else None,
+    )
+
+
+# One department
+
+
+def group_screen(reviewer: Reviewer, index: int, prefix: str = "") -> list[Reply]:
+    board = reviewer.board()
+    group = board.groups[index]
+    blocks = [
+        reviewer.text(
+            "review_group_title",
+            label=group_label(reviewer, group),
+            size=len(group.entries),
+            rating=rating_name(reviewer, group.rating),
+            progress=progress_bar(group.submitted, len(group.entries)),
+        )
+    ]
+    missing = [_missing_line(reviewer, board, entry) for entry in group.entries if not entry.submitted]
+    if missing:
+        blocks.append(reviewer.text("review_missing_heading") + "\n" + "\n".join(missing))
+    blocks.append("\n".join(_entry_line(reviewer, n, e) for n, e in enumerate(group.entries, start=1)))
+    if group.complete:
+        blocks.append(reviewer.text("review_distribution", counts=counts_text(board, group) or "—"))
+        blocks += [_break_text(reviewer, n, b) for n, b in enumerate(group.breaks, start=1)]
+        if not group.breaks:
+            blocks.append(reviewer.text("review_no_breaks"))
+    return with_buttons(prefix + "\n\n".join(blocks), _group_buttons(reviewer, index, group))
+
+
+def _missing_line(reviewer: Reviewer, board: Board, entry: Entry) -> str:
+    return reviewer.text(
+        "review_missing_line",
+        name=entry.examinee.name,
+        scorer=entry.scorer,
+        status=entry.status,
+        scored=len(entry.original),
+        items=len(board.scheme.rubric.items),
+    )
+
+
+def _entry_line(reviewer: Reviewer, number: int, entry: Entry) -> str:
+    return reviewer.text(
+        "review_entry_line",
+        number=number,
+        name=entry.examinee.name,
+        position=name_of(Position(entry.examinee.position), reviewer.locale),
+        submitted=entry.submitted,
+        total=points(entry.total),
+        band=entry.band,
+        proposed=entry.proposed,
+        grade=entry.grade,
+        regraded=entry.regraded,
+        rescored=bool(entry.changed_items),
+    )
+
+
+def _break_text(reviewer: Reviewer, number: int, rule_break: Break) -> str:
+    violation, accepted = rule_break.violation, rule_break.accepted
+    return reviewer.text(
+        "review_break",
+        number=number,
+        kind=violation.kind,
+        grades="+".join(violation.grades),
+        counted=violation.counted,
+        limit=violation.limit,
+        moves=[{"count": m.count, "from": m.from_grade, "to": m.to_grade} for m in violation.moves],
+        accepted=accepted is not None,
+        by=_name(reviewer, accepted.member_id) if accepted else None,
+        reason=accepted.reason if accepted else None,
+    )
+
+
+def _group_buttons(reviewer: Reviewer, index: int, group: Group) -> list[tuple[Button, ...]]:
+    rows: list[tuple[Button, ...]] = []
+    if not reviewer.frozen:
+        ratings = [
+            reviewer.button(
+                f"{'✓ ' if r.key == group.rating else ''}{r.name.for_locale(reviewer.locale)}",
+                "rt",
+                index,
+                r.key,
+            )
+            for r in reviewer.scheme.distribution.ratings
+        ]
+        rows.append(tuple(ratings))
+    people = [
+        reviewer.button(f"{n}. {e.examinee.name}", "e", e.examinee.id) for n, e in enumerate(group.entries, 1)
+    ]
+    rows += rows_of(people)
+    if not reviewer.frozen:
+        accepts = [
+            reviewer.button(reviewer.text("review_accept_button", number=n), "av", index, n - 1)
+            for n, b in enumerate(group.breaks, start=1)
+            if b.accepted is None
+        ]
+        rows += rows_of(accepts)
+    rows.append((reviewer.button(reviewer.text("review_back"), "ov"),))
+    return rows
+
+
+def _name(reviewer: Reviewer, member_id: int) -> str:
+    member = reviewer.session.get(Member, member_id)
+    return member.name if member else "?"
+
+
+# One examinee
+
+
+def examinee_screen(
+    reviewer: Reviewer, entry: Entry, prefix: str = "", buttons: Sequence[Sequence[Button]] | None = None
+) -> list[Reply]:
+    """The examinee's scores (changed ones next to the scorer's), total, band, grades, comment, history;
+    with ``buttons``, those instead of the usual ones (change, regrade, return, back)."""
+    board = reviewer.board()
+    assert access.can_read_result(reviewer.member, entry.examinee)
+    examinee, scheme = entry.examinee, board.scheme
+    group = board.group((examinee.team, examinee.department))
+    blocks = [
+        reviewer.text(
+            "review_entry_heading",
+            name=examinee.name,
+            position=name_of(Position(examinee.position), reviewer.locale),
+            group=group_label(reviewer, group),
+            scorer=entry.scorer,
+            status=entry.status,
+            submitted_at=reviewer.local(entry.sheet.submitted_at)
+            if entry.sheet and entry.sheet.submitted_at
+            else None,
+        ),
+        "\n".join(
+            reviewer.text(
+                "review_item_line",
+                item=item.name.for_locale(reviewer.locale),
+                points=points(entry.scores[item.key]) if item.key in entry.scores else "—",
+                max=points(item.points),
+                original=points(entry.original[item.key])
+                if item.key in entry.changed_items and item.key in entry.original
+                else None,
+            )
+            for item in scheme.rubric.items
+        ),
+        reviewer.text(
+            "review_entry_total",
+            total=points(entry.total),
+            original=points(entry.original_total) if entry.changed_items else None,
+            band=entry.band,
+            proposed=entry.proposed,
+            grade=entry.grade,
+            grade_name=scheme.grade(entry.grade).name.for_locale(reviewer.locale),
+            regraded=entry.regraded,
+            rating=rating_name(reviewer, group.rating),
+        ),
+        reviewer.text("review_entry_comment", comment=entry.comment),
+    ]
+    history = board.changes_of(examinee.id)  # type: ignore[arg-type]
+    if history:
+        lines = [
+            reviewer.text(
+                "review_history_line",
+                at=reviewer.local(change.at),
+                by=_name(reviewer, change.member_id),
+                kind=str(change.kind),
+                item=scheme.rubric.item(change.item).name.for_locale(reviewer.locale)
+                if change.item
+                else None,
+                before=change.before,
+                after=change.after,
+                reason=change.reason,
+            )
+            for change in history
+        ]
+        blocks.append(reviewer.text("review_history_heading") + "\n" + "\n".join(lines))
+    if buttons is None:
+        buttons = _entry_buttons(reviewer, entry, board.groups.index(group))
+    return with_buttons(prefix + "\n\n".join(blocks), buttons)
+
+
+def _entry_buttons(reviewer: Reviewer, entry: Entry, group_index: int) -> list[tuple[Button, ...]]:
+    examinee = entry.examinee
+    rows: list[tuple[Button, ...]] = []
+    if not reviewer.frozen and access.can_change_result(reviewer.member, examinee):
+        if entry.submitted:
+            rows.append(
+                (
+                    reviewer.button(reviewer.text("review_change_score"), "sc", examinee.id),
+                    reviewer.button(reviewer.text("review_change_grade"), "gd", examinee.id),
+                )
+            )
+            if examinee.scorer_member_id is not None:
+                rows.append((reviewer.button(reviewer.text("review_return"), "rs", examinee.id),))
+        elif examinee.scorer_member_id is None:
+            rows.append((reviewer.button(reviewer.text("review_score_president"), "ps", examinee.id),))
+    rows.append(
+        (
+            reviewer.button(reviewer.text("review_show_self"), "sa", examinee.id),
+            reviewer.button(reviewer.text("review_back_group"), "g", group_index),
+        )
+    )
+    return rows
+
+
+def item_menu(reviewer: Reviewer, entry: Entry) -> Reply:
+    """Which item's score to change."""
+    items = [
+        reviewer.button(
+            f"{item.name.for_locale(reviewer.locale)} {points(entry.scores.get(item.key, 0))}",  # type: ignore[arg-type]
+            "si",
+            entry.examinee.id,
+            item.key,
+        )
+        for item in reviewer.scheme.rubric.items
+    ]
+    back = (reviewer.button(reviewer.text("review_back"), "e", entry.examinee.id),)
+    return Reply(reviewer.text("review_pick_item", name=entry.examinee.name), (*rows_of(items, 2), back))
+
+
+def grade_menu(reviewer: Reviewer, entry: Entry) -> Reply:
+    """Which grade to give instead."""
+    grades = [
+        reviewer.button(
+            f"{grade.key} {grade.name.for_locale(reviewer.locale)}", "gs", entry.examinee.id, grade.key
+        )
+        for grade in reviewer.scheme.grades
+        if grade.key != entry.grade
+    ]
+    back = (reviewer.button(reviewer.text("review_back"), "e", entry.examinee.id),)
+    text = reviewer.text(
+        "review_pick_grade", name=entry.examinee.name, grade=entry.grade, proposed=entry.proposed
+    )
+    return Reply(text, (*rows_of(grades), back))
+
+
+# The chart of a team
+
+
+def chart(reviewer: Reviewer, team_index: int) -> list[Reply]:
+    """The team's grade distribution as a picture, and one line per department in its caption.
+
+    Without a CJK font the bars are numbered, and the caption says which department each number is.
+    """
+    board = reviewer.board()
+    team = board.teams()[team_index]
+    groups = [group for group in board.groups if group.team == team]
+    names = [department_label(reviewer, group) for group in groups]
+    named = cjk_font() is not None
+    labels = names if named else [str(number) for number in range(1, len(groups) + 1)]
+    bars = [
+        Bar(label, grade_counts([e.grade for e in group.entries if e.submitted], board.scheme))
+        for label, group in zip(labels, groups, strict=True)
+    ]
+    image = distribution_chart(bars, board.scheme.grade_keys, title=team if named else None)
+    attachment = Attachment(AttachmentKind.PHOTO, f"grades-{team_index + 1}.png", image)
+    lines = [
+        group_line(reviewer, board, group, label=name if named else f"{label}. {name}")
+        for label, name, group in zip(labels, names, groups, strict=True)
+    ]
+    heading = reviewer.text("review_chart_caption", team=team)
+    caption = heading + "\n" + "\n".join(lines)
+    if visible_length(caption) <= CAPTION_LIMIT:
+        return [Reply(caption, attachment=attachment)]
+    return [Reply(heading, attachment=attachment), *with_buttons("\n".join(lines))]
+
+
+def prompt(reviewer: Reviewer, key: str, back_action: str, *back_args: object, **params: object) -> Reply:
+    """A question waiting for a typed answer, with a way back."""
+    back = reviewer.button(reviewer.text("review_cancel_button"), back_action, *back_args)
+    return Reply(reviewer.text(key, **params), ((back,),))

@@ -1,0 +1,246 @@
+"""Sign-off (复核签字, SCHEME.md §10): the committee confirms the balanced results (复核确认), the student
+federation's president reviews and signs them with an optional comment (学生联合会主席复核意见), then a
+teacher on the committee signs (团委老师签字), which releases them. Who signs is the scheme's
+``[signoff]`` (by default the committee's 副组长, then its 总指导 or 组长).
+
+A signature names the version of the results it confirmed. A change made while any signature stands
+starts a new version: the signatures on the old one are void, and each signer is told. Every signing
+button carries the version its presser was shown, so nobody signs a version they have not seen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session
+
+from flows.review.board import Board
+from flows.review.results import release
+from flows.review.reviewer import Refused, Reviewer, message, tell
+from flows.rules import access
+from flows.ui.chat import Action, Button, Reply
+from storage import cycles as cycle_store
+from storage import review as store
+from storage.cycle_models import Cycle
+from storage.models import Member
+from storage.review_models import Signature, SignatureRole
+
+COMMENT_MAX = 500  # characters of the president's review comment (复核意见)
+
+
+@dataclass(frozen=True)
+class SignoffState:
+    """Where the sign-off of a cycle's results stands, on their current version."""
+
+    version: int
+    confirmed: Signature | None  # 考核小组复核确认
+    president: Signature | None  # 学生联合会主席签字
+    teacher: Signature | None  # 团委老师签字
+    released_at: datetime | None
+    signers: dict[str, str]  # the name of whoever signed, by role (committee, president, teacher)
+    acknowledged: int  # examinees who signed for their result (被考核者签字)
+    examinees: int
+
+    @property
+    def stage(self) -> str:
+        """Whose step it is: ``review`` (the committee's), ``president``, ``teacher``, or ``released``."""
+        if self.released_at is not None:
+            return "released"
+        if self.president is not None:
+            return "teacher"
+        return "president" if self.confirmed is not None else "review"
+
+
+def signoff_state(session: Session, cycle: Cycle) -> SignoffState:
+    version = store.current_version(session, cycle.id)  # type: ignore[arg-type]
+    live = [s for s in store.signatures(session, cycle.id) if s.version == version]  # type: ignore[arg-type]
+
+    def last(role: SignatureRole) -> Signature | None:
+        return next((s for s in reversed(live) if s.role == role), None)
+
+    steps = {
+        role: last(role) for role in (SignatureRole.COMMITTEE, SignatureRole.PRESIDENT, SignatureRole.TEACHER)
+    }
+    signers = {str(role): _name(session, s.member_id) for role, s in steps.items() if s is not None}
+    return SignoffState(
+        version,
+        steps[SignatureRole.COMMITTEE],
+        steps[SignatureRole.PRESIDENT],
+        steps[SignatureRole.TEACHER],
+        cycle.released_at,
+        signers,
+        len({s.member_id for s in live if s.role == SignatureRole.EXAMINEE}),
+        len(cycle_store.examinees(session, cycle.id)),  # type: ignore[arg-type]
+    )
+
+
+def _name(session: Session, member_id: int) -> str:
+    member = session.get(Member, member_id)
+    return member.name if member else "?"
+
+
+def start_new_version(reviewer: Reviewer) -> None:
+    """Before a change: if signatures stand, the change makes a new version and voids them (signers told)."""
+    session, cycle, now = reviewer.session, reviewer.cycle, reviewer.now
+    if not store.signatures(session, cycle.id):  # type: ignore[arg-type]
+        return
+    version = store.bump_version(session, store.review_of(session, cycle.id, now), now)  # type: ignore[arg-type]
+    for signature in store.void_signatures(session, cycle.id, version, now, reviewer.actor):  # type: ignore[arg-type]
+        tell(
+            reviewer.context,
+            signature.member_id,
+            f"void:{signature.id}",
+            message(
+                "signoff_voided",
+                cycle=cycle.name,
+                role=str(signature.role),
+                old=signature.version,
+                version=version,
+                by=reviewer.member.name,
+            ),
+        )
+
+
+def signoff_buttons(reviewer: Reviewer, state: SignoffState) -> list[Button]:
+    """The signing step the presser may take now, as a button carrying the version they see."""
+    roles = reviewer.scheme.signoff
+    if state.stage == "review":
+        return [reviewer.button(reviewer.text("review_confirm_button"), "cf", state.version)]
+    if state.stage == "president" and access.can_sign(reviewer.member, roles.president):
+        return [reviewer.button(reviewer.text("signoff_president_button"), "sp", state.version)]
+    if state.stage == "teacher" and access.can_sign(reviewer.member, roles.teacher):
+        return [reviewer.button(reviewer.text("signoff_teacher_button"), "st", state.version)]
+    return []
+
+
+# The steps
+
+
+def _check(reviewer: Reviewer, arguments: Sequence[str], stage: str, roles: Sequence[str] = ()) -> int:
+    """The version in the button, if the presser may take the ``stage`` step on it now (or raise Refused)."""
+    state = signoff_state(reviewer.session, reviewer.cycle)
+    if state.stage == "released":
+        raise Refused("review_frozen")
+    if not arguments or arguments[0] != str(state.version):
+        raise Refused("signoff_version_moved")
+    if state.stage != stage:
+        raise Refused("signoff_not_now")
+    if roles and not access.can_sign(reviewer.member, roles):
+        raise Refused("signoff_not_signer")
+    return state.version
+
+
+def ask_confirm(reviewer: Reviewer, arguments: Sequence[str]) -> list[Action]:
+    """复核确认: what confirming means, or what still stands in the way."""
+    _check(reviewer, arguments, "review")
+    board = reviewer.board()
+    if not board.balanced:
+        return [Reply(reviewer.text("review_todo", **blockers(board)))]
+    accepted = [b for group in board.groups for b in group.breaks if b.accepted is not None]
+    text = reviewer.text("review_confirm_ask", version=board.version, accepted=len(accepted))
+    buttons = (
+        reviewer.button(reviewer.text("review_confirm_yes"), "cfy", board.version),
+        reviewer.button(reviewer.text("review_back"), "ov"),
+    )
+    return [Reply(text, (buttons,))]
+
+
+def blockers(board: Board) -> dict[str, object]:
+    """What keeps the committee from confirming: missing sheets, unrated groups, rule breaks left open."""
+    return {
+        "missing": sum(len(g.entries) - g.submitted for g in board.groups),
+        "unrated": sum(1 for g in board.groups if g.rating is None),
+        "open": sum(len(g.open_breaks) for g in board.groups),
+    }
+
+
+def confirm(reviewer: Reviewer, arguments: Sequence[str]) -> list[Action]:
+    _check(reviewer, arguments, "review")
+    board = reviewer.board()
+    if not board.balanced:
+        return [Reply(reviewer.text("review_todo", **blockers(board)))]
+    _sign(reviewer, SignatureRole.COMMITTEE, board.version)
+    asked = _ask_next(reviewer, reviewer.scheme.signoff.president, "president", board.version)
+    text = reviewer.text("review_confirmed", version=board.version, asked=asked)
+    return [Reply(text, edit=True)]
+
+
+def ask_president(reviewer: Reviewer, arguments: Sequence[str]) -> list[Action]:
+    version = _check(reviewer, arguments, "president", reviewer.scheme.signoff.president)
+    reviewer.remember("sign_comment", version=version)
+    button = reviewer.button(reviewer.text("signoff_no_comment"), "spn", version)
+    return [Reply(reviewer.text("signoff_president_ask", version=version, max=COMMENT_MAX), ((button,),))]
+
+
+def president_comment(reviewer: Reviewer, state: dict, comment: str) -> list[Action]:
+    """The president's typed review comment (复核意见), then their signature."""
+    if not 1 <= len(comment) <= COMMENT_MAX:
+        return [Reply(reviewer.text("signoff_comment_length", max=COMMENT_MAX, length=len(comment)))]
+    return sign_as_president(reviewer, [str(state.get("version"))], comment)
+
+
+def sign_as_president(
+    reviewer: Reviewer, arguments: Sequence[str], comment: str | None = None
+) -> list[Action]:
+    version = _check(reviewer, arguments, "president", reviewer.scheme.signoff.president)
+    reviewer.forget()
+    _sign(reviewer, SignatureRole.PRESIDENT, version, comment)
+    asked = _ask_next(reviewer, reviewer.scheme.signoff.teacher, "teacher", version)
+    return [Reply(reviewer.text("signoff_president_done", version=version, comment=comment, asked=asked))]
+
+
+def ask_teacher(reviewer: Reviewer, arguments: Sequence[str]) -> list[Action]:
+    _check(reviewer, arguments, "teacher", reviewer.scheme.signoff.teacher)
+    state = signoff_state(reviewer.session, reviewer.cycle)
+    text = reviewer.text(
+        "signoff_teacher_ask",
+        version=state.version,
+        president=state.signers.get("president"),
+        comment=state.president.comment if state.president else None,
+    )
+    buttons = (
+        reviewer.button(reviewer.text("signoff_teacher_yes"), "sty", state.version),
+        reviewer.button(reviewer.text("review_back"), "ov"),
+    )
+    return [Reply(text, (buttons,))]
+
+
+def sign_as_teacher(reviewer: Reviewer, arguments: Sequence[str]) -> list[Action]:
+    """团委老师签字: the last signature; the results are released to each examinee at once."""
+    version = _check(reviewer, arguments, "teacher", reviewer.scheme.signoff.teacher)
+    _sign(reviewer, SignatureRole.TEACHER, version)
+    sent, total = release(reviewer.context, reviewer.board(), reviewer.actor)
+    return [Reply(reviewer.text("signoff_released", version=version, sent=sent, total=total), edit=True)]
+
+
+def _sign(reviewer: Reviewer, role: SignatureRole, version: int, comment: str | None = None) -> None:
+    store.sign(
+        reviewer.session,
+        cycle_id=reviewer.cycle.id,  # type: ignore[arg-type]
+        role=role,
+        member_id=reviewer.member.id,  # type: ignore[arg-type]
+        version=version,
+        now=reviewer.now,
+        comment=comment,
+    )
+
+
+def _ask_next(reviewer: Reviewer, roles: Sequence[str], stage: str, version: int) -> list[str]:
+    """Tell whoever signs next that it is their turn; their names."""
+    signers = store.members_with_roles(reviewer.session, roles)
+    for signer in signers:
+        tell(
+            reviewer.context,
+            signer.id,  # type: ignore[arg-type]
+            f"signoff:{reviewer.cycle.id}:{version}:{stage}:{signer.id}",
+            message(
+                "signoff_your_turn",
+                cycle=reviewer.cycle.name,
+                stage=stage,
+                version=version,
+                by=reviewer.member.name,
+            ),
+        )
+    return [signer.name for signer in signers]

@@ -1,0 +1,499 @@
+"""The roster file (名单): reading a .csv or .xlsx roster and checking it whole.
+
+A roster is a table with one person a row and the columns of the sample roster, in English or
+Chinese: id 学号, name 姓名, team 团队, department 部门, position 职务, oversees 分管部门, college 院部,
+term_start 任职时间, committee 考核小组. ``read_roster`` turns a file into ``RosterEntry`` rows and a
+list of every problem found (``Problem``: row, column, code, params, with a text in Chinese and in
+English); a file with any error yields no rows. ``flows.roster.importing`` then stores it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import openpyxl
+
+from flows.rules.names import COMMITTEE_ROLES, POSITIONS, Choice, Names, in_both, lookup_key, value_text
+from flows.rules.organisation import DEPARTMENT_POSITIONS
+from storage.models import Position
+from storage.roster import MAX_LENGTHS, RosterEntry
+
+# --- columns -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of a roster file: its English key (also its English header), Chinese header and field."""
+
+    key: str
+    zh: str
+    field: str
+    required: bool = False
+
+    @property
+    def names(self) -> Names:
+        return Names(self.zh, self.key)
+
+
+COLUMNS = (
+    Column("id", "学号", "student_no", required=True),
+    Column("name", "姓名", "name", required=True),
+    Column("team", "团队", "team", required=True),
+    Column("department", "部门", "department"),
+    Column("position", "职务", "position", required=True),
+    Column("oversees", "分管部门", "oversees"),
+    Column("college", "院部", "college"),
+    Column("term_start", "任职时间", "term_start"),
+    Column("committee", "考核小组", "committee_role"),
+)
+COLUMN_BY_KEY = {column.key: column for column in COLUMNS}
+HEADERS = {lookup_key(spelling): c.key for c in COLUMNS for spelling in (c.key, c.zh)}
+HEADER_SEARCH_ROWS = 10  # the header may sit below a title row or two
+FIELD_NAMES = {column.field: column.names for column in COLUMNS} | {"active": Names("在名单", "on roster")}
+
+
+# --- problems ----------------------------------------------------------------------------------------
+
+MESSAGES: dict[str, Names] = {
+    "unreadable": Names("无法读取文件: {reason}", "cannot read the file: {reason}"),
+    "unsupported_type": Names(
+        "不支持的文件类型 “{suffix}”，请使用 .csv 或 .xlsx",
+        'unsupported file type "{suffix}": use .csv or .xlsx',
+    ),
+    "undecodable": Names(
+        "无法识别文件编码（既不是 UTF-8 也不是 GBK/GB18030），请另存为 “CSV UTF-8” 后重试",
+        'cannot decode the file (neither UTF-8 nor GBK/GB18030): save it as "CSV UTF-8" and try again',
+    ),
+    "empty_file": Names("文件是空的", "the file is empty"),
+    "no_header": Names(
+        "前 {rows} 行中找不到表头（应有 学号、姓名、团队、职务 等列）",
+        "no header row in the first {rows} rows (expected columns such as id, name, team, position)",
+    ),
+    "no_members": Names("表头下面没有任何成员", "there are no members below the header"),
+    "missing_column": Names("缺少这一必填列", "this required column is missing"),
+    "duplicate_column": Names("这一列出现了两次", "this column appears twice"),
+    "unknown_column": Names("未知列 “{value}”，已忽略", 'unknown column "{value}" ignored'),
+    "missing_value": Names("必填内容为空", "required value is missing"),
+    "too_long": Names("内容过长（最多 {limit} 个字符）", "value too long (at most {limit} characters)"),
+    "mangled_number": Names(
+        "学号 “{value}” 被 Excel 改成了科学计数法，请把该列设为文本后重新导出",
+        'student number "{value}" was turned into scientific notation by Excel: '
+        "format the column as text and export again",
+    ),
+    "unknown_position": Names("未知职务 “{value}”", 'unknown position "{value}"'),
+    "unknown_committee_role": Names("未知考核小组角色 “{value}”", 'unknown committee role "{value}"'),
+    "bad_term": Names(
+        "任职时间 “{value}” 格式不对，应为 YYYY-MM（如 2025-09）",
+        'malformed term "{value}": expected YYYY-MM, e.g. 2025-09',
+    ),
+    "duplicate_id": Names(
+        "学号 {value} 重复（第 {first_row} 行已有）",
+        "duplicate student number {value} (already on row {first_row})",
+    ),
+    "department_required": Names(
+        "{position}必须填写部门", "a department is required for position {position}"
+    ),
+    "department_not_expected": Names(
+        "{position}不属于任何部门，部门应留空", "position {position} belongs to no department: leave it empty"
+    ),
+    "oversees_not_vice_president": Names(
+        "只有副主席分管部门，{position}应留空",
+        "only a vice-president oversees departments: leave it empty for position {position}",
+    ),
+    "unknown_oversight_department": Names(
+        "{team}没有部门 “{value}”", 'team {team} has no department "{value}"'
+    ),
+    "department_overseen_twice": Names(
+        "部门 “{value}” 已由第 {first_row} 行的副主席分管",
+        'department "{value}" is already overseen by the vice-president on row {first_row}',
+    ),
+    "department_without_overseer": Names(
+        "{team}的部门 “{value}” 没有分管副主席", 'no vice-president oversees department "{value}" of {team}'
+    ),
+    "team_without_president": Names("团队 “{team}” 没有主席", 'team "{team}" has no president'),
+    "team_with_two_presidents": Names(
+        "团队 “{team}” 已有主席（第 {first_row} 行）",
+        'team "{team}" already has a president (row {first_row})',
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem of a roster file: where (spreadsheet row, column key), what (code) and the details."""
+
+    code: str
+    row: int | None = None
+    column: str | None = None
+    params: Mapping[str, object] = field(default_factory=dict)
+
+    def where(self, locale: str) -> str:
+        column = COLUMN_BY_KEY[self.column].names.of(locale) if self.column else None
+        if locale == "zh-CN":
+            row = f"第 {self.row} 行" if self.row else ""
+            return " ".join(filter(None, (row, f"“{column}” 列" if column else "")))
+        return ", ".join(filter(None, (f"row {self.row}" if self.row else "", column and f"column {column}")))
+
+    def text(self, locale: str) -> str:
+        """The problem in ``locale``, e.g. ``第 5 行 “职务” 列: 未知职务 “部长助理”``."""
+        params = {key: value_text(value, locale) for key, value in self.params.items()}
+        what = MESSAGES[self.code].of(locale).format(**params)
+        where = self.where(locale)
+        return f"{where}: {what}" if where else what
+
+    def __str__(self) -> str:
+        return in_both(self.text)
+
+
+@dataclass(frozen=True)
+class RosterRow:
+    """A person read from a roster file, with the spreadsheet row they came from."""
+
+    row: int
+    entry: RosterEntry
+
+
+@dataclass(frozen=True)
+class RosterFile:
+    """What reading a roster file found: the people (none if there is any error), the errors, the warnings."""
+
+    rows: tuple[RosterRow, ...] = ()
+    errors: tuple[Problem, ...] = ()
+    warnings: tuple[Problem, ...] = ()
+
+    @property
+    def entries(self) -> list[RosterEntry]:
+        return [row.entry for row in self.rows]
+
+
+class _Unreadable(Exception):
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.code)
+        self.problem = problem
+
+
+# --- reading files -----------------------------------------------------------------------------------
+
+
+def read_roster(path: Path) -> RosterFile:
+    """Read and check a .csv or .xlsx roster; every problem found is in the result, nothing is raised."""
+    try:
+        table = _read_table(path)
+    except _Unreadable as error:
+        return RosterFile(errors=(error.problem,))
+    return parse_table(table)
+
+
+def _read_table(path: Path) -> list[Sequence[object]]:
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return _read_csv(path)
+    if suffix in (".xlsx", ".xlsm"):
+        return _read_xlsx(path)
+    raise _Unreadable(Problem("unsupported_type", params={"suffix": path.suffix or path.name}))
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise _Unreadable(Problem("unreadable", params={"reason": error.strerror or error})) from None
+
+
+def _decode(data: bytes) -> str:
+    """UTF-8 (with or without a BOM), else GB18030 (a superset of GBK, as Chinese Excel saves CSV)."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise _Unreadable(Problem("undecodable"))
+
+
+def _read_csv(path: Path) -> list[Sequence[object]]:
+    text = _decode(_read_bytes(path))
+    try:
+        return list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as error:
+        raise _Unreadable(Problem("unreadable", params={"reason": error})) from None
+
+
+def _read_xlsx(path: Path) -> list[Sequence[object]]:
+    """The first sheet with a roster header (else the first sheet), every row from row 1."""
+    data = io.BytesIO(_read_bytes(path))
+    try:
+        workbook = openpyxl.load_workbook(data, data_only=True)
+    except Exception as error:  # openpyxl raises many kinds of error on a damaged file
+        reason = str(error) or type(error).__name__
+        raise _Unreadable(Problem("unreadable", params={"reason": reason})) from None
+    sheets = [list(sheet.iter_rows(min_row=1, min_col=1, values_only=True)) for sheet in workbook.worksheets]
+    return next((rows for rows in sheets if _find_header(rows) is not None), sheets[0])
+
+
+# --- cells -------------------------------------------------------------------------------------------
+
+TERM = re.compile(r"(\d{4})\s*[-./年]\s*(\d{1,2})\s*(?:月\s*(?:\d{1,2}\s*日)?|[-./]\s*\d{1,2})?")
+OVERSEES_SEPARATORS = re.compile(r"[;；、,，]")
+WHOLE_FLOAT = re.compile(r"\d+\.0+")
+SCIENTIFIC = re.compile(r"\d+(?:\.\d+)?[eE]\+?\d+")
+
+
+def _text(value: object) -> str:
+    """A cell as clean text: numbers Excel stored as 2023000042.0 become ``2023000042``."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, datetime):
+        value = value.date()
+    return str(value).replace("\ufeff", "").strip()
+
+
+def normalise_term(value: object) -> str | None:
+    """A term of office (任职时间) as YYYY-MM, "" when blank, None when malformed.
+
+    Accepts 2025-09, 2025.09, 2025/9, 2025年9月, a full date, an Excel date cell, or the number 2025.09.
+    """
+    if isinstance(value, date):
+        return f"{value.year:04d}-{value.month:02d}"
+    text = f"{value:.2f}" if isinstance(value, float) else _text(value)
+    if not text:
+        return ""
+    match = TERM.fullmatch(text)
+    if not match or not 1 <= int(match[2]) <= 12:
+        return None
+    return f"{match[1]}-{int(match[2]):02d}"
+
+
+def split_oversees(text: str) -> tuple[str, ...]:
+    """Departments in charge (分管部门), separated by ; ； 、 or a comma, without blanks or repeats."""
+    return tuple(dict.fromkeys(part.strip() for part in OVERSEES_SEPARATORS.split(text) if part.strip()))
+
+
+# --- parsing a table ---------------------------------------------------------------------------------
+
+
+def _is_blank(cells: Sequence[object]) -> bool:
+    return not any(_text(cell) for cell in cells)
+
+
+def _find_header(table: Sequence[Sequence[object]]) -> int | None:
+    """The index of the header row among the first rows: the first naming two known columns."""
+    for index, cells in enumerate(table[:HEADER_SEARCH_ROWS]):
+        if sum(lookup_key(_text(cell)) in HEADERS for cell in cells) >= 2:
+            return index
+    return None
+
+
+def _columns(cells: Sequence[object], row: int, problems: _Problems) -> dict[str, int]:
+    """Where each known column is in the header row; unknown ones are warned about and ignored."""
+    found: dict[str, int] = {}
+    for index, cell in enumerate(cells):
+        label = _text(cell)
+        if not label:
+            continue
+        key = HEADERS.get(lookup_key(label))
+        if key is None:
+            problems.warn("unknown_column", row, value=label)
+        elif key in found:
+            problems.error("duplicate_column", row, key)
+        else:
+            found[key] = index
+    for column in COLUMNS:
+        if column.required and column.key not in found:
+            problems.error("missing_column", row, column.key)
+    return found
+
+
+class _Problems:
+    """Problems as they are found: errors and warnings."""
+
+    def __init__(self) -> None:
+        self.errors: list[Problem] = []
+        self.warnings: list[Problem] = []
+
+    def error(self, code: str, row: int | None = None, column: str | None = None, **params: object) -> None:
+        self.errors.append(Problem(code, row, column, params))
+
+    def warn(self, code: str, row: int | None = None, column: str | None = None, **params: object) -> None:
+        self.warnings.append(Problem(code, row, column, params))
+
+
+def parse_table(table: Sequence[Sequence[object]]) -> RosterFile:
+    """Check a table of cells (row 1 first) as a roster: the people in it and every problem."""
+    problems = _Problems()
+    rows = _parse_rows(table, problems)
+    if rows is not None:
+        _check_people(rows, problems)
+    if problems.errors:
+        errors = sorted(problems.errors, key=lambda problem: problem.row or 0)
+        return RosterFile(errors=tuple(errors), warnings=tuple(problems.warnings))
+    return RosterFile(tuple(rows or ()), warnings=tuple(problems.warnings))
+
+
+def _parse_rows(table: Sequence[Sequence[object]], problems: _Problems) -> list[RosterRow] | None:
+    """The people in the table, or None when its shape (header, columns) is wrong."""
+    if all(_is_blank(cells) for cells in table):
+        problems.error("empty_file")
+        return None
+    header = _find_header(table)
+    if header is None:
+        problems.error("no_header", rows=HEADER_SEARCH_ROWS)
+        return None
+    columns = _columns(table[header], header + 1, problems)
+    if problems.errors:
+        return None
+    rows = []
+    for index in range(header + 1, len(table)):
+        cells = table[index]
+        values = {key: cells[i] if i < len(cells) else None for key, i in columns.items()}
+        if not _is_blank(list(values.values())):
+            row = _RowReader(index + 1, values, problems).read()
+            if row is not None:
+                rows.append(row)
+    if not rows and not problems.errors:
+        problems.error("no_members", header + 1)
+    return rows
+
+
+class _RowReader:
+    """Reads the cells of one row into a ``RosterRow``, reporting each bad cell."""
+
+    def __init__(self, row: int, values: Mapping[str, object], problems: _Problems) -> None:
+        self.row = row
+        self.values = values
+        self.problems = problems
+        self.ok = True
+
+    def error(self, code: str, column: str, **params: object) -> None:
+        self.problems.error(code, self.row, column, **params)
+        self.ok = False
+
+    def text(self, key: str, *, required: bool = False) -> str:
+        text = _text(self.values.get(key))
+        limit = MAX_LENGTHS.get(COLUMN_BY_KEY[key].field)
+        if required and not text:
+            self.error("missing_value", key)
+        elif limit and len(text) > limit:
+            self.error("too_long", key, limit=limit)
+        return text
+
+    def student_no(self) -> str:
+        text = self.text("id", required=True)
+        if WHOLE_FLOAT.fullmatch(text):
+            return text.split(".")[0]
+        if SCIENTIFIC.fullmatch(text):
+            self.error("mangled_number", "id", value=text)
+        return text
+
+    def choice(self, key: str, choices: Mapping[str, Choice], code: str, *, required: bool) -> Choice | None:
+        text = self.text(key, required=required)
+        value = choices.get(lookup_key(text))
+        if text and value is None:
+            self.error(code, key, value=text)
+        return value
+
+    def term(self) -> str:
+        raw = self.values.get("term_start")
+        term = normalise_term(raw)
+        if term is None:
+            self.error("bad_term", "term_start", value=_text(raw))
+        return term or ""
+
+    def read(self) -> RosterRow | None:
+        student_no = self.student_no()
+        name = self.text("name", required=True)
+        team = self.text("team", required=True)
+        department = self.text("department") or None
+        position = self.choice("position", POSITIONS, "unknown_position", required=True)
+        oversees = split_oversees(self.text("oversees"))
+        college = self.text("college")
+        term_start = self.term()
+        committee_role = self.choice("committee", COMMITTEE_ROLES, "unknown_committee_role", required=False)
+        if position is not None:
+            self._check_position(position, department, oversees)
+        if not self.ok or position is None:
+            return None
+        entry = RosterEntry(
+            student_no, name, team, department, position, oversees, college, term_start, committee_role
+        )
+        return RosterRow(self.row, entry)
+
+    def _check_position(self, position: Position, department: str | None, oversees: tuple[str, ...]) -> None:
+        in_department = position in DEPARTMENT_POSITIONS
+        if in_department and not department:
+            self.error("department_required", "department", position=position)
+        if department and not in_department:
+            self.error("department_not_expected", "department", position=position)
+        if oversees and position is not Position.VICE_PRESIDENT:
+            self.error("oversees_not_vice_president", "oversees", position=position)
+
+
+def _check_people(rows: Sequence[RosterRow], problems: _Problems) -> None:
+    """Checks across rows: unique student numbers, one president a team, each department overseen once."""
+    first_row: dict[str, int] = {}
+    for row in rows:
+        number = row.entry.student_no
+        if number in first_row:
+            problems.error("duplicate_id", row.row, "id", value=number, first_row=first_row[number])
+        first_row.setdefault(number, row.row)
+    _check_presidents(rows, problems)
+    _check_oversight(rows, problems)
+
+
+def _check_presidents(rows: Sequence[RosterRow], problems: _Problems) -> None:
+    teams: dict[str, int] = {}  # each team with cadres, at its first row
+    presidents: dict[str, int] = {}
+    for row in rows:
+        entry = row.entry
+        if entry.position is not Position.TEACHER:
+            teams.setdefault(entry.team, row.row)
+        if entry.position is Position.PRESIDENT:
+            if entry.team in presidents:
+                problems.error(
+                    "team_with_two_presidents",
+                    row.row,
+                    "position",
+                    team=entry.team,
+                    first_row=presidents[entry.team],
+                )
+            presidents.setdefault(entry.team, row.row)
+    for team, row_number in teams.items():
+        if team not in presidents:
+            problems.error("team_without_president", row_number, "team", team=team)
+
+
+def _check_oversight(rows: Sequence[RosterRow], problems: _Problems) -> None:
+    departments: dict[tuple[str, str], int] = {}  # each department, at its first row
+    for row in rows:
+        if row.entry.department:
+            departments.setdefault((row.entry.team, row.entry.department), row.row)
+    overseen: dict[tuple[str, str], int] = {}  # each overseen department, at its vice-president's row
+    for row in rows:
+        for department in row.entry.oversees:
+            key = (row.entry.team, department)
+            if key not in departments:
+                problems.error(
+                    "unknown_oversight_department", row.row, "oversees", team=key[0], value=department
+                )
+            elif key in overseen:
+                problems.error(
+                    "department_overseen_twice",
+                    row.row,
+                    "oversees",
+                    value=department,
+                    first_row=overseen[key],
+                )
+            else:
+                overseen[key] = row.row
+    for (team, department), row_number in departments.items():
+        if (team, department) not in overseen:
+            problems.error(
+                "department_without_overseer", row_number, "department", team=team, value=department
+            )

@@ -1,0 +1,333 @@
+"""What a scorer sees: the list of their examinees, the examinee's self-assessment, one prompt per rubric
+item, the evaluation comment (考评意见) prompt and the summary with the department's distribution.
+
+Only the scores the scorer gave appear, with the band (分数段) their total falls in; never a final
+grade, which the committee sets after balancing departments (复核平衡).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+from flows.rules.grading import QuotaLimit, band_for, grade_counts, quota_limits, total_score
+from flows.rules.names import name_of
+from flows.rules.scheme import Item
+from flows.scoring.sheet import NOT_STARTED, Scorer, Sheet, Standing, group_key, standings
+from flows.selfassess.conversation import Form, rendered_form
+from flows.ui.chat import Button, Reply
+from flows.ui.text import split_message
+from storage.cycle_models import CycleExaminee
+from storage.models import Position
+from storage.scoring_models import SheetStatus
+
+PREFIX = "c"
+STATUS_MARKS = {
+    NOT_STARTED: "⬜",
+    SheetStatus.DRAFT: "✏️",
+    SheetStatus.RETURNED: "↩️",
+    SheetStatus.SUBMITTED: "✅",
+}
+
+
+def points(value: Decimal) -> str:
+    """``18.5``, ``20`` (no trailing ``.0``)."""
+    return f"{value.normalize():f}"
+
+
+def button(scorer: Scorer, label: str, action: str, *args: object) -> Button:
+    """A button of this conversation: ``c:<cycle>:<action>[:<argument>...]``."""
+    return Button(label, ":".join(str(part) for part in (PREFIX, scorer.cycle.id, action, *args)))
+
+
+def rows_of(buttons: Sequence[Button], width: int = 3) -> list[tuple[Button, ...]]:
+    """Buttons laid out ``width`` to a row."""
+    return [tuple(buttons[start : start + width]) for start in range(0, len(buttons), width)]
+
+
+def with_buttons(text: str, buttons: Sequence[Sequence[Button]] = ()) -> list[Reply]:
+    """``text`` split to fit Telegram, the buttons under its last part."""
+    parts = split_message(text)
+    rows = tuple(tuple(row) for row in buttons)
+    return [Reply(part) for part in parts[:-1]] + [Reply(parts[-1], rows)]
+
+
+def group_name(scorer: Scorer, examinee: CycleExaminee) -> str:
+    return scorer.text("score_group", team=examinee.team, department=examinee.department)
+
+
+def place(scorer: Scorer, examinee: CycleExaminee) -> dict[str, str | None]:
+    """Who the examinee is and where they sit, for the templates."""
+    position = name_of(Position(examinee.position), scorer.locale)
+    return {
+        "name": examinee.name,
+        "team": examinee.team,
+        "department": examinee.department,
+        "position": position,
+    }
+
+
+# The list (/score)
+
+
+def examinee_list(scorer: Scorer, examinees: Sequence[CycleExaminee]) -> list[Reply]:
+    found = standings(scorer.session, scorer.scheme, examinees)
+    sheets = [scorer.sheet(examinee) for examinee in examinees]
+    due = max(sheet.closes_at for sheet in sheets)
+    president = any(sheet.is_vice_president for sheet in sheets)
+    blocks = [
+        scorer.text(
+            "score_list_title",
+            cycle=scorer.cycle.name,
+            due=scorer.local(due),
+            score_due=scorer.local(scorer.cycle.score_due),
+            bottom_up=president,
+        )
+    ]
+    groups: dict[tuple[str, str | None], list[str]] = {}
+    for sheet in sheets:
+        lines = groups.setdefault(group_key(sheet.examinee), [])
+        if not lines:
+            lines.append(scorer.text("score_list_group", group=group_name(scorer, sheet.examinee)))
+        lines.append(_list_line(sheet, found[sheet.examinee.id]))  # type: ignore[index]
+    blocks += ["\n".join(lines) for lines in groups.values()]
+    blocks.append(scorer.text("score_list_footer"))
+    labels = [
+        button(scorer, f"{STATUS_MARKS[found[s.examinee.id].status]} {s.examinee.name}", "o", s.examinee.id)  # type: ignore[index]
+        for s in sheets
+        if s.ready
+    ]
+    return with_buttons("\n\n".join(blocks), rows_of(labels))
+
+
+def _list_line(sheet: Sheet, standing: Standing) -> str:
+    scorer = sheet.scorer
+    line = scorer.text(
+        "score_list_line",
+        **place(scorer, sheet.examinee),
+        self_done=sheet.self_submitted(),
+        status=standing.status,
+        scored=standing.scored,
+        items=len(sheet.scheme.rubric.items),
+        total=points(standing.total),
+        ready=sheet.ready,
+        self_due=scorer.local(sheet.cycle.self_due),
+    )
+    if sheet.is_vice_president:
+        line += "\n" + scorer.text("score_departments_inline", departments=lower_level_averages(sheet))
+    return line
+
+
+def lower_level_averages(sheet: Sheet) -> list[dict[str, object]]:
+    """For a vice-president: each department they oversee, with the average of its submitted totals."""
+    below = sheet.lower_level()
+    found = standings(sheet.scorer.session, sheet.scheme, below)
+    departments: dict[tuple[str, str | None], list[Standing]] = {}
+    for examinee in below:
+        departments.setdefault(group_key(examinee), []).append(found[examinee.id])  # type: ignore[index]
+    rows = []
+    for (_, department), group in departments.items():
+        totals = [s.total for s in group if s.submitted]
+        average = points((sum(totals, Decimal(0)) / len(totals)).quantize(Decimal("0.1"))) if totals else None
+        rows.append({"name": department, "average": average, "submitted": len(totals), "size": len(group)})
+    return rows
+
+
+# The examinee's self-assessment
+
+
+def self_assessment_view(sheet: Sheet) -> list[Reply]:
+    """The examinee's submitted self-assessment (附表一), or a note that it was never submitted."""
+    scorer = sheet.scorer
+    heading = scorer.text("score_sheet_heading", **place(scorer, sheet.examinee))
+    assessment = sheet.self_assessment()
+    if assessment is None or not sheet.self_submitted():
+        note = scorer.text(
+            "score_self_missing", name=sheet.examinee.name, due=scorer.local(sheet.cycle.self_due)
+        )
+        return [Reply(heading + "\n\n" + note)]
+    form = Form(
+        scorer.context, scorer.locale, sheet.examinee, sheet.cycle, sheet.scheme, assessment, scorer.user
+    )
+    return [Reply(part) for part in split_message(heading + "\n\n" + rendered_form(form))]
+
+
+# Prompts
+
+
+def item_prompt(sheet: Sheet, key: str, prefix: str = "") -> Reply:
+    scorer, rubric = sheet.scorer, sheet.scheme.rubric
+    item = rubric.item(key)
+    current = sheet.scores.get(key)
+    text = scorer.text(
+        "score_item_prompt",
+        name=sheet.examinee.name,
+        number=[i.key for i in rubric.items].index(key) + 1,
+        count=len(rubric.items),
+        dimension=rubric.dimension_of(key).name.for_locale(scorer.locale),
+        item=item.name.for_locale(scorer.locale),
+        max=points(item.points),
+        description=item.description.for_locale(scorer.locale),
+        anchors=[
+            {"points": points(a.points), "text": a.text.for_locale(scorer.locale)} for a in item.anchors
+        ],
+        current=None if current is None else points(current),
+        decimals=sheet.scheme.scoring.decimals,
+        total=points(sheet.total),
+        max_total=points(rubric.total),
+    )
+    values = [button(scorer, points(v), "p", sheet.examinee.id, key, points(v)) for v in suggested(item)]
+    return Reply(prefix + text, (tuple(values), _aside(sheet)))
+
+
+def suggested(item: Item) -> list[Decimal]:
+    """The values offered as buttons: the item's maximum and its anchors, highest first."""
+    return sorted({item.points, *(anchor.points for anchor in item.anchors)}, reverse=True)
+
+
+def comment_prompt(sheet: Sheet, prefix: str = "") -> Reply:
+    scoring = sheet.scheme.scoring
+    text = sheet.scorer.text(
+        "score_comment_prompt",
+        name=sheet.examinee.name,
+        min=scoring.comment_min_length,
+        max=scoring.comment_max_length,
+        current=sheet.row.comment if sheet.row is not None else None,
+    )
+    return Reply(prefix + text, (_aside(sheet),))
+
+
+def _aside(sheet: Sheet) -> tuple[Button, ...]:
+    scorer = sheet.scorer
+    return (
+        button(scorer, scorer.text("score_show_self"), "sa", sheet.examinee.id),
+        button(scorer, scorer.text("score_to_list"), "ls"),
+    )
+
+
+# The summary
+
+
+def summary(sheet: Sheet, prefix: str = "") -> list[Reply]:
+    """Every item, the total and its band, the comment, the department so far; buttons to edit or submit."""
+    scorer, scheme = sheet.scorer, sheet.scheme
+    scores = sheet.scores
+    total = total_score(scores, scheme)
+    band = scheme.grade(band_for(total, scheme)) if len(scores) == len(scheme.rubric.items) else None
+    blocks = [scorer.text("score_sheet_heading", **place(scorer, sheet.examinee))]
+    if sheet.returned:
+        row = sheet.row
+        at = scorer.local(row.returned_at)  # type: ignore[union-attr, arg-type]
+        blocks.append(scorer.text("score_returned_note", at=at, reason=row.return_reason))  # type: ignore[union-attr]
+    blocks.append(
+        "\n".join(
+            scorer.text(
+                "score_summary_line",
+                dimension=scheme.rubric.dimension_of(item.key).name.for_locale(scorer.locale),
+                item=item.name.for_locale(scorer.locale),
+                points=points(scores[item.key]) if item.key in scores else "—",
+                max=points(item.points),
+            )
+            for item in scheme.rubric.items
+        )
+    )
+    blocks.append(
+        scorer.text(
+            "score_summary_total",
+            total=points(total),
+            max=points(scheme.rubric.total),
+            band=band.key if band else None,
+            band_name=band.name.for_locale(scorer.locale) if band else None,
+            min=points(band.min_total) if band and band.min_total is not None else None,
+        )
+    )
+    blocks.append(scorer.text("score_summary_comment", comment=sheet.row.comment if sheet.row else None))
+    if sheet.is_vice_president:
+        blocks.append(
+            scorer.text(
+                "score_departments", name=sheet.examinee.name, departments=lower_level_averages(sheet)
+            )
+        )
+    blocks.append(distribution(sheet))
+    blocks.append(_summary_footer(sheet))
+    return with_buttons(prefix + "\n\n".join(blocks), _summary_buttons(sheet))
+
+
+def _summary_footer(sheet: Sheet) -> str:
+    scorer = sheet.scorer
+    if sheet.submitted:
+        return scorer.text("score_summary_submitted", at=scorer.local(sheet.row.submitted_at))  # type: ignore[union-attr, arg-type]
+    if not sheet.is_open:
+        return scorer.text("score_deadline_passed", due=scorer.local(sheet.closes_at))
+    return scorer.text("score_summary_footer", due=scorer.local(sheet.closes_at))
+
+
+def _summary_buttons(sheet: Sheet) -> list[tuple[Button, ...]]:
+    scorer = sheet.scorer
+    to_list = (button(scorer, scorer.text("score_to_list"), "ls"),)
+    if sheet.submitted or not sheet.is_open:
+        return [to_list]
+    edits = [
+        button(
+            scorer,
+            scorer.text("score_edit_item", item=item.name.for_locale(scorer.locale)),
+            "e",
+            sheet.examinee.id,
+            item.key,
+        )
+        for item in sheet.scheme.rubric.items
+    ]
+    return [
+        *rows_of(edits),
+        (button(scorer, scorer.text("score_edit_comment"), "cm", sheet.examinee.id),),
+        (button(scorer, scorer.text("score_submit"), "sub", sheet.examinee.id), *to_list),
+    ]
+
+
+def distribution(sheet: Sheet) -> str:
+    """The group's bands so far against its quotas: ``S 1（至多 2）· A 2 · B 0 …``."""
+    scorer, scheme = sheet.scorer, sheet.scheme
+    group = sheet.group()
+    found = standings(scorer.session, scheme, group)
+    complete = [s for s in found.values() if s.complete]
+    counts = grade_counts([band_for(s.total, scheme) for s in complete], scheme)
+    limits = quota_limits(len(group), scheme)
+    finished = len(complete) == len(group)
+    entries = [
+        {
+            "label": key,
+            "count": counts[key],
+            "rules": _rules(counts[key], [q for q in limits if q.grades == (key,)], finished),
+        }
+        for key in scheme.grade_keys
+    ]
+    for quota in limits:
+        if len(quota.grades) > 1:
+            counted = sum(counts[key] for key in quota.grades)
+            entries.append(
+                {
+                    "label": "+".join(quota.grades),
+                    "count": counted,
+                    "rules": _rules(counted, [quota], finished),
+                }
+            )
+    return scorer.text(
+        "score_distribution",
+        group=group_name(scorer, sheet.examinee),
+        size=len(group),
+        scored=len(complete),
+        entries=entries,
+        quotas=bool(limits),
+    )
+
+
+def _rules(count: int, quotas: Sequence[QuotaLimit], finished: bool) -> list[dict[str, object]]:
+    """Each quota on one entry, and whether the count already breaks it (an at-least one only at the end)."""
+    return [
+        {
+            "bound": quota.bound,
+            "limit": quota.limit,
+            "broken": count > quota.limit if quota.bound == "at_most" else finished and count < quota.limit,
+        }
+        for quota in quotas
+    ]

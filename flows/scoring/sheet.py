@@ -1,0 +1,187 @@
+"""The rules of supervisor scoring (直接上级评定): who scores whom, when, and in what order.
+
+A ``Scorer`` is a member at work on the current cycle; a ``Sheet`` is one examinee's score sheet
+(评分表, 附表三) as that scorer sees it. What a step may do is decided here, from what is saved:
+
+- scoring an examinee opens once their self-assessment is submitted or its deadline has passed;
+- the department level closes at the scoring deadline (上级评定截止);
+- level by level, bottom up (由下至上逐级进行): a president may submit a vice-president's sheet only
+  once that vice-president has submitted every sheet of the departments they oversee, or the scoring
+  deadline has passed. So that a late vice-president cannot block them for good, the president's
+  sheets of vice-presidents stay open until the review deadline (复核确认截止), as do sheets the
+  committee returned (退回).
+
+``standings`` summarises many sheets at once (status, items scored, running total) for the lists,
+the department distribution, the vice-presidents' department averages and ``kaohe cycle status``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlmodel import Session
+
+from flows.actor import CycleActor
+from flows.rules.grading import total_score
+from flows.rules.scheme import Scheme
+from storage import cycles as cycle_store
+from storage import scoring as store
+from storage.cycle_models import Cycle, CycleExaminee, SelfAssessment, SelfStatus
+from storage.models import Position
+from storage.scoring_models import ScoreSheet, SheetStatus
+
+NOT_STARTED = "not_started"
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where one examinee's sheet stands: its status, how many items are scored and the total so far."""
+
+    status: str  # NOT_STARTED or a SheetStatus value
+    scored: int
+    total: Decimal
+    complete: bool  # every rubric item scored
+
+    @property
+    def submitted(self) -> bool:
+        return self.status == SheetStatus.SUBMITTED
+
+
+def standings(session: Session, scheme: Scheme, examinees: Sequence[CycleExaminee]) -> dict[int, Standing]:
+    """The standing of each examinee's sheet, by examinee id."""
+    rows = store.sheets(session, [e.id for e in examinees])  # type: ignore[misc]
+    scores = store.item_scores_of(session, [row.id for row in rows.values()])  # type: ignore[misc]
+    items = len(scheme.rubric.items)
+    found = {}
+    for examinee in examinees:
+        row = rows.get(examinee.id)  # type: ignore[arg-type]
+        given = scores.get(row.id, {}) if row is not None else {}  # type: ignore[arg-type]
+        status = NOT_STARTED if row is None else str(row.status)
+        found[examinee.id] = Standing(status, len(given), total_score(given, scheme), len(given) == items)
+    return found  # type: ignore[return-value]
+
+
+@dataclass
+class Scorer(CycleActor):
+    """A direct superior (直接上级) at work on the current cycle."""
+
+    def examinees(self) -> list[CycleExaminee]:
+        """Everyone this scorer scores in the cycle, in roster order."""
+        return store.examinees_of_scorer(self.session, self.cycle.id, self.member.id)  # type: ignore[arg-type]
+
+    def examinee(self, examinee_id: int) -> CycleExaminee | None:
+        """One of this scorer's examinees in this cycle; None for anyone else's."""
+        examinee = self.session.get(CycleExaminee, examinee_id)
+        if (
+            examinee is None
+            or examinee.cycle_id != self.cycle.id
+            or examinee.scorer_member_id != self.member.id
+        ):
+            return None
+        return examinee
+
+    def sheet(self, examinee: CycleExaminee) -> Sheet:
+        return Sheet(self, examinee, store.sheet_of(self.session, examinee.id))  # type: ignore[arg-type]
+
+
+def group_key(examinee: CycleExaminee) -> tuple[str, str | None]:
+    """The group an examinee is graded in: their team and department (vice-presidents: the team)."""
+    return examinee.team, examinee.department
+
+
+@dataclass
+class Sheet:
+    """One examinee's score sheet as their scorer sees it; ``row`` is None until the first score."""
+
+    scorer: Scorer
+    examinee: CycleExaminee
+    row: ScoreSheet | None
+
+    @property
+    def scheme(self) -> Scheme:
+        return self.scorer.scheme
+
+    @property
+    def cycle(self) -> Cycle:
+        return self.scorer.cycle
+
+    @property
+    def scores(self) -> dict[str, Decimal]:
+        return {} if self.row is None else store.item_scores(self.scorer.session, self.row.id)  # type: ignore[arg-type]
+
+    @property
+    def total(self) -> Decimal:
+        return total_score(self.scores, self.scheme)
+
+    @property
+    def submitted(self) -> bool:
+        return self.row is not None and self.row.status == SheetStatus.SUBMITTED
+
+    @property
+    def returned(self) -> bool:
+        return self.row is not None and self.row.status == SheetStatus.RETURNED
+
+    @property
+    def is_vice_president(self) -> bool:
+        return self.examinee.position == Position.VICE_PRESIDENT
+
+    def self_assessment(self) -> SelfAssessment | None:
+        return cycle_store.self_assessment(self.scorer.session, self.examinee.id)  # type: ignore[arg-type]
+
+    def self_submitted(self) -> bool:
+        assessment = self.self_assessment()
+        return assessment is not None and assessment.status == SelfStatus.SUBMITTED
+
+    @property
+    def ready(self) -> bool:
+        """Whether scoring may start: the self-assessment is submitted or its deadline has passed."""
+        return self.scorer.now >= self.cycle.self_due or self.self_submitted()
+
+    @property
+    def closes_at(self) -> datetime:
+        """The last moment this sheet can be changed (see the module's notes on levels)."""
+        return self.cycle.review_due if self.is_vice_president or self.returned else self.cycle.score_due
+
+    @property
+    def is_open(self) -> bool:
+        return self.scorer.now < self.closes_at
+
+    def next_step(self) -> str:
+        """``item:<key>`` for the first unscored item, then ``comment``, then ``summary``."""
+        scores = self.scores
+        for item in self.scheme.rubric.items:
+            if item.key not in scores:
+                return f"item:{item.key}"
+        return "summary" if self.row is not None and self.row.comment else "comment"
+
+    def ensure_row(self) -> ScoreSheet:
+        if self.row is None:
+            session = self.scorer.session
+            self.row = store.start_sheet(session, self.examinee.id, self.scorer.member.id, self.scorer.now)  # type: ignore[arg-type]
+        return self.row
+
+    def group(self) -> list[CycleExaminee]:
+        """The department (or the team's vice-presidents) this examinee is graded with, by this scorer."""
+        return [e for e in self.scorer.examinees() if group_key(e) == group_key(self.examinee)]
+
+    def lower_level(self) -> list[CycleExaminee]:
+        """For a vice-president: the examinees of the departments they oversee (whom they score)."""
+        if not self.is_vice_president:
+            return []
+        session, cycle_id = self.scorer.session, self.cycle.id
+        return store.examinees_of_scorer(session, cycle_id, self.examinee.member_id)  # type: ignore[arg-type]
+
+    def lower_level_pending(self) -> tuple[int, int]:
+        """(submitted, total) of the lower level's sheets when they still hold this one back, else (0, 0).
+
+        Bottom up: nothing holds a sheet back once the scoring deadline has passed.
+        """
+        below = self.lower_level()
+        if not below or self.scorer.now >= self.cycle.score_due:
+            return 0, 0
+        found = standings(self.scorer.session, self.scheme, below)
+        done = sum(1 for s in found.values() if s.submitted)
+        return (done, len(below)) if done < len(below) else (0, 0)
