@@ -17,7 +17,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import ContextTypes
 
-from flows.ui.chat import Action, AttachmentKind, ChatKind, Content, Incoming, Reply, SetMenu
+from flows.ui.chat import Action, AttachmentKind, ChatKind, Content, Incoming, Reply, SetMenu, Toast
 
 log = logging.getLogger("kaohe.bot")
 
@@ -112,17 +112,22 @@ async def _set_menu(context: ContextTypes.DEFAULT_TYPE, menu: SetMenu) -> None:
     await context.bot.set_my_commands(commands, scope=BotCommandScopeChat(menu.chat_id))
 
 
+def _answers(action: Action) -> bool:
+    """Whether an action carries the toast that answers a button press."""
+    return isinstance(action, Toast) or (isinstance(action, Reply) and action.notice is not None)
+
+
 async def perform(update: Update, context: ContextTypes.DEFAULT_TYPE, actions: list[Action]) -> None:
     """Carry out the actions a flow returned, answering a button press exactly once."""
     query = update.callback_query
-    notice = next((a.notice for a in actions if isinstance(a, Reply) and a.notice), None)
+    notice = next((a.text if isinstance(a, Toast) else a.notice for a in actions if _answers(a)), None)
     if query is not None:
         await query.answer(notice)
     for action in actions:
         try:
             if isinstance(action, Reply):
                 await _send(update, context, action)
-            else:
+            elif isinstance(action, SetMenu):
                 await _set_menu(context, action)
         except Forbidden as error:
             log.warning("chat unreachable", extra={"event": "send.forbidden", "error": str(error)})

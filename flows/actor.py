@@ -1,29 +1,63 @@
-"""Someone acting on the current cycle in a conversation (a scorer, a reviewer): what each step needs."""
+"""The one actor: whoever acts in a cycle (an examinee, a scorer, a reviewer, the appeal desk, an
+interview recorder), with what every step of theirs needs.
+
+An actor is a member at work on ``cycle`` through their Telegram account ``user``, speaking
+``locale``: the database session and the clock (from the ``FlowContext``), texts in their language,
+buttons packed through the codec (``flows.ui.buttons``), where their conversation stands (``flow``
+and its saved state), and one way to say no (``refuse`` raises ``flows.ui.refusal.Refused``).
+Each flow subclasses it and names its conversation in ``flow``.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
+from typing import Any, ClassVar, NoReturn, Self
 
 from sqlmodel import Session
 
+from flows.rules.cycles import scheme_of
 from flows.rules.scheme import Scheme
+from flows.ui.buttons import ButtonData
+from flows.ui.chat import Button, Incoming
 from flows.ui.context import FlowContext
 from flows.ui.i18n import render
+from flows.ui.refusal import Refused
+from storage import cycles as cycle_store
 from storage.cycle_models import Cycle
 from storage.models import Member
 
 
 @dataclass
-class CycleActor:
+class Actor:
     """A member at work on ``cycle`` through their Telegram account ``user``, speaking ``locale``."""
 
     context: FlowContext
     locale: str
     member: Member
     cycle: Cycle
-    scheme: Scheme
     user: int  # their Telegram account
+
+    flow: ClassVar[str] = ""  # the conversation this actor's typed answers belong to
+    not_member: ClassVar[str] = "not_member"  # message keys for who cannot act at all
+    no_cycle: ClassVar[str] = "no_cycle"
+
+    @classmethod
+    def resolve(cls, context: FlowContext, incoming: Incoming) -> Self:
+        """The sender as this kind of actor in the current cycle; ``Refused`` when they cannot be one."""
+        member = context.member_of(incoming.telegram_user_id)
+        if member is None:
+            raise Refused(cls.not_member)
+        cycle = context.current_cycle()
+        if cycle is None:
+            raise Refused(cls.no_cycle)
+        return cls(context, context.locale(incoming), member, cycle, incoming.telegram_user_id)
+
+    @cached_property
+    def scheme(self) -> Scheme:
+        """The scheme as it stood when the cycle opened."""
+        return scheme_of(self.cycle)
 
     @property
     def session(self) -> Session:
@@ -43,3 +77,27 @@ class CycleActor:
 
     def local(self, moment: datetime) -> str:
         return self.context.local_time(moment)
+
+    def button(self, label: str, press: ButtonData) -> Button:
+        return Button(label, press)
+
+    def refuse(self, key: str, *, reason: str | None = None, **params: object) -> NoReturn:
+        raise Refused(key, reason=reason, **params)
+
+    # Where their conversation stands
+
+    def remember(self, **state: Any) -> None:
+        """Wait for their next typed answer in this actor's conversation, keeping ``state``."""
+        cycle_store.set_conversation(
+            self.session, self.user, self.flow, {"cycle": self.cycle.id, **state}, self.now
+        )
+
+    def forget(self) -> None:
+        cycle_store.end_conversation(self.session, self.user)
+
+    def position(self) -> dict[str, Any]:
+        """The saved state of this actor's conversation in this cycle, or {} when there is none."""
+        row = cycle_store.conversation(self.session, self.user)
+        if row is None or row.flow != self.flow or row.state.get("cycle") != self.cycle.id:
+            return {}
+        return dict(row.state)

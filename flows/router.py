@@ -1,12 +1,20 @@
 """The one entry point into every conversation: an input goes in, the actions to take come out.
 
 The bot adapter, the tests and any future channel call ``handle``; it picks the flow for a command,
-and answers anything it does not understand with a pointer to /start.
+a button press or a typed answer, and answers anything it does not understand with a pointer to /start.
+
+Button presses are checked here before any flow sees them: the data must parse through the codec
+(``flows.ui.buttons``) into a family some flow handles, the presser must be a member, and a button
+that names a cycle must name the current one. A refusal from here or from any flow (``Refused``) is
+handled in one place: a press is answered with a toast, logged and audited (``button.refused``), and
+nothing changes; a typed answer or a command gets the refusal as a reply.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
+from typing import Any
 
 from flows.appeals import consult as appeals_consult
 from flows.appeals import conversation as appeals
@@ -21,12 +29,17 @@ from flows.roster import profile, registration
 from flows.rules.cycles import CycleArchived
 from flows.scoring import conversation as scoring
 from flows.selfassess import conversation as self_assessment
-from flows.ui.chat import Action, Content, Incoming, Reply
+from flows.ui.buttons import ButtonData, parse_button
+from flows.ui.chat import Action, Content, Incoming, Reply, Toast
 from flows.ui.context import FlowContext
 from flows.ui.i18n import render
-from storage import cycles
+from flows.ui.refusal import Refused
+from storage import audit, cycles
+from storage.cycle_models import Cycle
 
 Flow = Callable[[FlowContext, Incoming], list[Action]]
+PressHandler = Callable[[FlowContext, Incoming, Any], list[Action]]
+log = logging.getLogger("kaohe.flows")
 
 
 def _help(context: FlowContext, incoming: Incoming) -> list[Action]:
@@ -70,7 +83,10 @@ PRIVATE_ONLY = {
     "result",
 }
 
-BUTTONS: dict[str, Flow] = {
+PRESSES: dict[type[ButtonData], PressHandler] = {}
+"""Each button family (``flows.ui.buttons``) and the flow step that handles a press of it."""
+
+BUTTONS: dict[str, Flow] = {  # TODO(issue 10): gone once every family is in PRESSES
     self_assessment.PREFIX: self_assessment.on_button,
     scoring.PREFIX: scoring.on_button,
     nudge.PREFIX: nudge.on_button,
@@ -96,12 +112,18 @@ CONVERSATIONS = {
 
 
 def handle(context: FlowContext, incoming: Incoming) -> list[Action]:
-    """What to do about one input; a write to an archived cycle is refused with a reply."""
+    """What to do about one input; refusals and writes to an archived cycle are answered here."""
     try:
         return _dispatch(context, incoming)
     except CycleArchived as error:
         message = archive.refusal(error, context.locale(incoming))
         return [Reply(message, notice=message if incoming.content is Content.BUTTON else None)]
+    except Refused as refusal:
+        message = render(context.locale(incoming), refusal.key, **refusal.params)
+        if incoming.content is not Content.BUTTON:
+            return [Reply(message)]
+        _audit_refused_press(context, incoming, refusal)
+        return [Toast(message)]
 
 
 def _dispatch(context: FlowContext, incoming: Incoming) -> list[Action]:
@@ -114,12 +136,61 @@ def _dispatch(context: FlowContext, incoming: Incoming) -> list[Action]:
     if not incoming.is_private:
         return []  # in groups the bot speaks only when addressed with one of its commands
     if incoming.content is Content.BUTTON:
-        flow = BUTTONS.get(incoming.text.split(":", 1)[0])
-        if flow is None:
-            message = render(locale, "stale_button")
-            return [Reply(message, notice=message)]
-        return flow(context, incoming)
+        return _press(context, incoming)
     conversation = cycles.conversation(context.session, incoming.telegram_user_id)
     if command is None and conversation is not None and conversation.flow in CONVERSATIONS:
         return CONVERSATIONS[conversation.flow](context, incoming, dict(conversation.state))
     return [Reply(render(locale, "not_understood"))]
+
+
+def _press(context: FlowContext, incoming: Incoming) -> list[Action]:
+    """A button press: parsed, its presser and cycle checked, then handed to its flow."""
+    button = parse_button(incoming.text)
+    if button is None:
+        flow = BUTTONS.get(incoming.text.split(":", 1)[0])
+        if flow is not None:
+            return flow(context, incoming)
+        raise Refused("stale_button", reason="not a button of ours")
+    handler = PRESSES.get(type(button))
+    if handler is None:
+        raise Refused("stale_button", reason="no flow takes this button")
+    if context.member_of(incoming.telegram_user_id) is None:
+        raise Refused("button_not_member", reason="pressed by someone who is not a member")
+    cycle_id = getattr(button, "cycle", None)
+    if cycle_id is not None:
+        _check_cycle(context, cycle_id)
+    return handler(context, incoming, button)
+
+
+def _check_cycle(context: FlowContext, cycle_id: int) -> None:
+    """A button of an archived cycle says so; one of any cycle but the current one is stale."""
+    current = context.current_cycle()
+    if current is not None and current.id == cycle_id:
+        return
+    named = context.session.get(Cycle, cycle_id)
+    if named is not None and named.archived_at is not None and named.archived_at <= context.now:
+        raise CycleArchived(named)
+    raise Refused("stale_button", reason="not the current cycle")
+
+
+def _audit_refused_press(context: FlowContext, incoming: Incoming, refusal: Refused) -> None:
+    member = context.member_of(incoming.telegram_user_id)
+    actor = f"member:{member.id}" if member is not None else f"telegram:{incoming.telegram_user_id}"
+    data = incoming.text[:80]
+    log.warning(
+        "button refused: %s pressed %r in chat %s: %s",
+        actor,
+        data,
+        incoming.chat_id,
+        refusal.reason,
+        extra={"event": "button.refused", "actor": actor, "data": data, "reason": refusal.reason},
+    )
+    audit.record(
+        context.session,
+        actor=actor,
+        action="button.refused",
+        entity="button",
+        after={"data": data, "chat_id": incoming.chat_id, "telegram_user_id": incoming.telegram_user_id},
+        reason=refusal.reason,
+        at=context.now,
+    )

@@ -9,10 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from flows.actor import CycleActor
+from flows.actor import Actor
 from flows.review.board import Board, Entry, load_board
 from flows.rules import access
-from flows.rules.cycles import scheme_of
 from flows.rules.scheme import Item
 from flows.scoring.screens import points
 from flows.ui.chat import Button, Incoming
@@ -27,7 +26,7 @@ PREFIX = "r"
 
 
 @dataclass
-class Reviewer(CycleActor):
+class Reviewer(Actor):
     """A committee member reviewing the current cycle."""
 
     @property
@@ -108,9 +107,7 @@ def reviewer_for(context: FlowContext, incoming: Incoming) -> Reviewer | str:
     cycle = cycle_store.latest_cycle(context.session)
     if cycle is None:
         return "review_no_cycle"
-    return Reviewer(
-        context, context.locale(incoming), member, cycle, scheme_of(cycle), incoming.telegram_user_id
-    )
+    return Reviewer(context, context.locale(incoming), member, cycle, incoming.telegram_user_id)
 
 
 def tell(context: FlowContext, member_id: int, dedupe_key: str, compose: Callable[[str], str]) -> bool:

@@ -20,7 +20,6 @@ import logging
 import re
 from collections.abc import Callable, Sequence
 
-from flows.rules.cycles import scheme_of
 from flows.rules.grading import InvalidScore, all_alike, check_item_score
 from flows.scoring import screens
 from flows.scoring.sheet import Scorer, Sheet, standings
@@ -128,9 +127,7 @@ def _scorer(context: FlowContext, incoming: Incoming) -> Scorer | str:
     cycle = cycle_store.latest_cycle(context.session)
     if cycle is None:
         return "score_no_cycle"
-    return Scorer(
-        context, context.locale(incoming), member, cycle, scheme_of(cycle), incoming.telegram_user_id
-    )
+    return Scorer(context, context.locale(incoming), member, cycle, incoming.telegram_user_id)
 
 
 def _refuse(

@@ -24,7 +24,7 @@ from decimal import Decimal
 
 from sqlmodel import Session
 
-from flows.actor import CycleActor
+from flows.actor import Actor
 from flows.rules.grading import total_score
 from flows.rules.scheme import Scheme
 from storage import cycles as cycle_store
@@ -65,7 +65,7 @@ def standings(session: Session, scheme: Scheme, examinees: Sequence[CycleExamine
 
 
 @dataclass
-class Scorer(CycleActor):
+class Scorer(Actor):
     """A direct superior (直接上级) at work on the current cycle."""
 
     def examinees(self) -> list[CycleExaminee]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-CALLBACK_DATA_LIMIT = 64  # bytes, Telegram's limit for inline button data
+from flows.ui.buttons import CALLBACK_DATA_LIMIT, ButtonData
 
 
 class ChatKind(StrEnum):
@@ -68,14 +68,22 @@ class Incoming:
 
 @dataclass(frozen=True)
 class Button:
-    """An inline keyboard button; ``data`` must fit Telegram's 64-byte limit."""
+    """An inline keyboard button: its label and what a press of it stands for (``flows.ui.buttons``)."""
 
     label: str
-    data: str
+    press: ButtonData | str  # TODO(issue 10): ButtonData only, once every flow packs through the codec
 
     def __post_init__(self) -> None:
-        if len(self.data.encode()) > CALLBACK_DATA_LIMIT:
-            raise ValueError(f"button data over {CALLBACK_DATA_LIMIT} bytes: {self.data!r}")
+        self.data  # noqa: B018 -- packing checks the 64-byte limit when the button is made
+
+    @property
+    def data(self) -> str:
+        """The callback data sent to Telegram."""
+        if isinstance(self.press, str):
+            if len(self.press.encode()) > CALLBACK_DATA_LIMIT:
+                raise ValueError(f"button data over {CALLBACK_DATA_LIMIT} bytes: {self.press!r}")
+            return self.press
+        return self.press.pack()
 
 
 class AttachmentKind(StrEnum):
@@ -113,4 +121,11 @@ class SetMenu:
     commands: tuple[tuple[str, str], ...]  # (command, description)
 
 
-Action = Reply | SetMenu
+@dataclass(frozen=True)
+class Toast:
+    """Answer the button press with a short notice and nothing else (e.g. a refused press)."""
+
+    text: str
+
+
+Action = Reply | SetMenu | Toast
