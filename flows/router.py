@@ -83,13 +83,14 @@ PRIVATE_ONLY = {
     "result",
 }
 
-PRESSES: dict[type[ButtonData], PressHandler] = {}
+PRESSES: dict[type[ButtonData], PressHandler] = {
+    nudge.NudgePress: nudge.on_press,
+}
 """Each button family (``flows.ui.buttons``) and the flow step that handles a press of it."""
 
 BUTTONS: dict[str, Flow] = {  # TODO(issue 10): gone once every family is in PRESSES
     self_assessment.PREFIX: self_assessment.on_button,
     scoring.PREFIX: scoring.on_button,
-    nudge.PREFIX: nudge.on_button,
     appeals.PREFIX: appeals.on_button,
     appeals_desk.PREFIX: appeals_desk.on_button,
     appeals_consult.PREFIX: appeals_consult.on_button,

@@ -14,7 +14,7 @@ from flows.roster.importing import import_roster
 from flows.roster.reading import read_roster
 from flows.router import handle
 from flows.rules.scheme import DEFAULT_SCHEME, default_scheme
-from flows.ui.chat import Action, ChatKind, Content, Incoming, Reply
+from flows.ui.chat import Action, ChatKind, Content, Incoming, Reply, Toast
 from flows.ui.context import FlowContext
 from storage import cycles, scoring
 from storage.cycle_models import CycleExaminee, SelfAssessment, SelfStatus
@@ -78,6 +78,7 @@ class Person:
         self.language = language
         self.now = NOW + timedelta(hours=1)
         self.last: list[Reply] = []
+        self.toast: str | None = None  # how the last press was answered, if it was
 
     def _do(self, content: Content, text: str) -> list[Reply]:
         context = FlowContext(session=self.session, now=self.now, tz=SHANGHAI)
@@ -85,6 +86,8 @@ class Person:
         actions: list[Action] = handle(context, incoming)
         self.session.commit()
         self.last = [a for a in actions if isinstance(a, Reply)]
+        toasts = [a.text for a in actions if isinstance(a, Toast)] + [r.notice for r in self.last if r.notice]
+        self.toast = toasts[0] if toasts else None
         return self.last
 
     def says(self, text: str) -> str:
@@ -103,7 +106,9 @@ class Person:
         return self.presses(matches[0])
 
     def presses(self, data: str) -> str:
-        return "\n".join(r.text for r in self._do(Content.BUTTON, data))
+        """The replies to a press, or the toast alone when it was answered with nothing else."""
+        replies = self._do(Content.BUTTON, data)
+        return "\n".join(r.text for r in replies) if replies else self.toast or ""
 
 
 def submit_self_assessment(

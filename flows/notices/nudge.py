@@ -6,33 +6,32 @@ day the nudge goes out), whoever asks and however often. A nudge waits for the q
 and is dropped if by then its person has done it or the phase has moved on.
 
 ``/nudge`` (committee members only) says how many are pending, with the button ``nudge_button``
-(the same button the committee's /review screen shows). A press carries ``n:<cycle id>:<topic>`` and
-is checked again: the presser on the committee, the cycle and its phase still current; a forged or
-stale press changes nothing. Every nudge is audited as ``cycle.nudge``.
+(the same button the committee's /review screen shows). A press (``NudgePress``) is checked again:
+the presser on the committee, the cycle and its phase still current; a forged or stale press is
+refused and changes nothing. Every nudge is audited as ``cycle.nudge``.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Self
 
+from flows.actor import Actor
 from flows.notices.delivery import Kind, Subject, Topic, already_queued, local_day, notify, send_time
 from flows.notices.reminders import NOT_STARTED, Waiting, pending, waiting_list
 from flows.rules.access import is_committee
 from flows.rules.cycles import current_phase
 from flows.rules.phase import Phase
+from flows.ui.buttons import ButtonData, Id
 from flows.ui.chat import Action, Button, Incoming, Reply
 from flows.ui.context import FlowContext
 from flows.ui.i18n import render
-from storage import accounts, audit
-from storage import cycles as cycle_store
+from flows.ui.refusal import Refused
+from storage import audit
 from storage.cycle_models import Cycle
-from storage.models import Member
 
-PREFIX = "n"
 TOPICS = {Phase.SELF_ASSESSMENT: Topic.SELF, Phase.SCORING: Topic.SCORE}
-log = logging.getLogger("kaohe.flows")
 
 
 @dataclass(frozen=True)
@@ -102,61 +101,55 @@ def nudges_still_due(context: FlowContext, cycle: Cycle, subjects: Iterable[Subj
 # In chat
 
 
+@dataclass(frozen=True)
+class NudgePress(ButtonData, prefix="n"):
+    """The nudge button: nudge everyone pending about ``topic`` in ``cycle``."""
+
+    cycle: Id
+    topic: Topic
+
+
+class Nudger(Actor):
+    """A committee member (考核小组成员) nudging those pending in the current cycle."""
+
+    not_member = "nudge_not_committee"
+    no_cycle = "nudge_no_cycle"
+
+    @classmethod
+    def resolve(cls, context: FlowContext, incoming: Incoming) -> Self:
+        nudger = super().resolve(context, incoming)
+        if not is_committee(nudger.member):
+            raise Refused("nudge_not_committee", reason="not on the committee")
+        return nudger
+
+
 def nudge_button(locale: str, cycle: Cycle, topic: Topic, count: int) -> Button:
     """The one button that nudges everyone pending (for /nudge and the committee's /review screen)."""
-    return Button(render(locale, "nudge_button", count=count), f"{PREFIX}:{cycle.id}:{topic}")
-
-
-def _committee_cycle(context: FlowContext, incoming: Incoming) -> tuple[Member, Cycle] | str:
-    """The committee member and the current cycle, or the message key saying why not."""
-    member = accounts.member_of_user(context.session, incoming.telegram_user_id)
-    if member is None or not is_committee(member):
-        return "nudge_not_committee"
-    cycle = cycle_store.latest_cycle(context.session)
-    if cycle is None:
-        return "nudge_no_cycle"
-    return member, cycle
+    return Button(render(locale, "nudge_button", count=count), NudgePress(cycle.id, topic))  # type: ignore[arg-type]
 
 
 def start(context: FlowContext, incoming: Incoming) -> list[Action]:
     """``/nudge``: how many are pending in the current phase, and the button to nudge them all."""
-    locale = context.locale(incoming)
-    found = _committee_cycle(context, incoming)
-    if isinstance(found, str):
-        return [Reply(render(locale, found))]
-    cycle = found[1]
+    nudger = Nudger.resolve(context, incoming)
+    cycle = nudger.cycle
     topic = topic_now(context, cycle)
     if topic is None:
-        return [Reply(render(locale, "nudge_nothing_to_nudge", cycle=cycle.name))]
+        return [Reply(nudger.text("nudge_nothing_to_nudge", cycle=cycle.name))]
     waiting = pending(context.session, cycle, topic)
     if not waiting:
-        return [Reply(render(locale, "nudge_nobody", cycle=cycle.name, topic=str(topic)))]
-    text = render(locale, "nudge_prompt", cycle=cycle.name, topic=str(topic), count=len(waiting))
-    return [Reply(text, buttons=((nudge_button(locale, cycle, topic, len(waiting)),),))]
+        return [Reply(nudger.text("nudge_nobody", cycle=cycle.name, topic=str(topic)))]
+    text = nudger.text("nudge_prompt", cycle=cycle.name, topic=str(topic), count=len(waiting))
+    return [Reply(text, buttons=((nudge_button(nudger.locale, cycle, topic, len(waiting)),),))]
 
 
-def _refuse(locale: str, incoming: Incoming, key: str) -> list[Action]:
-    log.warning(
-        "nudge button refused",
-        extra={"event": "nudge.refused", "user": incoming.telegram_user_id, "data": incoming.text},
-    )
-    message = render(locale, key)
-    return [Reply(message, notice=message)]
-
-
-def on_button(context: FlowContext, incoming: Incoming) -> list[Action]:
+def on_press(context: FlowContext, incoming: Incoming, press: NudgePress) -> list[Action]:
     """A press of the nudge button, checked against the presser and the cycle's phase as they are now."""
-    locale = context.locale(incoming)
-    found = _committee_cycle(context, incoming)
-    if isinstance(found, str):
-        return _refuse(locale, incoming, found)
-    member, cycle = found
-    topic = topic_now(context, cycle)
-    if topic is None or incoming.text != f"{PREFIX}:{cycle.id}:{topic}":
-        return _refuse(locale, incoming, "nudge_stale")
-    result = nudge(context, cycle, f"member:{member.id}")
+    nudger = Nudger.resolve(context, incoming)
+    if press.topic is not topic_now(context, nudger.cycle):
+        nudger.refuse("nudge_stale", reason="the phase has moved on")
+    result = nudge(context, nudger.cycle, nudger.actor)
     at = context.local_time(send_time(context))
-    text = render(
-        locale, "nudge_done", queued=result.queued, earlier=result.earlier, unbound=result.unbound, at=at
+    text = nudger.text(
+        "nudge_done", queued=result.queued, earlier=result.earlier, unbound=result.unbound, at=at
     )
-    return [Reply(text, edit=True, notice=render(locale, "nudge_done_notice", queued=result.queued))]
+    return [Reply(text, edit=True, notice=nudger.text("nudge_done_notice", queued=result.queued))]
