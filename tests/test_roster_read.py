@@ -8,7 +8,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from flows.roster.reading import Problem, normalise_term, read_roster, split_oversees
+from flows.roster.columns import Problem
+from flows.roster.reading import normalise_term, read_roster, split_oversees
 from flows.rules.organisation import COMMITTEE, Organisation, is_examinee, scorer_of
 from storage.models import CommitteeRole, Position
 

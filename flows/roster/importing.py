@@ -12,7 +12,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from flows.roster.reading import FIELD_NAMES
+from flows.roster.columns import FIELD_NAMES
 from flows.rules.names import name_of, value_text
 from storage import audit
 from storage import roster as stored
