@@ -26,8 +26,8 @@ from bot.scheduler import schedule
 from bot.sender import rate_limiter
 from bot.telegram_io import incoming_from, perform
 from flows.router import handle
+from flows.rules.names import LOCALES
 from flows.ui.context import FlowContext
-from flows.ui.i18n import LOCALES
 from flows.ui.menu import stranger_menu
 from storage import updates
 from storage.db import session_scope

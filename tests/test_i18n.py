@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from flows.ui.i18n import LOCALES, both, catalogue, locale_for, render
+from flows.rules.names import LOCALES
+from flows.ui.i18n import both, catalogue, locale_for, render
 
 
 def test_both_locales_define_the_same_messages():

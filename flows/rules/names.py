@@ -6,10 +6,10 @@ import re
 from collections.abc import Callable, Mapping
 from typing import NamedTuple, TypeVar
 
-from flows.ui.i18n import LOCALES
 from storage.models import CommitteeRole, Position
 
 Choice = TypeVar("Choice", Position, CommitteeRole)
+LOCALES = ("zh-CN", "en")  # every text and name exists in each of these, Chinese first
 
 
 class Names(NamedTuple):

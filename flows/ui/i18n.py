@@ -15,8 +15,9 @@ from typing import Any
 
 from jinja2 import Environment, StrictUndefined, Template
 
+from flows.rules.names import LOCALES
+
 LOCALES_DIR = Path(__file__).parent.parent / "locales"
-LOCALES = ("zh-CN", "en")
 DEFAULT_LOCALE = "zh-CN"
 
 _OPTIONS = {"undefined": StrictUndefined, "trim_blocks": True, "lstrip_blocks": True}
