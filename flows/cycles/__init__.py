@@ -1,1 +1,7 @@
-"""Opening a cycle (开启考核) and reporting where it stands (kaohe cycle status)."""
+"""Opening a cycle (开启考核: check the deadlines, freeze the roster, tell every examinee) and
+reporting where it stands (``kaohe cycle status``)."""
+
+from flows.cycles.opening import CycleError, Deadlines, OpenedCycle, open_cycle
+from flows.cycles.status import self_assessment_progress
+
+__all__ = ["CycleError", "Deadlines", "OpenedCycle", "open_cycle", "self_assessment_progress"]

@@ -1,3 +1,35 @@
-"""What a conversation is made of, independent of Telegram: inputs and actions (chat), the context a step
-runs in, texts per locale, text splitting, keyboards and button data, menus, charts.
+"""What a conversation is made of, independent of Telegram (or of any other channel).
+
+- ``chat``: what comes in (``Incoming``) and the actions that go out (``Reply``, ``Toast``,
+  ``SetMenu``, ``Button``, ``Attachment``);
+- ``context``: the ``FlowContext`` every step runs in (session, clock, timezone, language);
+- ``buttons``: the one button codec; ``refusal``: the one way to say no;
+- ``i18n``: texts per locale (Jinja2, escaped for Telegram HTML); ``text``: splitting long texts;
+- ``menu``: command menus per role; ``charts``: distribution charts (imported on its own: matplotlib).
 """
+
+from flows.ui.buttons import ButtonData, Id, Index, Key, parse_button
+from flows.ui.chat import Action, Attachment, AttachmentKind, Button, Content, Incoming, Reply, SetMenu, Toast
+from flows.ui.context import FlowContext
+from flows.ui.i18n import render
+from flows.ui.refusal import Refused
+
+__all__ = [
+    "Action",
+    "Attachment",
+    "AttachmentKind",
+    "Button",
+    "ButtonData",
+    "Content",
+    "FlowContext",
+    "Id",
+    "Incoming",
+    "Index",
+    "Key",
+    "Refused",
+    "Reply",
+    "SetMenu",
+    "Toast",
+    "parse_button",
+    "render",
+]
