@@ -21,6 +21,7 @@ from flows.appeals import conversation as appeals
 from flows.appeals import decision as appeals_decision
 from flows.appeals import desk as appeals_desk
 from flows.appeals import interviews
+from flows.appeals.presses import AppealPress, ConsultPress, DecisionPress, DeskPress, InterviewPress
 from flows.archive import export as archive
 from flows.notices import nudge
 from flows.review import conversation as review
@@ -85,17 +86,17 @@ PRIVATE_ONLY = {
 
 PRESSES: dict[type[ButtonData], PressHandler] = {
     nudge.NudgePress: nudge.on_press,
+    AppealPress: appeals.on_press,
+    DeskPress: appeals_desk.on_press,
+    ConsultPress: appeals_consult.on_press,
+    DecisionPress: appeals_decision.on_press,
+    InterviewPress: interviews.on_press,
 }
 """Each button family (``flows.ui.buttons``) and the flow step that handles a press of it."""
 
 BUTTONS: dict[str, Flow] = {  # TODO(issue 10): gone once every family is in PRESSES
     self_assessment.PREFIX: self_assessment.on_button,
     scoring.PREFIX: scoring.on_button,
-    appeals.PREFIX: appeals.on_button,
-    appeals_desk.PREFIX: appeals_desk.on_button,
-    appeals_consult.PREFIX: appeals_consult.on_button,
-    appeals_decision.PREFIX: appeals_decision.on_button,
-    interviews.PREFIX: interviews.on_button,
     review.PREFIX: review.on_button,
     results.PREFIX: results.on_button,
 }

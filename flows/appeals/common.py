@@ -9,19 +9,21 @@ the decision after escalation (``decide_within_days``).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from functools import cached_property, wraps
+from typing import Any, ClassVar
 
 from markupsafe import Markup
 from sqlmodel import Session
 
-from flows.rules.access import APPEAL_OFFICE, Reader
+from flows.actor import Actor
+from flows.rules.access import APPEAL_OFFICE, Reader, can_read_appeal
 from flows.rules.cycles import scheme_of
 from flows.rules.scheme import Scheme
-from flows.ui.chat import Action, Button, Incoming, Reply
+from flows.ui.chat import Action, Incoming
 from flows.ui.context import FlowContext
 from flows.ui.i18n import locale_for, render
+from flows.ui.refusal import Refused
 from storage import accounts, audit, outbox
 from storage import appeals as store
 from storage import cycles as cycle_store
@@ -30,15 +32,6 @@ from storage.cycle_models import Cycle, CycleExaminee
 from storage.models import Member
 
 SCHEDULER = "scheduler"  # the audit actor of what the clocks do
-
-
-def reader_of(session: Session, telegram_user_id: int) -> Reader | None:
-    """The active member behind a Telegram account, with their team and department, or None."""
-    member = accounts.member_of_user(session, telegram_user_id)
-    if member is None:
-        return None
-    team, department = accounts.team_and_department_names(session, member)
-    return Reader(member, team, department)
 
 
 def actor(member: Member | None) -> str:
@@ -223,67 +216,52 @@ def escalate(
 # Those who handle appeals: the organisation department, the teachers, the committee, the parties asked
 
 
-@dataclass
-class Desk:
-    """Someone handling the appeals of the newest open cycle, at one moment."""
+class Desk(Actor):
+    """Someone handling the appeals of the current cycle, at one moment."""
 
-    context: FlowContext
-    locale: str
-    reader: Reader
-    user: int  # their Telegram account
-    cycle: Cycle
+    flow: ClassVar[str] = "appeal_desk"
+    not_member: ClassVar[str] = "appeal_not_member"
+    no_cycle: ClassVar[str] = "appeal_no_cycle"
 
-    @property
-    def member(self) -> Member:
-        return self.reader.member
+    @cached_property
+    def reader(self) -> Reader:
+        """The member with their team and department (what appeal rights depend on)."""
+        team, department = accounts.team_and_department_names(self.session, self.member)
+        return Reader(self.member, team, department)
 
-    def text(self, key: str, **params: object) -> str:
-        return render(self.locale, key, **params)
-
-    def button(self, prefix: str, label_key: str, action: str, *args: object, **params: object) -> Button:
-        data = ":".join(str(part) for part in (prefix, self.cycle.id, action, *args))
-        return Button(self.text(label_key, **params), data)
-
-    def remember(self, flow: str, **state: object) -> None:
-        state = {"cycle": self.cycle.id, **state}
-        cycle_store.set_conversation(self.context.session, self.user, flow, state, self.context.now)
-
-    def forget(self) -> None:
-        cycle_store.end_conversation(self.context.session, self.user)
-
-    def case(self, appeal_id: object) -> tuple[Appeal, CycleExaminee] | None:
-        """A submitted appeal of this desk's cycle by its id (as a button or state carries it)."""
-        try:
-            appeal = self.context.session.get(Appeal, int(str(appeal_id)))
-        except ValueError:
-            return None
+    def case(self, appeal_id: int) -> tuple[Appeal, CycleExaminee]:
+        """A submitted appeal of this cycle that the reader may see, with its examinee; Refused for
+        any other id."""
+        appeal = self.session.get(Appeal, appeal_id)
         if appeal is None or appeal.status == AppealStatus.DRAFT:
-            return None
-        examinee = self.context.session.get(CycleExaminee, appeal.examinee_id)
+            raise Refused("appeal_stale", reason=f"no submitted appeal {appeal_id}")
+        examinee = self.session.get(CycleExaminee, appeal.examinee_id)
         if examinee is None or examinee.cycle_id != self.cycle.id:
-            return None
+            raise Refused("appeal_stale", reason=f"appeal {appeal_id} is of another cycle")
+        if not can_read_appeal(self.reader, examinee):
+            raise Refused("appeal_stale", reason=f"may not read appeal {appeal_id}")
         return appeal, examinee
 
-    def refuse(self, key: str = "appeal_stale", **params: object) -> list[Action]:
-        message = self.text(key, **params)
-        return [Reply(message, notice=message)]
+
+InputStep = Callable[[FlowContext, Incoming, dict], list[Action]]
 
 
-def desk_of(context: FlowContext, incoming: Incoming) -> Desk | list[Action]:
-    """The desk of whoever sent ``incoming``, or the reply saying why they have none."""
-    locale = context.locale(incoming)
-    reader = reader_of(context.session, incoming.telegram_user_id)
-    if reader is None:
-        return [Reply(render(locale, "appeal_not_member"))]
-    cycle = cycle_store.latest_cycle(context.session)
-    if cycle is None:
-        return [Reply(render(locale, "appeal_no_cycle"))]
-    return Desk(context, locale, reader, incoming.telegram_user_id, cycle)
+def ends_when_refused(step: InputStep) -> InputStep:
+    """A typed answer to a conversation that no longer holds (its appeal moved on, the sender lost the
+    right, the window closed) is refused, and the conversation ends so the next message is not."""
+
+    @wraps(step)
+    def answer(context: FlowContext, incoming: Incoming, state: dict) -> list[Action]:
+        try:
+            return step(context, incoming, state)
+        except Refused:
+            cycle_store.end_conversation(context.session, incoming.telegram_user_id)
+            raise
+
+    return answer
 
 
-def pressed(desk: Desk, incoming: Incoming) -> list[str] | None:
-    """A pressed button's action and arguments, or None when it is for another cycle or malformed."""
-    parts = incoming.text.split(":")
-    if len(parts) < 3 or parts[1] != str(desk.cycle.id):
-        return None
-    return parts[2:]
+def same_cycle(actor: Actor, state: dict, stale: str = "appeal_stale") -> None:
+    """A conversation saved in another cycle no longer holds: Refused."""
+    if state.get("cycle") != actor.cycle.id:
+        raise Refused(stale, reason="a conversation saved in another cycle")

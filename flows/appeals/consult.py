@@ -4,25 +4,43 @@ through the bot, and their answers are attached to it.
 A committee member who may decide the appeal picks the scorer with one button, or types anyone's
 name or student number, then types the question. The person asked is told through the outbox and
 answers from ``/appeals``; they see only the question and whose appeal it concerns, never the appeal
-itself. Buttons carry ``ao:<cycle id>:ask:<appeal id>[:<member id>]`` or ``ao:<cycle id>:ans:<opinion id>``.
+itself. Their buttons are ``ConsultPress``es, checked on every press.
 """
 
 from __future__ import annotations
 
-from flows.appeals.common import Desk, desk_of, notify, pressed, record
+from typing import ClassVar
+
+from flows.appeals.common import Desk, ends_when_refused, notify, record, same_cycle
+from flows.appeals.presses import ConsultAction, ConsultPress
 from flows.rules.access import can_decide_appeal
 from flows.rules.cycles import ensure_writable
 from flows.ui.chat import Action, Button, Content, Incoming, Reply
 from flows.ui.context import FlowContext
 from flows.ui.i18n import render
+from flows.ui.refusal import Refused
 from storage import appeals as store
 from storage.appeal_models import Appeal, AppealOpinion, AppealStatus
 from storage.cycle_models import CycleExaminee
 from storage.models import Member
 
-FLOW = "appeal_opinion"
-PREFIX = "ao"
 TEXT_MAX = 1500
+
+
+class Consultant(Desk):
+    """Someone at the appeals desk asking a party, or answering as one, in a typed conversation."""
+
+    flow: ClassVar[str] = "appeal_opinion"
+
+
+FLOW = Consultant.flow
+
+
+def _button(
+    desk: Desk, label: str, action: ConsultAction, subject: int | None, party: int | None = None
+) -> Button:
+    """A button asking about appeal ``subject`` (ASK), or answering opinion ``subject`` (ANSWER)."""
+    return desk.button(label, ConsultPress(desk.cycle.id, action, subject, party))  # type: ignore[arg-type]
 
 
 # Pieces the appeals desk shows
@@ -30,28 +48,29 @@ TEXT_MAX = 1500
 
 def ask_buttons(desk: Desk, appeal: Appeal, examinee: CycleExaminee) -> list[tuple[Button, ...]]:
     """Ask the scorer (when there is one), or someone else."""
+    ask, about = ConsultAction.ASK, appeal.id
     row = []
     if examinee.scorer_member_id is not None:
-        row.append(desk.button(PREFIX, "appeal_ask_scorer", "ask", appeal.id, examinee.scorer_member_id))
-    row.append(desk.button(PREFIX, "appeal_ask_other", "ask", appeal.id))
+        row.append(_button(desk, desk.text("appeal_ask_scorer"), ask, about, examinee.scorer_member_id))
+    row.append(_button(desk, desk.text("appeal_ask_other"), ask, about))
     return [tuple(row)]
 
 
 def opinions_text(desk: Desk, appeal: Appeal) -> list[str]:
     """The opinions asked on ``appeal`` with their answers, as one block (none when nobody was asked)."""
-    asked = store.opinions(desk.context.session, appeal.id)  # type: ignore[arg-type]
+    asked = store.opinions(desk.session, appeal.id)  # type: ignore[arg-type]
     if not asked:
         return []
-    people = store.members(desk.context.session, {o.member_id for o in asked})
+    people = store.members(desk.session, {o.member_id for o in asked})
     lines = [desk.text("appeal_opinions_title")]
     lines += [
         desk.text(
             "appeal_opinion_line",
             name=people[o.member_id].name,
-            asked=desk.context.local_time(o.asked_at),
+            asked=desk.local(o.asked_at),
             question=o.question,
             answer=o.answer or "",
-            answered=desk.context.local_time(o.answered_at) if o.answered_at else "",
+            answered=desk.local(o.answered_at) if o.answered_at else "",
         )
         for o in asked
     ]
@@ -60,7 +79,7 @@ def opinions_text(desk: Desk, appeal: Appeal) -> list[str]:
 
 def asked_list(desk: Desk) -> list[Action]:
     """The opinions the committee asked of the reader in this cycle, with a button for each unanswered."""
-    asked = store.asked_of(desk.context.session, desk.member.id, desk.cycle.id)  # type: ignore[arg-type]
+    asked = store.asked_of(desk.session, desk.member.id, desk.cycle.id)  # type: ignore[arg-type]
     if not asked:
         return []
     lines, buttons = [desk.text("appeal_asked_title")], []
@@ -70,12 +89,13 @@ def asked_list(desk: Desk) -> list[Action]:
             desk.text("appeal_asked_line", name=name, question=opinion.question, answer=opinion.answer or "")
         )
         if opinion.answer is None:
-            buttons.append((desk.button(PREFIX, "appeal_answer", "ans", opinion.id, name=name),))
+            answer = desk.text("appeal_answer", name=name)
+            buttons.append((_button(desk, answer, ConsultAction.ANSWER, opinion.id),))
     return [Reply("\n\n".join(lines), tuple(buttons))]
 
 
 def _examinee(desk: Desk, appeal: Appeal) -> CycleExaminee:
-    examinee = desk.context.session.get(CycleExaminee, appeal.examinee_id)
+    examinee = desk.session.get(CycleExaminee, appeal.examinee_id)
     assert examinee is not None  # foreign key
     return examinee
 
@@ -83,99 +103,78 @@ def _examinee(desk: Desk, appeal: Appeal) -> CycleExaminee:
 # Buttons and typed answers
 
 
-def on_button(context: FlowContext, incoming: Incoming) -> list[Action]:
-    desk = desk_of(context, incoming)
-    if isinstance(desk, list):
-        return desk
-    arguments = pressed(desk, incoming)
-    if arguments is None or len(arguments) < 2:
-        return desk.refuse()
-    if arguments[0] == "ans":
-        return _ask_answer(desk, arguments[1])
-    if arguments[0] != "ask":
-        return desk.refuse()
-    case = _decidable(desk, arguments[1])
-    if case is None:
-        return desk.refuse()
-    if len(arguments) < 3:
-        desk.remember(FLOW, appeal=case[0].id, awaiting="party")
-        return [Reply(desk.text("appeal_ask_party"))]
-    return _choose_party(desk, case, arguments[2])
+def on_press(context: FlowContext, incoming: Incoming, press: ConsultPress) -> list[Action]:
+    """Ask about an appeal (a party named, or to be typed), or answer an opinion asked of the presser."""
+    consultant = Consultant.resolve(context, incoming)
+    if press.action is ConsultAction.ANSWER:
+        if press.party is not None:
+            raise Refused("appeal_stale", reason="an answer names no party")
+        return _ask_answer(consultant, press.subject)
+    case = _decidable(consultant, press.subject)
+    if press.party is not None:
+        return _choose_party(consultant, case, press.party)
+    consultant.remember(appeal=press.subject, awaiting="party")
+    return [Reply(consultant.text("appeal_ask_party"))]
 
 
+@ends_when_refused
 def on_input(context: FlowContext, incoming: Incoming, state: dict) -> list[Action]:
-    desk = desk_of(context, incoming)
-    if isinstance(desk, list):
-        return desk
-    if state.get("cycle") != desk.cycle.id:
-        desk.forget()
-        return [Reply(desk.text("appeal_stale"))]
+    """The party's name, the question, or the answer, as the conversation waits for one."""
+    consultant = Consultant.resolve(context, incoming)
+    same_cycle(consultant, state)
     if incoming.content is not Content.TEXT:
-        return [Reply(desk.text("appeal_text_only"))]
+        return [Reply(consultant.text("appeal_text_only"))]
     text = incoming.text.strip()
     if state.get("awaiting") == "answer":
-        return _take_answer(desk, state.get("opinion"), text)
-    case = _decidable(desk, state.get("appeal"))
-    if case is None:
-        desk.forget()
-        return [Reply(desk.text("appeal_stale"))]
+        return _take_answer(consultant, state["opinion"], text)
+    case = _decidable(consultant, state["appeal"])
     if state.get("awaiting") == "party":
-        return _find_party(desk, case, text)
-    return _take_question(desk, case, state.get("party"), text)
+        return _find_party(consultant, case, text)
+    return _take_question(consultant, case, state["party"], text)
 
 
-def _decidable(desk: Desk, appeal_id: object) -> tuple[Appeal, CycleExaminee] | None:
-    """The appeal, when it is escalated and the reader may consult on it."""
-    case = desk.case(appeal_id)
-    if (
-        case is None
-        or case[0].status != AppealStatus.ESCALATED
-        or not can_decide_appeal(desk.member, case[1])
-    ):
-        return None
-    return case
+def _decidable(desk: Desk, appeal_id: int) -> tuple[Appeal, CycleExaminee]:
+    """The appeal, when it is escalated and the reader may consult on it; else Refused."""
+    appeal, examinee = desk.case(appeal_id)
+    if appeal.status != AppealStatus.ESCALATED or not can_decide_appeal(desk.member, examinee):
+        raise Refused("appeal_stale", reason=f"may not consult on appeal {appeal_id}")
+    return appeal, examinee
 
 
-def _find_party(desk: Desk, case: tuple[Appeal, CycleExaminee], text: str) -> list[Action]:
-    found = [m for m in store.find_members(desk.context.session, text) if m.id != case[1].member_id]
+def _find_party(desk: Consultant, case: tuple[Appeal, CycleExaminee], text: str) -> list[Action]:
+    found = [m for m in store.find_members(desk.session, text) if m.id != case[1].member_id]
     if not found:
         return [Reply(desk.text("appeal_party_unknown", text=text[:40]))]
     if len(found) == 1:
-        return _choose_party(desk, case, found[0].id)
+        return _choose_party(desk, case, found[0].id)  # type: ignore[arg-type]
     buttons = tuple(
-        (Button(f"{m.name} {m.student_no}", f"{PREFIX}:{desk.cycle.id}:ask:{case[0].id}:{m.id}"),)
-        for m in found
+        (_button(desk, f"{m.name} {m.student_no}", ConsultAction.ASK, case[0].id, m.id),) for m in found
     )
     return [Reply(desk.text("appeal_party_which"), buttons)]
 
 
-def _choose_party(desk: Desk, case: tuple[Appeal, CycleExaminee], member_id: object) -> list[Action]:
-    party = _member(desk, member_id)
-    if party is None or party.id == case[1].member_id:
-        return desk.refuse()
-    desk.remember(FLOW, appeal=case[0].id, awaiting="question", party=party.id)
+def _choose_party(desk: Consultant, case: tuple[Appeal, CycleExaminee], member_id: int) -> list[Action]:
+    party = _party(desk, case, member_id)
+    desk.remember(appeal=case[0].id, awaiting="question", party=party.id)
     return [Reply(desk.text("appeal_ask_question", name=party.name, max=TEXT_MAX))]
 
 
-def _member(desk: Desk, member_id: object) -> Member | None:
-    try:
-        member = desk.context.session.get(Member, int(str(member_id)))
-    except ValueError:
-        return None
-    return member if member is not None and member.active else None
+def _party(desk: Desk, case: tuple[Appeal, CycleExaminee], member_id: int) -> Member:
+    """An active member who may be asked about the appeal (anyone but its examinee); else Refused."""
+    member = desk.session.get(Member, member_id)
+    if member is None or not member.active or member.id == case[1].member_id:
+        raise Refused("appeal_stale", reason=f"member {member_id} cannot be asked")
+    return member
 
 
 def _take_question(
-    desk: Desk, case: tuple[Appeal, CycleExaminee], party_id: object, question: str
+    desk: Consultant, case: tuple[Appeal, CycleExaminee], party_id: int, question: str
 ) -> list[Action]:
-    party = _member(desk, party_id)
+    party = _party(desk, case, party_id)
     appeal, examinee = case
-    if party is None:
-        desk.forget()
-        return [Reply(desk.text("appeal_stale"))]
     if not 1 <= len(question) <= TEXT_MAX:
         return [Reply(desk.text("appeal_bad_text", max=TEXT_MAX))]
-    session, now = desk.context.session, desk.context.now
+    session, now = desk.session, desk.now
     ensure_writable(desk.cycle, now)
     opinion = store.add_opinion(
         session,
@@ -202,45 +201,37 @@ def _take_question(
     return [Reply(desk.text("appeal_question_sent", name=party.name))]
 
 
-def _ask_answer(desk: Desk, opinion_id: str) -> list[Action]:
-    opinion = _own_opinion(desk, opinion_id)
-    if opinion is None:
-        return desk.refuse()
-    desk.remember(FLOW, opinion=opinion.id, awaiting="answer")
+def _ask_answer(desk: Consultant, opinion_id: int) -> list[Action]:
+    opinion, _ = _own_opinion(desk, opinion_id)
+    desk.remember(opinion=opinion.id, awaiting="answer")
     return [Reply(desk.text("appeal_ask_answer", question=opinion.question, max=TEXT_MAX))]
 
 
-def _own_opinion(desk: Desk, opinion_id: object) -> AppealOpinion | None:
-    """An unanswered opinion asked of the reader on an appeal still with the committee."""
-    try:
-        opinion = desk.context.session.get(AppealOpinion, int(str(opinion_id)))
-    except ValueError:
-        return None
-    if opinion is None or opinion.member_id != desk.member.id or opinion.answer is not None:
-        return None
-    appeal = desk.context.session.get(Appeal, opinion.appeal_id)
+def _own_opinion(desk: Desk, opinion_id: int) -> tuple[AppealOpinion, Appeal]:
+    """An unanswered opinion asked of the reader on an appeal still with the committee, and the appeal;
+    else Refused."""
+    opinion = desk.session.get(AppealOpinion, opinion_id)
+    appeal = desk.session.get(Appeal, opinion.appeal_id) if opinion is not None else None
     if (
-        appeal is None
+        opinion is None
+        or appeal is None
+        or opinion.member_id != desk.member.id
+        or opinion.answer is not None
         or appeal.status != AppealStatus.ESCALATED
         or _examinee(desk, appeal).cycle_id != desk.cycle.id
     ):
-        return None
-    return opinion
+        raise Refused("appeal_stale", reason=f"opinion {opinion_id} is not theirs to answer")
+    return opinion, appeal
 
 
-def _take_answer(desk: Desk, opinion_id: object, answer: str) -> list[Action]:
-    opinion = _own_opinion(desk, opinion_id)
-    if opinion is None:
-        desk.forget()
-        return [Reply(desk.text("appeal_stale"))]
+def _take_answer(desk: Consultant, opinion_id: int, answer: str) -> list[Action]:
+    opinion, appeal = _own_opinion(desk, opinion_id)
     if not 1 <= len(answer) <= TEXT_MAX:
         return [Reply(desk.text("appeal_bad_text", max=TEXT_MAX))]
-    session, now = desk.context.session, desk.context.now
+    session, now = desk.session, desk.now
     ensure_writable(desk.cycle, now)
     opinion.answer, opinion.answered_at = answer, now
     session.add(opinion)
-    appeal = session.get(Appeal, opinion.appeal_id)
-    assert appeal is not None  # foreign key
     name = _examinee(desk, appeal).name
     record(session, appeal, "appeal.opinion", desk.member, now, after={"opinion": opinion.id}, reason=answer)
     asker = store.members(session, [opinion.asked_by_member_id]).values()

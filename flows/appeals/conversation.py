@@ -8,31 +8,41 @@ One appeal per examinee per cycle: once submitted it cannot be changed, and a ne
 with the reason (already appealed, decided, or the window closed).
 
 Everything is saved before the reply and where the examinee stands is derived from what is saved,
-so ``/appeal`` resumes a draft at any time. Buttons carry ``a:<cycle id>:<action>[:<argument>]``
-and are checked against the presser's own appeal and its state on every press.
+so ``/appeal`` resumes a draft at any time; nothing is written until the examinee gives something to
+keep. Every press (``AppealPress``) is checked against the presser's own appeal and its state.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import ClassVar, Self
 
-from flows.appeals.common import appeal_text, notify, reader_of, receivers, record, report_due, window_closes
+from flows.actor import Actor
+from flows.appeals.common import (
+    appeal_text,
+    ends_when_refused,
+    notify,
+    receivers,
+    record,
+    report_due,
+    window_closes,
+)
+from flows.appeals.presses import AppealAction, AppealPress
 from flows.appeals.result import Result, decision_text, released_result, result_text
-from flows.rules.access import Reader
 from flows.rules.cycles import ensure_writable, scheme_of
 from flows.rules.scheme import Scheme
 from flows.ui.chat import Action, Button, Content, Incoming, Reply
 from flows.ui.context import FlowContext
 from flows.ui.i18n import render
+from flows.ui.refusal import Refused
 from storage import appeals as store
 from storage import cycles as cycle_store
 from storage.appeal_models import Appeal, AppealEvidence, AppealStatus, Disputed, EvidenceKind
 from storage.cycle_models import Cycle, CycleExaminee
 
 FLOW = "appeal"
-PREFIX = "a"
 REASON_MIN, TEXT_MAX = 10, 1500
 EVIDENCE_MAX = 10
 _EVIDENCE_KINDS = {
@@ -42,42 +52,74 @@ _EVIDENCE_KINDS = {
 }
 
 
+class Lodged(Refused):
+    """The examinee has already appealed in this cycle: there is no second appeal."""
+
+    def __init__(self, examinee: CycleExaminee, appeal: Appeal) -> None:
+        decided = appeal.status == AppealStatus.DECIDED
+        super().__init__("appeal_one_only", reason=f"appeal {appeal.status}", decided=decided)
+        self.examinee, self.appeal = examinee, appeal
+
+
 @dataclass
-class Draft:
-    """An examinee's appeal while they write it, with what every step needs."""
+class Draft(Actor):
+    """An examinee writing their appeal in the current cycle, within its window (see ``resolve``)."""
 
-    context: FlowContext
-    locale: str
-    reader: Reader
-    user: int  # the examinee's Telegram account
-    cycle: Cycle
-    scheme: Scheme
-    examinee: CycleExaminee
-    appeal: Appeal
-    result: Result
-    closes: datetime  # the end of the appeal window
+    flow: ClassVar[str] = FLOW
+    not_member: ClassVar[str] = "appeal_not_member"
+    no_cycle: ClassVar[str] = "appeal_no_cycle"
 
-    def text(self, key: str, **params: object) -> str:
-        return render(self.locale, key, **params)
+    examinee: CycleExaminee = field(init=False)
+    appeal: Appeal = field(init=False)  # not in the database until something is kept (``touch``)
+    result: Result = field(init=False)  # the released result it disputes
+    closes: datetime = field(init=False)  # the end of the appeal window
 
-    def button(self, label_key: str, action: str, **params: object) -> Button:
-        return Button(self.text(label_key, **params), f"{PREFIX}:{self.cycle.id}:{action}")
+    @classmethod
+    def resolve(cls, context: FlowContext, incoming: Incoming) -> Self:
+        """The sender's appeal as a draft they may write now; Refused with the reason when they may not
+        (``Lodged`` when it is already submitted). Writes nothing."""
+        draft = super().resolve(context, incoming)
+        examinee = cycle_store.current_examinee(draft.session, draft.member.id)  # type: ignore[arg-type]
+        if examinee is None or examinee.cycle_id != draft.cycle.id:
+            raise Refused(cls.no_cycle, reason="not an examinee of the current cycle")
+        existing = store.appeal_of(draft.session, examinee.id)  # type: ignore[arg-type]
+        if existing is not None and existing.status != AppealStatus.DRAFT:
+            raise Lodged(examinee, existing)
+        closes, released = window_closes(draft.cycle, draft.scheme), draft.cycle.released_at
+        if closes is None or released is None or released > draft.now:
+            raise Refused("appeal_not_released", days=draft.scheme.appeals.window_days)
+        result = released_result(draft.session, examinee)
+        if result is None:
+            raise Refused("appeal_no_result")
+        if draft.now >= closes:
+            raise Refused("appeal_window_closed", closed=draft.local(closes))
+        ensure_writable(draft.cycle, draft.now)
+        draft.examinee, draft.result, draft.closes = examinee, result, closes
+        draft.appeal = existing or Appeal(examinee_id=examinee.id, created_at=draft.now, updated_at=draft.now)
+        return draft
 
-    def remember(self, awaiting: str | None, then: str = "next") -> None:
-        state = {"cycle": self.cycle.id, "awaiting": awaiting, "then": then}
-        cycle_store.set_conversation(self.context.session, self.user, FLOW, state, self.context.now)
+    def wait_for(self, awaiting: str | None, then: str = "next") -> None:
+        """Wait for a typed ``awaiting`` (the reason or evidence), then go on to ``then``."""
+        self.remember(awaiting=awaiting, then=then)
 
     def touch(self) -> None:
-        self.appeal.updated_at = self.context.now
-        self.context.session.add(self.appeal)
+        """Keep the draft as it now stands."""
+        self.appeal.updated_at = self.now
+        self.session.add(self.appeal)
+        self.session.flush()
 
     def evidence(self) -> list[AppealEvidence]:
-        return store.evidence(self.context.session, self.appeal.id)  # type: ignore[arg-type]
+        return [] if self.appeal.id is None else store.evidence(self.session, self.appeal.id)
+
+    @property
+    def written(self) -> bool:
+        """It says what it disputes and why: it can be reviewed, given evidence and submitted."""
+        return self.appeal.disputed is not None and self.appeal.reason is not None
 
 
 def appeal_button(cycle: Cycle, locale: str) -> Button:
     """The button a released result carries: it starts (or resumes) the examinee's appeal."""
-    return Button(render(locale, "appeal_button"), f"{PREFIX}:{cycle.id}:new")
+    return Button(render(locale, "appeal_button"), AppealPress(cycle.id, AppealAction.NEW))  # type: ignore[arg-type]
 
 
 # Entry points
@@ -85,21 +127,20 @@ def appeal_button(cycle: Cycle, locale: str) -> Button:
 
 def start(context: FlowContext, incoming: Incoming) -> list[Action]:
     """``/appeal``: the examinee's appeal wherever it stands."""
-    draft = _draft(context, incoming)
-    if isinstance(draft, list):
-        return draft
+    try:
+        draft = Draft.resolve(context, incoming)
+    except Lodged as lodged:
+        return _submitted_view(context, context.locale(incoming), lodged)
     return _next(draft)
 
 
+@ends_when_refused
 def on_input(context: FlowContext, incoming: Incoming, state: dict) -> list[Action]:
     """A typed reason, or a piece of evidence, while the conversation waits for one."""
-    draft = _draft(context, incoming)
-    if isinstance(draft, list):
-        return draft
+    draft = Draft.resolve(context, incoming)
     awaiting = state.get("awaiting")
     if state.get("cycle") != draft.cycle.id or awaiting not in ("reason", "evidence"):
-        cycle_store.end_conversation(context.session, incoming.telegram_user_id)
-        return [Reply(draft.text("appeal_stale"))]
+        raise Refused("appeal_stale", reason=f"the appeal does not wait for {awaiting!r}")
     if awaiting == "evidence":
         return _take_evidence(draft, incoming)
     if incoming.content is not Content.TEXT:
@@ -114,66 +155,35 @@ def on_input(context: FlowContext, incoming: Incoming, state: dict) -> list[Acti
     return _ask_evidence(draft, prefix=draft.text("appeal_saved"))
 
 
-def on_button(context: FlowContext, incoming: Incoming) -> list[Action]:
-    """A press of one of the appeal form's buttons."""
-    parts = incoming.text.split(":")
-    draft = _draft(context, incoming)
-    if isinstance(draft, list):
-        return draft
-    handler = _BUTTONS.get(parts[2]) if len(parts) >= 3 and parts[1] == str(draft.cycle.id) else None
-    if handler is None:
-        return [Reply(draft.text("appeal_stale"), notice=draft.text("appeal_stale"))]
-    return handler(draft, parts[3:])
+def on_press(context: FlowContext, incoming: Incoming, press: AppealPress) -> list[Action]:
+    """A press of one of the appeal form's buttons; what it disputes only with DISPUTE."""
+    if (press.disputed is not None) != (press.action is AppealAction.DISPUTE):
+        raise Refused("appeal_stale", reason=f"{press.action} with disputed {press.disputed!r}")
+    if press.action is AppealAction.NEW:
+        return start(context, incoming)
+    return _STEPS[press.action](Draft.resolve(context, incoming), press)
 
 
-# Loading the draft, or saying why there is none
+def _button(
+    draft: Draft, label: str, action: AppealAction, disputed: Disputed | None = None, key: str | None = None
+) -> Button:
+    return draft.button(label, AppealPress(draft.cycle.id, action, disputed, key))  # type: ignore[arg-type]
 
 
-def _draft(context: FlowContext, incoming: Incoming) -> Draft | list[Action]:
-    """The presser's appeal as a draft they may write, or the replies that say why not."""
-    locale = context.locale(incoming)
-    reader = reader_of(context.session, incoming.telegram_user_id)
-    if reader is None:
-        return [Reply(render(locale, "appeal_not_member"))]
-    examinee = cycle_store.current_examinee(context.session, reader.member.id)  # type: ignore[arg-type]
-    if examinee is None:
-        return [Reply(render(locale, "appeal_no_cycle"))]
-    cycle = context.session.get(Cycle, examinee.cycle_id)
-    assert cycle is not None  # foreign key
-    scheme = scheme_of(cycle)
-    closes = window_closes(cycle, scheme)
-    existing = store.appeal_of(context.session, examinee.id)  # type: ignore[arg-type]
-    if existing is not None and existing.status != AppealStatus.DRAFT:
-        cycle_store.end_conversation(context.session, incoming.telegram_user_id)
-        return _submitted_view(context, locale, examinee, existing, scheme)
-    if closes is None or cycle.released_at > context.now:  # type: ignore[operator]
-        return [Reply(render(locale, "appeal_not_released", days=scheme.appeals.window_days))]
-    result = released_result(context.session, examinee)
-    if result is None:
-        return [Reply(render(locale, "appeal_no_result"))]
-    if context.now >= closes:
-        cycle_store.end_conversation(context.session, incoming.telegram_user_id)
-        return [Reply(render(locale, "appeal_window_closed", closed=context.local_time(closes)))]
-    ensure_writable(cycle, context.now)
-    appeal = store.start(context.session, examinee.id, context.now)  # type: ignore[arg-type]
-    return Draft(
-        context, locale, reader, incoming.telegram_user_id, cycle, scheme, examinee, appeal, result, closes
-    )
+def _labelled(draft: Draft, label_key: str, action: AppealAction) -> Button:
+    return _button(draft, draft.text(label_key), action)
 
 
-def _submitted_view(
-    context: FlowContext, locale: str, examinee: CycleExaminee, appeal: Appeal, scheme: Scheme
-) -> list[Action]:
+def _submitted_view(context: FlowContext, locale: str, lodged: Lodged) -> list[Action]:
     """An appeal already submitted: the form, where it stands, the decision once made, and that
     there is no second appeal."""
+    examinee, appeal = lodged.examinee, lodged.appeal
     text = appeal_text(context, locale, examinee, appeal)
     if appeal.status == AppealStatus.DECIDED:
-        text += "\n\n" + decision_text(context, locale, examinee, appeal, scheme)
-    return [
-        Reply(
-            text + "\n\n" + render(locale, "appeal_one_only", decided=appeal.status == AppealStatus.DECIDED)
-        )
-    ]
+        cycle = context.session.get(Cycle, examinee.cycle_id)
+        assert cycle is not None  # foreign key
+        text += "\n\n" + decision_text(context, locale, examinee, appeal, scheme_of(cycle))
+    return [Reply(text + "\n\n" + render(locale, lodged.key, **lodged.params))]
 
 
 # Steps
@@ -184,9 +194,14 @@ def _next(draft: Draft, prefix: str = "") -> list[Action]:
     if draft.appeal.disputed is None:
         return _dispute_screen(draft, prefix)
     if draft.appeal.reason is None:
-        draft.remember("reason")
+        draft.wait_for("reason")
         return [Reply(_joined(prefix, draft.text("appeal_ask_reason", min=REASON_MIN, max=TEXT_MAX)))]
     return _review(draft, prefix)
+
+
+def _written(step: Step) -> Step:
+    """A step for a written draft; an unwritten one goes on from where it stands."""
+    return lambda draft, press: step(draft, press) if draft.written else _next(draft)
 
 
 def _joined(*parts: str) -> str:
@@ -194,57 +209,52 @@ def _joined(*parts: str) -> str:
 
 
 def _dispute_screen(draft: Draft, prefix: str = "") -> list[Action]:
-    draft.remember(None)
-    intro = draft.text("appeal_intro", cycle=draft.cycle.name, closes=draft.context.local_time(draft.closes))
+    draft.wait_for(None)
+    intro = draft.text("appeal_intro", cycle=draft.cycle.name, closes=draft.local(draft.closes))
     text = _joined(
         prefix,
         intro,
         result_text(draft.result, draft.scheme, draft.locale),
         draft.text("appeal_ask_disputed"),
     )
-    rows = [(draft.button("appeal_dispute_grade", "d:grade"),)]
+    dispute = AppealAction.DISPUTE
+    rows = [(_button(draft, draft.text("appeal_dispute_grade"), dispute, Disputed.GRADE),)]
     rows += [
-        (
-            Button(
-                dimension.name.for_locale(draft.locale),
-                f"{PREFIX}:{draft.cycle.id}:d:dimension:{dimension.key}",
-            ),
-        )
+        (_button(draft, dimension.name.for_locale(draft.locale), dispute, Disputed.DIMENSION, dimension.key),)
         for dimension in draft.scheme.rubric.dimensions
     ]
-    rows.append((draft.button("appeal_dispute_item", "items"),))
+    rows.append((_labelled(draft, "appeal_dispute_item", AppealAction.ITEMS),))
     return [Reply(text, tuple(rows))]
 
 
-def _item_screen(draft: Draft, _: list[str]) -> list[Action]:
+def _item_screen(draft: Draft, _: AppealPress) -> list[Action]:
     buttons = [
-        Button(item.name.for_locale(draft.locale), f"{PREFIX}:{draft.cycle.id}:d:item:{item.key}")
+        _button(draft, item.name.for_locale(draft.locale), AppealAction.DISPUTE, Disputed.ITEM, item.key)
         for item in draft.scheme.rubric.items
     ]
     rows = [tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2)]
     return [Reply(draft.text("appeal_ask_item"), tuple(rows))]
 
 
-def _choose(draft: Draft, arguments: list[str]) -> list[Action]:
-    kind, key = [*arguments, ""][:2]
-    if kind not in {d.value for d in Disputed} or not _known(draft.scheme, Disputed(kind), key):
-        return [Reply(draft.text("appeal_stale"), notice=draft.text("appeal_stale"))]
-    draft.appeal.disputed = Disputed(kind)
-    draft.appeal.disputed_key = key or None
+def _choose(draft: Draft, press: AppealPress) -> list[Action]:
+    assert press.disputed is not None  # on_press: DISPUTE names what
+    if not _known(draft.scheme, press.disputed, press.key):
+        raise Refused("appeal_stale", reason=f"nothing to dispute as {press.disputed} {press.key!r}")
+    draft.appeal.disputed, draft.appeal.disputed_key = press.disputed, press.key
     draft.touch()
     return _next(draft)
 
 
-def _known(scheme: Scheme, kind: Disputed, key: str) -> bool:
+def _known(scheme: Scheme, kind: Disputed, key: str | None) -> bool:
     if kind == Disputed.GRADE:
-        return not key
+        return key is None
     if kind == Disputed.DIMENSION:
         return key in {d.key for d in scheme.rubric.dimensions}
     return key in {item.key for item in scheme.rubric.items}
 
 
 def _ask_evidence(draft: Draft, prefix: str = "") -> list[Action]:
-    draft.remember("evidence")
+    draft.wait_for("evidence")
     text = draft.text("appeal_ask_evidence", max=EVIDENCE_MAX, count=len(draft.evidence()))
     return [Reply(_joined(prefix, text), _done(draft))]
 
@@ -259,73 +269,76 @@ def _take_evidence(draft: Draft, incoming: Incoming) -> list[Action]:
     text = incoming.text.strip()
     if (kind == EvidenceKind.TEXT and not text) or len(text) > TEXT_MAX:
         return [Reply(draft.text("appeal_bad_evidence_text", max=TEXT_MAX), _done(draft))]
+    draft.touch()
     store.add_evidence(
-        draft.context.session,
+        draft.session,
         AppealEvidence(
             appeal_id=draft.appeal.id,  # type: ignore[arg-type]
             kind=kind,
             text=text,
             file_id=incoming.file_id,
             file_unique_id=incoming.file_unique_id,
-            added_at=draft.context.now,
+            added_at=draft.now,
         ),
     )
-    draft.touch()
     received = draft.text("appeal_evidence_received", number=count + 1, max=EVIDENCE_MAX)
     return [Reply(received, _done(draft))]
 
 
 def _done(draft: Draft) -> tuple[tuple[Button, ...], ...]:
-    return ((draft.button("appeal_evidence_done", "ev_done"),),)
+    return ((_labelled(draft, "appeal_evidence_done", AppealAction.EVIDENCE_DONE),),)
 
 
 def _review(draft: Draft, prefix: str = "") -> list[Action]:
-    draft.remember(None)
-    if draft.appeal.disputed is None or draft.appeal.reason is None:
+    draft.wait_for(None)
+    if not draft.written:
         return _next(draft, prefix)
     form = appeal_text(draft.context, draft.locale, draft.examinee, draft.appeal)
-    footer = draft.text("appeal_review_footer", closes=draft.context.local_time(draft.closes))
+    footer = draft.text("appeal_review_footer", closes=draft.local(draft.closes))
     buttons = (
-        (draft.button("appeal_edit_disputed", "d_edit"), draft.button("appeal_edit_reason", "r_edit")),
-        (draft.button("appeal_add_evidence", "ev"), draft.button("appeal_clear_evidence", "ev_clear")),
-        (draft.button("appeal_submit", "sub"),),
+        (
+            _labelled(draft, "appeal_edit_disputed", AppealAction.EDIT_DISPUTED),
+            _labelled(draft, "appeal_edit_reason", AppealAction.EDIT_REASON),
+        ),
+        (
+            _labelled(draft, "appeal_add_evidence", AppealAction.EVIDENCE),
+            _labelled(draft, "appeal_clear_evidence", AppealAction.EVIDENCE_CLEAR),
+        ),
+        (_labelled(draft, "appeal_submit", AppealAction.SUBMIT),),
     )
     return [Reply(_joined(prefix, form, footer), buttons)]
 
 
-def _edit_reason(draft: Draft, _: list[str]) -> list[Action]:
-    draft.remember("reason", then="review")
+def _edit_reason(draft: Draft, _: AppealPress) -> list[Action]:
+    draft.wait_for("reason", then="review")
     current = draft.appeal.reason
     prompt = Reply(draft.text("appeal_ask_reason", min=REASON_MIN, max=TEXT_MAX))
     return [prompt, Reply(current)] if current else [prompt]
 
 
-def _clear_evidence(draft: Draft, _: list[str]) -> list[Action]:
-    store.clear_evidence(draft.context.session, draft.appeal.id)  # type: ignore[arg-type]
+def _clear_evidence(draft: Draft, _: AppealPress) -> list[Action]:
+    store.clear_evidence(draft.session, draft.appeal.id)  # type: ignore[arg-type]
     draft.touch()
     return _review(draft, prefix=draft.text("appeal_evidence_cleared"))
 
 
-def _ask_submit(draft: Draft, _: list[str]) -> list[Action]:
-    if draft.appeal.disputed is None or draft.appeal.reason is None:
-        return _next(draft)
-    buttons = ((draft.button("appeal_confirm_yes", "yes"), draft.button("appeal_confirm_no", "rev")),)
-    return [Reply(draft.text("appeal_confirm"), buttons)]
+def _ask_submit(draft: Draft, _: AppealPress) -> list[Action]:
+    confirm = _labelled(draft, "appeal_confirm_yes", AppealAction.CONFIRM)
+    back = _labelled(draft, "appeal_confirm_no", AppealAction.REVIEW)
+    return [Reply(draft.text("appeal_confirm"), ((confirm, back),))]
 
 
-def _submit(draft: Draft, _: list[str]) -> list[Action]:
-    if draft.appeal.disputed is None or draft.appeal.reason is None:
-        return _next(draft)
-    session, now, appeal = draft.context.session, draft.context.now, draft.appeal
+def _submit(draft: Draft, _: AppealPress) -> list[Action]:
+    session, now, appeal = draft.session, draft.now, draft.appeal
     appeal.status, appeal.submitted_at, appeal.updated_at = AppealStatus.SUBMITTED, now, now
     session.add(appeal)
-    cycle_store.end_conversation(session, draft.user)
+    draft.forget()
     pieces = draft.evidence()
     record(
         session,
         appeal,
         "appeal.submit",
-        draft.reader.member,
+        draft.member,
         now,
         after={
             "cycle": draft.cycle.name,
@@ -335,7 +348,7 @@ def _submit(draft: Draft, _: list[str]) -> list[Action]:
         },
         reason=appeal.reason,
     )
-    due = draft.context.local_time(report_due(appeal, draft.scheme))
+    due = draft.local(report_due(appeal, draft.scheme))
     notify(
         session,
         receivers(session, draft.examinee),
@@ -347,23 +360,20 @@ def _submit(draft: Draft, _: list[str]) -> list[Action]:
         default_locale=draft.context.default_locale,
     )
     days = draft.scheme.appeals.decide_within_days
-    return [
-        Reply(draft.text("appeal_submitted", at=draft.context.local_time(now), due=due, days=days), edit=True)
-    ]
+    return [Reply(draft.text("appeal_submitted", at=draft.local(now), due=due, days=days), edit=True)]
 
 
-Handler = Callable[[Draft, list[str]], list[Action]]
+Step = Callable[[Draft, AppealPress], list[Action]]
 
-_BUTTONS: dict[str, Handler] = {
-    "new": lambda draft, _: _next(draft),
-    "d": _choose,
-    "items": _item_screen,
-    "ev": lambda draft, _: _ask_evidence(draft),
-    "ev_done": lambda draft, _: _review(draft),
-    "ev_clear": _clear_evidence,
-    "d_edit": lambda draft, _: _dispute_screen(draft),
-    "r_edit": _edit_reason,
-    "sub": _ask_submit,
-    "yes": _submit,
-    "rev": lambda draft, _: _review(draft),
+_STEPS: dict[AppealAction, Step] = {
+    AppealAction.DISPUTE: _choose,
+    AppealAction.ITEMS: _item_screen,
+    AppealAction.EVIDENCE: _written(lambda draft, _: _ask_evidence(draft)),
+    AppealAction.EVIDENCE_DONE: lambda draft, _: _review(draft),
+    AppealAction.EVIDENCE_CLEAR: _written(_clear_evidence),
+    AppealAction.EDIT_DISPUTED: lambda draft, _: _dispute_screen(draft),
+    AppealAction.EDIT_REASON: _written(_edit_reason),
+    AppealAction.SUBMIT: _written(_ask_submit),
+    AppealAction.CONFIRM: _written(_submit),
+    AppealAction.REVIEW: lambda draft, _: _review(draft),
 }

@@ -5,7 +5,7 @@ scorer) chooses to uphold the result or to change it: new scores for any items, 
 then writes the reasons, sees the whole decision and confirms. The decision is final: it goes
 privately to the examinee through the outbox, marked 最终裁定, and is audited with the result
 before and after. The decision in progress is kept in the conversation's saved state, so it
-survives a restart. Buttons carry ``ad:<cycle id>:<action>:<appeal id>[:<argument>]``.
+survives a restart. Its buttons are ``DecisionPress``es, checked on every press.
 """
 
 from __future__ import annotations
@@ -13,10 +13,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import ClassVar
 
 from markupsafe import Markup
 
-from flows.appeals.common import Desk, desk_of, notify, pressed, record
+from flows.appeals.common import Desk, ends_when_refused, notify, record, same_cycle
+from flows.appeals.presses import FROM_TOTAL, DecisionAction, DecisionPress
 from flows.appeals.result import (
     Result,
     decided_result,
@@ -26,27 +28,40 @@ from flows.appeals.result import (
     result_text,
 )
 from flows.rules.access import can_decide_appeal
-from flows.rules.cycles import ensure_writable, scheme_of
+from flows.rules.cycles import ensure_writable
 from flows.rules.grading import InvalidScore, check_item_score
 from flows.rules.scheme import Scheme
 from flows.ui.chat import Action, Button, Content, Incoming, Reply
 from flows.ui.context import FlowContext
 from flows.ui.i18n import render
+from flows.ui.refusal import Refused
 from storage import appeals as store
-from storage import cycles as cycle_store
 from storage.appeal_models import Appeal, AppealChange, AppealStatus, Outcome
 from storage.cycle_models import CycleExaminee
 
-FLOW = "appeal_decision"
-PREFIX = "ad"
 REASON_MIN, REASON_MAX = 10, 1500
+KEYED = (DecisionAction.ITEM, DecisionAction.GRADE)  # the steps whose press names an item or a grade
+
+
+class Decider(Desk):
+    """A committee member at the appeals desk deciding an appeal, in a typed conversation."""
+
+    flow: ClassVar[str] = "appeal_decision"
+
+
+FLOW = Decider.flow
+
+
+def button(desk: Desk, label: str, action: DecisionAction, appeal: Appeal, key: str | None = None) -> Button:
+    """A button for a step of the decision on ``appeal``."""
+    return desk.button(label, DecisionPress(desk.cycle.id, action, appeal.id, key))  # type: ignore[arg-type]
 
 
 @dataclass
 class Decision:
     """A decision being written: the appeal, its released result, and the choices saved so far."""
 
-    desk: Desk
+    desk: Decider
     appeal: Appeal
     examinee: CycleExaminee
     scheme: Scheme
@@ -66,76 +81,64 @@ class Decision:
 
     def save(self, **changes: object) -> None:
         self.state = {**self.state, **changes}
-        self.desk.remember(FLOW, **{k: v for k, v in self.state.items() if k != "cycle"})
+        self.desk.remember(**{k: v for k, v in self.state.items() if k != "cycle"})
 
-    def button(self, label_key: str, action: str, *args: object, **params: object) -> Button:
-        return self.desk.button(PREFIX, label_key, action, self.appeal.id, *args, **params)
+    def button(
+        self, label_key: str, action: DecisionAction, key: str | None = None, **params: object
+    ) -> Button:
+        return button(self.desk, self.desk.text(label_key, **params), action, self.appeal, key)
 
 
 # Entry points
 
 
-def on_button(context: FlowContext, incoming: Incoming) -> list[Action]:
-    desk = desk_of(context, incoming)
-    if isinstance(desk, list):
-        return desk
-    arguments = pressed(desk, incoming)
-    if arguments is None or len(arguments) < 2 or arguments[0] not in _BUTTONS:
-        return desk.refuse()
-    fresh = arguments[0] == "start"
-    decision = _decision(desk, arguments[1], fresh=fresh)
-    if isinstance(decision, list):
-        return decision
-    return _BUTTONS[arguments[0]](decision, arguments[2:])
+def on_press(context: FlowContext, incoming: Incoming, press: DecisionPress) -> list[Action]:
+    """A step of the decision; a press naming an item or a grade only where the step takes one."""
+    decider = Decider.resolve(context, incoming)
+    if (press.key is not None) != (press.action in KEYED):
+        raise Refused("appeal_stale", reason=f"{press.action} with key {press.key!r}")
+    decision = _decision(decider, press.appeal, fresh=press.action is DecisionAction.START)
+    return _STEPS[press.action](decision, press.key or "")
 
 
+@ends_when_refused
 def on_input(context: FlowContext, incoming: Incoming, state: dict) -> list[Action]:
     """A typed item score or the reasons."""
-    desk = desk_of(context, incoming)
-    if isinstance(desk, list):
-        return desk
-    decision = _decision(desk, state.get("appeal"), fresh=False)
-    if isinstance(decision, list):
-        desk.forget()
-        return decision
+    decider = Decider.resolve(context, incoming)
+    same_cycle(decider, state)
+    decision = _decision(decider, state["appeal"], fresh=False)
     if incoming.content is not Content.TEXT:
-        return [Reply(desk.text("appeal_text_only"))]
+        return [Reply(decider.text("appeal_text_only"))]
     awaiting, text = str(decision.state.get("awaiting") or ""), incoming.text.strip()
     if awaiting.startswith("item:"):
         return _take_score(decision, awaiting.removeprefix("item:"), text)
     if awaiting == "reason":
         return _take_reason(decision, text)
-    return [Reply(desk.text("appeal_stale"))]
+    return [Reply(decider.text("appeal_stale"))]
 
 
-def _decision(desk: Desk, appeal_id: object, *, fresh: bool) -> Decision | list[Action]:
+def _decision(decider: Decider, appeal_id: int, *, fresh: bool) -> Decision:
     """The decision on an escalated appeal the reader may decide; its saved choices unless ``fresh``."""
-    case = desk.case(appeal_id)
-    if case is None or not can_decide_appeal(desk.member, case[1]):
-        return desk.refuse()
-    appeal, examinee = case
+    appeal, examinee = decider.case(appeal_id)
+    if not can_decide_appeal(decider.member, examinee):
+        raise Refused("appeal_stale", reason=f"may not decide appeal {appeal_id}")
     if appeal.status != AppealStatus.ESCALATED:
-        return desk.refuse(
-            "appeal_already_decided" if appeal.status == AppealStatus.DECIDED else "appeal_stale"
+        decided = appeal.status == AppealStatus.DECIDED
+        raise Refused(
+            "appeal_already_decided" if decided else "appeal_stale", reason=f"appeal {appeal.status}"
         )
-    scheme = scheme_of(desk.cycle)
-    released = released_result(desk.context.session, examinee)
+    released = released_result(decider.session, examinee)
     if released is None:
-        return desk.refuse("appeal_no_result")
-    row = None if fresh else _saved_state(desk)
-    state = row if row is not None and row.get("appeal") == appeal.id else {"appeal": appeal.id}
-    return Decision(desk, appeal, examinee, scheme, released, state)
-
-
-def _saved_state(desk: Desk) -> dict | None:
-    row = cycle_store.conversation(desk.context.session, desk.user)
-    return dict(row.state) if row is not None and row.flow == FLOW else None
+        raise Refused("appeal_no_result", reason="no released result")
+    saved = {} if fresh else decider.position()
+    state = saved if saved.get("appeal") == appeal.id else {"appeal": appeal.id}
+    return Decision(decider, appeal, examinee, decider.scheme, released, state)
 
 
 # Screens
 
 
-def _choose(decision: Decision, _: list[str]) -> list[Action]:
+def _choose(decision: Decision, _: str = "") -> list[Action]:
     decision.save(outcome=None, scores={}, grade=None, awaiting=None, reason=None)
     desk = decision.desk
     text = desk.text(
@@ -143,36 +146,42 @@ def _choose(decision: Decision, _: list[str]) -> list[Action]:
         name=decision.examinee.name,
         result=Markup(result_text(decision.released, decision.scheme, desk.locale)),
     )
-    buttons = ((decision.button("appeal_uphold", "up"), decision.button("appeal_change", "ch")),)
+    buttons = (
+        (
+            decision.button("appeal_uphold", DecisionAction.UPHOLD),
+            decision.button("appeal_change", DecisionAction.CHANGE),
+        ),
+    )
     return [Reply(text, buttons)]
 
 
-def _uphold(decision: Decision, _: list[str]) -> list[Action]:
+def _uphold(decision: Decision, _: str) -> list[Action]:
     decision.save(outcome=Outcome.UPHELD.value, scores={}, grade=None)
     return _ask_reason(decision)
 
 
-def _change_screen(decision: Decision, _: list[str] | None = None) -> list[Action]:
+def _change_screen(decision: Decision, _: str = "") -> list[Action]:
     if decision.outcome != Outcome.CHANGED:
         decision.save(outcome=Outcome.CHANGED.value, scores={}, grade=None)
     decision.save(awaiting=None)
     desk, result = decision.desk, decision.result()
     text = desk.text("appeal_change_screen", result=Markup(result_text(result, decision.scheme, desk.locale)))
     items = [
-        decision.button("appeal_change_item", "it", item.key, item=item.name.for_locale(desk.locale))
+        decision.button(
+            "appeal_change_item", DecisionAction.ITEM, item.key, item=item.name.for_locale(desk.locale)
+        )
         for item in decision.scheme.rubric.items
     ]
     rows = [tuple(items[i : i + 2]) for i in range(0, len(items), 2)]
-    rows.append((decision.button("appeal_change_grade", "gr"),))
+    rows.append((decision.button("appeal_change_grade", DecisionAction.GRADES),))
     if decision.new_scores or decision.state.get("grade"):
-        rows.append((decision.button("appeal_write_reason", "why"),))
+        rows.append((decision.button("appeal_write_reason", DecisionAction.REASON),))
     return [Reply(text, tuple(rows))]
 
 
-def _ask_item(decision: Decision, arguments: list[str]) -> list[Action]:
-    key = arguments[0] if arguments else ""
+def _ask_item(decision: Decision, key: str) -> list[Action]:
     if decision.outcome != Outcome.CHANGED or key not in {i.key for i in decision.scheme.rubric.items}:
-        return decision.desk.refuse()
+        raise Refused("appeal_stale", reason=f"no item {key!r} to change")
     decision.save(awaiting=f"item:{key}")
     item = decision.scheme.rubric.item(key)
     text = decision.desk.text(
@@ -195,33 +204,30 @@ def _take_score(decision: Decision, key: str, text: str) -> list[Action]:
     return _change_screen(decision)
 
 
-def _grades(decision: Decision, _: list[str]) -> list[Action]:
+def _grades(decision: Decision, _: str) -> list[Action]:
     if decision.outcome != Outcome.CHANGED:
-        return decision.desk.refuse()
-    locale = decision.desk.locale
-    buttons = [
-        Button(grade_name(grade.key, decision.scheme, locale), _data(decision, "g", grade.key))
-        for grade in decision.scheme.grades
+        raise Refused("appeal_stale", reason="grades without a change")
+    desk, scheme = decision.desk, decision.scheme
+    grades = [
+        button(
+            desk, grade_name(grade.key, scheme, desk.locale), DecisionAction.GRADE, decision.appeal, grade.key
+        )
+        for grade in scheme.grades
     ]
-    rows = [tuple(buttons), (decision.button("appeal_grade_from_total", "g", "-"),)]
-    return [Reply(decision.desk.text("appeal_ask_grade"), tuple(rows))]
+    from_total = decision.button("appeal_grade_from_total", DecisionAction.GRADE, FROM_TOTAL)
+    return [Reply(desk.text("appeal_ask_grade"), (tuple(grades), (from_total,)))]
 
 
-def _data(decision: Decision, action: str, *args: object) -> str:
-    return ":".join(str(p) for p in (PREFIX, decision.desk.cycle.id, action, decision.appeal.id, *args))
-
-
-def _set_grade(decision: Decision, arguments: list[str]) -> list[Action]:
-    grade = arguments[0] if arguments else ""
-    if decision.outcome != Outcome.CHANGED or grade not in (*decision.scheme.grade_keys, "-"):
-        return decision.desk.refuse()
-    decision.save(grade=None if grade == "-" else grade)
+def _set_grade(decision: Decision, grade: str) -> list[Action]:
+    if decision.outcome != Outcome.CHANGED or grade not in (*decision.scheme.grade_keys, FROM_TOTAL):
+        raise Refused("appeal_stale", reason=f"no grade {grade!r} to set")
+    decision.save(grade=None if grade == FROM_TOTAL else grade)
     return _change_screen(decision)
 
 
-def _ask_reason(decision: Decision, _: list[str] | None = None) -> list[Action]:
+def _ask_reason(decision: Decision, _: str = "") -> list[Action]:
     if decision.outcome is None:
-        return _choose(decision, [])
+        return _choose(decision)
     if decision.outcome == Outcome.CHANGED and not (decision.new_scores or decision.state.get("grade")):
         return _change_screen(decision)  # a change that changes nothing is not one
     decision.save(awaiting="reason")
@@ -246,19 +252,17 @@ def _confirm_screen(decision: Decision) -> list[Action]:
         result=Markup(result_text(decision.result(), decision.scheme, desk.locale)),
         reason=decision.state.get("reason", ""),
     )
-    back = decision.button("appeal_decision_edit", "ch" if changed else "up")
-    return [Reply(text, ((decision.button("appeal_decision_ok", "ok"), back),))]
-
-
-def _decide(decision: Decision, _: list[str]) -> list[Action]:
-    if decision.outcome is None or not decision.state.get("reason"):
-        return _choose(decision, [])
-    desk, appeal, session, now = (
-        decision.desk,
-        decision.appeal,
-        decision.desk.context.session,
-        decision.desk.context.now,
+    back = decision.button(
+        "appeal_decision_edit", DecisionAction.CHANGE if changed else DecisionAction.UPHOLD
     )
+    return [Reply(text, ((decision.button("appeal_decision_ok", DecisionAction.CONFIRM), back),))]
+
+
+def _decide(decision: Decision, _: str) -> list[Action]:
+    if decision.outcome is None or not decision.state.get("reason"):
+        return _choose(decision)
+    desk, appeal = decision.desk, decision.appeal
+    session, now = desk.session, desk.now
     ensure_writable(desk.cycle, now)
     changed = decision.outcome == Outcome.CHANGED
     after = decision.result() if changed else decision.released
@@ -301,7 +305,7 @@ def _audited(result: Result) -> dict[str, object]:
 
 def _tell_examinee(decision: Decision) -> None:
     """The final decision, privately to the examinee."""
-    desk, session = decision.desk, decision.desk.context.session
+    desk, session = decision.desk, decision.desk.session
     examinee = store.members(session, [decision.examinee.member_id]).values()
     notify(
         session,
@@ -312,18 +316,18 @@ def _tell_examinee(decision: Decision) -> None:
             + "\n\n"
             + decision_text(desk.context, locale, decision.examinee, decision.appeal, decision.scheme)
         ),
-        now=desk.context.now,
+        now=desk.now,
         default_locale=desk.context.default_locale,
     )
 
 
-_BUTTONS: dict[str, Callable[[Decision, list[str]], list[Action]]] = {
-    "start": _choose,
-    "up": _uphold,
-    "ch": _change_screen,
-    "it": _ask_item,
-    "gr": _grades,
-    "g": _set_grade,
-    "why": _ask_reason,
-    "ok": _decide,
+_STEPS: dict[DecisionAction, Callable[[Decision, str], list[Action]]] = {
+    DecisionAction.START: _choose,
+    DecisionAction.UPHOLD: _uphold,
+    DecisionAction.CHANGE: _change_screen,
+    DecisionAction.ITEM: _ask_item,
+    DecisionAction.GRADES: _grades,
+    DecisionAction.GRADE: _set_grade,
+    DecisionAction.REASON: _ask_reason,
+    DecisionAction.CONFIRM: _decide,
 }

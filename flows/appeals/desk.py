@@ -6,7 +6,7 @@ the committee see of appeals, and the report to the committee (上报考核小�
 reader for. Opening an appeal shows the form (附表六); the committee sees it beside the released
 score sheet, and can open the self-assessment and the change history of the examinee's records.
 Those who receive appeals report a submitted one to the committee with one button, optionally
-with a note. Buttons carry ``ap:<cycle id>:<action>:<appeal id>``, checked on every press.
+with a note. Every press (``DeskPress``) is checked against the presser's rights to that appeal.
 """
 
 from __future__ import annotations
@@ -15,71 +15,63 @@ from collections.abc import Callable
 
 from flows.appeals import consult as appeals_consult
 from flows.appeals import decision as appeals_decision
-from flows.appeals.common import Desk, appeal_text, decide_due, desk_of, escalate, pressed, report_due
-from flows.appeals.history import history_text, self_assessment_text
-from flows.appeals.result import released_result, result_text
-from flows.rules.access import (
-    can_decide_appeal,
-    can_read_appeal,
-    can_report_appeal,
-    is_committee,
-    receives_appeals,
+from flows.appeals.common import (
+    Desk,
+    appeal_text,
+    decide_due,
+    ends_when_refused,
+    escalate,
+    report_due,
+    same_cycle,
 )
-from flows.rules.cycles import ensure_writable, scheme_of
-from flows.ui.chat import Action, Content, Incoming, Reply
+from flows.appeals.history import history_text, self_assessment_text
+from flows.appeals.presses import DecisionAction, DeskAction, DeskPress
+from flows.appeals.result import released_result, result_text
+from flows.rules.access import can_decide_appeal, can_report_appeal, is_committee, receives_appeals
+from flows.rules.cycles import ensure_writable
+from flows.ui.chat import Action, Button, Content, Incoming, Reply
 from flows.ui.context import FlowContext
+from flows.ui.refusal import Refused
 from flows.ui.text import split_message
 from storage import appeals as store
 from storage.appeal_models import Appeal, AppealStatus
 from storage.cycle_models import CycleExaminee
 
-FLOW = "appeal_desk"
-PREFIX = "ap"
+FLOW = Desk.flow
 NOTE_MAX = 500
 
 
 def start(context: FlowContext, incoming: Incoming) -> list[Action]:
     """``/appeals``: the appeals the reader may see, and the opinions asked of them."""
-    desk = desk_of(context, incoming)
-    if isinstance(desk, list):
-        return desk
+    desk = Desk.resolve(context, incoming)
     desk.forget()
     replies = _appeal_list(desk) + appeals_consult.asked_list(desk)
     return replies or [Reply(desk.text("appeal_desk_nothing", cycle=desk.cycle.name))]
 
 
-def on_button(context: FlowContext, incoming: Incoming) -> list[Action]:
-    desk = desk_of(context, incoming)
-    if isinstance(desk, list):
-        return desk
-    arguments = pressed(desk, incoming)
-    if arguments is None or len(arguments) < 2 or arguments[0] not in _BUTTONS:
-        return desk.refuse()
-    case = desk.case(arguments[1])
-    if case is None or not can_read_appeal(desk.reader, case[1]):
-        return desk.refuse()
-    return _BUTTONS[arguments[0]](desk, *case)
+def on_press(context: FlowContext, incoming: Incoming, press: DeskPress) -> list[Action]:
+    """A press on one appeal: opened, read beside the self-assessment or history, or reported."""
+    desk = Desk.resolve(context, incoming)
+    return _STEPS[press.action](desk, *desk.case(press.appeal))
 
 
+@ends_when_refused
 def on_input(context: FlowContext, incoming: Incoming, state: dict) -> list[Action]:
     """The note typed to go with a report to the committee."""
-    desk = desk_of(context, incoming)
-    if isinstance(desk, list):
-        return desk
-    case = desk.case(state.get("appeal")) if state.get("cycle") == desk.cycle.id else None
-    if (
-        case is None
-        or not can_report_appeal(desk.reader, case[1])
-        or case[0].status != AppealStatus.SUBMITTED
-    ):
-        desk.forget()
-        return [Reply(desk.text("appeal_stale"))]
+    desk = Desk.resolve(context, incoming)
+    same_cycle(desk, state)
+    appeal, examinee = _reportable(desk, *desk.case(state["appeal"]))
     if incoming.content is not Content.TEXT:
         return [Reply(desk.text("appeal_text_only"))]
     note = incoming.text.strip()
     if not 1 <= len(note) <= NOTE_MAX:
         return [Reply(desk.text("appeal_bad_note", max=NOTE_MAX))]
-    return _escalate(desk, *case, note=note)
+    return _escalate(desk, appeal, examinee, note=note)
+
+
+def _button(desk: Desk, label_key: str, action: DeskAction, appeal: Appeal, **params: object) -> Button:
+    press = DeskPress(desk.cycle.id, action, appeal.id)  # type: ignore[arg-type]
+    return desk.button(desk.text(label_key, **params), press)
 
 
 # The list
@@ -88,30 +80,28 @@ def on_input(context: FlowContext, incoming: Incoming, state: dict) -> list[Acti
 def _appeal_list(desk: Desk) -> list[Action]:
     if not (receives_appeals(desk.reader) or is_committee(desk.member)):
         return []
-    cases = store.of_cycle(desk.context.session, desk.cycle.id)  # type: ignore[arg-type]
+    cases = store.of_cycle(desk.session, desk.cycle.id)  # type: ignore[arg-type]
     if not cases:
         return [Reply(desk.text("appeal_desk_none", cycle=desk.cycle.name))]
-    scheme = scheme_of(desk.cycle)
     lines = [desk.text("appeal_desk_title", cycle=desk.cycle.name, count=len(cases))]
     buttons = []
     for number, (appeal, examinee) in enumerate(cases, start=1):
-        due = _due(desk, appeal, scheme)
+        due = _due(desk, appeal)
         lines.append(
             desk.text(
                 "appeal_desk_line", number=number, name=examinee.name, status=str(appeal.status), due=due
             )
         )
-        buttons.append(
-            (desk.button(PREFIX, "appeal_desk_open", "o", appeal.id, number=number, name=examinee.name),)
-        )
+        opens = _button(desk, "appeal_desk_open", DeskAction.OPEN, appeal, number=number, name=examinee.name)
+        buttons.append((opens,))
     return [Reply("\n".join(lines), tuple(buttons))]
 
 
-def _due(desk: Desk, appeal: Appeal, scheme: object) -> str:
+def _due(desk: Desk, appeal: Appeal) -> str:
     if appeal.status == AppealStatus.SUBMITTED:
-        return desk.context.local_time(report_due(appeal, scheme))  # type: ignore[arg-type]
+        return desk.local(report_due(appeal, desk.scheme))
     if appeal.status == AppealStatus.ESCALATED:
-        return desk.context.local_time(decide_due(appeal, scheme))  # type: ignore[arg-type]
+        return desk.local(decide_due(appeal, desk.scheme))
     return ""
 
 
@@ -120,7 +110,7 @@ def _due(desk: Desk, appeal: Appeal, scheme: object) -> str:
 
 def _open(desk: Desk, appeal: Appeal, examinee: CycleExaminee) -> list[Action]:
     """The appeal (附表六) and its opinions; for the committee beside the released score sheet."""
-    session, scheme = desk.context.session, scheme_of(desk.cycle)
+    session, scheme = desk.session, desk.scheme
     blocks = [appeal_text(desk.context, desk.locale, examinee, appeal)]
     blocks += appeals_consult.opinions_text(desk, appeal)
     if is_committee(desk.member):
@@ -133,64 +123,72 @@ def _open(desk: Desk, appeal: Appeal, examinee: CycleExaminee) -> list[Action]:
     return [Reply(part) for part in parts[:-1]] + [Reply(parts[-1], _actions(desk, appeal, examinee))]
 
 
-def _actions(desk: Desk, appeal: Appeal, examinee: CycleExaminee) -> tuple:
-    rows = []
+def _actions(desk: Desk, appeal: Appeal, examinee: CycleExaminee) -> tuple[tuple[Button, ...], ...]:
+    rows: list[tuple[Button, ...]] = []
     if appeal.status == AppealStatus.SUBMITTED and can_report_appeal(desk.reader, examinee):
         rows.append(
             (
-                desk.button(PREFIX, "appeal_report", "now", appeal.id),
-                desk.button(PREFIX, "appeal_report_with_note", "rep", appeal.id),
+                _button(desk, "appeal_report", DeskAction.REPORT_NOW, appeal),
+                _button(desk, "appeal_report_with_note", DeskAction.REPORT_WITH_NOTE, appeal),
             )
         )
     if is_committee(desk.member):
         rows.append(
             (
-                desk.button(PREFIX, "appeal_show_self", "self", appeal.id),
-                desk.button(PREFIX, "appeal_show_history", "hist", appeal.id),
+                _button(desk, "appeal_show_self", DeskAction.SELF_ASSESSMENT, appeal),
+                _button(desk, "appeal_show_history", DeskAction.HISTORY, appeal),
             )
         )
     if appeal.status == AppealStatus.ESCALATED and can_decide_appeal(desk.member, examinee):
         rows += appeals_consult.ask_buttons(desk, appeal, examinee)
-        rows.append((desk.button(appeals_decision.PREFIX, "appeal_decide", "start", appeal.id),))
+        rows.append(
+            (appeals_decision.button(desk, desk.text("appeal_decide"), DecisionAction.START, appeal),)
+        )
     return tuple(rows)
 
 
-def _committee_only(show: Callable[[Desk, Appeal, CycleExaminee], str]) -> Callable[..., list[Action]]:
-    def handler(desk: Desk, appeal: Appeal, examinee: CycleExaminee) -> list[Action]:
+def _committee_only(show: Callable[[Desk, Appeal, CycleExaminee], str]) -> Step:
+    def step(desk: Desk, appeal: Appeal, examinee: CycleExaminee) -> list[Action]:
         if not is_committee(desk.member):
-            return desk.refuse()
+            raise Refused("appeal_stale", reason="the committee's reading only")
         parts = split_message(show(desk, appeal, examinee))
-        back = ((desk.button(PREFIX, "appeal_back", "o", appeal.id),),)
+        back = ((_button(desk, "appeal_back", DeskAction.OPEN, appeal),),)
         return [Reply(part) for part in parts[:-1]] + [Reply(parts[-1], back)]
 
-    return handler
+    return step
+
+
+def _reportable(desk: Desk, appeal: Appeal, examinee: CycleExaminee) -> tuple[Appeal, CycleExaminee]:
+    """The appeal, when it still waits to be reported and the reader may report it."""
+    if appeal.status != AppealStatus.SUBMITTED or not can_report_appeal(desk.reader, examinee):
+        raise Refused("appeal_not_reportable", reason=f"appeal {appeal.id} is not reportable by them")
+    return appeal, examinee
 
 
 def _ask_note(desk: Desk, appeal: Appeal, examinee: CycleExaminee) -> list[Action]:
-    if appeal.status != AppealStatus.SUBMITTED or not can_report_appeal(desk.reader, examinee):
-        return desk.refuse("appeal_not_reportable")
-    desk.remember(FLOW, appeal=appeal.id)
+    _reportable(desk, appeal, examinee)
+    desk.remember(appeal=appeal.id)
     return [Reply(desk.text("appeal_ask_note", max=NOTE_MAX))]
 
 
 def _report_now(desk: Desk, appeal: Appeal, examinee: CycleExaminee) -> list[Action]:
-    if appeal.status != AppealStatus.SUBMITTED or not can_report_appeal(desk.reader, examinee):
-        return desk.refuse("appeal_not_reportable")
-    return _escalate(desk, appeal, examinee, note=None)
+    return _escalate(desk, *_reportable(desk, appeal, examinee), note=None)
 
 
 def _escalate(desk: Desk, appeal: Appeal, examinee: CycleExaminee, note: str | None) -> list[Action]:
-    ensure_writable(desk.cycle, desk.context.now)
+    ensure_writable(desk.cycle, desk.now)
     escalate(desk.context, appeal, examinee, by=desk.member, note=note)
     desk.forget()
-    due = desk.context.local_time(decide_due(appeal, scheme_of(desk.cycle)))
+    due = desk.local(decide_due(appeal, desk.scheme))
     return [Reply(desk.text("appeal_reported", name=examinee.name, due=due))]
 
 
-_BUTTONS: dict[str, Callable[[Desk, Appeal, CycleExaminee], list[Action]]] = {
-    "o": _open,
-    "self": _committee_only(self_assessment_text),
-    "hist": _committee_only(history_text),
-    "rep": _ask_note,
-    "now": _report_now,
+Step = Callable[[Desk, Appeal, CycleExaminee], list[Action]]
+
+_STEPS: dict[DeskAction, Step] = {
+    DeskAction.OPEN: _open,
+    DeskAction.SELF_ASSESSMENT: _committee_only(self_assessment_text),
+    DeskAction.HISTORY: _committee_only(history_text),
+    DeskAction.REPORT_WITH_NOTE: _ask_note,
+    DeskAction.REPORT_NOW: _report_now,
 }

@@ -5,61 +5,73 @@ name the examinee (name or student number), then type the time (面谈时间), p
 participants (参加人), topic (面谈主题) and summary (面谈内容概要); review, edit any field, and
 save. The examinee is told and reads their own records with ``/interviews``; a committee member
 reads anyone's with ``/interviews NAME``. Nobody else reads anyone's. The record in progress lives
-in the conversation's saved state, so it survives a restart. Buttons carry
-``iv:<cycle id>:<action>[:<argument>]``, checked on every press.
+in the conversation's saved state, so it survives a restart. Its buttons are ``InterviewPress``es,
+checked on every press against the record in progress.
 """
 
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
+from typing import ClassVar, Self
 
-from flows.appeals.common import notify
+from flows.actor import Actor
+from flows.appeals.common import ends_when_refused, notify, same_cycle
+from flows.appeals.presses import InterviewAction, InterviewField, InterviewPress
 from flows.rules.access import can_read_interview, can_record_interview, is_committee
 from flows.rules.cycles import ensure_writable
 from flows.ui.chat import Action, Button, Content, Incoming, Reply
 from flows.ui.context import FlowContext
 from flows.ui.i18n import render
+from flows.ui.refusal import Refused
 from flows.ui.text import split_message
-from storage import accounts, audit
-from storage import cycles as cycle_store
+from storage import audit
 from storage import interviews as store
-from storage.cycle_models import Cycle, CycleExaminee
+from storage.cycle_models import CycleExaminee
 from storage.interviews import Interview
 from storage.models import Member
 
 FLOW = "interview"
-PREFIX = "iv"
-FIELDS = {"held_at": 20, "place": 200, "participants": 500, "topic": 200, "summary": 2000}  # → max length
+FIELDS: dict[str, int] = {  # → the longest value each takes
+    InterviewField.HELD_AT: 20,
+    InterviewField.PLACE: 200,
+    InterviewField.PARTICIPANTS: 500,
+    InterviewField.TOPIC: 200,
+    InterviewField.SUMMARY: 2000,
+}
 TIME_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d")
+STALE = "interview_stale"
 
 
-@dataclass
-class Recorder:
-    """A committee member recording an interview in the newest open cycle."""
+class Recorder(Actor):
+    """A committee member recording an interview in the current cycle."""
 
-    context: FlowContext
-    locale: str
-    member: Member
-    user: int
-    cycle: Cycle
+    flow: ClassVar[str] = FLOW
+    not_member: ClassVar[str] = "appeal_not_member"
+    no_cycle: ClassVar[str] = "appeal_no_cycle"
 
-    def text(self, key: str, **params: object) -> str:
-        return render(self.locale, key, **params)
+    @classmethod
+    def resolve(cls, context: FlowContext, incoming: Incoming) -> Self:
+        """The sender as a recorder; Refused unless they are on the committee."""
+        recorder = super().resolve(context, incoming)
+        if not is_committee(recorder.member):
+            raise Refused("interview_committee_only", reason="not on the committee")
+        return recorder
 
-    def button(self, label_key: str, action: str, *args: object, **params: object) -> Button:
-        data = ":".join(str(p) for p in (PREFIX, self.cycle.id, action, *args))
-        return Button(self.text(label_key, **params), data)
+    def keep(self, examinee: CycleExaminee, draft: dict[str, str], awaiting: str | None) -> None:
+        """Keep the record in progress, waiting for the field ``awaiting`` (None: at the review)."""
+        self.remember(examinee=examinee.id, draft=draft, awaiting=awaiting)
 
-    def remember(self, examinee: CycleExaminee, draft: dict[str, str], awaiting: str | None) -> None:
-        state = {"cycle": self.cycle.id, "examinee": examinee.id, "draft": draft, "awaiting": awaiting}
-        cycle_store.set_conversation(self.context.session, self.user, FLOW, state, self.context.now)
-
-    def refuse(self, key: str = "interview_stale") -> list[Action]:
-        message = self.text(key)
-        return [Reply(message, notice=message)]
+    def examinee(self, examinee_id: int) -> CycleExaminee:
+        """An examinee of this cycle whose interviews the recorder may record; else Refused."""
+        examinee = self.session.get(CycleExaminee, examinee_id)
+        if (
+            examinee is None
+            or examinee.cycle_id != self.cycle.id
+            or not can_record_interview(self.member, examinee)
+        ):
+            raise Refused(STALE, reason=f"may not record an interview with examinee {examinee_id}")
+        return examinee
 
 
 # Reading
@@ -68,9 +80,9 @@ class Recorder:
 def show(context: FlowContext, incoming: Incoming) -> list[Action]:
     """``/interviews``: the reader's own interview records; ``/interviews NAME`` for the committee."""
     locale = context.locale(incoming)
-    member = accounts.member_of_user(context.session, incoming.telegram_user_id)
+    member = context.member_of(incoming.telegram_user_id)
     if member is None:
-        return [Reply(render(locale, "appeal_not_member"))]
+        raise Refused("appeal_not_member")
     if incoming.argument:
         return _show_someone(context, locale, member, incoming.argument)
     rows = [(i, e) for i, e in store.of_member(context.session, member.id) if can_read_interview(member, e)]  # type: ignore[arg-type]
@@ -80,9 +92,9 @@ def show(context: FlowContext, incoming: Incoming) -> list[Action]:
 
 
 def _show_someone(context: FlowContext, locale: str, member: Member, name: str) -> list[Action]:
-    cycle = cycle_store.latest_cycle(context.session)
+    cycle = context.current_cycle()
     if not is_committee(member) or cycle is None:
-        return [Reply(render(locale, "interview_committee_only"))]
+        raise Refused("interview_committee_only")
     found = store.find_examinees(context.session, cycle.id, name)  # type: ignore[arg-type]
     rows = [
         (interview, examinee)
@@ -119,37 +131,26 @@ def record_text(context: FlowContext, locale: str, interview: Interview, examine
 
 def start(context: FlowContext, incoming: Incoming) -> list[Action]:
     """``/interview``: record a new interview (committee only); ``/interview NAME`` picks the examinee."""
-    recorder = _recorder(context, incoming)
-    if isinstance(recorder, list):
-        return recorder
+    recorder = Recorder.resolve(context, incoming)
     if incoming.argument:
         return _find(recorder, incoming.argument)
-    cycle_store.set_conversation(
-        context.session,
-        recorder.user,
-        FLOW,
-        {"cycle": recorder.cycle.id, "awaiting": "examinee"},
-        context.now,
-    )
+    recorder.remember(awaiting="examinee")
     return [Reply(recorder.text("interview_ask_examinee"))]
 
 
+@ends_when_refused
 def on_input(context: FlowContext, incoming: Incoming, state: dict) -> list[Action]:
-    recorder = _recorder(context, incoming)
-    if isinstance(recorder, list):
-        return recorder
-    if state.get("cycle") != recorder.cycle.id:
-        cycle_store.end_conversation(context.session, recorder.user)
-        return [Reply(recorder.text("interview_stale"))]
+    """The examinee's name, or the field the record in progress waits for."""
+    recorder = Recorder.resolve(context, incoming)
+    same_cycle(recorder, state, STALE)
     if incoming.content is not Content.TEXT:
         return [Reply(recorder.text("appeal_text_only"))]
     text, awaiting = incoming.text.strip(), state.get("awaiting")
     if awaiting == "examinee":
         return _find(recorder, text)
-    examinee = _examinee(recorder, state.get("examinee"))
-    if examinee is None or awaiting not in FIELDS:
-        cycle_store.end_conversation(context.session, recorder.user)
-        return [Reply(recorder.text("interview_stale"))]
+    if awaiting not in FIELDS:
+        raise Refused(STALE, reason=f"the record does not wait for {awaiting!r}")
+    examinee = recorder.examinee(state["examinee"])
     value = _parse(recorder, awaiting, text)
     if value is None:
         return [Reply(_field_refusal(recorder, awaiting))]
@@ -157,54 +158,40 @@ def on_input(context: FlowContext, incoming: Incoming, state: dict) -> list[Acti
     return _next(recorder, examinee, draft, prefix=recorder.text("appeal_saved"))
 
 
-def on_button(context: FlowContext, incoming: Incoming) -> list[Action]:
-    recorder = _recorder(context, incoming)
-    if isinstance(recorder, list):
-        return recorder
-    parts = incoming.text.split(":")
-    if len(parts) < 4 or parts[1] != str(recorder.cycle.id):
-        return recorder.refuse()
-    action, argument = parts[2], parts[3]
-    if action == "pick":
-        examinee = _examinee(recorder, argument)
-        return recorder.refuse() if examinee is None else _next(recorder, examinee, {})
-    row = cycle_store.conversation(context.session, recorder.user)
-    state = dict(row.state) if row is not None and row.flow == FLOW else {}
-    examinee = _examinee(recorder, state.get("examinee"))
-    handler = _BUTTONS.get(action)
-    if handler is None or examinee is None or state.get("cycle") != recorder.cycle.id:
-        return recorder.refuse()
-    return handler(recorder, examinee, dict(state.get("draft", {})), argument)
+def on_press(context: FlowContext, incoming: Incoming, press: InterviewPress) -> list[Action]:
+    """Pick the examinee, edit a field of the record in progress, or save it."""
+    recorder = Recorder.resolve(context, incoming)
+    if (press.field is not None) != (press.action is InterviewAction.EDIT):
+        raise Refused(STALE, reason=f"{press.action} with field {press.field!r}")
+    examinee = recorder.examinee(press.examinee)
+    if press.action is InterviewAction.PICK:
+        return _next(recorder, examinee, {})
+    state = recorder.position()
+    if state.get("examinee") != examinee.id:
+        raise Refused(STALE, reason="not the record in progress")
+    draft = dict(state.get("draft", {}))
+    if press.field is not None:
+        draft.pop(press.field, None)
+        return _next(recorder, examinee, draft)
+    if any(field not in draft for field in FIELDS):
+        raise Refused(STALE, reason="an unfinished record")
+    return _save(recorder, examinee, draft)
 
 
-def _recorder(context: FlowContext, incoming: Incoming) -> Recorder | list[Action]:
-    locale = context.locale(incoming)
-    member = accounts.member_of_user(context.session, incoming.telegram_user_id)
-    if member is None:
-        return [Reply(render(locale, "appeal_not_member"))]
-    if not is_committee(member):
-        return [Reply(render(locale, "interview_committee_only"))]
-    cycle = cycle_store.latest_cycle(context.session)
-    if cycle is None:
-        return [Reply(render(locale, "appeal_no_cycle"))]
-    return Recorder(context, locale, member, incoming.telegram_user_id, cycle)
-
-
-def _examinee(recorder: Recorder, examinee_id: object) -> CycleExaminee | None:
-    """An examinee of the recorder's cycle whose interviews they may record."""
-    try:
-        examinee = recorder.context.session.get(CycleExaminee, int(str(examinee_id)))
-    except ValueError:
-        return None
-    if examinee is None or examinee.cycle_id != recorder.cycle.id:
-        return None
-    return examinee if can_record_interview(recorder.member, examinee) else None
+def _press(
+    recorder: Recorder,
+    label: str,
+    action: InterviewAction,
+    examinee: CycleExaminee,
+    field: InterviewField | None = None,
+) -> Button:
+    return recorder.button(label, InterviewPress(recorder.cycle.id, action, examinee.id, field))  # type: ignore[arg-type]
 
 
 def _find(recorder: Recorder, text: str) -> list[Action]:
     found = [
         e
-        for e in store.find_examinees(recorder.context.session, recorder.cycle.id, text)  # type: ignore[arg-type]
+        for e in store.find_examinees(recorder.session, recorder.cycle.id, text)  # type: ignore[arg-type]
         if can_record_interview(recorder.member, e)
     ]
     if not found:
@@ -212,12 +199,7 @@ def _find(recorder: Recorder, text: str) -> list[Action]:
     if len(found) == 1:
         return _next(recorder, found[0], {})
     buttons = tuple(
-        (
-            Button(
-                f"{e.name} {e.student_no} {e.department or e.team}",
-                f"{PREFIX}:{recorder.cycle.id}:pick:{e.id}",
-            ),
-        )
+        (_press(recorder, f"{e.name} {e.student_no} {e.department or e.team}", InterviewAction.PICK, e),)
         for e in found
     )
     return [Reply(recorder.text("interview_which_examinee"), buttons)]
@@ -227,10 +209,10 @@ def _parse(recorder: Recorder, field: str, text: str) -> str | None:
     """The typed value as it is kept in the draft, or None when it is not acceptable."""
     if not 1 <= len(text) <= FIELDS[field]:
         return None
-    if field != "held_at":
+    if field != InterviewField.HELD_AT:
         return text
     moment = _parse_time(unicodedata.normalize("NFKC", text).replace("/", "-"), recorder)
-    return moment.isoformat() if moment is not None and moment <= recorder.context.now else None
+    return moment.isoformat() if moment is not None and moment <= recorder.now else None
 
 
 def _parse_time(text: str, recorder: Recorder) -> datetime | None:
@@ -243,7 +225,7 @@ def _parse_time(text: str, recorder: Recorder) -> datetime | None:
 
 
 def _field_refusal(recorder: Recorder, field: str) -> str:
-    if field == "held_at":
+    if field == InterviewField.HELD_AT:
         return recorder.text("interview_bad_time")
     return recorder.text("interview_bad_field", max=FIELDS[field])
 
@@ -253,7 +235,7 @@ def _next(
 ) -> list[Action]:
     """Ask for the first missing field, or show the review."""
     missing = next((field for field in FIELDS if field not in draft), None)
-    recorder.remember(examinee, draft, missing)
+    recorder.keep(examinee, draft, missing)
     if missing is not None:
         ask = recorder.text(f"interview_ask_{missing}", name=examinee.name, max=FIELDS[missing])
         return [Reply("\n\n".join(p for p in (prefix, ask) if p))]
@@ -263,65 +245,55 @@ def _next(
 def _review(
     recorder: Recorder, examinee: CycleExaminee, draft: dict[str, str], prefix: str = ""
 ) -> list[Action]:
-    recorder.remember(examinee, draft, None)
     text = record_text(recorder.context, recorder.locale, _interview(recorder, examinee, draft), examinee)
     text += "\n\n" + recorder.text("interview_review_footer")
-    edits = [recorder.button(f"interview_edit_{field}", "edit", field) for field in FIELDS]
-    rows = [tuple(edits[:3]), tuple(edits[3:]), (recorder.button("interview_save", "save", examinee.id),)]
-    return [Reply("\n\n".join(p for p in (prefix, text) if p), tuple(rows))]
+    edits = [
+        _press(recorder, recorder.text(f"interview_edit_{field}"), InterviewAction.EDIT, examinee, field)
+        for field in FIELDS
+    ]
+    save = _press(recorder, recorder.text("interview_save"), InterviewAction.SAVE, examinee)
+    rows = (tuple(edits[:3]), tuple(edits[3:]), (save,))
+    return [Reply("\n\n".join(p for p in (prefix, text) if p), rows)]
 
 
 def _interview(recorder: Recorder, examinee: CycleExaminee, draft: dict[str, str]) -> Interview:
     """The interview a complete draft describes, recorded by the recorder now."""
     return Interview(
         examinee_id=examinee.id,  # type: ignore[arg-type]
-        held_at=datetime.fromisoformat(draft["held_at"]),
-        place=draft["place"],
-        participants=draft["participants"],
-        topic=draft["topic"],
-        summary=draft["summary"],
+        held_at=datetime.fromisoformat(draft[InterviewField.HELD_AT]),
+        place=draft[InterviewField.PLACE],
+        participants=draft[InterviewField.PARTICIPANTS],
+        topic=draft[InterviewField.TOPIC],
+        summary=draft[InterviewField.SUMMARY],
         recorded_by_member_id=recorder.member.id,  # type: ignore[arg-type]
-        recorded_at=recorder.context.now,
+        recorded_at=recorder.now,
     )
 
 
-def _edit(recorder: Recorder, examinee: CycleExaminee, draft: dict[str, str], field: str) -> list[Action]:
-    if field not in FIELDS:
-        return recorder.refuse()
-    draft.pop(field, None)
-    return _next(recorder, examinee, draft)
-
-
-def _save(
-    recorder: Recorder, examinee: CycleExaminee, draft: dict[str, str], examinee_id: str
-) -> list[Action]:
-    if examinee_id != str(examinee.id) or any(field not in draft for field in FIELDS):
-        return recorder.refuse()
-    session, now = recorder.context.session, recorder.context.now
+def _save(recorder: Recorder, examinee: CycleExaminee, draft: dict[str, str]) -> list[Action]:
+    session, now = recorder.session, recorder.now
     ensure_writable(recorder.cycle, now)
     interview = store.add(session, _interview(recorder, examinee, draft))
     audit.record(
         session,
-        actor=f"member:{recorder.member.id}",
+        actor=recorder.actor,
         action="interview.record",
         entity="interview",
         entity_id=interview.id,
-        after={"examinee": examinee.name, "held_at": draft["held_at"], "topic": draft["topic"]},
+        after={
+            "examinee": examinee.name,
+            "held_at": draft[InterviewField.HELD_AT],
+            "topic": draft[InterviewField.TOPIC],
+        },
         at=now,
     )
     notify(
         session,
         [m for m in (session.get(Member, examinee.member_id),) if m is not None],
         key=f"interview:{interview.id}:recorded",
-        text=lambda locale: render(locale, "interview_recorded_notice", topic=draft["topic"]),
+        text=lambda locale: render(locale, "interview_recorded_notice", topic=draft[InterviewField.TOPIC]),
         now=now,
         default_locale=recorder.context.default_locale,
     )
-    cycle_store.end_conversation(session, recorder.user)
+    recorder.forget()
     return [Reply(recorder.text("interview_saved", name=examinee.name), edit=True)]
-
-
-_BUTTONS: dict[str, Callable[[Recorder, CycleExaminee, dict[str, str], str], list[Action]]] = {
-    "edit": _edit,
-    "save": _save,
-}
