@@ -16,12 +16,11 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from flows.appeals import AppealPress, ConsultPress, DecisionPress, DeskPress, InterviewPress, interviews
 from flows.appeals import consult as appeals_consult
 from flows.appeals import conversation as appeals
 from flows.appeals import decision as appeals_decision
 from flows.appeals import desk as appeals_desk
-from flows.appeals import interviews
-from flows.appeals.presses import AppealPress, ConsultPress, DecisionPress, DeskPress, InterviewPress
 from flows.archive import export as archive
 from flows.notices import nudge
 from flows.review import conversation as review

@@ -102,6 +102,13 @@ def appeal_through(
     return person.taps("确认提交")
 
 
+def with_an_appeal(session: Session, sample: Path) -> dict[str, Person]:
+    """The released cycle of ``released_cycle`` with the officer's appeal submitted."""
+    people = released_cycle(session, sample)
+    appeal_through(people[OFFICER])
+    return people
+
+
 def act(person: Person, content: Content, text: str = "", file_id: str | None = None) -> list[Action]:
     """Everything the bot does about one input of ``person`` (committed, as the bot would)."""
     incoming = Incoming(

@@ -48,12 +48,29 @@ def notices(session, chat_id: int) -> list[str]:
     return [n.text for n in rows if n.dedupe_key.startswith("appeal:")]
 
 
+def opens_the_appeal(person: Person) -> str:
+    """``/appeals``, then the officer's appeal: what ``person`` sees of it."""
+    person.says("/appeals")
+    return person.taps("郭宇雅")
+
+
 def reported(people: dict[str, Person]) -> None:
     appeal_through(people[OFFICER])
-    org = people[ORG_OFFICER]
-    org.says("/appeals")
-    org.taps("郭宇雅")
-    org.taps("上报考核小组")
+    opens_the_appeal(people[ORG_OFFICER])
+    people[ORG_OFFICER].taps("上报考核小组")
+
+
+def starts_deciding(person: Person, outcome: str = "更改结果") -> str:
+    """``person`` of the committee starts deciding the appeal, choosing ``outcome``."""
+    person.presses("ad:1:start:1")
+    return person.taps(outcome)
+
+
+def deciding(people: dict[str, Person], outcome: str = "更改结果") -> Person:
+    """The appeal reported, and the committee's leader deciding it, having chosen ``outcome``."""
+    reported(people)
+    starts_deciding(people[LEADER], outcome)
+    return people[LEADER]
 
 
 # Writing and submitting
@@ -174,8 +191,7 @@ def test_only_the_examinee_the_receivers_and_the_committee_see_an_appeal(people,
 def test_the_organisation_department_sees_the_appeal_but_not_the_score_sheet(people):
     appeal_through(people[OFFICER])
     org = people[ORG_OFFICER]
-    org.says("/appeals")
-    text = org.taps("郭宇雅")
+    text = opens_the_appeal(org)
     assert REASON in text and "总分：" not in text
     assert set(org.buttons()) == {"📤 上报考核小组", "📝 附说明上报"}
     assert "失效" in refused(org, "ap:1:self:1")
@@ -184,8 +200,7 @@ def test_the_organisation_department_sees_the_appeal_but_not_the_score_sheet(peo
 def test_a_receiver_reports_with_a_note_and_the_committee_is_told(people, session):
     appeal_through(people[OFFICER])
     org = people[ORG_OFFICER]
-    org.says("/appeals")
-    org.taps("郭宇雅")
+    opens_the_appeal(org)
     org.taps("附说明上报")
     assert "2026-12-23 11:00" in org.says("请考核小组核实签到记录。")
     appeal = the_appeal(session)
@@ -210,8 +225,7 @@ def test_the_examinee_and_the_committee_cannot_report_it(people, session):
 def test_the_committee_reads_the_appeal_beside_the_score_sheet_self_assessment_and_history(people):
     reported(people)
     member = people[MEMBER]
-    member.says("/appeals")
-    text = member.taps("郭宇雅")
+    text = opens_the_appeal(member)
     assert REASON in text and "总分：77.0/100" in text and "B（及格）" in text
     assert "自我评定表（附表一）" in member.taps("自我评定")
     member.taps("返回申诉")
@@ -222,8 +236,7 @@ def test_the_committee_reads_the_appeal_beside_the_score_sheet_self_assessment_a
 def test_the_committee_asks_the_scorer_who_sees_only_the_question_and_answers(people, session):
     reported(people)
     member = people[MEMBER]
-    member.says("/appeals")
-    member.taps("郭宇雅")
+    opens_the_appeal(member)
     member.taps("征求评分人意见")
     assert "马凯秀" in member.says("请说明工作业绩评分的依据。")
     [notice] = [t for t in notices(session, people[SCORER].id) if "征求你的意见" in t]
@@ -233,8 +246,7 @@ def test_the_committee_asks_the_scorer_who_sees_only_the_question_and_answers(pe
     scorer.taps("答复")
     scorer.says("签到工作由学生会统一安排，已计入工作态度一项。")
     assert any("马凯秀" in t and "已答复" in t for t in notices(session, people[MEMBER].id))
-    member.says("/appeals")
-    assert "已计入工作态度一项" in member.taps("郭宇雅")
+    assert "已计入工作态度一项" in opens_the_appeal(member)
     assert [e.action for e in entries(session) if e.action.startswith("appeal.")][-2:] == [
         "appeal.consult",
         "appeal.opinion",
@@ -259,8 +271,7 @@ def test_the_scorer_and_the_examinee_cannot_decide(people, session):
 
 
 def decide_changed(member: Person) -> str:
-    member.says("/appeals")
-    member.taps("郭宇雅")
+    opens_the_appeal(member)
     member.taps("裁定")
     member.taps("更改结果")
     member.taps("工作业绩")
@@ -288,10 +299,7 @@ def test_a_changed_decision_is_final_and_goes_privately_to_the_examinee(people, 
 
 
 def test_an_upheld_decision_keeps_the_result(people, session):
-    reported(people)
-    leader = people[LEADER]
-    leader.presses("ad:1:start:1")
-    leader.taps("维持原结果")
+    leader = deciding(people, "维持原结果")
     leader.says("评分依据充分，签到工作已计入工作态度。")
     text = leader.taps("确认最终裁定")
     assert "最终裁定" in text
@@ -302,19 +310,13 @@ def test_an_upheld_decision_keeps_the_result(people, session):
 
 
 def test_a_change_that_changes_nothing_asks_for_changes_first(people, session):
-    reported(people)
-    leader = people[LEADER]
-    leader.presses("ad:1:start:1")
-    leader.taps("更改结果")
+    leader = deciding(people)
     assert "点项目输入新的分数" in leader.presses("ad:1:why:1")  # forged: no reasons asked yet
     assert "填写裁定理由" not in "".join(leader.buttons())
 
 
 def test_a_decision_may_set_the_grade_itself(people, session):
-    reported(people)
-    leader = people[LEADER]
-    leader.presses("ad:1:start:1")
-    leader.taps("更改结果")
+    leader = deciding(people)
     leader.taps("更改等级")
     assert "A（良好）" in leader.taps("A（良好）")
     leader.taps("填写裁定理由")
@@ -356,9 +358,8 @@ def test_the_appeal_is_against_the_reviewed_result_and_a_new_total_respects_the_
     officer.taps("提交申诉")
     officer.taps("确认提交")
     people[ORG_OFFICER].presses("ap:1:now:1")
-    deciding = people[MEMBER]
-    deciding.presses("ad:1:start:1")
-    deciding.taps("更改结果")
-    deciding.taps("工作业绩")
-    text = deciding.says("20")  # 83: band A, but an ordinary department allows B at best
+    committee = people[MEMBER]
+    starts_deciding(committee)
+    committee.taps("工作业绩")
+    text = committee.says("20")  # 83: band A, but an ordinary department allows B at best
     assert "总分：83.0/100" in text and "B（及格）" in text

@@ -12,9 +12,8 @@ from appeal_helpers import (
     OFFICER,
     ORG_OFFICER,
     RELEASED,
-    appeal_through,
-    released_cycle,
     the_appeal,
+    with_an_appeal,
 )
 from cycle_helpers import SHANGHAI
 from sqlmodel import select
@@ -73,9 +72,7 @@ def test_drafts_and_decided_appeals_have_no_clock():
 
 @pytest.fixture
 def submitted(session, sample_roster):
-    people = released_cycle(session, sample_roster)
-    appeal_through(people[OFFICER])
-    return people
+    return with_an_appeal(session, sample_roster)
 
 
 def run_at(session, now: datetime) -> list[Due]:

@@ -95,7 +95,11 @@ class Draft(Actor):
             raise Refused("appeal_window_closed", closed=draft.local(closes))
         ensure_writable(draft.cycle, draft.now)
         draft.examinee, draft.result, draft.closes = examinee, result, closes
-        draft.appeal = existing or Appeal(examinee_id=examinee.id, created_at=draft.now, updated_at=draft.now)
+        draft.appeal = existing or Appeal(
+            examinee_id=examinee.id,  # type: ignore[arg-type]
+            created_at=draft.now,
+            updated_at=draft.now,
+        )
         return draft
 
     def wait_for(self, awaiting: str | None, then: str = "next") -> None:

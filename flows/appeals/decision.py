@@ -275,8 +275,11 @@ def _decide(decision: Decision, _: str) -> list[Action]:
         session,
         (
             AppealChange(
-                appeal_id=appeal.id, item=key, before=decision.released.scores.get(key), after=points
-            )  # type: ignore[arg-type]
+                appeal_id=appeal.id,  # type: ignore[arg-type]
+                item=key,
+                before=decision.released.scores.get(key),
+                after=points,
+            )
             for key, points in (decision.new_scores if changed else {}).items()
         ),
     )

@@ -119,8 +119,13 @@ def _open(desk: Desk, appeal: Appeal, examinee: CycleExaminee) -> list[Action]:
             blocks.append(
                 desk.text("appeal_released_result") + "\n" + result_text(result, scheme, desk.locale)
             )
-    parts = split_message("\n\n".join(blocks))
-    return [Reply(part) for part in parts[:-1]] + [Reply(parts[-1], _actions(desk, appeal, examinee))]
+    return _pages("\n\n".join(blocks), _actions(desk, appeal, examinee))
+
+
+def _pages(text: str, buttons: tuple[tuple[Button, ...], ...]) -> list[Action]:
+    """``text`` in as many messages as it takes, the buttons under the last."""
+    parts = split_message(text)
+    return [*(Reply(part) for part in parts[:-1]), Reply(parts[-1], buttons)]
 
 
 def _actions(desk: Desk, appeal: Appeal, examinee: CycleExaminee) -> tuple[tuple[Button, ...], ...]:
@@ -151,9 +156,8 @@ def _committee_only(show: Callable[[Desk, Appeal, CycleExaminee], str]) -> Step:
     def step(desk: Desk, appeal: Appeal, examinee: CycleExaminee) -> list[Action]:
         if not is_committee(desk.member):
             raise Refused("appeal_stale", reason="the committee's reading only")
-        parts = split_message(show(desk, appeal, examinee))
         back = ((_button(desk, "appeal_back", DeskAction.OPEN, appeal),),)
-        return [Reply(part) for part in parts[:-1]] + [Reply(parts[-1], back)]
+        return _pages(show(desk, appeal, examinee), back)
 
     return step
 

@@ -249,7 +249,7 @@ def _review(
     text += "\n\n" + recorder.text("interview_review_footer")
     edits = [
         _press(recorder, recorder.text(f"interview_edit_{field}"), InterviewAction.EDIT, examinee, field)
-        for field in FIELDS
+        for field in InterviewField
     ]
     save = _press(recorder, recorder.text("interview_save"), InterviewAction.SAVE, examinee)
     rows = (tuple(edits[:3]), tuple(edits[3:]), (save,))

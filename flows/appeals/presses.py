@@ -35,14 +35,6 @@ class AppealAction(StrEnum):
     REVIEW = "rev"
 
 
-@dataclass(frozen=True)
-class AppealPress(ButtonData, prefix="a"):
-    cycle: Id
-    action: AppealAction
-    disputed: Disputed | None = None  # with DISPUTE only
-    key: Key | None = None  # the dimension or item disputed
-
-
 class DeskAction(StrEnum):
     """What a press on the appeals desk does with one appeal."""
 
@@ -53,24 +45,9 @@ class DeskAction(StrEnum):
     REPORT_NOW = "now"
 
 
-@dataclass(frozen=True)
-class DeskPress(ButtonData, prefix="ap"):
-    cycle: Id
-    action: DeskAction
-    appeal: Id
-
-
 class ConsultAction(StrEnum):
     ASK = "ask"  # the committee asks someone about an appeal
     ANSWER = "ans"  # the person asked answers
-
-
-@dataclass(frozen=True)
-class ConsultPress(ButtonData, prefix="ao"):
-    cycle: Id
-    action: ConsultAction
-    subject: Id  # the appeal asked about (ASK), or the opinion to answer (ANSWER)
-    party: Id | None = None  # with ASK: the member to ask; left off: the asker types a name
 
 
 class DecisionAction(StrEnum):
@@ -89,14 +66,6 @@ class DecisionAction(StrEnum):
 FROM_TOTAL = "-"  # the ``key`` of GRADE that lets the new total decide the grade
 
 
-@dataclass(frozen=True)
-class DecisionPress(ButtonData, prefix="ad"):
-    cycle: Id
-    action: DecisionAction
-    appeal: Id
-    key: Key | None = None  # with ITEM and GRADE only
-
-
 class InterviewAction(StrEnum):
     PICK = "pick"  # record an interview with this examinee
     EDIT = "edit"  # type one field again (``field``)
@@ -113,8 +82,55 @@ class InterviewField(StrEnum):
     SUMMARY = "summary"  # 面谈内容概要
 
 
+# The families
+
+
+@dataclass(frozen=True)
+class AppealPress(ButtonData, prefix="a"):
+    """A press on the examinee's appeal form (申诉表): start or resume it, say what is disputed, go on
+    to the evidence and the review, submit."""
+
+    cycle: Id
+    action: AppealAction
+    disputed: Disputed | None = None  # with DISPUTE only
+    key: Key | None = None  # the dimension or item disputed
+
+
+@dataclass(frozen=True)
+class DeskPress(ButtonData, prefix="ap"):
+    """A press on one appeal at the appeals desk."""
+
+    cycle: Id
+    action: DeskAction
+    appeal: Id
+
+
+@dataclass(frozen=True)
+class ConsultPress(ButtonData, prefix="ao"):
+    """Asking a party about an appeal (征求意见), named by the button or by the name the asker types;
+    or answering as the party asked."""
+
+    cycle: Id
+    action: ConsultAction
+    subject: Id  # the appeal asked about (ASK), or the opinion to answer (ANSWER)
+    party: Id | None = None  # with ASK: the member to ask; left off: the asker types a name
+
+
+@dataclass(frozen=True)
+class DecisionPress(ButtonData, prefix="ad"):
+    """A step of the committee's decision on one appeal (最终裁定)."""
+
+    cycle: Id
+    action: DecisionAction
+    appeal: Id
+    key: Key | None = None  # with ITEM and GRADE only
+
+
 @dataclass(frozen=True)
 class InterviewPress(ButtonData, prefix="iv"):
+    """A step of recording an interview (面谈记录) with one examinee: pick them, type a field again, save
+    the record."""
+
     cycle: Id
     action: InterviewAction
     examinee: Id
