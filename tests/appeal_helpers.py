@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 
 from flows.router import handle
 from flows.rules.scheme import default_scheme
-from flows.ui.chat import Action, ChatKind, Content, Incoming, Reply, Toast
+from flows.ui.chat import ChatKind, Content, Incoming, Reply
 from flows.ui.context import FlowContext
 from storage import scoring
 from storage.appeal_models import Appeal
@@ -109,31 +109,26 @@ def with_an_appeal(session: Session, sample: Path) -> dict[str, Person]:
     return people
 
 
-def act(person: Person, content: Content, text: str = "", file_id: str | None = None) -> list[Action]:
-    """Everything the bot does about one input of ``person`` (committed, as the bot would)."""
+def sends_file(person: Person, content: Content, file_id: str, caption: str = "") -> str:
+    """A photo or document with Telegram's file ids, as the adapter hands it to the flows."""
     incoming = Incoming(
         person.id,
         person.id,
         ChatKind.PRIVATE,
         content,
-        text,
+        caption,
         language_code=person.language,
         file_id=file_id,
-        file_unique_id=f"unique-{file_id}" if file_id else None,
+        file_unique_id=f"unique-{file_id}",
     )
     actions = handle(FlowContext(session=person.session, now=person.now, tz=SHANGHAI), incoming)
     person.session.commit()
-    return actions
-
-
-def sends_file(person: Person, content: Content, file_id: str, caption: str = "") -> str:
-    """A photo or document with Telegram's file ids, as the adapter hands it to the flows."""
-    person.last = [a for a in act(person, content, caption, file_id) if isinstance(a, Reply)]
+    person.last = [a for a in actions if isinstance(a, Reply)]
     return "\n".join(r.text for r in person.last)
 
 
 def refused(person: Person, data: str) -> str:
     """Press button ``data``, which must be answered with a toast and nothing else; the toast's text."""
-    [answer] = act(person, Content.BUTTON, data)
-    assert isinstance(answer, Toast), answer
-    return answer.text
+    person.presses(data)
+    assert person.toast and not person.last, person.last
+    return person.toast
