@@ -5,7 +5,8 @@ An actor is a member at work on ``cycle`` through their Telegram account ``user`
 ``locale``: the database session and the clock (from the ``FlowContext``), texts in their language,
 buttons packed through the codec (``flows.ui.buttons``), where their conversation stands (``flow``
 and its saved state), and one way to say no (``refuse`` raises ``flows.ui.refusal.Refused``).
-Each flow subclasses it and names its conversation in ``flow``.
+Each flow subclasses it and names its conversation in ``flow``; one for the committee's work (考核小组)
+names in ``committee_only`` the message refusing anyone else.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any, ClassVar, NoReturn, Self
 
 from sqlmodel import Session
 
+from flows.rules.access import is_committee
 from flows.rules.cycles import scheme_of
 from flows.rules.scheme import Scheme
 from flows.ui.buttons import ButtonData
@@ -42,6 +44,7 @@ class Actor:
     flow: ClassVar[str] = ""  # the conversation this actor's typed answers belong to
     not_member: ClassVar[str] = "not_member"  # message keys for who cannot act at all
     no_cycle: ClassVar[str] = "no_cycle"
+    committee_only: ClassVar[str | None] = None  # for the committee's work: the key refusing anyone else
 
     @classmethod
     def resolve(cls, context: FlowContext, incoming: Incoming) -> Self:
@@ -52,6 +55,8 @@ class Actor:
         cycle = context.current_cycle()
         if cycle is None:
             raise Refused(cls.no_cycle)
+        if cls.committee_only is not None and not is_committee(member):
+            raise Refused(cls.committee_only, reason="not on the committee")
         return cls(context, context.locale(incoming), member, cycle, incoming.telegram_user_id)
 
     @cached_property

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import datetime
-from typing import ClassVar, Self
+from typing import ClassVar
 
 from flows.actor import Actor
 from flows.appeals.common import ends_when_refused, notify, same_cycle
@@ -49,14 +49,7 @@ class Recorder(Actor):
     flow: ClassVar[str] = FLOW
     not_member: ClassVar[str] = "appeal_not_member"
     no_cycle: ClassVar[str] = "appeal_no_cycle"
-
-    @classmethod
-    def resolve(cls, context: FlowContext, incoming: Incoming) -> Self:
-        """The sender as a recorder; Refused unless they are on the committee."""
-        recorder = super().resolve(context, incoming)
-        if not is_committee(recorder.member):
-            raise Refused("interview_committee_only", reason="not on the committee")
-        return recorder
+    committee_only: ClassVar[str | None] = "interview_committee_only"
 
     def keep(self, examinee: CycleExaminee, draft: dict[str, str], awaiting: str | None) -> None:
         """Keep the record in progress, waiting for the field ``awaiting`` (None: at the review)."""

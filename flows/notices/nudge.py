@@ -15,19 +15,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Self
 
 from flows.actor import Actor
 from flows.notices.delivery import Kind, Subject, Topic, already_queued, local_day, notify, send_time
 from flows.notices.reminders import NOT_STARTED, Waiting, pending, waiting_list
-from flows.rules.access import is_committee
 from flows.rules.cycles import current_phase
 from flows.rules.phase import Phase
 from flows.ui.buttons import ButtonData, Id
 from flows.ui.chat import Action, Button, Incoming, Reply
 from flows.ui.context import FlowContext
 from flows.ui.i18n import render
-from flows.ui.refusal import Refused
 from storage import audit
 from storage.cycle_models import Cycle
 
@@ -114,13 +111,7 @@ class Nudger(Actor):
 
     not_member = "nudge_not_committee"
     no_cycle = "nudge_no_cycle"
-
-    @classmethod
-    def resolve(cls, context: FlowContext, incoming: Incoming) -> Self:
-        nudger = super().resolve(context, incoming)
-        if not is_committee(nudger.member):
-            raise Refused("nudge_not_committee", reason="not on the committee")
-        return nudger
+    committee_only = "nudge_not_committee"
 
 
 def nudge_button(locale: str, cycle: Cycle, topic: Topic, count: int) -> Button:
