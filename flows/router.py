@@ -16,6 +16,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from flows import review
 from flows.appeals import consult as appeals_consult
 from flows.appeals import conversation as appeals
 from flows.appeals import decision as appeals_decision
@@ -23,8 +24,6 @@ from flows.appeals import desk as appeals_desk
 from flows.appeals import interviews
 from flows.archive import export as archive
 from flows.notices import nudge
-from flows.review import conversation as review
-from flows.review import results
 from flows.roster import profile, registration
 from flows.rules.cycles import CycleArchived
 from flows.scoring import conversation as scoring
@@ -66,7 +65,7 @@ COMMANDS: dict[str, Flow] = {
     "interviews": interviews.show,
     "export": archive.export,
     "review": review.start,
-    "result": results.start,
+    "result": review.show_result,
 }
 PRIVATE_ONLY = {
     "me",
@@ -85,6 +84,7 @@ PRIVATE_ONLY = {
 
 PRESSES: dict[type[ButtonData], PressHandler] = {
     nudge.NudgePress: nudge.on_press,
+    **review.PRESSES,
 }
 """Each button family (``flows.ui.buttons``) and the flow step that handles a press of it."""
 
@@ -96,8 +96,6 @@ BUTTONS: dict[str, Flow] = {  # TODO(issue 10): gone once every family is in PRE
     appeals_consult.PREFIX: appeals_consult.on_button,
     appeals_decision.PREFIX: appeals_decision.on_button,
     interviews.PREFIX: interviews.on_button,
-    review.PREFIX: review.on_button,
-    results.PREFIX: results.on_button,
 }
 
 CONVERSATIONS = {
