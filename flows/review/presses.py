@@ -34,8 +34,8 @@ class ReviewPress(ButtonData, prefix="r"):
 
     cycle: Id
     view: View
-    place: Index | None = None
-    rule_break: Index | None = None
+    place: Index | None = None  # a department's or a team's, in the overview
+    rule_break: Index | None = None  # one of the department's rule breaks, on its screen
 
     @property
     def complete(self) -> bool:

@@ -12,7 +12,7 @@ the appeal button is the appeal conversation's own (flows.appeals.conversation).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import ClassVar, Self
 
@@ -34,7 +34,7 @@ from flows.ui.text import split_message
 from storage import audit
 from storage import cycles as cycle_store
 from storage import review as store
-from storage.cycle_models import Cycle, CycleExaminee
+from storage.cycle_models import CycleExaminee
 from storage.models import Position
 from storage.review_models import Signature, SignatureRole
 
@@ -126,23 +126,25 @@ class ReceiptPress(ButtonData, prefix="rs"):
 
 @dataclass
 class ResultReader(Actor):
-    """An examinee (被考核者) reading their own result, in the newest cycle that assesses them."""
+    """An examinee (被考核者) reading their own result in the current cycle."""
 
-    examinee: CycleExaminee
     not_member: ClassVar[str] = "result_not_member"
+    no_cycle: ClassVar[str] = "result_not_examinee"
+    examinee: CycleExaminee = field(init=False)
 
     @classmethod
     def resolve(cls, context: FlowContext, incoming: Incoming) -> Self:
-        """The sender as an examinee of their newest cycle, or ``Refused`` saying why they have no result."""
-        member = context.member_of(incoming.telegram_user_id)
-        if member is None:
-            raise Refused(cls.not_member)
-        examinee = cycle_store.current_examinee(context.session, member.id)  # type: ignore[arg-type]
-        if examinee is None or not access.can_read_result(member, examinee):
+        """The sender as an examinee of the current cycle, or ``Refused`` saying why they have no result."""
+        reader = super().resolve(context, incoming)
+        examinee = cycle_store.current_examinee(reader.session, reader.member.id)  # type: ignore[arg-type]
+        if (
+            examinee is None
+            or examinee.cycle_id != reader.cycle.id
+            or not access.can_read_result(reader.member, examinee)
+        ):
             raise Refused("result_not_examinee")
-        cycle = context.session.get(Cycle, examinee.cycle_id)
-        assert cycle is not None  # foreign key
-        return cls(context, context.locale(incoming), member, cycle, incoming.telegram_user_id, examinee)
+        reader.examinee = examinee
+        return reader
 
     def signature(self, version: int) -> Signature | None:
         """Their signature (被考核者签字) on this version of the results, if given."""
