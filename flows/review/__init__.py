@@ -5,7 +5,7 @@ breaks and changes with reasons (``board``, ``screens``, ``changes``), the presi
 (``presidents``), then the sign-off on a version of the results (``signoff``), whose last signature
 releases them. ``/result`` (``results``) shows an examinee their own result, with their signature for
 receipt. Who may act is ``reviewer.Reviewer`` and ``results.ResultReader`` (both ``flows.actor.Actor``);
-the buttons are the families of ``presses``.
+the buttons are the families of ``presses`` and ``results.ReceiptPress``.
 
 Entry points for the router: ``start`` and ``on_input`` (``/review`` and its typed answers, in the
 conversation ``FLOW``), ``show_result`` (``/result``) and ``PRESSES`` (every button family of both,

@@ -72,7 +72,7 @@ def on_input(context: FlowContext, incoming: Incoming, _state: dict) -> list[Act
 def _answer(reviewer: Reviewer, incoming: Incoming) -> list[Action]:
     state = reviewer.position()
     if not state:
-        raise Refused("review_stale", reason="the answer belongs to another cycle")
+        reviewer.refuse("review_stale", reason="the answer belongs to another cycle")
     if incoming.content is not Content.TEXT:
         return [Reply(reviewer.text("review_text_only"))]
     text, awaiting = incoming.text.strip(), state.get("awaiting")
@@ -114,7 +114,7 @@ def _self_assessment(reviewer: Reviewer, press: ExamineePress) -> list[Action]:
     entry = reviewer.entry(press.examinee)
     examinee = entry.examinee
     if not access.can_read_self_assessment(reviewer.member, examinee):
-        raise Refused("review_not_committee")
+        reviewer.refuse("review_not_committee")
     assessment = cycle_store.self_assessment(reviewer.session, examinee.id)  # type: ignore[arg-type]
     if assessment is None or assessment.status != SelfStatus.SUBMITTED:
         return [Reply(reviewer.text("review_no_self_assessment", name=examinee.name))]
@@ -139,9 +139,9 @@ def _rate(reviewer: Reviewer, press: RatingPress) -> list[Action]:
     groups = reviewer.board().groups
     index = place_in(groups, press.group)
     if reviewer.frozen:
-        raise Refused("review_frozen")
+        reviewer.refuse("review_frozen")
     if press.rating not in reviewer.scheme.distribution.rating_keys:
-        raise Refused("review_stale", reason="no such rating")
+        reviewer.refuse("review_stale", reason="no such rating")
     if groups[index].rating != press.rating:
         set_rating(reviewer, groups[index], press.rating)
     prefix = reviewer.text("review_rating_saved") + "\n\n"
@@ -156,7 +156,7 @@ def _ask_value(reviewer: Reviewer, press: ExamineePress) -> list[Action]:
     entry = reviewer.changeable(press.examinee)
     key = press.key
     if key is None or key not in {item.key for item in reviewer.scheme.rubric.items}:
-        raise Refused("review_stale", reason="no such rubric item")
+        reviewer.refuse("review_stale", reason="no such rubric item")
     reviewer.remember(awaiting="value", examinee=entry.examinee.id, item=key)
     return [_value_prompt(reviewer, entry, key)]
 
@@ -198,7 +198,7 @@ def _pick_grade(reviewer: Reviewer, press: ExamineePress) -> list[Action]:
 def _tap_grade(reviewer: Reviewer, press: ExamineePress) -> list[Action]:
     entry = reviewer.changeable(press.examinee)
     if press.key not in reviewer.scheme.grade_keys or press.key == entry.grade:
-        raise Refused("review_stale", reason="no such grade, or the grade it has")
+        reviewer.refuse("review_stale", reason="no such grade, or the grade it has")
     change = {"kind": "grade", "examinee": entry.examinee.id, "value": press.key}
     return [_ask_reason(reviewer, entry, change)]
 
@@ -206,7 +206,7 @@ def _tap_grade(reviewer: Reviewer, press: ExamineePress) -> list[Action]:
 def _ask_return(reviewer: Reviewer, press: ExamineePress) -> list[Action]:
     entry = reviewer.changeable(press.examinee)
     if entry.examinee.scorer_member_id is None:
-        raise Refused("review_stale", reason="the committee scores this examinee")
+        reviewer.refuse("review_stale", reason="the committee scores this examinee")
     return [_ask_reason(reviewer, entry, {"kind": "return", "examinee": entry.examinee.id})]
 
 
@@ -234,9 +234,9 @@ def _ask_accept(reviewer: Reviewer, press: ReviewPress) -> list[Action]:
     group = groups[index]
     rule_break = group.breaks[place_in(group.breaks, press.rule_break)]
     if reviewer.frozen:
-        raise Refused("review_frozen")
+        reviewer.refuse("review_frozen")
     if rule_break.accepted is not None:
-        raise Refused("review_stale", reason="the rule break is accepted already")
+        reviewer.refuse("review_stale", reason="the rule break is accepted already")
     change = {"kind": "accept", "group": index, "break": list(break_identity(rule_break.violation))}
     reviewer.remember(awaiting="reason", change=change)
     back = reviewer.cycle_button(reviewer.text("review_cancel_button"), ReviewPress, View.GROUP, index)
@@ -259,7 +259,7 @@ def _take_reason(reviewer: Reviewer, state: dict, reason: str) -> list[Action]:
         key = str(change.get("item"))
         value = check_item_score(str(change.get("value")), reviewer.scheme.rubric.item(key), reviewer.scheme)
         if isinstance(value, InvalidScore):
-            raise Refused("review_stale", reason="the saved score is not valid")
+            reviewer.refuse("review_stale", reason="the saved score is not valid")
         change_score(reviewer, entry, key, value, reason)
     elif kind == "grade" and change.get("value") in reviewer.scheme.grade_keys:
         change_grade(reviewer, entry, str(change["value"]), reason)
@@ -268,7 +268,7 @@ def _take_reason(reviewer: Reviewer, state: dict, reason: str) -> list[Action]:
         done = reviewer.text("review_returned", name=entry.examinee.name, scorer=entry.scorer, told=told)
         return [*screens.examinee_screen(reviewer, reviewer.entry(entry.examinee.id), done + "\n\n")]
     else:
-        raise Refused("review_stale", reason="nothing to change")
+        reviewer.refuse("review_stale", reason="nothing to change")
     fresh = reviewer.entry(entry.examinee.id)
     return [*screens.examinee_screen(reviewer, fresh, prefix=reviewer.text("review_changed") + "\n\n")]
 
@@ -280,7 +280,7 @@ def _accept(reviewer: Reviewer, change: dict, reason: str) -> list[Action]:
     wanted = list(change.get("break") or ())
     found = next((b for b in group.open_breaks if list(break_identity(b.violation)) == wanted), None)
     if found is None or reviewer.frozen:
-        raise Refused("review_stale", reason="the rule break is gone or accepted already")
+        reviewer.refuse("review_stale", reason="the rule break is gone or accepted already")
     reviewer.forget()
     accept_break(reviewer, group, found, reason)
     prefix = reviewer.text("review_accepted") + "\n\n"
@@ -307,13 +307,13 @@ _EXAMINEE_STEPS: dict[ExamineeStep, Callable[[Reviewer, ExamineePress], list[Act
 
 def _view(reviewer: Reviewer, press: ReviewPress) -> list[Action]:
     if not press.complete:
-        raise Refused("review_stale", reason="not the places its view takes")
+        reviewer.refuse("review_stale", reason="not the places its view takes")
     return _VIEWS[press.view](reviewer, press)
 
 
 def _examinee_step(reviewer: Reviewer, press: ExamineePress) -> list[Action]:
     if not press.complete:
-        raise Refused("review_stale", reason="not the keys its step takes")
+        reviewer.refuse("review_stale", reason="not the keys its step takes")
     return _EXAMINEE_STEPS[press.step](reviewer, press)
 
 

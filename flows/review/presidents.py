@@ -20,7 +20,6 @@ from flows.rules.grading import InvalidScore, check_item_score
 from flows.rules.scheme import Item
 from flows.scoring.screens import points, suggested
 from flows.ui.chat import Action, Button, Reply
-from flows.ui.refusal import Refused
 from storage import audit, scoring
 from storage import cycles as cycle_store
 from storage.cycle_models import SelfStatus
@@ -31,7 +30,7 @@ def _sheet_entry(reviewer: Reviewer, examinee_id: object) -> Entry:
     """A president whose sheet the committee is filling in, if the presser may fill it in now."""
     entry = reviewer.changeable(examinee_id, submitted=False)
     if entry.examinee.scorer_member_id is not None or entry.submitted:
-        raise Refused("review_stale", reason="not a president's sheet the committee is filling in")
+        reviewer.refuse("review_stale", reason="not a president's sheet the committee is filling in")
     return entry
 
 
@@ -157,14 +156,14 @@ def on_input(reviewer: Reviewer, state: dict, text: str) -> list[Action]:
         return _save_score(reviewer, entry, item, given)
     if state.get("awaiting") == "pcomment":
         return _take_comment(reviewer, entry, text)
-    raise Refused("review_stale", reason="not waiting for an answer")
+    reviewer.refuse("review_stale", reason="not waiting for an answer")
 
 
 def _item(reviewer: Reviewer, key: object) -> Item:
     """The rubric item ``key`` names (or raise Refused)."""
     found = next((item for item in reviewer.scheme.rubric.items if item.key == key), None)
     if found is None:
-        raise Refused("review_stale", reason="no such rubric item")
+        reviewer.refuse("review_stale", reason="no such rubric item")
     return found
 
 
@@ -228,7 +227,7 @@ def _on_item(reviewer: Reviewer, press: ExamineePress) -> list[Action]:
         return [_item_prompt(reviewer, entry, item.key)]
     given = check_item_score(press.score, item, reviewer.scheme)
     if isinstance(given, InvalidScore):
-        raise Refused("review_stale", reason="not a score this item takes")
+        reviewer.refuse("review_stale", reason="not a score this item takes")
     return _save_score(reviewer, entry, item, given)
 
 

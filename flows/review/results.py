@@ -29,7 +29,6 @@ from flows.ui.buttons import ButtonData, Id
 from flows.ui.chat import Action, Incoming, Reply
 from flows.ui.context import FlowContext
 from flows.ui.i18n import render
-from flows.ui.refusal import Refused
 from flows.ui.text import split_message
 from storage import audit
 from storage import cycles as cycle_store
@@ -142,7 +141,7 @@ class ResultReader(Actor):
             or examinee.cycle_id != reader.cycle.id
             or not access.can_read_result(reader.member, examinee)
         ):
-            raise Refused("result_not_examinee")
+            reader.refuse("result_not_examinee")
         reader.examinee = examinee
         return reader
 
@@ -171,10 +170,10 @@ def on_press(context: FlowContext, incoming: Incoming, press: ReceiptPress) -> l
     cycle = reader.cycle
     ensure_writable(cycle, reader.now)
     if (press.cycle, press.examinee) != (cycle.id, reader.examinee.id) or cycle.released_at is None:
-        raise Refused("result_stale_button", reason="not the presser's own released result")
+        reader.refuse("result_stale_button", reason="not the presser's own released result")
     version = store.current_version(reader.session, cycle.id)  # type: ignore[arg-type]
     if press.version != version:
-        raise Refused("result_changed", reason="not the current version of the results")
+        reader.refuse("result_changed", reason="not the current version of the results")
     if reader.signature(version) is None:
         store.sign(
             reader.session,
@@ -205,7 +204,8 @@ def _view(reader: ResultReader) -> list[Action]:
     if signed is None:
         receipt = ReceiptPress(cycle.id, reader.examinee.id, board.version)  # type: ignore[arg-type]
         buttons.insert(0, reader.button(reader.text("result_sign_button"), receipt))
-    return [Reply(part) for part in parts[:-1]] + [Reply(parts[-1], (tuple(buttons),))]
+    replies: list[Action] = [Reply(part) for part in parts[:-1]]
+    return [*replies, Reply(parts[-1], (tuple(buttons),))]
 
 
 PRESSES: dict[type[ButtonData], PressHandler] = {ReceiptPress: on_press}

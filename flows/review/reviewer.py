@@ -80,18 +80,18 @@ class Reviewer(Actor):
         """The examinee ``examinee_id`` names, in this cycle (or raise Refused)."""
         entry = self.board().entry(examinee_id) if isinstance(examinee_id, int) else None
         if entry is None:
-            raise Refused("review_stale", reason="no such examinee in this cycle")
+            self.refuse("review_stale", reason="no such examinee in this cycle")
         return entry
 
     def changeable(self, examinee_id: object, *, submitted: bool = True) -> Entry:
         """The examinee ``examinee_id`` names, if the presser may change their result now (or Refused)."""
         entry = self.entry(examinee_id)
         if self.frozen:
-            raise Refused("review_frozen")
+            self.refuse("review_frozen")
         if not access.can_change_result(self.member, entry.examinee):
-            raise Refused("review_not_yours")
+            self.refuse("review_not_yours")
         if submitted and not entry.submitted:
-            raise Refused("review_not_submitted")
+            self.refuse("review_not_submitted")
         return entry
 
 

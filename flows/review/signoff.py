@@ -22,7 +22,6 @@ from flows.review.results import release
 from flows.review.reviewer import Reviewer, message, tell
 from flows.rules import access
 from flows.ui.chat import Action, Button, Reply
-from flows.ui.refusal import Refused
 from storage import cycles as cycle_store
 from storage import review as store
 from storage.cycle_models import Cycle
@@ -152,13 +151,13 @@ def _check(reviewer: Reviewer, version: object, stage: str, roles: Sequence[str]
     """The version the presser saw, if they may take the ``stage`` step on it now (or raise Refused)."""
     state = signoff_state(reviewer.session, reviewer.cycle)
     if state.stage == "released":
-        raise Refused("review_frozen")
+        reviewer.refuse("review_frozen")
     if version != state.version:
-        raise Refused("signoff_version_moved")
+        reviewer.refuse("signoff_version_moved")
     if state.stage != stage:
-        raise Refused("signoff_not_now")
+        reviewer.refuse("signoff_not_now")
     if roles and not access.can_sign(reviewer.member, roles):
-        raise Refused("signoff_not_signer")
+        reviewer.refuse("signoff_not_signer")
     return state.version
 
 
