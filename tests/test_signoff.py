@@ -31,6 +31,13 @@ def balance(teacher: Person) -> None:
         teacher.taps("返回")
 
 
+def sign_without_comment(president: Person) -> str:
+    """The federation president signs the results from /review, with no comment."""
+    president.says("/review")
+    president.taps("学联主席复核签字")
+    return president.taps("无意见")
+
+
 def signing(step: SignStep, version: int) -> str:
     """The data of a sign-off button in the first cycle."""
     return SignPress(1, step, version).pack()
@@ -106,18 +113,14 @@ def test_the_signatures_come_in_order_from_the_configured_roles(session, balance
 def test_the_president_may_sign_without_a_comment(session, balanced):
     confirm(balanced["T01"])
     president = balanced["1001"]
-    president.says("/review")
-    president.taps("学联主席复核签字")
-    assert "你已复核签字（第 1 版）" in president.taps("无意见")
+    assert "你已复核签字（第 1 版）" in sign_without_comment(president)
     assert live(session)[-1] == ("president", 1)
 
 
 def test_the_teachers_signature_releases_and_freezes_the_results(session, balanced):
     teacher, president = balanced["T01"], balanced["1001"]
     confirm(teacher)
-    president.says("/review")
-    president.taps("学联主席复核签字")
-    president.taps("无意见")
+    sign_without_comment(president)
     teacher.says("/review")
     assert "学联主席 李华 已复核签字" in teacher.taps("团委老师签字")
     text = teacher.taps("确认签字并发布")
@@ -135,9 +138,7 @@ def test_the_teachers_signature_releases_and_freezes_the_results(session, balanc
 def test_a_change_after_signing_voids_the_signatures_and_tells_the_signers(session, balanced):
     teacher, president = balanced["T01"], balanced["1001"]
     confirm(teacher)
-    president.says("/review")
-    president.taps("学联主席复核签字")
-    president.taps("无意见")
+    sign_without_comment(president)
     member = balanced["1002"]
     member.says("/review")
     member.taps("学习部")
@@ -196,9 +197,7 @@ def test_cycle_status_shows_the_sign_off_and_acknowledgements(
 ):
     teacher, president = balanced["T01"], balanced["1001"]
     confirm(teacher)
-    president.says("/review")
-    president.taps("学联主席复核签字")
-    president.taps("无意见")
+    sign_without_comment(president)
     config = tmp_path / "config.toml"
     config.write_text(f'[database]\nurl = "{database_url}"\n', encoding="utf-8")
     assert main(["--config", str(config), "cycle", "status"]) == 0
