@@ -16,6 +16,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from flows import review
 from flows.appeals import AppealPress, ConsultPress, DecisionPress, DeskPress, InterviewPress, interviews
 from flows.appeals import consult as appeals_consult
 from flows.appeals import conversation as appeals
@@ -23,8 +24,6 @@ from flows.appeals import decision as appeals_decision
 from flows.appeals import desk as appeals_desk
 from flows.archive import export as archive
 from flows.notices import nudge
-from flows.review import conversation as review
-from flows.review import results
 from flows.roster import profile, registration
 from flows.rules.cycles import CycleArchived
 from flows.scoring import conversation as scoring
@@ -66,7 +65,7 @@ COMMANDS: dict[str, Flow] = {
     "interviews": interviews.show,
     "export": archive.export,
     "review": review.start,
-    "result": results.start,
+    "result": review.show_result,
 }
 PRIVATE_ONLY = {
     "me",
@@ -90,14 +89,13 @@ PRESSES: dict[type[ButtonData], PressHandler] = {
     ConsultPress: appeals_consult.on_press,
     DecisionPress: appeals_decision.on_press,
     InterviewPress: interviews.on_press,
+    **review.PRESSES,
 }
 """Each button family (``flows.ui.buttons``) and the flow step that handles a press of it."""
 
 BUTTONS: dict[str, Flow] = {  # TODO(issue 10): gone once every family is in PRESSES
     self_assessment.PREFIX: self_assessment.on_button,
     scoring.PREFIX: scoring.on_button,
-    review.PREFIX: review.on_button,
-    results.PREFIX: results.on_button,
 }
 
 CONVERSATIONS = {

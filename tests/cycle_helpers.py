@@ -80,11 +80,15 @@ class Person:
         self.last: list[Reply] = []
         self.toast: str | None = None  # how the last press was answered, if it was
 
-    def _do(self, content: Content, text: str) -> list[Reply]:
+    def _handle(self, content: Content, text: str) -> list[Action]:
         context = FlowContext(session=self.session, now=self.now, tz=SHANGHAI)
         incoming = Incoming(self.id, self.id, ChatKind.PRIVATE, content, text, language_code=self.language)
         actions: list[Action] = handle(context, incoming)
         self.session.commit()
+        return actions
+
+    def _do(self, content: Content, text: str) -> list[Reply]:
+        actions = self._handle(content, text)
         self.last = [a for a in actions if isinstance(a, Reply)]
         toasts = [a.text for a in actions if isinstance(a, Toast)] + [r.notice for r in self.last if r.notice]
         self.toast = toasts[0] if toasts else None
@@ -109,6 +113,12 @@ class Person:
         """The replies to a press, or the toast alone when it was answered with nothing else."""
         replies = self._do(Content.BUTTON, data)
         return "\n".join(r.text for r in replies) if replies else self.toast or ""
+
+    def refused(self, data: str) -> str:
+        """Press a button that is refused: the toast it is answered with (the chat stays as it was)."""
+        actions = self._handle(Content.BUTTON, data)
+        assert len(actions) == 1 and isinstance(actions[0], Toast), f"{data!r} was answered with {actions}"
+        return actions[0].text
 
 
 def submit_self_assessment(

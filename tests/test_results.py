@@ -10,9 +10,12 @@ import pytest
 from cycle_helpers import GOOD, NOW, PASS, TOP, Person, open_small_cycle, score_everyone
 from sqlmodel import Session, select
 
+from flows.review.results import ReceiptPress
 from flows.router import handle
 from flows.ui.chat import ChatKind, Incoming
 from flows.ui.context import FlowContext
+from storage.audit import entries
+from storage.cycle_models import CycleExaminee
 from storage.models import TelegramBinding
 from storage.outbox import Notification
 from storage.review_models import Signature, SignatureRole
@@ -58,6 +61,12 @@ def people(session):
 def released(people):
     release_all(people)
     return people
+
+
+def examinee_id(session: Session, student_no: str) -> int:
+    row = session.exec(select(CycleExaminee).where(CycleExaminee.student_no == student_no)).one()
+    assert row.id is not None
+    return row.id
 
 
 def delivered(session: Session, chat_id: int) -> str:
@@ -129,10 +138,14 @@ def test_in_a_group_result_only_points_to_the_private_chat(session, released):
 
 def test_nobody_signs_for_someone_else_or_for_another_cycle(session, released):
     other = released["1003"]
-    assert "按钮已失效" in other.presses("rs:2:ack:1")
-    assert "结果已更新" in other.presses("rs:1:ack:7")
+    own, someone_else = examinee_id(session, "1003"), examinee_id(session, "1004")
+    assert "按钮已失效" in other.refused(ReceiptPress(2, own, 1).pack())
+    assert "按钮已失效" in other.refused(ReceiptPress(1, someone_else, 1).pack())
+    assert "结果已更新" in other.refused(ReceiptPress(1, own, 7).pack())
+    assert "只有已登记的成员" in Person(session, 999).refused(ReceiptPress(1, own, 1).pack())
     assert session.exec(select(Signature).where(Signature.role == SignatureRole.EXAMINEE)).all() == []
-    other.presses("rs:1:ack:1")
+    assert len(entries(session, "button.refused")) == 4
+    other.presses(ReceiptPress(1, own, 1).pack())
     [signature] = session.exec(select(Signature).where(Signature.role == SignatureRole.EXAMINEE)).all()
     assert (
         signature.member_id

@@ -11,6 +11,7 @@ from cycle_helpers import GOOD, NOW, PASS, TOP, Person, open_small_cycle, score_
 from sqlmodel import Session, select
 
 from bot.cli import main
+from flows.review.presses import RatingPress, SignPress, SignStep
 from flows.rules.scheme import DEFAULT_SCHEME, SchemeError, load_scheme
 from storage.audit import entries
 from storage.cycle_models import Cycle
@@ -28,6 +29,18 @@ def balance(teacher: Person) -> None:
         teacher.taps(group)
         teacher.taps(rating)
         teacher.taps("返回")
+
+
+def sign_without_comment(president: Person) -> str:
+    """The federation president signs the results from /review, with no comment."""
+    president.says("/review")
+    president.taps("学联主席复核签字")
+    return president.taps("无意见")
+
+
+def signing(step: SignStep, version: int) -> str:
+    """The data of a sign-off button in the first cycle."""
+    return SignPress(1, step, version).pack()
 
 
 def confirm(person: Person) -> str:
@@ -83,8 +96,8 @@ def test_the_signatures_come_in_order_from_the_configured_roles(session, balance
     confirm(member)
     member.says("/review")
     assert "学联主席复核签字" not in str(member.buttons())
-    assert "这一步不由你签字" in member.presses("r:1:sp:1")
-    assert "现在还不到这一步" in teacher.presses("r:1:st:1")
+    assert "这一步不由你签字" in member.refused(signing(SignStep.ASK_PRESIDENT, 1))
+    assert "现在还不到这一步" in teacher.refused(signing(SignStep.ASK_TEACHER, 1))
     president.says("/review")
     president.taps("学联主席复核签字")
     assert "复核意见最多 500 字" in president.says("意" * 501)
@@ -100,18 +113,14 @@ def test_the_signatures_come_in_order_from_the_configured_roles(session, balance
 def test_the_president_may_sign_without_a_comment(session, balanced):
     confirm(balanced["T01"])
     president = balanced["1001"]
-    president.says("/review")
-    president.taps("学联主席复核签字")
-    assert "你已复核签字（第 1 版）" in president.taps("无意见")
+    assert "你已复核签字（第 1 版）" in sign_without_comment(president)
     assert live(session)[-1] == ("president", 1)
 
 
 def test_the_teachers_signature_releases_and_freezes_the_results(session, balanced):
     teacher, president = balanced["T01"], balanced["1001"]
     confirm(teacher)
-    president.says("/review")
-    president.taps("学联主席复核签字")
-    president.taps("无意见")
+    sign_without_comment(president)
     teacher.says("/review")
     assert "学联主席 李华 已复核签字" in teacher.taps("团委老师签字")
     text = teacher.taps("确认签字并发布")
@@ -122,16 +131,14 @@ def test_the_teachers_signature_releases_and_freezes_the_results(session, balanc
     assert "结果已于" in text and "已冻结" in text
     teacher.taps("办公室")
     assert "优秀" not in str(teacher.buttons())  # no more ratings to set
-    assert "已冻结" in teacher.presses("r:1:rt:1:ordinary")
+    assert "已冻结" in teacher.refused(RatingPress(1, 1, "ordinary").pack())
     assert len(session.exec(select(ReviewChange)).all()) == 3  # the three ratings; nothing after the release
 
 
 def test_a_change_after_signing_voids_the_signatures_and_tells_the_signers(session, balanced):
     teacher, president = balanced["T01"], balanced["1001"]
     confirm(teacher)
-    president.says("/review")
-    president.taps("学联主席复核签字")
-    president.taps("无意见")
+    sign_without_comment(president)
     member = balanced["1002"]
     member.says("/review")
     member.taps("学习部")
@@ -147,8 +154,8 @@ def test_a_change_after_signing_voids_the_signatures_and_tells_the_signers(sessi
     assert "王芳 修改了考核结果，结果已成为第 2 版。你对第 1 版的学联主席签字已作废" in void
     assert any("第 1 版的复核确认已作废" in t for t in notices(session, 806))
     assert "结果第 2 版：考核小组尚未确认" in teacher.says("/review")
-    assert "结果在你查看之后有了修改" in president.presses("r:1:sp:1")  # the old version's button
-    assert "结果在你查看之后有了修改" in teacher.presses("r:1:cfy:1")
+    assert "结果在你查看之后有了修改" in president.refused(signing(SignStep.ASK_PRESIDENT, 1))  # version 1's
+    assert "结果在你查看之后有了修改" in teacher.refused(signing(SignStep.CONFIRM, 1))
     assert "考核小组已确认第 2 版结果" in confirm(teacher)
 
 
@@ -170,7 +177,7 @@ def test_the_sign_off_roles_come_from_the_scheme(session, tmp_path):
     score_everyone(session, ALL_SCORES, SCORED_AT, "T01")
     balance(people["T01"])
     assert "已通知学联主席（王芳）复核签字" in confirm(people["T01"])
-    assert "这一步不由你签字" in people["1001"].presses("r:1:sp:1")
+    assert "这一步不由你签字" in people["1001"].refused(signing(SignStep.ASK_PRESIDENT, 1))
     people["1002"].says("/review")
     assert "学联主席复核签字" in str(people["1002"].buttons())
 
@@ -190,9 +197,7 @@ def test_cycle_status_shows_the_sign_off_and_acknowledgements(
 ):
     teacher, president = balanced["T01"], balanced["1001"]
     confirm(teacher)
-    president.says("/review")
-    president.taps("学联主席复核签字")
-    president.taps("无意见")
+    sign_without_comment(president)
     config = tmp_path / "config.toml"
     config.write_text(f'[database]\nurl = "{database_url}"\n', encoding="utf-8")
     assert main(["--config", str(config), "cycle", "status"]) == 0

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 
 from sqlmodel import Session
 
@@ -120,12 +121,16 @@ class Board:
     groups: tuple[Group, ...]
     changes: tuple[ReviewChange, ...]
 
-    @property
+    @cached_property
     def entries(self) -> list[Entry]:
         return [entry for group in self.groups for entry in group.entries]
 
+    @cached_property
+    def _by_examinee(self) -> dict[int | None, Entry]:
+        return {entry.examinee.id: entry for entry in self.entries}
+
     def entry(self, examinee_id: int) -> Entry | None:
-        return next((e for e in self.entries if e.examinee.id == examinee_id), None)
+        return self._by_examinee.get(examinee_id)
 
     def group(self, key: GroupKey) -> Group:
         return next(group for group in self.groups if group.key == key)

@@ -22,13 +22,6 @@ REASON_MIN = 5  # characters: a reason must say something
 REASON_MAX = 300
 
 
-def reason_refusal(reviewer: Reviewer, reason: str) -> str | None:
-    """Why a typed reason is not acceptable (too short, too long), if it is not."""
-    if not REASON_MIN <= len(reason) <= REASON_MAX:
-        return reviewer.text("review_reason_length", min=REASON_MIN, max=REASON_MAX, length=len(reason))
-    return None
-
-
 def _record(reviewer: Reviewer, **fields: object) -> ReviewChange:
     start_new_version(reviewer)
     version = store.current_version(reviewer.session, reviewer.cycle.id)  # type: ignore[arg-type]

@@ -8,15 +8,15 @@ its scorer with a note, accepts a rule break with a reason, scores the president
 sees a team's grade distribution as a chart, and confirms the balance; then the sign-off follows
 (flows.review.signoff).
 
-Buttons carry ``r:<cycle id>:<action>[:<argument>...]``. Every press and every typed answer is
-checked again against the presser's own rights (flows.rules.access) and what is saved, so a forged or
-stale button changes nothing; a refused press is logged and audited as ``review.refused``.
+Buttons are the families of ``flows.review.presses``. Every press and every typed answer is checked
+again against the presser's own rights (flows.rules.access) and what is saved, so a forged or stale
+button changes nothing: it is refused (``Refused``), and the router answers it with a toast and
+audits it as ``button.refused``.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from decimal import Decimal
 
 from flows.review import presidents as review_presidents
@@ -28,35 +28,23 @@ from flows.review.changes import (
     accept_break,
     change_grade,
     change_score,
-    reason_refusal,
     return_sheet,
     set_rating,
 )
-from flows.review.reviewer import (
-    FLOW,
-    PREFIX,
-    Refused,
-    Reviewer,
-    changeable,
-    entry_named,
-    index_of,
-    reviewer_for,
-)
+from flows.review.presses import ExamineePress, ExamineeStep, RatingPress, ReviewPress, SignPress, View
+from flows.review.reviewer import FLOW, PressHandler, Reviewer, place_in, reviewing
 from flows.rules import access
 from flows.rules.grading import InvalidScore, check_item_score
 from flows.scoring.screens import points, with_buttons
 from flows.selfassess.conversation import Form, rendered_form
+from flows.ui.buttons import ButtonData
 from flows.ui.chat import Action, Content, Incoming, Reply
 from flows.ui.context import FlowContext
-from flows.ui.i18n import render
-from storage import audit
+from flows.ui.refusal import Refused
 from storage import cycles as cycle_store
 from storage.cycle_models import SelfStatus
 
-__all__ = ["FLOW", "PREFIX", "on_button", "on_input", "start"]
-
-log = logging.getLogger("kaohe.flows")
-Handler = Callable[[Reviewer, Sequence[str]], list[Action]]
+__all__ = ["FLOW", "PRESSES", "on_input", "start"]
 
 
 # Entry points
@@ -64,107 +52,69 @@ Handler = Callable[[Reviewer, Sequence[str]], list[Action]]
 
 def start(context: FlowContext, incoming: Incoming) -> list[Action]:
     """``/review``: the overview of every department of the current cycle."""
-    reviewer = reviewer_for(context, incoming)
-    if isinstance(reviewer, str):
-        return [Reply(render(context.locale(incoming), reviewer))]
+    reviewer = Reviewer.resolve(context, incoming)
     reviewer.forget()
     return [*screens.overview(reviewer)]
 
 
-def on_button(context: FlowContext, incoming: Incoming) -> list[Action]:
-    """A press of one of the review's buttons, checked before anything is read or changed."""
-    reviewer = reviewer_for(context, incoming)
-    if isinstance(reviewer, str):
-        return _refuse(context, incoming, f"telegram:{incoming.telegram_user_id}", reviewer)
-    parts = incoming.text.split(":")
-    handler = _BUTTONS.get(parts[2]) if len(parts) >= 3 and parts[1] == str(reviewer.cycle.id) else None
-    if handler is None:
-        return _stale(reviewer)
+def on_input(context: FlowContext, incoming: Incoming, _state: dict) -> list[Action]:
+    """A typed answer: a score, a reason, a note or a comment, while the review waits for one.
+
+    An answer that is refused ends the conversation: there is nothing left to wait for.
+    """
     try:
-        return handler(reviewer, parts[3:])
-    except Refused as refusal:
-        return _refuse(context, incoming, reviewer.actor, refusal.key)
-
-
-def on_input(context: FlowContext, incoming: Incoming, state: dict) -> list[Action]:
-    """A typed answer: a score, a reason, a note or a comment, while the review waits for one."""
-    reviewer = reviewer_for(context, incoming)
-    if isinstance(reviewer, str):
+        return _answer(Reviewer.resolve(context, incoming), incoming)
+    except Refused:
         cycle_store.end_conversation(context.session, incoming.telegram_user_id)
-        return [Reply(render(context.locale(incoming), reviewer))]
-    if state.get("cycle") != reviewer.cycle.id:
-        reviewer.forget()
-        return _stale(reviewer)
+        raise
+
+
+def _answer(reviewer: Reviewer, incoming: Incoming) -> list[Action]:
+    state = reviewer.position()
+    if not state:
+        reviewer.refuse("review_stale", reason="the answer belongs to another cycle")
     if incoming.content is not Content.TEXT:
         return [Reply(reviewer.text("review_text_only"))]
     text, awaiting = incoming.text.strip(), state.get("awaiting")
-    try:
-        if awaiting == "value":
-            return _take_value(reviewer, state, text)
-        if awaiting == "reason":
-            return _take_reason(reviewer, state, text)
-        if awaiting == "sign_comment":
-            return signoff.president_comment(reviewer, state, text)
-        return review_presidents.on_input(reviewer, state, text)
-    except Refused as refusal:
-        reviewer.forget()
-        return _refuse(context, incoming, reviewer.actor, refusal.key)
-
-
-def _refuse(context: FlowContext, incoming: Incoming, actor: str, key: str) -> list[Action]:
-    """Change nothing, log and audit the attempt, and say why."""
-    log.warning(
-        "review input refused: %s sent %r: %s",
-        actor,
-        incoming.text,
-        key,
-        extra={"event": "review.refused", "actor": actor, "data": incoming.text, "reason": key},
-    )
-    audit.record(
-        context.session,
-        actor=actor,
-        action="review.refused",
-        entity="review",
-        after={"data": incoming.text, "chat_id": incoming.chat_id},
-        reason=key,
-        at=context.now,
-    )
-    message = render(context.locale(incoming), key)
-    return [Reply(message, notice=message)]
-
-
-def _stale(reviewer: Reviewer) -> list[Action]:
-    message = reviewer.text("review_stale")
-    return [Reply(message, notice=message)]
+    if awaiting == "value":
+        return _take_value(reviewer, state, text)
+    if awaiting == "reason":
+        return _take_reason(reviewer, state, text)
+    if awaiting == "sign_comment":
+        return signoff.president_comment(reviewer, state, text)
+    return review_presidents.on_input(reviewer, state, text)
 
 
 # Screens
 
 
-def _overview(reviewer: Reviewer, _: Sequence[str]) -> list[Action]:
+def _overview(reviewer: Reviewer, _: ReviewPress) -> list[Action]:
     reviewer.forget()
     return [*screens.overview(reviewer)]
 
 
-def _group(reviewer: Reviewer, arguments: Sequence[str]) -> list[Action]:
+def _group(reviewer: Reviewer, press: ReviewPress) -> list[Action]:
+    index = place_in(reviewer.board().groups, press.place)
     reviewer.forget()
-    return [*screens.group_screen(reviewer, index_of(arguments, 0, len(reviewer.board().groups)))]
+    return [*screens.group_screen(reviewer, index)]
 
 
-def _examinee(reviewer: Reviewer, arguments: Sequence[str]) -> list[Action]:
+def _chart(reviewer: Reviewer, press: ReviewPress) -> list[Action]:
+    return [*screens.chart(reviewer, place_in(reviewer.board().teams(), press.place))]
+
+
+def _examinee(reviewer: Reviewer, press: ExamineePress) -> list[Action]:
+    entry = reviewer.entry(press.examinee)
     reviewer.forget()
-    return [*screens.examinee_screen(reviewer, entry_named(reviewer, arguments))]
+    return [*screens.examinee_screen(reviewer, entry)]
 
 
-def _chart(reviewer: Reviewer, arguments: Sequence[str]) -> list[Action]:
-    return [*screens.chart(reviewer, index_of(arguments, 0, len(reviewer.board().teams())))]
-
-
-def _self_assessment(reviewer: Reviewer, arguments: Sequence[str]) -> list[Action]:
+def _self_assessment(reviewer: Reviewer, press: ExamineePress) -> list[Action]:
     """The examinee's self-assessment (附表一), as their scorer reads it."""
-    examinee = entry_named(reviewer, arguments).examinee
+    entry = reviewer.entry(press.examinee)
+    examinee = entry.examinee
     if not access.can_read_self_assessment(reviewer.member, examinee):
-        raise Refused("review_not_committee")
+        reviewer.refuse("review_not_committee")
     assessment = cycle_store.self_assessment(reviewer.session, examinee.id)  # type: ignore[arg-type]
     if assessment is None or assessment.status != SelfStatus.SUBMITTED:
         return [Reply(reviewer.text("review_no_self_assessment", name=examinee.name))]
@@ -177,37 +127,37 @@ def _self_assessment(reviewer: Reviewer, arguments: Sequence[str]) -> list[Actio
         assessment,
         reviewer.user,
     )
-    back = reviewer.button(reviewer.text("review_back"), "e", examinee.id)
+    back = screens.back_to(reviewer, entry, "review_back")
     return [*with_buttons(rendered_form(form), [(back,)])]
 
 
 # Changes
 
 
-def _rate(reviewer: Reviewer, arguments: Sequence[str]) -> list[Action]:
+def _rate(reviewer: Reviewer, press: RatingPress) -> list[Action]:
     """部门业绩评价: set a department's rating."""
-    board = reviewer.board()
-    index = index_of(arguments, 0, len(board.groups))
+    groups = reviewer.board().groups
+    index = place_in(groups, press.group)
     if reviewer.frozen:
-        raise Refused("review_frozen")
-    rating = arguments[1] if len(arguments) > 1 else ""
-    if rating not in reviewer.scheme.distribution.rating_keys:
-        raise Refused("review_stale")
-    if board.groups[index].rating != rating:
-        set_rating(reviewer, board.groups[index], rating)
-    return [*screens.group_screen(reviewer, index, prefix=reviewer.text("review_rating_saved") + "\n\n")]
+        reviewer.refuse("review_frozen")
+    if press.rating not in reviewer.scheme.distribution.rating_keys:
+        reviewer.refuse("review_stale", reason="no such rating")
+    if groups[index].rating != press.rating:
+        set_rating(reviewer, groups[index], press.rating)
+    prefix = reviewer.text("review_rating_saved") + "\n\n"
+    return [*screens.group_screen(reviewer, index, prefix=prefix)]
 
 
-def _pick_item(reviewer: Reviewer, arguments: Sequence[str]) -> list[Action]:
-    return [screens.item_menu(reviewer, changeable(reviewer, arguments))]
+def _pick_item(reviewer: Reviewer, press: ExamineePress) -> list[Action]:
+    return [screens.item_menu(reviewer, reviewer.changeable(press.examinee))]
 
 
-def _ask_value(reviewer: Reviewer, arguments: Sequence[str]) -> list[Action]:
-    entry = changeable(reviewer, arguments)
-    key = arguments[1] if len(arguments) > 1 else ""
-    if key not in {item.key for item in reviewer.scheme.rubric.items}:
-        raise Refused("review_stale")
-    reviewer.remember("value", examinee=entry.examinee.id, item=key)
+def _ask_value(reviewer: Reviewer, press: ExamineePress) -> list[Action]:
+    entry = reviewer.changeable(press.examinee)
+    key = press.key
+    if key is None or key not in {item.key for item in reviewer.scheme.rubric.items}:
+        reviewer.refuse("review_stale", reason="no such rubric item")
+    reviewer.remember(awaiting="value", examinee=entry.examinee.id, item=key)
     return [_value_prompt(reviewer, entry, key)]
 
 
@@ -217,8 +167,7 @@ def _value_prompt(reviewer: Reviewer, entry: Entry, key: str, prefix: str = "") 
     reply = screens.prompt(
         reviewer,
         "review_ask_score",
-        "e",
-        entry.examinee.id,
+        screens.back_to(reviewer, entry),
         name=entry.examinee.name,
         item=item.name.for_locale(reviewer.locale),
         current=None if current is None else points(current),
@@ -230,7 +179,7 @@ def _value_prompt(reviewer: Reviewer, entry: Entry, key: str, prefix: str = "") 
 
 
 def _take_value(reviewer: Reviewer, state: dict, text: str) -> list[Action]:
-    entry = changeable(reviewer, [str(state.get("examinee"))])
+    entry = reviewer.changeable(state.get("examinee"))
     key = str(state.get("item"))
     value = check_item_score(text, reviewer.scheme.rubric.item(key), reviewer.scheme)
     if isinstance(value, InvalidScore):
@@ -242,34 +191,33 @@ def _take_value(reviewer: Reviewer, state: dict, text: str) -> list[Action]:
     return [_ask_reason(reviewer, entry, change)]
 
 
-def _pick_grade(reviewer: Reviewer, arguments: Sequence[str]) -> list[Action]:
-    return [screens.grade_menu(reviewer, changeable(reviewer, arguments))]
+def _pick_grade(reviewer: Reviewer, press: ExamineePress) -> list[Action]:
+    return [screens.grade_menu(reviewer, reviewer.changeable(press.examinee))]
 
 
-def _tap_grade(reviewer: Reviewer, arguments: Sequence[str]) -> list[Action]:
-    entry = changeable(reviewer, arguments)
-    grade = arguments[1] if len(arguments) > 1 else ""
-    if grade not in reviewer.scheme.grade_keys or grade == entry.grade:
-        raise Refused("review_stale")
-    return [_ask_reason(reviewer, entry, {"kind": "grade", "examinee": entry.examinee.id, "value": grade})]
+def _tap_grade(reviewer: Reviewer, press: ExamineePress) -> list[Action]:
+    entry = reviewer.changeable(press.examinee)
+    if press.key not in reviewer.scheme.grade_keys or press.key == entry.grade:
+        reviewer.refuse("review_stale", reason="no such grade, or the grade it has")
+    change = {"kind": "grade", "examinee": entry.examinee.id, "value": press.key}
+    return [_ask_reason(reviewer, entry, change)]
 
 
-def _ask_return(reviewer: Reviewer, arguments: Sequence[str]) -> list[Action]:
-    entry = changeable(reviewer, arguments)
+def _ask_return(reviewer: Reviewer, press: ExamineePress) -> list[Action]:
+    entry = reviewer.changeable(press.examinee)
     if entry.examinee.scorer_member_id is None:
-        raise Refused("review_stale")
+        reviewer.refuse("review_stale", reason="the committee scores this examinee")
     return [_ask_reason(reviewer, entry, {"kind": "return", "examinee": entry.examinee.id})]
 
 
 def _ask_reason(reviewer: Reviewer, entry: Entry, change: dict) -> Reply:
     """Every change needs a reason: ask for it, saying what will change."""
-    reviewer.remember("reason", change=change)
+    reviewer.remember(awaiting="reason", change=change)
     key = change.get("item")
     return screens.prompt(
         reviewer,
         "review_ask_reason",
-        "e",
-        entry.examinee.id,
+        screens.back_to(reviewer, entry),
         kind=change["kind"],
         name=entry.examinee.name,
         item=reviewer.scheme.rubric.item(key).name.for_locale(reviewer.locale) if key else None,
@@ -280,92 +228,99 @@ def _ask_reason(reviewer: Reviewer, entry: Entry, change: dict) -> Reply:
     )
 
 
-def _ask_accept(reviewer: Reviewer, arguments: Sequence[str]) -> list[Action]:
-    board = reviewer.board()
-    index = index_of(arguments, 0, len(board.groups))
-    group = board.groups[index]
-    rule_break = group.breaks[index_of(arguments, 1, len(group.breaks))]
+def _ask_accept(reviewer: Reviewer, press: ReviewPress) -> list[Action]:
+    groups = reviewer.board().groups
+    index = place_in(groups, press.place)
+    group = groups[index]
+    rule_break = group.breaks[place_in(group.breaks, press.rule_break)]
     if reviewer.frozen:
-        raise Refused("review_frozen")
+        reviewer.refuse("review_frozen")
     if rule_break.accepted is not None:
-        raise Refused("review_stale")
+        reviewer.refuse("review_stale", reason="the rule break is accepted already")
     change = {"kind": "accept", "group": index, "break": list(break_identity(rule_break.violation))}
-    reviewer.remember("reason", change=change)
-    return [
-        screens.prompt(
-            reviewer,
-            "review_ask_accept",
-            "g",
-            index,
-            group=screens.group_label(reviewer, group),
-            min=REASON_MIN,
-            max=REASON_MAX,
-        )
-    ]
+    reviewer.remember(awaiting="reason", change=change)
+    back = reviewer.cycle_button(reviewer.text("review_cancel_button"), ReviewPress, View.GROUP, index)
+    label = screens.group_label(reviewer, group)
+    return [screens.prompt(reviewer, "review_ask_accept", back, group=label, min=REASON_MIN, max=REASON_MAX)]
 
 
 def _take_reason(reviewer: Reviewer, state: dict, reason: str) -> list[Action]:
     """The reason arrived: check everything again, then make the change."""
-    refusal = reason_refusal(reviewer, reason)
-    if refusal:
-        return [Reply(refusal)]
+    if not REASON_MIN <= len(reason) <= REASON_MAX:
+        length = len(reason)
+        return [Reply(reviewer.text("review_reason_length", min=REASON_MIN, max=REASON_MAX, length=length))]
     change = dict(state.get("change") or {})
     kind = change.get("kind")
     if kind == "accept":
         return _accept(reviewer, change, reason)
-    entry = changeable(reviewer, [str(change.get("examinee"))])
+    entry = reviewer.changeable(change.get("examinee"))
     reviewer.forget()
     if kind == "score":
         key = str(change.get("item"))
         value = check_item_score(str(change.get("value")), reviewer.scheme.rubric.item(key), reviewer.scheme)
         if isinstance(value, InvalidScore):
-            raise Refused("review_stale")
+            reviewer.refuse("review_stale", reason="the saved score is not valid")
         change_score(reviewer, entry, key, value, reason)
     elif kind == "grade" and change.get("value") in reviewer.scheme.grade_keys:
         change_grade(reviewer, entry, str(change["value"]), reason)
     elif kind == "return" and entry.examinee.scorer_member_id is not None:
         told = return_sheet(reviewer, entry, reason)
         done = reviewer.text("review_returned", name=entry.examinee.name, scorer=entry.scorer, told=told)
-        return [
-            *screens.examinee_screen(reviewer, entry_named(reviewer, [str(entry.examinee.id)]), done + "\n\n")
-        ]
+        return [*screens.examinee_screen(reviewer, reviewer.entry(entry.examinee.id), done + "\n\n")]
     else:
-        raise Refused("review_stale")
-    fresh = entry_named(reviewer, [str(entry.examinee.id)])
+        reviewer.refuse("review_stale", reason="nothing to change")
+    fresh = reviewer.entry(entry.examinee.id)
     return [*screens.examinee_screen(reviewer, fresh, prefix=reviewer.text("review_changed") + "\n\n")]
 
 
 def _accept(reviewer: Reviewer, change: dict, reason: str) -> list[Action]:
-    board = reviewer.board()
-    index = index_of([str(change.get("group"))], 0, len(board.groups))
-    group = board.groups[index]
-    wanted = tuple(change.get("break") or ())
-    found = next((b for b in group.open_breaks if list(break_identity(b.violation)) == list(wanted)), None)
+    groups = reviewer.board().groups
+    index = place_in(groups, change.get("group"))
+    group = groups[index]
+    wanted = list(change.get("break") or ())
+    found = next((b for b in group.open_breaks if list(break_identity(b.violation)) == wanted), None)
     if found is None or reviewer.frozen:
-        raise Refused("review_stale")
+        reviewer.refuse("review_stale", reason="the rule break is gone or accepted already")
     reviewer.forget()
     accept_break(reviewer, group, found, reason)
-    return [*screens.group_screen(reviewer, index, prefix=reviewer.text("review_accepted") + "\n\n")]
+    prefix = reviewer.text("review_accepted") + "\n\n"
+    return [*screens.group_screen(reviewer, index, prefix=prefix)]
 
 
-_BUTTONS: dict[str, Handler] = {
-    "ov": _overview,
-    "g": _group,
-    "e": _examinee,
-    "ch": _chart,
-    "sa": _self_assessment,
-    "rt": _rate,
-    "sc": _pick_item,
-    "si": _ask_value,
-    "gd": _pick_grade,
-    "gs": _tap_grade,
-    "rs": _ask_return,
-    "av": _ask_accept,
-    "cf": signoff.ask_confirm,
-    "cfy": signoff.confirm,
-    "sp": signoff.ask_president,
-    "spn": signoff.sign_as_president,
-    "st": signoff.ask_teacher,
-    "sty": signoff.sign_as_teacher,
-    **review_presidents.BUTTONS,
+_VIEWS: dict[View, Callable[[Reviewer, ReviewPress], list[Action]]] = {
+    View.OVERVIEW: _overview,
+    View.GROUP: _group,
+    View.CHART: _chart,
+    View.ACCEPT: _ask_accept,
 }
+_EXAMINEE_STEPS: dict[ExamineeStep, Callable[[Reviewer, ExamineePress], list[Action]]] = {
+    ExamineeStep.OPEN: _examinee,
+    ExamineeStep.SELF_ASSESSMENT: _self_assessment,
+    ExamineeStep.PICK_ITEM: _pick_item,
+    ExamineeStep.CHANGE_SCORE: _ask_value,
+    ExamineeStep.PICK_GRADE: _pick_grade,
+    ExamineeStep.CHANGE_GRADE: _tap_grade,
+    ExamineeStep.RETURN: _ask_return,
+    **review_presidents.STEPS,
+}
+
+
+def _view(reviewer: Reviewer, press: ReviewPress) -> list[Action]:
+    if not press.complete:
+        reviewer.refuse("review_stale", reason="not the places its view takes")
+    return _VIEWS[press.view](reviewer, press)
+
+
+def _examinee_step(reviewer: Reviewer, press: ExamineePress) -> list[Action]:
+    if not press.complete:
+        reviewer.refuse("review_stale", reason="not the keys its step takes")
+    return _EXAMINEE_STEPS[press.step](reviewer, press)
+
+
+PRESSES: dict[type[ButtonData], PressHandler] = {
+    ReviewPress: reviewing(_view),
+    RatingPress: reviewing(_rate),
+    ExamineePress: reviewing(_examinee_step),
+    SignPress: reviewing(signoff.on_press),
+}
+"""Each ``/review`` button family and the step that handles a press of it (for ``flows.router``)."""

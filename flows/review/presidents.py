@@ -9,25 +9,28 @@ deadline has passed. Every score is committed (and audited as ``score.item``) be
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from decimal import Decimal
 
 from flows.review import screens
 from flows.review.board import Entry
-from flows.review.reviewer import Refused, Reviewer, changeable, entry_named
+from flows.review.presses import ExamineePress, ExamineeStep
+from flows.review.reviewer import Reviewer
 from flows.rules.grading import InvalidScore, check_item_score
+from flows.rules.scheme import Item
 from flows.scoring.screens import points, suggested
-from flows.ui.chat import Action, Reply
+from flows.ui.chat import Action, Button, Reply
 from storage import audit, scoring
 from storage import cycles as cycle_store
 from storage.cycle_models import SelfStatus
 from storage.scoring_models import ScoreSheet
 
 
-def _sheet_entry(reviewer: Reviewer, arguments: Sequence[str]) -> Entry:
+def _sheet_entry(reviewer: Reviewer, examinee_id: object) -> Entry:
     """A president whose sheet the committee is filling in, if the presser may fill it in now."""
-    entry = changeable(reviewer, arguments, submitted=False)
+    entry = reviewer.changeable(examinee_id, submitted=False)
     if entry.examinee.scorer_member_id is not None or entry.submitted:
-        raise Refused("review_stale")
+        reviewer.refuse("review_stale", reason="not a president's sheet the committee is filling in")
     return entry
 
 
@@ -40,7 +43,7 @@ def _ready(reviewer: Reviewer, entry: Entry) -> bool:
 
 
 def _fresh(reviewer: Reviewer, entry: Entry) -> Entry:
-    return entry_named(reviewer, [str(entry.examinee.id)])
+    return reviewer.entry(entry.examinee.id)
 
 
 def _row(reviewer: Reviewer, entry: Entry) -> ScoreSheet:
@@ -66,7 +69,7 @@ def _next(reviewer: Reviewer, entry: Entry, prefix: str = "") -> list[Action]:
 
 
 def _item_prompt(reviewer: Reviewer, entry: Entry, key: str, prefix: str = "") -> Reply:
-    reviewer.remember("pscore", examinee=entry.examinee.id, item=key)
+    reviewer.remember(awaiting="pscore", examinee=entry.examinee.id, item=key)
     rubric, locale = reviewer.scheme.rubric, reviewer.locale
     item = rubric.item(key)
     text = reviewer.text(
@@ -83,15 +86,14 @@ def _item_prompt(reviewer: Reviewer, entry: Entry, key: str, prefix: str = "") -
         total=points(entry.total),
     )
     values = tuple(
-        reviewer.button(points(value), "pp", entry.examinee.id, key, points(value))
+        _step(reviewer, points(value), ExamineeStep.PRESIDENT_ITEM, entry, key, points(value))
         for value in suggested(item)
     )
-    back = (reviewer.button(reviewer.text("review_cancel_button"), "e", entry.examinee.id),)
-    return Reply(prefix + text, (values, back))
+    return Reply(prefix + text, (values, (screens.back_to(reviewer, entry),)))
 
 
 def _comment_prompt(reviewer: Reviewer, entry: Entry, prefix: str = "") -> Reply:
-    reviewer.remember("pcomment", examinee=entry.examinee.id)
+    reviewer.remember(awaiting="pcomment", examinee=entry.examinee.id)
     scoring_rules = reviewer.scheme.scoring
     text = reviewer.text(
         "review_president_comment",
@@ -100,22 +102,43 @@ def _comment_prompt(reviewer: Reviewer, entry: Entry, prefix: str = "") -> Reply
         max=scoring_rules.comment_max_length,
         current=entry.comment,
     )
-    back = (reviewer.button(reviewer.text("review_cancel_button"), "e", entry.examinee.id),)
-    return Reply(prefix + text, (back,))
+    return Reply(prefix + text, ((screens.back_to(reviewer, entry),),))
 
 
 def _summary(reviewer: Reviewer, entry: Entry, prefix: str = "") -> list[Action]:
     """The president's sheet so far, with buttons to change an item or the comment, or to submit."""
     edits = [
-        reviewer.button(f"✏️ {item.name.for_locale(reviewer.locale)}", "pe", entry.examinee.id, item.key)
+        _step(
+            reviewer,
+            f"✏️ {item.name.for_locale(reviewer.locale)}",
+            ExamineeStep.PRESIDENT_ITEM,
+            entry,
+            item.key,
+        )
         for item in reviewer.scheme.rubric.items
     ]
     buttons = [
         *screens.rows_of(edits),
-        (reviewer.button(reviewer.text("review_president_edit_comment"), "pc", entry.examinee.id),),
-        (reviewer.button(reviewer.text("review_president_submit"), "pcs", entry.examinee.id),),
+        (
+            _step(
+                reviewer,
+                reviewer.text("review_president_edit_comment"),
+                ExamineeStep.PRESIDENT_COMMENT,
+                entry,
+            ),
+        ),
+        (
+            _step(
+                reviewer, reviewer.text("review_president_submit"), ExamineeStep.PRESIDENT_ASK_SUBMIT, entry
+            ),
+        ),
     ]
     return [*screens.examinee_screen(reviewer, entry, prefix, buttons=buttons)]
+
+
+def _step(reviewer: Reviewer, label: str, step: ExamineeStep, entry: Entry, *keys: str) -> Button:
+    """A button of the president's sheet: ``step`` on ``entry``, with an item's key and a score."""
+    return reviewer.cycle_button(label, ExamineePress, step, entry.examinee.id, *keys)
 
 
 # Typed answers
@@ -123,32 +146,33 @@ def _summary(reviewer: Reviewer, entry: Entry, prefix: str = "") -> list[Action]
 
 def on_input(reviewer: Reviewer, state: dict, text: str) -> list[Action]:
     """A typed score or comment for the president's sheet the conversation is on."""
-    entry = _sheet_entry(reviewer, [str(state.get("examinee"))])
+    entry = _sheet_entry(reviewer, state.get("examinee"))
     if state.get("awaiting") == "pscore":
-        return _take_score(reviewer, entry, str(state.get("item")), text)
+        item = _item(reviewer, state.get("item"))
+        given = check_item_score(text, item, reviewer.scheme)
+        if isinstance(given, InvalidScore):
+            refusal = reviewer.bad_score(text, item)
+            return [_item_prompt(reviewer, entry, item.key, prefix=refusal + "\n\n")]
+        return _save_score(reviewer, entry, item, given)
     if state.get("awaiting") == "pcomment":
         return _take_comment(reviewer, entry, text)
-    raise Refused("review_stale")
+    reviewer.refuse("review_stale", reason="not waiting for an answer")
 
 
-def _take_score(reviewer: Reviewer, entry: Entry, key: str, value: str) -> list[Action]:
-    item = reviewer.scheme.rubric.item(key)
-    given = check_item_score(value, item, reviewer.scheme)
-    if isinstance(given, InvalidScore):
-        refusal = reviewer.bad_score(value, item)
-        return [_item_prompt(reviewer, entry, key, prefix=refusal + "\n\n")]
+def _item(reviewer: Reviewer, key: object) -> Item:
+    """The rubric item ``key`` names (or raise Refused)."""
+    found = next((item for item in reviewer.scheme.rubric.items if item.key == key), None)
+    if found is None:
+        reviewer.refuse("review_stale", reason="no such rubric item")
+    return found
+
+
+def _save_score(reviewer: Reviewer, entry: Entry, item: Item, given: Decimal) -> list[Action]:
     sheet = _row(reviewer, entry)
-    before = scoring.save_item_score(reviewer.session, sheet, key, given, reviewer.member.id, reviewer.now)  # type: ignore[arg-type]
-    audit.record(
-        reviewer.session,
-        actor=reviewer.actor,
-        action="score.item",
-        entity="score_sheet",
-        entity_id=sheet.id,
-        before=None if before is None else {"item": key, "points": str(before)},
-        after={"item": key, "points": str(given)},
-        at=reviewer.now,
-    )
+    scorer = reviewer.member.id
+    before = scoring.save_item_score(reviewer.session, sheet, item.key, given, scorer, reviewer.now)  # type: ignore[arg-type]
+    after = {"item": item.key, "points": str(given)}
+    _audit(reviewer, "score.item", sheet, None if before is None else {**after, "points": str(before)}, after)
     saved = reviewer.text(
         "review_president_saved", item=item.name.for_locale(reviewer.locale), points=points(given)
     )
@@ -168,64 +192,65 @@ def _take_comment(reviewer: Reviewer, entry: Entry, comment: str) -> list[Action
     sheet = _row(reviewer, entry)
     before = sheet.comment
     scoring.save_comment(reviewer.session, sheet, comment, reviewer.now)
+    _audit(
+        reviewer,
+        "score.comment",
+        sheet,
+        None if before is None else {"comment": before},
+        {"comment": comment},
+    )
+    saved = reviewer.text("review_president_comment_saved")
+    return _next(reviewer, _fresh(reviewer, entry), prefix=saved + "\n\n")
+
+
+def _audit(reviewer: Reviewer, action: str, sheet: ScoreSheet, before: dict | None, after: dict) -> None:
     audit.record(
         reviewer.session,
         actor=reviewer.actor,
-        action="score.comment",
+        action=action,
         entity="score_sheet",
         entity_id=sheet.id,
-        before=None if before is None else {"comment": before},
-        after={"comment": comment},
+        before=before,
+        after=after,
         at=reviewer.now,
-    )
-    return _next(
-        reviewer, _fresh(reviewer, entry), prefix=reviewer.text("review_president_comment_saved") + "\n\n"
     )
 
 
 # Buttons
 
 
-def _start(reviewer: Reviewer, arguments: Sequence[str]) -> list[Action]:
-    return _next(reviewer, _sheet_entry(reviewer, arguments))
-
-
-def _tap(reviewer: Reviewer, arguments: Sequence[str]) -> list[Action]:
-    entry = _sheet_entry(reviewer, arguments)
-    if len(arguments) != 3 or arguments[1] not in {item.key for item in reviewer.scheme.rubric.items}:
-        raise Refused("review_stale")
-    return _take_score(reviewer, entry, arguments[1], arguments[2])
-
-
-def _edit_item(reviewer: Reviewer, arguments: Sequence[str]) -> list[Action]:
-    entry = _sheet_entry(reviewer, arguments)
-    if len(arguments) != 2 or arguments[1] not in {item.key for item in reviewer.scheme.rubric.items}:
-        raise Refused("review_stale")
-    return [_item_prompt(reviewer, entry, arguments[1])]
-
-
-def _edit_comment(reviewer: Reviewer, arguments: Sequence[str]) -> list[Action]:
-    return [_comment_prompt(reviewer, _sheet_entry(reviewer, arguments))]
+def _on_item(reviewer: Reviewer, press: ExamineePress) -> list[Action]:
+    """An item of the sheet: its suggested score tapped, or the question asked again (to change it)."""
+    entry = _sheet_entry(reviewer, press.examinee)
+    item = _item(reviewer, press.key)
+    if press.score is None:
+        return [_item_prompt(reviewer, entry, item.key)]
+    given = check_item_score(press.score, item, reviewer.scheme)
+    if isinstance(given, InvalidScore):
+        reviewer.refuse("review_stale", reason="not a score this item takes")
+    return _save_score(reviewer, entry, item, given)
 
 
 def _complete(reviewer: Reviewer, entry: Entry) -> bool:
     return bool(entry.comment) and all(item.key in entry.original for item in reviewer.scheme.rubric.items)
 
 
-def _ask_submit(reviewer: Reviewer, arguments: Sequence[str]) -> list[Action]:
-    entry = _sheet_entry(reviewer, arguments)
+def _edit_comment(reviewer: Reviewer, entry: Entry) -> list[Action]:
+    return [_comment_prompt(reviewer, entry)]
+
+
+def _ask_submit(reviewer: Reviewer, entry: Entry) -> list[Action]:
     if not _complete(reviewer, entry):
         return _next(reviewer, entry)
     buttons = (
-        reviewer.button(reviewer.text("review_president_submit_yes"), "pcy", entry.examinee.id),
-        reviewer.button(reviewer.text("review_cancel_button"), "ps", entry.examinee.id),
+        _step(reviewer, reviewer.text("review_president_submit_yes"), ExamineeStep.PRESIDENT_SUBMIT, entry),
+        _step(reviewer, reviewer.text("review_cancel_button"), ExamineeStep.PRESIDENT, entry),
     )
     text = reviewer.text("review_president_submit_ask", name=entry.examinee.name, total=points(entry.total))
     return [Reply(text, (buttons,))]
 
 
-def _submit(reviewer: Reviewer, arguments: Sequence[str]) -> list[Action]:
-    entry = _sheet_entry(reviewer, arguments)
+def _submit(reviewer: Reviewer, entry: Entry) -> list[Action]:
     if not _complete(reviewer, entry):
         return _next(reviewer, entry)
     scoring.submit_sheet(
@@ -246,11 +271,18 @@ def _submit(reviewer: Reviewer, arguments: Sequence[str]) -> list[Action]:
     return [*screens.examinee_screen(reviewer, _fresh(reviewer, entry), prefix=done + "\n\n")]
 
 
-BUTTONS: dict[str, Callable[[Reviewer, Sequence[str]], list[Action]]] = {
-    "ps": _start,
-    "pp": _tap,
-    "pe": _edit_item,
-    "pc": _edit_comment,
-    "pcs": _ask_submit,
-    "pcy": _submit,
+def _on_sheet(
+    step: Callable[[Reviewer, Entry], list[Action]],
+) -> Callable[[Reviewer, ExamineePress], list[Action]]:
+    """A step on the president's sheet a press names, if the presser may fill it in now."""
+    return lambda reviewer, press: step(reviewer, _sheet_entry(reviewer, press.examinee))
+
+
+STEPS: dict[ExamineeStep, Callable[[Reviewer, ExamineePress], list[Action]]] = {
+    ExamineeStep.PRESIDENT: _on_sheet(_next),
+    ExamineeStep.PRESIDENT_ITEM: _on_item,
+    ExamineeStep.PRESIDENT_COMMENT: _on_sheet(_edit_comment),
+    ExamineeStep.PRESIDENT_ASK_SUBMIT: _on_sheet(_ask_submit),
+    ExamineeStep.PRESIDENT_SUBMIT: _on_sheet(_submit),
 }
+"""The steps of an examinee's screen that fill in a president's sheet."""

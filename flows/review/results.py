@@ -5,36 +5,37 @@ their private chat and nowhere else; ``/result`` shows it again, with the examin
 Nobody else learns an examinee's result here: ``/result`` only ever shows the presser their own, and
 only in a private chat (the router answers it in a group with a pointer and nothing else); a scorer
 keeps seeing only the scores they gave, in ``/score``; the committee sees everyone's, in ``/review``.
-The signature button carries ``rs:<cycle id>:ack:<version>`` and is checked against the presser's
-own place in that cycle and the current version; the appeal button is the appeal conversation's own
-(flows.appeals.conversation).
+The signature button (``ReceiptPress``) names the cycle, the examinee and the version of the results
+they were shown, and is checked against the presser's own place in that cycle and the current version;
+the appeal button is the appeal conversation's own (flows.appeals.conversation).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import ClassVar, Self
 
+from flows.actor import Actor
 from flows.appeals.common import window_closes
 from flows.appeals.conversation import appeal_button
 from flows.review.board import Board, Entry, load_board
-from flows.review.reviewer import tell
+from flows.review.reviewer import PressHandler, tell
 from flows.rules import access
-from flows.rules.cycles import scheme_of
+from flows.rules.cycles import ensure_writable
 from flows.rules.names import name_of
 from flows.scoring.screens import points
-from flows.ui.chat import Action, Button, Incoming, Reply
+from flows.ui.buttons import ButtonData, Id
+from flows.ui.chat import Action, Incoming, Reply
 from flows.ui.context import FlowContext
 from flows.ui.i18n import render
 from flows.ui.text import split_message
-from storage import accounts, audit
+from storage import audit
 from storage import cycles as cycle_store
 from storage import review as store
-from storage.cycle_models import Cycle, CycleExaminee
+from storage.cycle_models import CycleExaminee
 from storage.models import Position
 from storage.review_models import Signature, SignatureRole
-
-PREFIX = "rs"
-
 
 # Release
 
@@ -113,86 +114,99 @@ def result_text(context: FlowContext, locale: str, board: Board, entry: Entry) -
 # /result
 
 
+@dataclass(frozen=True)
+class ReceiptPress(ButtonData, prefix="rs"):
+    """被考核者签字: an examinee signs for receipt of their own result, in the version they were shown."""
+
+    cycle: Id
+    examinee: Id
+    version: Id
+
+
+@dataclass
+class ResultReader(Actor):
+    """An examinee (被考核者) reading their own result in the current cycle."""
+
+    not_member: ClassVar[str] = "result_not_member"
+    no_cycle: ClassVar[str] = "result_not_examinee"
+    examinee: CycleExaminee = field(init=False)
+
+    @classmethod
+    def resolve(cls, context: FlowContext, incoming: Incoming) -> Self:
+        """The sender as an examinee of the current cycle, or ``Refused`` saying why they have no result."""
+        reader = super().resolve(context, incoming)
+        examinee = cycle_store.current_examinee(reader.session, reader.member.id)  # type: ignore[arg-type]
+        if (
+            examinee is None
+            or examinee.cycle_id != reader.cycle.id
+            or not access.can_read_result(reader.member, examinee)
+        ):
+            reader.refuse("result_not_examinee")
+        reader.examinee = examinee
+        return reader
+
+    def signature(self, version: int) -> Signature | None:
+        """Their signature (被考核者签字) on this version of the results, if given."""
+        return next(
+            (
+                s
+                for s in store.signatures(self.session, self.cycle.id)  # type: ignore[arg-type]
+                if s.role == SignatureRole.EXAMINEE
+                and s.member_id == self.examinee.member_id
+                and s.version == version
+            ),
+            None,
+        )
+
+
 def start(context: FlowContext, incoming: Incoming) -> list[Action]:
     """``/result``: the presser's own result once released; before that, when to expect it."""
-    found = _own(context, incoming)
-    if isinstance(found, str):
-        return [Reply(render(context.locale(incoming), found))]
-    examinee, cycle = found
-    return _view(context, incoming, examinee, cycle)
+    return _view(ResultReader.resolve(context, incoming))
 
 
-def on_button(context: FlowContext, incoming: Incoming) -> list[Action]:
-    """The examinee's signature (``ack``), on their own released result only."""
-    locale = context.locale(incoming)
-    found = _own(context, incoming)
-    parts = incoming.text.split(":")
-    if isinstance(found, str) or parts[:3] != [PREFIX, str(found[1].id), "ack"] or not found[1].released_at:
-        message = render(locale, "result_stale_button")
-        return [Reply(message, notice=message)]
-    examinee, cycle = found
-    version = store.current_version(context.session, cycle.id)  # type: ignore[arg-type]
-    if parts[3:] != [str(version)]:
-        return [Reply(render(locale, "result_changed")), *_view(context, incoming, examinee, cycle)]
-    if _acknowledged(context, examinee, cycle, version) is None:
+def on_press(context: FlowContext, incoming: Incoming, press: ReceiptPress) -> list[Action]:
+    """The examinee's signature for receipt, on their own released result in the version they saw."""
+    reader = ResultReader.resolve(context, incoming)
+    cycle = reader.cycle
+    ensure_writable(cycle, reader.now)
+    if (press.cycle, press.examinee) != (cycle.id, reader.examinee.id) or cycle.released_at is None:
+        reader.refuse("result_stale_button", reason="not the presser's own released result")
+    version = store.current_version(reader.session, cycle.id)  # type: ignore[arg-type]
+    if press.version != version:
+        reader.refuse("result_changed", reason="not the current version of the results")
+    if reader.signature(version) is None:
         store.sign(
-            context.session,
+            reader.session,
             cycle_id=cycle.id,  # type: ignore[arg-type]
             role=SignatureRole.EXAMINEE,
-            member_id=examinee.member_id,
+            member_id=reader.examinee.member_id,
             version=version,
-            now=context.now,
+            now=reader.now,
         )
-    at = context.local_time(context.now)
-    return [Reply(render(locale, "result_acknowledged", at=at), edit=True)]
+    return [Reply(reader.text("result_acknowledged", at=reader.local(reader.now)), edit=True)]
 
 
-def _own(context: FlowContext, incoming: Incoming) -> tuple[CycleExaminee, Cycle] | str:
-    """The presser's own place in their newest cycle, or the message key saying why there is none."""
-    member = accounts.member_of_user(context.session, incoming.telegram_user_id)
-    if member is None:
-        return "result_not_member"
-    examinee = cycle_store.current_examinee(context.session, member.id)  # type: ignore[arg-type]
-    if examinee is None or not access.can_read_result(member, examinee):
-        return "result_not_examinee"
-    cycle = context.session.get(Cycle, examinee.cycle_id)
-    assert cycle is not None  # foreign key
-    return examinee, cycle
-
-
-def _view(context: FlowContext, incoming: Incoming, examinee: CycleExaminee, cycle: Cycle) -> list[Action]:
-    locale = context.locale(incoming)
+def _view(reader: ResultReader) -> list[Action]:
+    cycle = reader.cycle
     if cycle.released_at is None:
-        text = render(locale, "result_not_yet", cycle=cycle.name, due=context.local_time(cycle.review_due))
-        return [Reply(text)]
-    board = load_board(context.session, cycle)
-    entry = board.entry(examinee.id)  # type: ignore[arg-type]
+        return [Reply(reader.text("result_not_yet", cycle=cycle.name, due=reader.local(cycle.review_due)))]
+    board = load_board(reader.session, cycle)
+    entry = board.entry(reader.examinee.id)  # type: ignore[arg-type]
     assert entry is not None  # the examinee is on the board of their own cycle
-    signed = _acknowledged(context, examinee, cycle, board.version)
-    footer = render(
-        locale,
+    signed = reader.signature(board.version)
+    footer = reader.text(
         "result_footer",
-        signed=context.local_time(signed.signed_at) if signed else None,
-        due=context.local_time(window_closes(cycle, scheme_of(cycle))),  # type: ignore[arg-type]
+        signed=reader.local(signed.signed_at) if signed else None,
+        due=reader.local(window_closes(cycle, reader.scheme)),  # type: ignore[arg-type]
     )
-    parts = split_message(result_text(context, locale, board, entry) + "\n\n" + footer)
-    buttons = [appeal_button(cycle, locale)]
+    parts = split_message(result_text(reader.context, reader.locale, board, entry) + "\n\n" + footer)
+    buttons = [appeal_button(cycle, reader.locale)]
     if signed is None:
-        buttons.insert(
-            0, Button(render(locale, "result_sign_button"), f"{PREFIX}:{cycle.id}:ack:{board.version}")
-        )
-    return [Reply(part) for part in parts[:-1]] + [Reply(parts[-1], (tuple(buttons),))]
+        receipt = ReceiptPress(cycle.id, reader.examinee.id, board.version)  # type: ignore[arg-type]
+        buttons.insert(0, reader.button(reader.text("result_sign_button"), receipt))
+    replies: list[Action] = [Reply(part) for part in parts[:-1]]
+    return [*replies, Reply(parts[-1], (tuple(buttons),))]
 
 
-def _acknowledged(
-    context: FlowContext, examinee: CycleExaminee, cycle: Cycle, version: int
-) -> Signature | None:
-    """The examinee's signature (被考核者签字) on this version of the results, if given."""
-    return next(
-        (
-            s
-            for s in store.signatures(context.session, cycle.id)  # type: ignore[arg-type]
-            if s.role == SignatureRole.EXAMINEE and s.member_id == examinee.member_id and s.version == version
-        ),
-        None,
-    )
+PRESSES: dict[type[ButtonData], PressHandler] = {ReceiptPress: on_press}
+"""The ``/result`` button family and the step that handles a press of it (for ``flows.router``)."""

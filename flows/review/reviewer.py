@@ -1,33 +1,51 @@
-"""A committee member (考核小组成员) at work in ``/review``: who they are, the cycle, their texts and buttons.
+"""A committee member (考核小组成员) at work in ``/review``: who they are, the cycle, and what a button names.
 
 Every press and every typed answer builds a fresh ``Reviewer`` from the database, so the presser's
-rights are checked each time (``flows.rules.access``) and nothing is trusted from the button itself.
+rights are checked each time (``flows.rules.access``) and nothing is trusted from the button itself:
+an examinee, a department or a rule break a button names is looked up again in this cycle, and a
+refusal (``flows.ui.refusal.Refused``) is raised before anything is written.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any, ClassVar, Concatenate, ParamSpec, Self, TypeVar
 
 from flows.actor import Actor
 from flows.review.board import Board, Entry, load_board
 from flows.rules import access
 from flows.rules.scheme import Item
 from flows.scoring.screens import points
-from flows.ui.chat import Button, Incoming
+from flows.ui.buttons import ButtonData
+from flows.ui.chat import Action, Button, Incoming
 from flows.ui.context import FlowContext
 from flows.ui.i18n import locale_for, render
+from flows.ui.refusal import Refused
 from flows.ui.text import split_message
 from storage import accounts, outbox
-from storage import cycles as cycle_store
 
 FLOW = "review"
-PREFIX = "r"
+P = TypeVar("P", bound=ButtonData)
+Fields = ParamSpec("Fields")
+PressHandler = Callable[[FlowContext, Incoming, Any], list[Action]]
 
 
 @dataclass
 class Reviewer(Actor):
     """A committee member reviewing the current cycle."""
+
+    flow: ClassVar[str] = FLOW
+    not_member: ClassVar[str] = "review_not_member"
+    no_cycle: ClassVar[str] = "review_no_cycle"
+
+    @classmethod
+    def resolve(cls, context: FlowContext, incoming: Incoming) -> Self:
+        """The sender as a committee member reviewing the current cycle, or ``Refused``."""
+        member = context.member_of(incoming.telegram_user_id)
+        if member is not None and not access.can_review(member):
+            raise Refused("review_not_committee")
+        return super().resolve(context, incoming)
 
     @property
     def frozen(self) -> bool:
@@ -46,68 +64,51 @@ class Reviewer(Actor):
     def board(self) -> Board:
         return load_board(self.session, self.cycle)
 
-    def button(self, label: str, action: str, *args: object) -> Button:
-        """A button of this conversation: ``r:<cycle>:<action>[:<argument>...]``."""
-        return Button(label, ":".join(str(part) for part in (PREFIX, self.cycle.id, action, *args)))
+    def cycle_button(
+        self,
+        label: str,
+        family: Callable[Concatenate[int, Fields], ButtonData],
+        *fields: Fields.args,
+        **named: Fields.kwargs,
+    ) -> Button:
+        """A button of this cycle's review: a press of ``family`` naming this cycle, then ``fields``."""
+        return self.button(label, family(self.cycle.id, *fields, **named))  # type: ignore[arg-type]
 
-    def remember(self, awaiting: str, **state: object) -> None:
-        """Wait for a typed answer (``awaiting``), keeping what the next step needs."""
-        state = {"cycle": self.cycle.id, "awaiting": awaiting, **state}
-        cycle_store.set_conversation(self.session, self.user, FLOW, state, self.now)
+    # What a button or a saved answer names, with the presser's rights checked
 
-    def forget(self) -> None:
-        cycle_store.end_conversation(self.session, self.user)
+    def entry(self, examinee_id: object) -> Entry:
+        """The examinee ``examinee_id`` names, in this cycle (or raise Refused)."""
+        entry = self.board().entry(examinee_id) if isinstance(examinee_id, int) else None
+        if entry is None:
+            self.refuse("review_stale", reason="no such examinee in this cycle")
+        return entry
 
-
-class Refused(Exception):
-    """A press or an answer the presser may not make now; ``key`` names the message that says why."""
-
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = key
-
-
-# Finding what a button names, with the presser's rights checked
-
-
-def index_of(arguments: Sequence[str], position: int, size: int) -> int:
-    """The number at ``position`` of a button's arguments, if it is below ``size`` (or raise Refused)."""
-    if len(arguments) <= position or not arguments[position].isdigit() or int(arguments[position]) >= size:
-        raise Refused("review_stale")
-    return int(arguments[position])
-
-
-def entry_named(reviewer: Reviewer, arguments: Sequence[str]) -> Entry:
-    """The examinee a button names, in this cycle."""
-    entry = reviewer.board().entry(int(arguments[0])) if arguments and arguments[0].isdigit() else None
-    if entry is None:
-        raise Refused("review_stale")
-    return entry
+    def changeable(self, examinee_id: object, *, submitted: bool = True) -> Entry:
+        """The examinee ``examinee_id`` names, if the presser may change their result now (or Refused)."""
+        entry = self.entry(examinee_id)
+        if self.frozen:
+            self.refuse("review_frozen")
+        if not access.can_change_result(self.member, entry.examinee):
+            self.refuse("review_not_yours")
+        if submitted and not entry.submitted:
+            self.refuse("review_not_submitted")
+        return entry
 
 
-def changeable(reviewer: Reviewer, arguments: Sequence[str], *, submitted: bool = True) -> Entry:
-    """The examinee a button names, if the presser may change their result now (or raise Refused)."""
-    entry = entry_named(reviewer, arguments)
-    if reviewer.frozen:
-        raise Refused("review_frozen")
-    if not access.can_change_result(reviewer.member, entry.examinee):
-        raise Refused("review_not_yours")
-    if submitted and not entry.submitted:
-        raise Refused("review_not_submitted")
-    return entry
+def place_in(items: Sequence[object], index: object) -> int:
+    """``index``, if it is a place in ``items`` as the presser was shown them (or raise Refused)."""
+    if not isinstance(index, int) or not 0 <= index < len(items):
+        raise Refused("review_stale", reason="no such place in the list")
+    return index
 
 
-def reviewer_for(context: FlowContext, incoming: Incoming) -> Reviewer | str:
-    """The presser as a reviewer of the current cycle, or the message key saying why they are not one."""
-    member = accounts.member_of_user(context.session, incoming.telegram_user_id)
-    if member is None:
-        return "review_not_member"
-    if not access.can_review(member):
-        return "review_not_committee"
-    cycle = cycle_store.latest_cycle(context.session)
-    if cycle is None:
-        return "review_no_cycle"
-    return Reviewer(context, context.locale(incoming), member, cycle, incoming.telegram_user_id)
+def reviewing(step: Callable[[Reviewer, P], list[Action]]) -> PressHandler:
+    """A press handler for the router: the presser as a reviewer (or refused), then ``step``."""
+
+    def handler(context: FlowContext, incoming: Incoming, press: P) -> list[Action]:
+        return step(Reviewer.resolve(context, incoming), press)
+
+    return handler
 
 
 def tell(context: FlowContext, member_id: int, dedupe_key: str, compose: Callable[[str], str]) -> bool:

@@ -9,8 +9,9 @@ from collections.abc import Sequence
 
 from flows.cycles.status import progress_bar
 from flows.review.board import Board, Break, Entry, Group
+from flows.review.presses import ExamineePress, ExamineeStep, RatingPress, ReviewPress, View
 from flows.review.reviewer import Reviewer
-from flows.review.signoff import SignoffState, blockers, signoff_buttons, signoff_state
+from flows.review.signoff import blockers, signoff_buttons, signoff_line, signoff_state
 from flows.rules import access
 from flows.rules.cycles import current_phase
 from flows.rules.grading import grade_counts
@@ -20,7 +21,6 @@ from flows.ui.charts import Bar, cjk_font, distribution_chart
 from flows.ui.chat import Attachment, AttachmentKind, Button, Reply
 from flows.ui.text import visible_length
 from storage.models import Member, Position
-from storage.review_models import Signature
 
 CAPTION_LIMIT = 1024  # Telegram's limit for a photo's caption
 
@@ -90,34 +90,20 @@ def overview(reviewer: Reviewer, prefix: str = "") -> list[Reply]:
     if state.stage == "review":
         blocks.append(reviewer.text("review_todo", **blockers(board)))
     groups = [
-        reviewer.button(
-            f"{'✅' if g.balanced else '⚠️' if g.open_breaks else '▫️'} {group_label(reviewer, g)}", "g", i
+        reviewer.cycle_button(
+            f"{'✅' if g.balanced else '⚠️' if g.open_breaks else '▫️'} {group_label(reviewer, g)}",
+            ReviewPress,
+            View.GROUP,
+            i,
         )
         for i, g in enumerate(board.groups)
     ]
-    charts = [reviewer.button(f"📊 {team}", "ch", i) for i, team in enumerate(board.teams())]
+    charts = [
+        reviewer.cycle_button(f"📊 {team}", ReviewPress, View.CHART, i)
+        for i, team in enumerate(board.teams())
+    ]
     buttons = [*rows_of(groups, 2), *rows_of(charts), *rows_of(signoff_buttons(reviewer, state), 1)]
     return with_buttons(prefix + "\n\n".join(blocks), buttons)
-
-
-def signoff_line(reviewer: Reviewer, state: SignoffState) -> str:
-    """The version of the results and who has confirmed and signed it."""
-
-    def at(signature: Signature | None) -> str | None:
-        return reviewer.local(signature.signed_at) if signature is not None else None
-
-    return reviewer.text(
-        "review_signoff_line",
-        version=state.version,
-        confirmed=state.signers.get("committee"),
-        confirmed_at=at(state.confirmed),
-        president=state.signers.get("president"),
-        president_at=at(state.president),
-        comment=state.president.comment if state.president else None,
-        teacher=state.signers.get("teacher"),
-        teacher_at=at(state.teacher),
-        released=reviewer.local(state.released_at) if state.released_at else None,
-    )
 
 
 # One department
@@ -194,9 +180,9 @@ def _group_buttons(reviewer: Reviewer, index: int, group: Group) -> list[tuple[B
     rows: list[tuple[Button, ...]] = []
     if not reviewer.frozen:
         ratings = [
-            reviewer.button(
+            reviewer.cycle_button(
                 f"{'✓ ' if r.key == group.rating else ''}{r.name.for_locale(reviewer.locale)}",
-                "rt",
+                RatingPress,
                 index,
                 r.key,
             )
@@ -204,17 +190,20 @@ def _group_buttons(reviewer: Reviewer, index: int, group: Group) -> list[tuple[B
         ]
         rows.append(tuple(ratings))
     people = [
-        reviewer.button(f"{n}. {e.examinee.name}", "e", e.examinee.id) for n, e in enumerate(group.entries, 1)
+        reviewer.cycle_button(f"{n}. {e.examinee.name}", ExamineePress, ExamineeStep.OPEN, e.examinee.id)
+        for n, e in enumerate(group.entries, 1)
     ]
     rows += rows_of(people)
     if not reviewer.frozen:
         accepts = [
-            reviewer.button(reviewer.text("review_accept_button", number=n), "av", index, n - 1)
+            reviewer.cycle_button(
+                reviewer.text("review_accept_button", number=n), ReviewPress, View.ACCEPT, index, n - 1
+            )
             for n, b in enumerate(group.breaks, start=1)
             if b.accepted is None
         ]
         rows += rows_of(accepts)
-    rows.append((reviewer.button(reviewer.text("review_back"), "ov"),))
+    rows.append((reviewer.cycle_button(reviewer.text("review_back"), ReviewPress, View.OVERVIEW),))
     return rows
 
 
@@ -297,53 +286,58 @@ def examinee_screen(
 
 def _entry_buttons(reviewer: Reviewer, entry: Entry, group_index: int) -> list[tuple[Button, ...]]:
     examinee = entry.examinee
+
+    def step(key: str, step: ExamineeStep) -> Button:
+        return reviewer.cycle_button(reviewer.text(key), ExamineePress, step, examinee.id)
+
     rows: list[tuple[Button, ...]] = []
     if not reviewer.frozen and access.can_change_result(reviewer.member, examinee):
         if entry.submitted:
             rows.append(
                 (
-                    reviewer.button(reviewer.text("review_change_score"), "sc", examinee.id),
-                    reviewer.button(reviewer.text("review_change_grade"), "gd", examinee.id),
+                    step("review_change_score", ExamineeStep.PICK_ITEM),
+                    step("review_change_grade", ExamineeStep.PICK_GRADE),
                 )
             )
             if examinee.scorer_member_id is not None:
-                rows.append((reviewer.button(reviewer.text("review_return"), "rs", examinee.id),))
+                rows.append((step("review_return", ExamineeStep.RETURN),))
         elif examinee.scorer_member_id is None:
-            rows.append((reviewer.button(reviewer.text("review_score_president"), "ps", examinee.id),))
-    rows.append(
-        (
-            reviewer.button(reviewer.text("review_show_self"), "sa", examinee.id),
-            reviewer.button(reviewer.text("review_back_group"), "g", group_index),
-        )
-    )
+            rows.append((step("review_score_president", ExamineeStep.PRESIDENT),))
+    back = reviewer.cycle_button(reviewer.text("review_back_group"), ReviewPress, View.GROUP, group_index)
+    rows.append((step("review_show_self", ExamineeStep.SELF_ASSESSMENT), back))
     return rows
 
 
 def item_menu(reviewer: Reviewer, entry: Entry) -> Reply:
     """Which item's score to change."""
     items = [
-        reviewer.button(
+        reviewer.cycle_button(
             f"{item.name.for_locale(reviewer.locale)} {points(entry.scores.get(item.key, 0))}",  # type: ignore[arg-type]
-            "si",
+            ExamineePress,
+            ExamineeStep.CHANGE_SCORE,
             entry.examinee.id,
             item.key,
         )
         for item in reviewer.scheme.rubric.items
     ]
-    back = (reviewer.button(reviewer.text("review_back"), "e", entry.examinee.id),)
+    back = (back_to(reviewer, entry, "review_back"),)
     return Reply(reviewer.text("review_pick_item", name=entry.examinee.name), (*rows_of(items, 2), back))
 
 
 def grade_menu(reviewer: Reviewer, entry: Entry) -> Reply:
     """Which grade to give instead."""
     grades = [
-        reviewer.button(
-            f"{grade.key} {grade.name.for_locale(reviewer.locale)}", "gs", entry.examinee.id, grade.key
+        reviewer.cycle_button(
+            f"{grade.key} {grade.name.for_locale(reviewer.locale)}",
+            ExamineePress,
+            ExamineeStep.CHANGE_GRADE,
+            entry.examinee.id,
+            grade.key,
         )
         for grade in reviewer.scheme.grades
         if grade.key != entry.grade
     ]
-    back = (reviewer.button(reviewer.text("review_back"), "e", entry.examinee.id),)
+    back = (back_to(reviewer, entry, "review_back"),)
     text = reviewer.text(
         "review_pick_grade", name=entry.examinee.name, grade=entry.grade, proposed=entry.proposed
     )
@@ -381,7 +375,11 @@ def chart(reviewer: Reviewer, team_index: int) -> list[Reply]:
     return [Reply(heading, attachment=attachment), *with_buttons("\n".join(lines))]
 
 
-def prompt(reviewer: Reviewer, key: str, back_action: str, *back_args: object, **params: object) -> Reply:
+def back_to(reviewer: Reviewer, entry: Entry, key: str = "review_cancel_button") -> Button:
+    """A button back to the examinee's screen, labelled with the text ``key``."""
+    return reviewer.cycle_button(reviewer.text(key), ExamineePress, ExamineeStep.OPEN, entry.examinee.id)
+
+
+def prompt(reviewer: Reviewer, key: str, back: Button, **params: object) -> Reply:
     """A question waiting for a typed answer, with a way back."""
-    back = reviewer.button(reviewer.text("review_cancel_button"), back_action, *back_args)
     return Reply(reviewer.text(key, **params), ((back,),))

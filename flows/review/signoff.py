@@ -10,15 +10,16 @@ button carries the version its presser was shown, so nobody signs a version they
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import Session
 
 from flows.review.board import Board
+from flows.review.presses import ReviewPress, SignPress, SignStep, View
 from flows.review.results import release
-from flows.review.reviewer import Refused, Reviewer, message, tell
+from flows.review.reviewer import Reviewer, message, tell
 from flows.rules import access
 from flows.ui.chat import Action, Button, Reply
 from storage import cycles as cycle_store
@@ -107,43 +108,68 @@ def signoff_buttons(reviewer: Reviewer, state: SignoffState) -> list[Button]:
     """The signing step the presser may take now, as a button carrying the version they see."""
     roles = reviewer.scheme.signoff
     if state.stage == "review":
-        return [reviewer.button(reviewer.text("review_confirm_button"), "cf", state.version)]
+        return [_button(reviewer, "review_confirm_button", SignStep.ASK_CONFIRM, state.version)]
     if state.stage == "president" and access.can_sign(reviewer.member, roles.president):
-        return [reviewer.button(reviewer.text("signoff_president_button"), "sp", state.version)]
+        return [_button(reviewer, "signoff_president_button", SignStep.ASK_PRESIDENT, state.version)]
     if state.stage == "teacher" and access.can_sign(reviewer.member, roles.teacher):
-        return [reviewer.button(reviewer.text("signoff_teacher_button"), "st", state.version)]
+        return [_button(reviewer, "signoff_teacher_button", SignStep.ASK_TEACHER, state.version)]
     return []
+
+
+def _button(reviewer: Reviewer, key: str, step: SignStep, version: int) -> Button:
+    return reviewer.cycle_button(reviewer.text(key), SignPress, step, version)
+
+
+def _back(reviewer: Reviewer) -> Button:
+    return reviewer.cycle_button(reviewer.text("review_back"), ReviewPress, View.OVERVIEW)
+
+
+def signoff_line(reviewer: Reviewer, state: SignoffState) -> str:
+    """The version of the results and who has confirmed and signed it."""
+
+    def at(signature: Signature | None) -> str | None:
+        return reviewer.local(signature.signed_at) if signature is not None else None
+
+    return reviewer.text(
+        "review_signoff_line",
+        version=state.version,
+        confirmed=state.signers.get("committee"),
+        confirmed_at=at(state.confirmed),
+        president=state.signers.get("president"),
+        president_at=at(state.president),
+        comment=state.president.comment if state.president else None,
+        teacher=state.signers.get("teacher"),
+        teacher_at=at(state.teacher),
+        released=reviewer.local(state.released_at) if state.released_at else None,
+    )
 
 
 # The steps
 
 
-def _check(reviewer: Reviewer, arguments: Sequence[str], stage: str, roles: Sequence[str] = ()) -> int:
-    """The version in the button, if the presser may take the ``stage`` step on it now (or raise Refused)."""
+def _check(reviewer: Reviewer, version: object, stage: str, roles: Sequence[str] = ()) -> int:
+    """The version the presser saw, if they may take the ``stage`` step on it now (or raise Refused)."""
     state = signoff_state(reviewer.session, reviewer.cycle)
     if state.stage == "released":
-        raise Refused("review_frozen")
-    if not arguments or arguments[0] != str(state.version):
-        raise Refused("signoff_version_moved")
+        reviewer.refuse("review_frozen")
+    if version != state.version:
+        reviewer.refuse("signoff_version_moved")
     if state.stage != stage:
-        raise Refused("signoff_not_now")
+        reviewer.refuse("signoff_not_now")
     if roles and not access.can_sign(reviewer.member, roles):
-        raise Refused("signoff_not_signer")
+        reviewer.refuse("signoff_not_signer")
     return state.version
 
 
-def ask_confirm(reviewer: Reviewer, arguments: Sequence[str]) -> list[Action]:
+def _ask_confirm(reviewer: Reviewer, version: int) -> list[Action]:
     """复核确认: what confirming means, or what still stands in the way."""
-    _check(reviewer, arguments, "review")
+    _check(reviewer, version, "review")
     board = reviewer.board()
     if not board.balanced:
         return [Reply(reviewer.text("review_todo", **blockers(board)))]
     accepted = [b for group in board.groups for b in group.breaks if b.accepted is not None]
     text = reviewer.text("review_confirm_ask", version=board.version, accepted=len(accepted))
-    buttons = (
-        reviewer.button(reviewer.text("review_confirm_yes"), "cfy", board.version),
-        reviewer.button(reviewer.text("review_back"), "ov"),
-    )
+    buttons = (_button(reviewer, "review_confirm_yes", SignStep.CONFIRM, board.version), _back(reviewer))
     return [Reply(text, (buttons,))]
 
 
@@ -156,8 +182,8 @@ def blockers(board: Board) -> dict[str, object]:
     }
 
 
-def confirm(reviewer: Reviewer, arguments: Sequence[str]) -> list[Action]:
-    _check(reviewer, arguments, "review")
+def _confirm(reviewer: Reviewer, version: int) -> list[Action]:
+    _check(reviewer, version, "review")
     board = reviewer.board()
     if not board.balanced:
         return [Reply(reviewer.text("review_todo", **blockers(board)))]
@@ -167,10 +193,10 @@ def confirm(reviewer: Reviewer, arguments: Sequence[str]) -> list[Action]:
     return [Reply(text, edit=True)]
 
 
-def ask_president(reviewer: Reviewer, arguments: Sequence[str]) -> list[Action]:
-    version = _check(reviewer, arguments, "president", reviewer.scheme.signoff.president)
-    reviewer.remember("sign_comment", version=version)
-    button = reviewer.button(reviewer.text("signoff_no_comment"), "spn", version)
+def _ask_president(reviewer: Reviewer, version: int) -> list[Action]:
+    _check(reviewer, version, "president", reviewer.scheme.signoff.president)
+    reviewer.remember(awaiting="sign_comment", version=version)
+    button = _button(reviewer, "signoff_no_comment", SignStep.PRESIDENT, version)
     return [Reply(reviewer.text("signoff_president_ask", version=version, max=COMMENT_MAX), ((button,),))]
 
 
@@ -178,21 +204,19 @@ def president_comment(reviewer: Reviewer, state: dict, comment: str) -> list[Act
     """The president's typed review comment (复核意见), then their signature."""
     if not 1 <= len(comment) <= COMMENT_MAX:
         return [Reply(reviewer.text("signoff_comment_length", max=COMMENT_MAX, length=len(comment)))]
-    return sign_as_president(reviewer, [str(state.get("version"))], comment)
+    return _sign_as_president(reviewer, state.get("version"), comment)
 
 
-def sign_as_president(
-    reviewer: Reviewer, arguments: Sequence[str], comment: str | None = None
-) -> list[Action]:
-    version = _check(reviewer, arguments, "president", reviewer.scheme.signoff.president)
+def _sign_as_president(reviewer: Reviewer, seen: object, comment: str | None = None) -> list[Action]:
+    version = _check(reviewer, seen, "president", reviewer.scheme.signoff.president)
     reviewer.forget()
     _sign(reviewer, SignatureRole.PRESIDENT, version, comment)
     asked = _ask_next(reviewer, reviewer.scheme.signoff.teacher, "teacher", version)
     return [Reply(reviewer.text("signoff_president_done", version=version, comment=comment, asked=asked))]
 
 
-def ask_teacher(reviewer: Reviewer, arguments: Sequence[str]) -> list[Action]:
-    _check(reviewer, arguments, "teacher", reviewer.scheme.signoff.teacher)
+def _ask_teacher(reviewer: Reviewer, version: int) -> list[Action]:
+    _check(reviewer, version, "teacher", reviewer.scheme.signoff.teacher)
     state = signoff_state(reviewer.session, reviewer.cycle)
     text = reviewer.text(
         "signoff_teacher_ask",
@@ -200,16 +224,13 @@ def ask_teacher(reviewer: Reviewer, arguments: Sequence[str]) -> list[Action]:
         president=state.signers.get("president"),
         comment=state.president.comment if state.president else None,
     )
-    buttons = (
-        reviewer.button(reviewer.text("signoff_teacher_yes"), "sty", state.version),
-        reviewer.button(reviewer.text("review_back"), "ov"),
-    )
+    buttons = (_button(reviewer, "signoff_teacher_yes", SignStep.TEACHER, state.version), _back(reviewer))
     return [Reply(text, (buttons,))]
 
 
-def sign_as_teacher(reviewer: Reviewer, arguments: Sequence[str]) -> list[Action]:
+def _sign_as_teacher(reviewer: Reviewer, version: int) -> list[Action]:
     """团委老师签字: the last signature; the results are released to each examinee at once."""
-    version = _check(reviewer, arguments, "teacher", reviewer.scheme.signoff.teacher)
+    _check(reviewer, version, "teacher", reviewer.scheme.signoff.teacher)
     _sign(reviewer, SignatureRole.TEACHER, version)
     sent, total = release(reviewer.context, reviewer.board(), reviewer.actor)
     return [Reply(reviewer.text("signoff_released", version=version, sent=sent, total=total), edit=True)]
@@ -244,3 +265,18 @@ def _ask_next(reviewer: Reviewer, roles: Sequence[str], stage: str, version: int
             ),
         )
     return [signer.name for signer in signers]
+
+
+_STEPS: dict[SignStep, Callable[[Reviewer, int], list[Action]]] = {
+    SignStep.ASK_CONFIRM: _ask_confirm,
+    SignStep.CONFIRM: _confirm,
+    SignStep.ASK_PRESIDENT: _ask_president,
+    SignStep.PRESIDENT: _sign_as_president,
+    SignStep.ASK_TEACHER: _ask_teacher,
+    SignStep.TEACHER: _sign_as_teacher,
+}
+
+
+def on_press(reviewer: Reviewer, press: SignPress) -> list[Action]:
+    """A step of the sign-off, on the version of the results the presser saw."""
+    return _STEPS[press.step](reviewer, press.version)
