@@ -16,6 +16,8 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from flows import scoring
+from flows import selfassess as self_assessment
 from flows.appeals import AppealPress, ConsultPress, DecisionPress, DeskPress, InterviewPress, interviews
 from flows.appeals import consult as appeals_consult
 from flows.appeals import conversation as appeals
@@ -27,8 +29,6 @@ from flows.review import conversation as review
 from flows.review import results
 from flows.roster import profile, registration
 from flows.rules.cycles import CycleArchived
-from flows.scoring import conversation as scoring
-from flows.selfassess import conversation as self_assessment
 from flows.ui.buttons import ButtonData, parse_button
 from flows.ui.chat import Action, Content, Incoming, Reply, Toast
 from flows.ui.context import FlowContext
@@ -90,12 +90,12 @@ PRESSES: dict[type[ButtonData], PressHandler] = {
     ConsultPress: appeals_consult.on_press,
     DecisionPress: appeals_decision.on_press,
     InterviewPress: interviews.on_press,
+    self_assessment.SelfPress: self_assessment.on_press,
+    scoring.ScorePress: scoring.on_press,
 }
 """Each button family (``flows.ui.buttons``) and the flow step that handles a press of it."""
 
 BUTTONS: dict[str, Flow] = {  # TODO(issue 10): gone once every family is in PRESSES
-    self_assessment.PREFIX: self_assessment.on_button,
-    scoring.PREFIX: scoring.on_button,
     review.PREFIX: review.on_button,
     results.PREFIX: results.on_button,
 }

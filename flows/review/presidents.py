@@ -15,8 +15,9 @@ from flows.review import screens
 from flows.review.board import Entry
 from flows.review.reviewer import Refused, Reviewer, changeable, entry_named
 from flows.rules.grading import InvalidScore, check_item_score
-from flows.scoring.screens import points, suggested
+from flows.scoring.screens import suggested
 from flows.ui.chat import Action, Reply
+from flows.ui.text import points
 from storage import audit, scoring
 from storage import cycles as cycle_store
 from storage.cycle_models import SelfStatus

@@ -21,11 +21,10 @@ from flows.review.reviewer import tell
 from flows.rules import access
 from flows.rules.cycles import scheme_of
 from flows.rules.names import name_of
-from flows.scoring.screens import points
 from flows.ui.chat import Action, Button, Incoming, Reply
 from flows.ui.context import FlowContext
 from flows.ui.i18n import render
-from flows.ui.text import split_message
+from flows.ui.text import points, split_message
 from storage import accounts, audit
 from storage import cycles as cycle_store
 from storage import review as store

@@ -13,11 +13,10 @@ from flows.actor import Actor
 from flows.review.board import Board, Entry, load_board
 from flows.rules import access
 from flows.rules.scheme import Item
-from flows.scoring.screens import points
 from flows.ui.chat import Button, Incoming
 from flows.ui.context import FlowContext
 from flows.ui.i18n import locale_for, render
-from flows.ui.text import split_message
+from flows.ui.text import points, split_message
 from storage import accounts, outbox
 from storage import cycles as cycle_store
 
