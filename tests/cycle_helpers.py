@@ -16,16 +16,8 @@ from flows.router import handle
 from flows.rules.scheme import DEFAULT_SCHEME, default_scheme
 from flows.ui.chat import Action, ChatKind, Content, Incoming, Reply, Toast
 from flows.ui.context import FlowContext
-from storage import cycles, scoring
-from storage.cycle_models import (
-    Conversation,
-    Cycle,
-    CycleExaminee,
-    SelfAnswer,
-    SelfAssessment,
-    SelfScore,
-    SelfStatus,
-)
+from storage import cycle_models, cycles, scoring
+from storage.cycle_models import CycleExaminee, SelfAssessment, SelfStatus
 from storage.models import Member, TelegramBinding
 from storage.scoring_models import ItemScore, ScoreSheet
 
@@ -136,7 +128,7 @@ def scorer_in_sample_cycle(session: Session, sample: Path, people: dict[str, int
 
 def cycle_id(session: Session) -> int:
     """The id of the one cycle opened."""
-    return session.exec(select(Cycle.id)).one()
+    return session.exec(select(cycle_models.Cycle.id)).one()
 
 
 def examinee_id(session: Session, student_no: str) -> int:
@@ -146,7 +138,14 @@ def examinee_id(session: Session, student_no: str) -> int:
 
 def changeable_rows(session: Session) -> dict[str, list[str]]:
     """Every row a step of /self or /score may write (the audit trail aside), to compare before and after."""
-    tables = (SelfAssessment, SelfAnswer, SelfScore, ScoreSheet, ItemScore, Conversation)
+    tables = (
+        SelfAssessment,
+        cycle_models.SelfAnswer,
+        cycle_models.SelfScore,
+        ScoreSheet,
+        ItemScore,
+        cycle_models.Conversation,
+    )
     session.expire_all()
     return {
         table.__name__: sorted(

@@ -214,7 +214,7 @@ def _rubric_item(sheet: Sheet, press: ScorePress) -> str:
     """The rubric item a press names; refused when the scheme has no such item."""
     if press.item not in {item.key for item in sheet.scheme.rubric.items}:
         raise Refused("score_stale", reason=f"no rubric item {press.item}")
-    return press.item  # type: ignore[return-value]
+    return press.item
 
 
 def _tap_score(sheet: Sheet, press: ScorePress) -> list[Action]:

@@ -107,7 +107,7 @@ def lower_level_averages(sheet: Sheet) -> list[dict[str, object]]:
     departments: dict[tuple[str, str | None], list[Standing]] = {}
     for examinee in below:
         departments.setdefault(group_key(examinee), []).append(found[examinee.id])  # type: ignore[index]
-    rows = []
+    rows: list[dict[str, object]] = []
     for (_, department), group in departments.items():
         totals = [s.total for s in group if s.submitted]
         average = points((sum(totals, Decimal(0)) / len(totals)).quantize(Decimal("0.1"))) if totals else None

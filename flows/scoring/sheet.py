@@ -74,15 +74,9 @@ class Scorer(Actor):
     not_member: ClassVar[str] = "score_not_member"
     no_cycle: ClassVar[str] = "score_no_cycle"
 
-    def press(
-        self,
-        action: ScoreAction,
-        examinee: int | None = None,
-        item: str | None = None,
-        points: str | None = None,
-    ) -> ScorePress:
-        """What one of their buttons in this cycle stands for."""
-        return ScorePress(self.cycle.id, action, examinee, item, points)  # type: ignore[arg-type]
+    def press(self, action: ScoreAction, examinee: int | None = None, *more: str) -> ScorePress:
+        """What one of their buttons in this cycle stands for (``more``: a rubric item, then points)."""
+        return ScorePress(self.cycle.id, action, examinee, *more)  # type: ignore[arg-type]
 
     def examinees(self) -> list[CycleExaminee]:
         """Everyone this scorer scores in the cycle, in roster order."""

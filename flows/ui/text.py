@@ -55,7 +55,8 @@ def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
     if visible_length(text) <= limit:
         return [text]
     parts: list[str] = []
-    current, used, open_tags = "", 0, []  # open_tags: (name, opening tag)
+    current, used = "", 0
+    open_tags: list[tuple[str, str]] = []  # (name, opening tag)
     for token in _TOKEN.split(text):
         if not token:
             continue
