@@ -4,9 +4,9 @@ interview recorder), with what every step of theirs needs.
 An actor is a member at work on ``cycle`` through their Telegram account ``user``, speaking
 ``locale``: the database session and the clock (from the ``FlowContext``), texts in their language,
 buttons packed through the codec (``flows.ui.buttons``), where their conversation stands (``flow``
-and its saved state), and one way to say no (``refuse`` raises ``flows.ui.refusal.Refused``).
-Each flow subclasses it and names its conversation in ``flow``; one for the committee's work (考核小组)
-names in ``committee_only`` the message refusing anyone else.
+and its saved state), the audit trail of what they did, and one way to say no (``refuse`` raises
+``flows.ui.refusal.Refused``). Each flow subclasses it and names its conversation in ``flow``; one
+for the committee's work (考核小组) names in ``committee_only`` the message refusing anyone else.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from flows.ui.chat import Button, Incoming
 from flows.ui.context import FlowContext
 from flows.ui.i18n import render
 from flows.ui.refusal import Refused
+from storage import audit
 from storage import cycles as cycle_store
 from storage.cycle_models import Cycle
 from storage.models import Member
@@ -85,6 +86,27 @@ class Actor:
 
     def button(self, label: str, press: ButtonData) -> Button:
         return Button(label, press)
+
+    def record(
+        self,
+        action: str,
+        entity: str,
+        entity_id: object,
+        *,
+        before: dict[str, Any] | None = None,
+        after: dict[str, Any] | None = None,
+    ) -> None:
+        """Add to the audit trail that they did ``action`` to ``entity`` now (committed with the change)."""
+        audit.record(
+            self.session,
+            actor=self.actor,
+            action=action,
+            entity=entity,
+            entity_id=entity_id,
+            before=before,
+            after=after,
+            at=self.now,
+        )
 
     def refuse(self, key: str, *, reason: str | None = None, **params: object) -> NoReturn:
         raise Refused(key, reason=reason, **params)

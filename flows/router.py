@@ -16,7 +16,8 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from flows import review
+from flows import review, scoring
+from flows import selfassess as self_assessment
 from flows.appeals import AppealPress, ConsultPress, DecisionPress, DeskPress, InterviewPress, interviews
 from flows.appeals import consult as appeals_consult
 from flows.appeals import conversation as appeals
@@ -26,8 +27,6 @@ from flows.archive import export as archive
 from flows.notices import nudge
 from flows.roster import profile, registration
 from flows.rules.cycles import CycleArchived
-from flows.scoring import conversation as scoring
-from flows.selfassess import conversation as self_assessment
 from flows.ui.buttons import ButtonData, parse_button
 from flows.ui.chat import Action, Content, Incoming, Reply, Toast
 from flows.ui.context import FlowContext
@@ -89,14 +88,11 @@ PRESSES: dict[type[ButtonData], PressHandler] = {
     ConsultPress: appeals_consult.on_press,
     DecisionPress: appeals_decision.on_press,
     InterviewPress: interviews.on_press,
+    self_assessment.SelfPress: self_assessment.on_press,
+    scoring.ScorePress: scoring.on_press,
     **review.PRESSES,
 }
 """Each button family (``flows.ui.buttons``) and the flow step that handles a press of it."""
-
-BUTTONS: dict[str, Flow] = {  # TODO(issue 10): gone once every family is in PRESSES
-    self_assessment.PREFIX: self_assessment.on_button,
-    scoring.PREFIX: scoring.on_button,
-}
 
 CONVERSATIONS = {
     self_assessment.FLOW: self_assessment.on_input,
@@ -146,9 +142,6 @@ def _press(context: FlowContext, incoming: Incoming) -> list[Action]:
     """A button press: parsed, its presser and cycle checked, then handed to its flow."""
     button = parse_button(incoming.text)
     if button is None:
-        flow = BUTTONS.get(incoming.text.split(":", 1)[0])
-        if flow is not None:
-            return flow(context, incoming)
         raise Refused("stale_button", reason="not a button of ours")
     handler = PRESSES.get(type(button))
     if handler is None:

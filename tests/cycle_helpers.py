@@ -16,12 +16,15 @@ from flows.router import handle
 from flows.rules.scheme import DEFAULT_SCHEME, default_scheme
 from flows.ui.chat import Action, ChatKind, Content, Incoming, Reply, Toast
 from flows.ui.context import FlowContext
-from storage import cycles, scoring
+from storage import cycle_models, cycles, scoring
 from storage.cycle_models import CycleExaminee, SelfAssessment, SelfStatus
 from storage.models import Member, TelegramBinding
+from storage.scoring_models import ItemScore, ScoreSheet
 
 NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+AFTER_SELF_DUE = NOW + timedelta(days=7, hours=1)  # scoring is open (self-assessments due at NOW + 7 days)
+SCORING_CLOSED = NOW + timedelta(days=14, minutes=1)  # the department scoring deadline has passed
 
 
 def import_sample(session: Session, sample: Path) -> None:
@@ -119,6 +122,48 @@ class Person:
         actions = self._handle(Content.BUTTON, data)
         assert len(actions) == 1 and isinstance(actions[0], Toast), f"{data!r} was answered with {actions}"
         return actions[0].text
+
+
+def scorer_in_sample_cycle(session: Session, sample: Path, people: dict[str, int]) -> Person:
+    """The sample roster with ``people`` (student number → Telegram account) bound and a cycle open:
+    the first of them as a Person once scoring is open."""
+    import_sample(session, sample)
+    for student_no, telegram_user_id in people.items():
+        bind(session, student_no, telegram_user_id)
+    open_sample_cycle(session)
+    person = Person(session, next(iter(people.values())))
+    person.now = AFTER_SELF_DUE
+    return person
+
+
+def cycle_id(session: Session) -> int:
+    """The id of the one cycle opened."""
+    return session.exec(select(cycle_models.Cycle.id)).one()
+
+
+def examinee_id(session: Session, student_no: str) -> int:
+    """The id of ``student_no``'s place in the one cycle opened."""
+    return session.exec(select(CycleExaminee.id).where(CycleExaminee.student_no == student_no)).one()
+
+
+def changeable_rows(session: Session) -> dict[str, list[str]]:
+    """Every row a step of /self or /score may write (the audit trail aside), to compare before and after."""
+    tables = (
+        SelfAssessment,
+        cycle_models.SelfAnswer,
+        cycle_models.SelfScore,
+        ScoreSheet,
+        ItemScore,
+        cycle_models.Conversation,
+    )
+    session.expire_all()
+    return {
+        table.__name__: sorted(
+            repr([getattr(row, column.name) for column in table.__table__.columns])  # type: ignore[attr-defined]
+            for row in session.exec(select(table))
+        )
+        for table in tables
+    }
 
 
 def submit_self_assessment(

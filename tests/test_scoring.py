@@ -9,12 +9,16 @@ from decimal import Decimal
 
 import pytest
 from cycle_helpers import (
+    AFTER_SELF_DUE,
     NOW,
     Person,
     bind,
+    cycle_id,
+    examinee_id,
     import_sample,
     open_sample_cycle,
     score_through,
+    scorer_in_sample_cycle,
     submit_self_assessment,
 )
 from sqlmodel import Session, select
@@ -25,34 +29,19 @@ from flows.ui.context import FlowContext
 from flows.ui.menu import member_menu
 from flows.ui.text import visible_length
 from storage.audit import entries
-from storage.cycle_models import Cycle, CycleExaminee
 from storage.models import Member
 from storage.scoring_models import ItemScore, ScoreSheet, SheetStatus
 
 VICE_PRESIDENT = "2023000111"  # 马凯秀, 校学生会, in charge of 办公室, 体育部, 生活部
 OFFICER = "2023000256"  # 郭宇雅, 办公室 干事, scored by 马凯秀
 HEAD = "2023000157"  # 龙浩, 办公室 部长
-AFTER_SELF_DUE = NOW + timedelta(days=7, hours=1)  # scoring due NOW + 14 days
 POINTS = ["18.5", "15", "12", "6", "5", "5", "6", "5", "6", "5"]  # 83.5, band A
 COMMENT = "工作认真负责，档案整理及时，希望今后更加主动。"
 
 
 @pytest.fixture
 def scorer(session, sample_roster) -> Person:
-    import_sample(session, sample_roster)
-    bind(session, VICE_PRESIDENT, 701)
-    open_sample_cycle(session)
-    person = Person(session, 701)
-    person.now = AFTER_SELF_DUE
-    return person
-
-
-def examinee_id(session: Session, student_no: str) -> int:
-    return session.exec(select(CycleExaminee.id).where(CycleExaminee.student_no == student_no)).one()
-
-
-def cycle_id(session: Session) -> int:
-    return session.exec(select(Cycle.id)).one()
+    return scorer_in_sample_cycle(session, sample_roster, {VICE_PRESIDENT: 701})
 
 
 def stored_points(session: Session) -> dict[str, str]:

@@ -7,7 +7,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from cycle_helpers import NOW, Person, bind, fill_sheets, import_sample, open_sample_cycle, score_through
+from cycle_helpers import (
+    AFTER_SELF_DUE,
+    NOW,
+    SCORING_CLOSED,
+    Person,
+    fill_sheets,
+    score_through,
+    scorer_in_sample_cycle,
+)
 from sqlmodel import Session, select
 
 from storage import scoring
@@ -17,8 +25,6 @@ from storage.scoring_models import ScoreSheet, SheetStatus
 
 PRESIDENT = "2023000042"  # 罗晨秀, 校学生会
 VICE_PRESIDENT = "2023000111"  # 马凯秀, in charge of 办公室 (4), 体育部 (4), 生活部 (6)
-AFTER_SELF_DUE = NOW + timedelta(days=7, hours=1)
-SCORING_CLOSED = NOW + timedelta(days=14, minutes=1)
 POINTS = ["18.5", "15", "12", "6", "5", "5", "6", "5", "6", "5"]
 REST = ["15", "12", "6", "5", "5", "6", "5", "6", "5"]  # 65 points for every item but the first
 COMMENT = "分管部门工作扎实，协调有力，希望继续加强计划性。"
@@ -26,13 +32,7 @@ COMMENT = "分管部门工作扎实，协调有力，希望继续加强计划性
 
 @pytest.fixture
 def president(session, sample_roster) -> Person:
-    import_sample(session, sample_roster)
-    bind(session, PRESIDENT, 801)
-    bind(session, VICE_PRESIDENT, 802)
-    open_sample_cycle(session)
-    person = Person(session, 801)
-    person.now = AFTER_SELF_DUE
-    return person
+    return scorer_in_sample_cycle(session, sample_roster, {PRESIDENT: 801, VICE_PRESIDENT: 802})
 
 
 def member_id(session: Session, student_no: str) -> int:

@@ -4,18 +4,22 @@ same total."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from cycle_helpers import NOW, Person, bind, fill_sheets, import_sample, open_sample_cycle, score_through
+from cycle_helpers import (
+    AFTER_SELF_DUE,
+    Person,
+    fill_sheets,
+    score_through,
+    scorer_in_sample_cycle,
+)
 from sqlmodel import Session, select
 
 from storage.cycle_models import CycleExaminee
 from storage.scoring_models import ScoreSheet, SheetStatus
 
 VICE_PRESIDENT = "2023000111"  # 马凯秀, in charge of 办公室 (4 people)
-AFTER_SELF_DUE = NOW + timedelta(days=7, hours=1)
 EIGHTY = ["15", "15", "12", "6", "5", "5", "6", "5", "6", "5"]  # 80, band A
 NINETY_FIVE = ["20", "15", "15", "8", "6", "6", "8", "7", "5", "5"]  # 95, band S
 COMMENT = "工作认真负责，档案整理及时，希望今后更加主动。"
@@ -42,11 +46,7 @@ def office(session: Session) -> list[CycleExaminee]:
 def test_the_summary_counts_the_department_against_its_quota_rounded_for_small_departments(
     session, tmp_path, size
 ):
-    import_sample(session, department_of(size, tmp_path))
-    bind(session, "V001", 1001)
-    open_sample_cycle(session)
-    scorer = Person(session, 1001)
-    scorer.now = AFTER_SELF_DUE
+    scorer = scorer_in_sample_cycle(session, department_of(size, tmp_path), {"V001": 1001})
     text = score_through(scorer, "成员01", NINETY_FIVE, COMMENT)
     assert f"（共 {size} 人，已评完 1 人）" in text
     assert f"S 1 人（至多 {MOST_S[size]} 人） · A 0 人 · B 0 人 · C 0 人 · D 0 人" in text
@@ -55,12 +55,7 @@ def test_the_summary_counts_the_department_against_its_quota_rounded_for_small_d
 
 @pytest.fixture
 def scorer(session, sample_roster) -> Person:
-    import_sample(session, sample_roster)
-    bind(session, VICE_PRESIDENT, 1002)
-    open_sample_cycle(session)
-    person = Person(session, 1002)
-    person.now = AFTER_SELF_DUE
-    return person
+    return scorer_in_sample_cycle(session, sample_roster, {VICE_PRESIDENT: 1002})
 
 
 def test_the_department_distribution_counts_finished_sheets_submitted_or_not(scorer, session):
@@ -102,11 +97,7 @@ def test_no_warning_while_totals_differ_or_the_department_is_not_fully_scored(sc
 
 
 def test_a_department_of_two_may_share_one_total(session, tmp_path):
-    import_sample(session, department_of(2, tmp_path))
-    bind(session, "V001", 1003)
-    open_sample_cycle(session)
-    scorer = Person(session, 1003)
-    scorer.now = AFTER_SELF_DUE
+    scorer = scorer_in_sample_cycle(session, department_of(2, tmp_path), {"V001": 1003})
     other = session.exec(select(CycleExaminee).where(CycleExaminee.student_no == "D002")).one()
     fill_sheets(session, [other], EIGHTY, AFTER_SELF_DUE)
     score_through(scorer, "成员01", EIGHTY, COMMENT)

@@ -1,5 +1,6 @@
 """Only an examinee's scorer may score them, and only until the deadline: forged or replayed buttons are
-refused, logged and audited, and change nothing; a sheet the committee returns is a draft again."""
+answered with a toast, logged and audited, and change nothing; a sheet the committee returns is a draft
+again."""
 
 from __future__ import annotations
 
@@ -7,41 +8,37 @@ import logging
 from datetime import timedelta
 
 import pytest
-from cycle_helpers import NOW, Person, bind, import_sample, open_sample_cycle, score_through
+from cycle_helpers import (
+    AFTER_SELF_DUE,
+    NOW,
+    SCORING_CLOSED,
+    Person,
+    changeable_rows,
+    cycle_id,
+    examinee_id,
+    open_sample_cycle,
+    score_through,
+    scorer_in_sample_cycle,
+)
 from sqlmodel import Session, select
 
 from storage import scoring
 from storage.audit import entries
-from storage.cycle_models import Cycle, CycleExaminee
 from storage.scoring_models import ItemScore, ScoreSheet, SheetStatus
 
 VICE_PRESIDENT = "2023000111"  # 马凯秀, in charge of 办公室, 体育部, 生活部
 OTHER_VICE_PRESIDENT = "2023000116"  # 孙玉英, in charge of 学习部, 宣传部, 权益部
 OFFICER = "2023000256"  # 郭宇雅, 办公室, scored by 马凯秀
 STUDY_HEAD = "2023000404"  # 赵芬, 学习部, scored by 孙玉英
-AFTER_SELF_DUE = NOW + timedelta(days=7, hours=1)
-SCORING_CLOSED = NOW + timedelta(days=14, minutes=1)
 POINTS = ["18.5", "15", "12", "6", "5", "5", "6", "5", "6", "5"]
 COMMENT = "工作认真负责，档案整理及时，希望今后更加主动。"
+NOT_YOURS = "不属于你"  # the scoring refusal: "no longer valid or not yours; nothing was changed"
+STALE = "这个按钮已失效"  # the router's refusal of a button that is not one of ours, or of another cycle
 
 
 @pytest.fixture
 def scorer(session, sample_roster) -> Person:
-    import_sample(session, sample_roster)
-    bind(session, VICE_PRESIDENT, 901)
-    bind(session, OTHER_VICE_PRESIDENT, 902)
-    open_sample_cycle(session)
-    person = Person(session, 901)
-    person.now = AFTER_SELF_DUE
-    return person
-
-
-def examinee_id(session: Session, student_no: str) -> int:
-    return session.exec(select(CycleExaminee.id).where(CycleExaminee.student_no == student_no)).one()
-
-
-def cycle_id(session: Session) -> int:
-    return session.exec(select(Cycle.id)).one()
+    return scorer_in_sample_cycle(session, sample_roster, {VICE_PRESIDENT: 901, OTHER_VICE_PRESIDENT: 902})
 
 
 def points_given(session: Session) -> list[str]:
@@ -52,9 +49,12 @@ def results_points(session: Session) -> str:
     return str(session.exec(select(ItemScore.points).where(ItemScore.item == "results")).one())
 
 
-def assert_refused_and_logged(text: str, session: Session, caplog: pytest.LogCaptureFixture, data: str):
-    assert "不属于你" in text and "未做任何更改" in text
-    [refusal] = entries(session, "score.refused")
+def assert_refused_and_logged(
+    person: Person, session: Session, caplog: pytest.LogCaptureFixture, data: str, says: str = NOT_YOURS
+) -> None:
+    """The press was answered with a toast only, saying ``says``; logged and audited as button.refused."""
+    assert person.last == [] and person.toast is not None and says in person.toast
+    [refusal] = entries(session, "button.refused")
     assert refusal.after["data"] == data and refusal.reason
     [record] = [r for r in caplog.records if r.name == "kaohe.flows"]
     assert record.levelno == logging.WARNING and data in record.getMessage()
@@ -65,16 +65,16 @@ def test_a_forged_button_for_another_scorers_examinee_is_refused_logged_and_chan
     scorer, session, caplog
 ):
     data = f"c:{cycle_id(session)}:p:{examinee_id(session, STUDY_HEAD)}:results:20"
-    text = scorer.presses(data)
-    assert_refused_and_logged(text, session, caplog, data)
+    scorer.presses(data)
+    assert_refused_and_logged(scorer, session, caplog, data)
     assert points_given(session) == [] and session.exec(select(ScoreSheet)).all() == []
+    assert "is not this scorer's" in entries(session, "button.refused")[0].reason
 
 
 def test_opening_another_scorers_examinee_shows_nothing_of_them(scorer, session, caplog):
     data = f"c:{cycle_id(session)}:o:{examinee_id(session, STUDY_HEAD)}"
-    text = scorer.presses(data)
-    assert "赵芬" not in text
-    assert_refused_and_logged(text, session, caplog, data)
+    assert "赵芬" not in scorer.presses(data)
+    assert_refused_and_logged(scorer, session, caplog, data)
 
 
 def test_a_button_pressed_by_someone_else_than_the_scorer_is_refused(scorer, session, caplog):
@@ -82,7 +82,8 @@ def test_a_button_pressed_by_someone_else_than_the_scorer_is_refused(scorer, ses
     data = f"c:{cycle_id(session)}:p:{examinee_id(session, OFFICER)}:attitude:15"
     other = Person(session, 902)
     other.now = AFTER_SELF_DUE
-    assert_refused_and_logged(other.presses(data), session, caplog, data)
+    other.presses(data)
+    assert_refused_and_logged(other, session, caplog, data)
     assert points_given(session) == ["18.5"]
 
 
@@ -92,31 +93,87 @@ def test_a_button_of_another_cycle_is_refused_and_logged(scorer, session, caplog
     if cycle == "other":  # a newer cycle opens: the old cycle's buttons are stale
         data = data.replace("other", str(cycle_id(session)))
         open_sample_cycle(session, name="2027春季考核")
-    assert_refused_and_logged(scorer.presses(data), session, caplog, data)
+    scorer.presses(data)
+    assert_refused_and_logged(scorer, session, caplog, data, says=STALE)
     assert points_given(session) == []
 
 
 @pytest.mark.parametrize(
     "data",
     [
-        "c:{cycle}",
-        "c:{cycle}:zz:{officer}",
+        "c:{cycle}",  # no action
+        "c:{cycle}:zz:{officer}",  # no such action
         "c:{cycle}:o:abc",
-        "c:{cycle}:p",
-        "c:{cycle}:o:²",
-        "c:{cycle}:o:" + "9" * 20,
+        "c:{cycle}:o:²",  # a digit to str.isdigit, not to the codec
+        "c:{cycle}:o:３",  # a full-width digit
+        "c:{cycle}:o:-1",
+        "c:{cycle}:o:" + "9" * 25,  # beyond any database id
+        "c:" + "9" * 25 + ":o:{officer}",
+        "c:{cycle}:p:{officer}:results:20:9",  # one field more than any press carries
     ],
 )
-def test_a_malformed_button_is_refused_and_logged(scorer, session, caplog, data):
+def test_data_that_is_no_scoring_button_is_refused_and_logged(scorer, session, caplog, data):
     data = data.format(cycle=cycle_id(session), officer=examinee_id(session, OFFICER))
-    assert_refused_and_logged(scorer.presses(data), session, caplog, data)
+    scorer.presses(data)
+    assert_refused_and_logged(scorer, session, caplog, data, says=STALE)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "c:{cycle}:o",  # opening nobody
+        "c:{cycle}:p:{officer}:results",  # a tapped score without its value
+        "c:{cycle}:ls:{officer}",  # the list takes no examinee
+        "c:{cycle}:sa:{officer}:results",  # showing the self-assessment takes no item
+    ],
+)
+def test_a_scoring_button_with_the_wrong_arguments_for_its_action_is_refused(scorer, session, caplog, data):
+    data = data.format(cycle=cycle_id(session), officer=examinee_id(session, OFFICER))
+    scorer.presses(data)
+    assert_refused_and_logged(scorer, session, caplog, data)
+
+
+@pytest.mark.parametrize(
+    ("data", "says"),
+    [
+        ("c:{cycle}:o:" + "9" * 25, STALE),
+        ("c:{cycle}:p:{officer}:results:" + "9" * 25, "不是有效分数"),
+        ("c:{cycle}:p:{officer}:results:²", STALE),
+        ("c:{cycle}:p:{officer}:results:３", STALE),
+        ("c:{cycle}:p:{officer}:results:-1", "不是有效分数"),
+        ("c:{cycle}:p:{officer}:results:1e1", "不是有效分数"),
+        ("c:{cycle}:p:{officer}:results:NaN", "不是有效分数"),
+        ("c:{cycle}:p:{officer}:attitude", NOT_YOURS),
+        ("c:{cycle}:e:{officer}:nosuchitem", "已失效"),
+        ("c:{cycle}:p:{officer}:results:20:1", STALE),
+        ("c:999:p:{officer}:results:20", STALE),
+        ("c:{cycle}:p:{study_head}:results:20", NOT_YOURS),
+        ("c:{cycle}:yes:{study_head}", NOT_YOURS),
+        ("c:{cycle}:yes:{officer}", None),  # an incomplete sheet is not submitted: the next item is asked
+    ],
+)
+def test_forged_scoring_presses_are_answered_and_change_nothing(scorer, session, caplog, data, says):
+    score_through(scorer, "郭宇雅", POINTS[:1], "")
+    data = data.format(
+        cycle=cycle_id(session),
+        officer=examinee_id(session, OFFICER),
+        study_head=examinee_id(session, STUDY_HEAD),
+    )
+    before = changeable_rows(session)
+    text = scorer.presses(data)
+    assert changeable_rows(session) == before
+    if says is None:
+        assert "不能提交" in text and scorer.toast is None
+    else:
+        assert_refused_and_logged(scorer, session, caplog, data, says=says)
 
 
 def test_a_stranger_pressing_a_scoring_button_is_refused_and_logged(scorer, session, caplog):
     data = f"c:{cycle_id(session)}:o:{examinee_id(session, OFFICER)}"
     stranger = Person(session, 999)
-    assert_refused_and_logged(stranger.presses(data), session, caplog, data)
-    assert entries(session, "score.refused")[0].actor == "telegram:999"
+    stranger.presses(data)
+    assert_refused_and_logged(stranger, session, caplog, data, says="只有已登记的成员")
+    assert entries(session, "button.refused")[0].actor == "telegram:999"
 
 
 def test_a_submitted_sheets_buttons_are_refused_logged_and_change_nothing(scorer, session, caplog):
@@ -127,10 +184,10 @@ def test_a_submitted_sheets_buttons_are_refused_logged_and_change_nothing(scorer
     sheet_id = examinee_id(session, OFFICER)
     for data in (f"c:{cycle_id(session)}:p:{sheet_id}:results:5", confirm):
         caplog.clear()
-        text = scorer.presses(data)
-        assert "不属于你" in text
+        scorer.presses(data)
+        assert scorer.last == [] and "已经提交" in (scorer.toast or "")
         assert [r for r in caplog.records if r.name == "kaohe.flows"]
-    assert len(entries(session, "score.refused")) == 2
+    assert len(entries(session, "button.refused")) == 2
     assert len(entries(session, "score.submit")) == 1
     assert results_points(session) == "18.5"
 
@@ -140,7 +197,7 @@ def test_typing_after_submission_changes_nothing(scorer, session):
     edit = scorer.buttons()["✏️ 工作业绩"]
     scorer.taps("提交")
     scorer.taps("确认提交")
-    assert "不属于你" in scorer.presses(edit)
+    assert "已经提交" in scorer.presses(edit)
     assert "我没有理解" in scorer.says("20")  # the conversation ended with the submission
     assert results_points(session) == "18.5"
 

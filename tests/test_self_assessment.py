@@ -6,13 +6,13 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from cycle_helpers import NOW, Person, bind, import_sample, open_sample_cycle
+from cycle_helpers import NOW, Person, bind, changeable_rows, cycle_id, import_sample, open_sample_cycle
 from sqlmodel import select
 
 from flows.rules.scheme import DEFAULT_SCHEME, default_scheme
 from flows.ui.chat import Content
 from storage.audit import entries
-from storage.cycle_models import Conversation, Cycle, SelfAnswer, SelfAssessment, SelfScore, SelfStatus
+from storage.cycle_models import Conversation, SelfAnswer, SelfAssessment, SelfScore, SelfStatus
 
 OFFICER = "2023000256"  # 郭宇雅, 校学生会 办公室 干事, scored by 马凯秀
 ANSWERS = {
@@ -31,10 +31,6 @@ def examinee(session, sample_roster):
     bind(session, OFFICER, 501)
     open_sample_cycle(session)
     return Person(session, 501)
-
-
-def cycle_id(session) -> int:
-    return session.exec(select(Cycle)).one().id
 
 
 def answer_everything(person: Person) -> str:
@@ -177,14 +173,48 @@ def test_after_the_deadline_a_pending_answer_is_not_saved(examinee, session):
 def test_a_forged_button_for_another_cycle_changes_nothing(examinee, session):
     answer_everything(examinee)
     text = examinee.presses("s:999:yes")
-    assert "失效" in text
+    assert "失效" in text and examinee.last == []  # a toast only
     assert session.exec(select(SelfAssessment)).one().status == SelfStatus.DRAFT
+    assert entries(session, "button.refused")[0].after["data"] == "s:999:yes"
 
 
 def test_a_stale_score_button_is_refused(examinee, session):
     examinee.says("/self")
     cycle = cycle_id(session)
     assert "失效" in examinee.presses(f"s:{cycle}:sc:results:20")
+    assert examinee.toast and examinee.last == []
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "s:" + "9" * 25 + ":yes",  # beyond any database id
+        "s:²:yes",  # a digit to str.isdigit, not to the codec
+        "s:３:yes",  # a full-width digit
+        "s:-1:yes",
+        "s:{cycle}",  # no action
+        "s:{cycle}:zz",  # no such action
+        "s:{cycle}:yes:now",  # submitting takes no argument
+        "s:{cycle}:ed",  # editing names a section
+        "s:{cycle}:ed:" + "9" * 25,  # a section no scheme has
+        "s:{cycle}:ed:study:more",
+        "s:{cycle}:sc:results",  # a tapped self-score without its value
+        "s:{cycle}:sc:results:20",  # a self-score the scheme does not ask for
+        "s:{cycle}:sc:results:20:1:2",
+        "s:{cycle}:sc_edit",
+        "s:{cycle}:wd",  # withdrawing a form that is not submitted
+        "s:999:hdr",  # a cycle that does not exist
+    ],
+)
+def test_forged_self_assessment_presses_are_answered_with_a_toast_and_change_nothing(examinee, session, data):
+    examinee.says("/self")
+    examinee.taps("信息无误")
+    examinee.says(ANSWERS["ideology"])
+    before = changeable_rows(session)
+    examinee.presses(data.format(cycle=cycle_id(session)))
+    assert examinee.last == [] and examinee.toast is not None
+    assert changeable_rows(session) == before
+    assert len(entries(session, "button.refused")) == 1
 
 
 def test_someone_not_in_the_cycle_is_told_there_is_nothing_to_fill(session, sample_roster):
@@ -193,6 +223,15 @@ def test_someone_not_in_the_cycle_is_told_there_is_nothing_to_fill(session, samp
     open_sample_cycle(session)
     assert "没有需要你填写" in Person(session, 601).says("/self")
     assert "绑定" in Person(session, 602).says("/self")
+
+
+def test_a_button_of_the_cycle_before_is_refused_once_a_new_cycle_opens(examinee, session):
+    examinee.says("/self")
+    confirm = examinee.buttons()["✅ 信息无误"]
+    open_sample_cycle(session, name="2027春季考核")
+    before = changeable_rows(session)
+    assert "失效" in examinee.presses(confirm)
+    assert examinee.last == [] and changeable_rows(session) == before
 
 
 @pytest.fixture
@@ -223,3 +262,13 @@ def test_when_the_scheme_asks_examinees_score_themselves_item_by_item(self_scori
     assert f"合计 {Decimal('33.5') + 5 * (items - 2)} / 100" in text
     assert {str(v) for v in session.exec(select(SelfScore.points))} >= {"18.5", "15.0", "5.0"}
     assert "确认提交" in person.taps("提交")
+
+
+def test_a_forged_self_score_beyond_the_maximum_is_refused_with_a_toast(self_scoring_examinee, session):
+    person = self_scoring_examinee
+    answer_everything(person)
+    before = changeable_rows(session)
+    text = person.presses(f"s:{cycle_id(session)}:sc:results:99")
+    assert "不是有效分数" in text and person.last == []
+    assert changeable_rows(session) == before
+    assert "自评分（2/" in person.says("18")  # the question still stands

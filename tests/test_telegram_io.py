@@ -10,6 +10,8 @@ from telegram import Update
 from telegram.ext import Application, CallbackContext
 
 from bot.telegram_io import incoming_from, perform
+from flows.notices.delivery import Topic
+from flows.notices.nudge import NudgePress
 from flows.ui.chat import Attachment, AttachmentKind, Button, ChatKind, Content, Reply, SetMenu
 
 
@@ -61,14 +63,14 @@ async def test_replies_with_buttons_photos_documents_and_a_menu_reach_the_api(ap
         update,
         context,
         [
-            Reply("<b>分布</b>", buttons=((Button("确认", "r:1:ok"),),)),
+            Reply("<b>分布</b>", buttons=((Button("确认", NudgePress(1, Topic.SELF)),),)),
             Reply("图表", attachment=chart),
             Reply("归档", attachment=workbook),
             SetMenu(503, "zh-CN", (("self", "填写自我评定"),)),
         ],
     )
     text, photo, document = api.sent(503)
-    assert text.text == "分布" and text.buttons == [[("确认", "r:1:ok")]]
+    assert text.text == "分布" and text.buttons == [[("确认", "n:1:self")]]
     assert photo.photo is not None and photo.caption == "图表"
     assert document.document is not None and document.document.content == b"PK fake"
     assert document.document.filename == "kaohe.xlsx"
@@ -78,7 +80,7 @@ async def test_replies_with_buttons_photos_documents_and_a_menu_reach_the_api(ap
 async def test_a_button_press_is_answered_once_and_its_message_edited(api, application):
     user = api.user(504)
     update, context = await update_from(api, application, {"message": user.send("/self")})
-    await perform(update, context, [Reply("问题", buttons=((Button("是", "s:1:yes"),),))])
+    await perform(update, context, [Reply("问题", buttons=((Button("是", NudgePress(1, Topic.SCORE)),),))])
     question = user.wait_for("问题")
     pressed = user.press(question, "是")
     [raw] = [u for u in api.pending_updates() if "callback_query" in u]

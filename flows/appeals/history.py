@@ -7,7 +7,7 @@ from sqlmodel import Session
 
 from flows.appeals.common import Desk
 from flows.rules.cycles import scheme_of
-from flows.selfassess.conversation import Form, rendered_form
+from flows.selfassess import Form, rendered_form
 from storage import appeals as store
 from storage import cycles as cycle_store
 from storage import scoring

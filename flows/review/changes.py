@@ -13,7 +13,7 @@ from decimal import Decimal
 from flows.review.board import Break, Entry, Group, break_identity
 from flows.review.reviewer import Reviewer, message, tell
 from flows.review.signoff import start_new_version
-from flows.scoring.screens import points
+from flows.ui.text import points
 from storage import review as store
 from storage import scoring
 from storage.review_models import AcceptedViolation, ChangeKind, ReviewChange

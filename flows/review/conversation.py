@@ -35,12 +35,13 @@ from flows.review.presses import ExamineePress, ExamineeStep, RatingPress, Revie
 from flows.review.reviewer import FLOW, PressHandler, Reviewer, place_in, reviewing
 from flows.rules import access
 from flows.rules.grading import InvalidScore, check_item_score
-from flows.scoring.screens import points, with_buttons
-from flows.selfassess.conversation import Form, rendered_form
+from flows.selfassess import Form, rendered_form
 from flows.ui.buttons import ButtonData
 from flows.ui.chat import Action, Content, Incoming, Reply
 from flows.ui.context import FlowContext
+from flows.ui.keyboards import with_buttons
 from flows.ui.refusal import Refused
+from flows.ui.text import points
 from storage import cycles as cycle_store
 from storage.cycle_models import SelfStatus
 

@@ -18,8 +18,9 @@ from flows.review.presses import ExamineePress, ExamineeStep
 from flows.review.reviewer import Reviewer
 from flows.rules.grading import InvalidScore, check_item_score
 from flows.rules.scheme import Item
-from flows.scoring.screens import points, suggested
+from flows.scoring.screens import suggested
 from flows.ui.chat import Action, Button, Reply
+from flows.ui.text import points
 from storage import audit, scoring
 from storage import cycles as cycle_store
 from storage.cycle_models import SelfStatus

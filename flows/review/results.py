@@ -24,12 +24,11 @@ from flows.review.reviewer import PressHandler, tell
 from flows.rules import access
 from flows.rules.cycles import ensure_writable
 from flows.rules.names import name_of
-from flows.scoring.screens import points
 from flows.ui.buttons import ButtonData, Id
 from flows.ui.chat import Action, Incoming, Reply
 from flows.ui.context import FlowContext
 from flows.ui.i18n import render
-from flows.ui.text import split_message
+from flows.ui.text import points, split_message
 from storage import audit
 from storage import cycles as cycle_store
 from storage import review as store

@@ -16,13 +16,12 @@ from flows.actor import Actor
 from flows.review.board import Board, Entry, load_board
 from flows.rules import access
 from flows.rules.scheme import Item
-from flows.scoring.screens import points
 from flows.ui.buttons import ButtonData
 from flows.ui.chat import Action, Button, Incoming
 from flows.ui.context import FlowContext
 from flows.ui.i18n import locale_for, render
 from flows.ui.refusal import Refused
-from flows.ui.text import split_message
+from flows.ui.text import points, split_message
 from storage import accounts, outbox
 
 FLOW = "review"

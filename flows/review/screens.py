@@ -16,10 +16,10 @@ from flows.rules import access
 from flows.rules.cycles import current_phase
 from flows.rules.grading import grade_counts
 from flows.rules.names import name_of
-from flows.scoring.screens import points, rows_of, with_buttons
 from flows.ui.charts import Bar, cjk_font, distribution_chart
 from flows.ui.chat import Attachment, AttachmentKind, Button, Reply
-from flows.ui.text import visible_length
+from flows.ui.keyboards import rows_of, with_buttons
+from flows.ui.text import points, visible_length
 from storage.models import Member, Position
 
 CAPTION_LIMIT = 1024  # Telegram's limit for a photo's caption

@@ -7,35 +7,30 @@ a summary: items, total, band, the department's bands so far against its quotas.
 for confirmation and warns a scorer who gave a whole department the same total (拉开分数档次).
 
 Each score is committed before the reply, and where the scorer stands is derived from what is saved.
-Buttons carry ``c:<cycle id>:<action>[:<examinee id>[:<argument>...]]``; every press is checked
-against the presser's own current cycle, their own examinees and the sheet's state. A press that
-fails those checks (another cycle's, another scorer's examinee, a submitted sheet's) changes
-nothing and is logged and audited as ``score.refused``. The rules of when and in what order live
-in ``flows.scoring.sheet``; the screens in ``flows.scoring.screens``.
+A press (``flows.scoring.presses``) reaches ``on_press`` once the router has checked that it parses
+and names the current cycle; here it is checked against the presser's own examinees and the sheet's
+state. Whatever fails those checks (another scorer's examinee, a submitted sheet's button, a closed
+sheet) is refused (``Refused``) before anything is written. The rules of when and in what order
+live in ``flows.scoring.sheet``; the screens in ``flows.scoring.screens``.
 """
 
 from __future__ import annotations
 
-import logging
-import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 from flows.rules.grading import InvalidScore, all_alike, check_item_score
 from flows.scoring import screens
+from flows.scoring.presses import ScoreAction, ScorePress
 from flows.scoring.sheet import Scorer, Sheet, standings
 from flows.ui.chat import Action, Content, Incoming, Reply
 from flows.ui.context import FlowContext
-from flows.ui.i18n import render
-from storage import accounts, audit
-from storage import cycles as cycle_store
+from flows.ui.refusal import Refused
+from flows.ui.text import points
 from storage import scoring as store
 
-FLOW = "score"
-PREFIX = screens.PREFIX
-ROW_ID = re.compile(r"[0-9]{1,9}")  # an id as buttons carry it (and small enough for any database)
-log = logging.getLogger("kaohe.flows")
+FLOW = Scorer.flow
 
-Handler = Callable[[Sheet, Sequence[str]], list[Action]]
+Step = Callable[[Sheet, ScorePress], list[Action]]
 
 
 # Entry points
@@ -43,72 +38,51 @@ Handler = Callable[[Sheet, Sequence[str]], list[Action]]
 
 def start(context: FlowContext, incoming: Incoming) -> list[Action]:
     """``/score``: the scorer's examinees, then the sheet they were working on, where they left it."""
-    scorer = _scorer(context, incoming)
-    if isinstance(scorer, str):
-        return [Reply(render(context.locale(incoming), scorer))]
+    scorer = Scorer.resolve(context, incoming)
     examinees = scorer.examinees()
     if not examinees:
-        cycle_store.end_conversation(context.session, scorer.user)
+        scorer.forget()
         return [Reply(scorer.text("score_nobody"))]
     replies: list[Action] = [*screens.examinee_list(scorer, examinees)]
     sheet = _resumable(scorer)
     if sheet is None:
-        cycle_store.end_conversation(context.session, scorer.user)
+        scorer.forget()
         return replies
     return replies + _next(sheet, prefix=scorer.text("score_resume", name=sheet.examinee.name) + "\n\n")
 
 
-def on_button(context: FlowContext, incoming: Incoming) -> list[Action]:
+def on_press(context: FlowContext, incoming: Incoming, press: ScorePress) -> list[Action]:
     """A press of one of this conversation's buttons, checked before anything is read or changed."""
-    scorer = _scorer(context, incoming)
-    if isinstance(scorer, str):
-        return _refuse(context, incoming, f"telegram:{incoming.telegram_user_id}", f"no scorer ({scorer})")
-    parts = incoming.text.split(":")
-    if len(parts) < 3 or parts[1] != str(scorer.cycle.id):
-        return _refuse(context, incoming, scorer.actor, "not the current cycle")
-    action, arguments = parts[2], parts[3:]
+    scorer = Scorer.resolve(context, incoming)
+    if not press.well_formed:
+        raise Refused("score_refused", reason=f"{press.action} takes other arguments")
     examinees = scorer.examinees()
     if not examinees:
-        return _refuse(context, incoming, scorer.actor, "scores nobody in this cycle")
-    if action == "ls":
+        raise Refused("score_refused", reason="scores nobody in this cycle")
+    if press.action is ScoreAction.LIST:
         return [*screens.examinee_list(scorer, examinees)]
-    handler = _VIEWS.get(action) or _EDITS.get(action)
-    if handler is None or not arguments:
-        return _refuse(context, incoming, scorer.actor, "unknown button")
-    examinee = scorer.examinee(int(arguments[0])) if ROW_ID.fullmatch(arguments[0]) else None
+    examinee = scorer.examinee(press.examinee)  # type: ignore[arg-type]
     if examinee is None:
-        return _refuse(context, incoming, scorer.actor, "not this scorer's examinee")
+        raise Refused("score_refused", reason=f"examinee {press.examinee} is not this scorer's")
     sheet = scorer.sheet(examinee)
-    if action in _EDITS:
-        if sheet.submitted:
-            return _refuse(context, incoming, scorer.actor, "sheet already submitted", examinee.id)
-        closed = _closed(sheet)
-        if closed:
-            return closed
-    return handler(sheet, arguments[1:])
+    step = _VIEWS.get(press.action)
+    if step is None:
+        _ensure_changeable(sheet)
+        step = _EDITS[press.action]
+    return step(sheet, press)
 
 
 def on_input(context: FlowContext, incoming: Incoming, state: dict) -> list[Action]:
     """A typed answer (a score or the comment) while the conversation waits for one."""
-    scorer = _scorer(context, incoming)
-    if isinstance(scorer, str):
-        cycle_store.end_conversation(context.session, incoming.telegram_user_id)
-        return [Reply(render(context.locale(incoming), scorer))]
+    scorer = Scorer.resolve(context, incoming)
     examinee = scorer.examinee(state.get("examinee", 0)) if state.get("cycle") == scorer.cycle.id else None
     if examinee is None:
-        cycle_store.end_conversation(context.session, scorer.user)
-        return [Reply(scorer.text("score_stale"))]
+        raise Refused("score_stale", reason="the examinee waited for is not this scorer's now")
     sheet = scorer.sheet(examinee)
-    if sheet.submitted:
-        cycle_store.end_conversation(context.session, scorer.user)
-        return [Reply(scorer.text("score_already_submitted"))]
-    closed = _closed(sheet)
-    if closed:
-        cycle_store.end_conversation(context.session, scorer.user)
-        return closed
+    _ensure_changeable(sheet)
     awaiting = state.get("awaiting")
     if not awaiting:
-        return [Reply(scorer.text("score_use_buttons"))]
+        raise Refused("score_use_buttons", reason="no answer is waited for")
     if incoming.content is not Content.TEXT:
         return [Reply(scorer.text("score_text_only")), *_ask(sheet, awaiting)]
     if awaiting == "comment":
@@ -116,68 +90,32 @@ def on_input(context: FlowContext, incoming: Incoming, state: dict) -> list[Acti
     return _take_score(sheet, awaiting.removeprefix("item:"), incoming.text.strip())
 
 
-# Who is scoring
+# Whether the sheet can change
 
 
-def _scorer(context: FlowContext, incoming: Incoming) -> Scorer | str:
-    """The presser as a scorer in the current cycle, or the message key saying why they are not one."""
-    member = accounts.member_of_user(context.session, incoming.telegram_user_id)
-    if member is None:
-        return "score_not_member"
-    cycle = cycle_store.latest_cycle(context.session)
-    if cycle is None:
-        return "score_no_cycle"
-    return Scorer(context, context.locale(incoming), member, cycle, incoming.telegram_user_id)
-
-
-def _refuse(
-    context: FlowContext, incoming: Incoming, actor: str, reason: str, examinee_id: int | None = None
-) -> list[Action]:
-    """Turn down a forged or replayed button: change nothing, log it, audit it, say so."""
-    log.warning(
-        "score button refused: %s pressed %r in chat %s: %s",
-        actor,
-        incoming.text,
-        incoming.chat_id,
-        reason,
-        extra={"event": "score.refused", "actor": actor, "data": incoming.text, "reason": reason},
-    )
-    audit.record(
-        context.session,
-        actor=actor,
-        action="score.refused",
-        entity="cycle_examinee",
-        entity_id=examinee_id,
-        after={
-            "data": incoming.text,
-            "chat_id": incoming.chat_id,
-            "telegram_user_id": incoming.telegram_user_id,
-        },
-        reason=reason,
-        at=context.now,
-    )
-    message = render(context.locale(incoming), "score_refused")
-    return [Reply(message, notice=message)]
-
-
-def _closed(sheet: Sheet) -> list[Action]:
-    """Why this sheet cannot be changed now (deadline passed, scoring not yet open); empty if it can."""
+def _ensure_changeable(sheet: Sheet) -> None:
+    """Refuse a change to a submitted sheet, a closed one, or one whose scoring has not opened yet."""
     scorer = sheet.scorer
+    if sheet.submitted:
+        raise Refused("score_already_submitted", reason=f"sheet of examinee {sheet.examinee.id} submitted")
     if not sheet.is_open:
-        return [Reply(scorer.text("score_deadline_passed", due=scorer.local(sheet.closes_at)))]
+        raise Refused("score_deadline_passed", reason="scoring closed", due=scorer.local(sheet.closes_at))
+    _ensure_ready(sheet)
+
+
+def _ensure_ready(sheet: Sheet) -> None:
+    """Refuse to show a sheet whose scoring has not opened (self-assessment neither submitted nor due)."""
     if not sheet.ready:
-        due = scorer.local(sheet.cycle.self_due)
-        return [Reply(scorer.text("score_not_ready", name=sheet.examinee.name, due=due))]
-    return []
+        due = sheet.scorer.local(sheet.cycle.self_due)
+        raise Refused("score_not_ready", reason="self-assessment pending", name=sheet.examinee.name, due=due)
 
 
 def _resumable(scorer: Scorer) -> Sheet | None:
     """The sheet to pick up: the one the conversation was on, else the draft touched last."""
-    row = cycle_store.conversation(scorer.session, scorer.user)
-    state = dict(row.state) if row is not None and row.flow == FLOW else {}
+    waiting_for = scorer.position().get("examinee")
     sheets = [scorer.sheet(examinee) for examinee in scorer.examinees()]
     drafts = [s for s in sheets if s.row is not None and not s.submitted and s.is_open and s.ready]
-    current = [s for s in drafts if s.examinee.id == state.get("examinee")]
+    current = [s for s in drafts if s.examinee.id == waiting_for]
     return current[0] if current else max(drafts, key=lambda s: s.row.updated_at, default=None)  # type: ignore[union-attr]
 
 
@@ -185,9 +123,7 @@ def _resumable(scorer: Scorer) -> Sheet | None:
 
 
 def _remember(sheet: Sheet, awaiting: str | None) -> None:
-    scorer = sheet.scorer
-    state = {"cycle": scorer.cycle.id, "examinee": sheet.examinee.id, "awaiting": awaiting}
-    cycle_store.set_conversation(scorer.session, scorer.user, FLOW, state, scorer.now)
+    sheet.scorer.remember(examinee=sheet.examinee.id, awaiting=awaiting)
 
 
 def _next(sheet: Sheet, prefix: str = "") -> list[Action]:
@@ -216,79 +152,56 @@ def _take_score(sheet: Sheet, key: str, value: str) -> list[Action]:
     name = item.name.for_locale(scorer.locale)
     given = check_item_score(value, item, scheme)
     if isinstance(given, InvalidScore):
-        text = scorer.text(
+        raise Refused(
             "score_bad_score",
+            reason=f"not a score for {key}",
             value=value[:20],
             item=name,
-            max=screens.points(item.points),
+            max=points(item.points),
             decimals=scheme.scoring.decimals,
         )
-        return [Reply(text)]
     row = sheet.ensure_row()
     before = store.save_item_score(scorer.session, row, key, given, scorer.member.id, scorer.now)  # type: ignore[arg-type]
-    audit.record(
-        scorer.session,
-        actor=scorer.actor,
-        action="score.item",
-        entity="score_sheet",
-        entity_id=row.id,
-        before=None if before is None else {"item": key, "points": str(before)},
-        after={"item": key, "points": str(given)},
-        at=scorer.now,
+    earlier = None if before is None else {"item": key, "points": str(before)}
+    scorer.record(
+        "score.item", "score_sheet", row.id, before=earlier, after={"item": key, "points": str(given)}
     )
-    return _next(sheet, prefix=scorer.text("score_saved", item=name, points=screens.points(given)) + "\n\n")
+    return _next(sheet, prefix=scorer.text("score_saved", item=name, points=points(given)) + "\n\n")
 
 
 def _take_comment(sheet: Sheet, comment: str) -> list[Action]:
-    scorer, scoring = sheet.scorer, sheet.scheme.scoring
+    scoring = sheet.scheme.scoring
     if len(comment) < scoring.comment_min_length:
-        return [
-            Reply(scorer.text("score_comment_too_short", min=scoring.comment_min_length, length=len(comment)))
-        ]
+        raise Refused("score_comment_too_short", min=scoring.comment_min_length, length=len(comment))
     if len(comment) > scoring.comment_max_length:
-        return [
-            Reply(scorer.text("score_comment_too_long", max=scoring.comment_max_length, length=len(comment)))
-        ]
-    row = sheet.ensure_row()
-    before = row.comment
+        raise Refused("score_comment_too_long", max=scoring.comment_max_length, length=len(comment))
+    scorer, row = sheet.scorer, sheet.ensure_row()
+    earlier = None if row.comment is None else {"comment": row.comment}
     store.save_comment(scorer.session, row, comment, scorer.now)
-    audit.record(
-        scorer.session,
-        actor=scorer.actor,
-        action="score.comment",
-        entity="score_sheet",
-        entity_id=row.id,
-        before=None if before is None else {"comment": before},
-        after={"comment": comment},
-        at=scorer.now,
-    )
+    scorer.record("score.comment", "score_sheet", row.id, before=earlier, after={"comment": comment})
     return _next(sheet, prefix=scorer.text("score_comment_saved") + "\n\n")
 
 
 # Buttons that only show
 
 
-def _open(sheet: Sheet, _: Sequence[str]) -> list[Action]:
+def _open(sheet: Sheet, _: ScorePress) -> list[Action]:
     """The examinee's self-assessment, then the next step (or the summary, when it can no longer change)."""
-    scorer = sheet.scorer
-    if not sheet.ready:
-        return _closed(sheet)
+    _ensure_ready(sheet)
     shown: list[Action] = [*screens.self_assessment_view(sheet)]
     if sheet.submitted or not sheet.is_open:
-        cycle_store.end_conversation(scorer.session, scorer.user)
+        sheet.scorer.forget()
         return [*shown, *screens.summary(sheet)]
     return shown + _next(sheet)
 
 
-def _show_self(sheet: Sheet, _: Sequence[str]) -> list[Action]:
-    if not sheet.ready:
-        return _closed(sheet)
+def _show_self(sheet: Sheet, _: ScorePress) -> list[Action]:
+    _ensure_ready(sheet)
     return [*screens.self_assessment_view(sheet)]
 
 
-def _summary(sheet: Sheet, _: Sequence[str]) -> list[Action]:
-    if not sheet.ready:
-        return _closed(sheet)
+def _summary(sheet: Sheet, _: ScorePress) -> list[Action]:
+    _ensure_ready(sheet)
     if sheet.submitted or not sheet.is_open:
         return [*screens.summary(sheet)]
     return _next(sheet)
@@ -297,26 +210,30 @@ def _summary(sheet: Sheet, _: Sequence[str]) -> list[Action]:
 # Buttons that change the sheet (only for an open draft of the presser's own examinee)
 
 
-def _tap_score(sheet: Sheet, arguments: Sequence[str]) -> list[Action]:
-    if len(arguments) != 2 or arguments[0] not in {item.key for item in sheet.scheme.rubric.items}:
-        return [Reply(sheet.scorer.text("score_stale"))]
-    return _take_score(sheet, arguments[0], arguments[1])
+def _rubric_item(sheet: Sheet, press: ScorePress) -> str:
+    """The rubric item a press names; refused when the scheme has no such item."""
+    if press.item not in {item.key for item in sheet.scheme.rubric.items}:
+        raise Refused("score_stale", reason=f"no rubric item {press.item}")
+    return press.item
 
 
-def _edit_item(sheet: Sheet, arguments: Sequence[str]) -> list[Action]:
-    if len(arguments) != 1 or arguments[0] not in {item.key for item in sheet.scheme.rubric.items}:
-        return [Reply(sheet.scorer.text("score_stale"))]
-    _remember(sheet, f"item:{arguments[0]}")
-    return [screens.item_prompt(sheet, arguments[0])]
+def _tap_score(sheet: Sheet, press: ScorePress) -> list[Action]:
+    return _take_score(sheet, _rubric_item(sheet, press), press.points)  # type: ignore[arg-type]
 
 
-def _edit_comment(sheet: Sheet, _: Sequence[str]) -> list[Action]:
+def _edit_item(sheet: Sheet, press: ScorePress) -> list[Action]:
+    key = _rubric_item(sheet, press)
+    _remember(sheet, f"item:{key}")
+    return [screens.item_prompt(sheet, key)]
+
+
+def _edit_comment(sheet: Sheet, _: ScorePress) -> list[Action]:
     _remember(sheet, "comment")
     return [screens.comment_prompt(sheet)]
 
 
-def _cannot_submit(sheet: Sheet) -> list[Action]:
-    """Why the sheet cannot be submitted yet (incomplete, or held back by the level below), if so."""
+def _not_yet_submittable(sheet: Sheet) -> list[Action]:
+    """What to show instead of submitting while the sheet is incomplete or held back by the level below."""
     scorer = sheet.scorer
     if sheet.next_step() != "summary":
         return [Reply(scorer.text("score_incomplete")), *_next(sheet)]
@@ -329,12 +246,12 @@ def _cannot_submit(sheet: Sheet) -> list[Action]:
     return []
 
 
-def _ask_submit(sheet: Sheet, _: Sequence[str]) -> list[Action]:
-    refusal = _cannot_submit(sheet)
-    if refusal:
-        return refusal
+def _ask_submit(sheet: Sheet, _: ScorePress) -> list[Action]:
+    waiting = _not_yet_submittable(sheet)
+    if waiting:
+        return waiting
     scorer = sheet.scorer
-    text = scorer.text("score_confirm", name=sheet.examinee.name, total=screens.points(sheet.total))
+    text = scorer.text("score_confirm", name=sheet.examinee.name, total=points(sheet.total))
     group = sheet.group()
     totals = [s.total for s in standings(scorer.session, sheet.scheme, group).values() if s.complete]
     if len(totals) == len(group) and all_alike(totals, sheet.scheme):
@@ -342,24 +259,24 @@ def _ask_submit(sheet: Sheet, _: Sequence[str]) -> list[Action]:
             "score_all_alike",
             group=screens.group_name(scorer, sheet.examinee),
             size=len(group),
-            total=screens.points(totals[0]),
+            total=points(totals[0]),
         )
         text = alike + "\n\n" + text
+    examinee = sheet.examinee.id
     buttons = (
         (
-            screens.button(scorer, scorer.text("score_confirm_yes"), "yes", sheet.examinee.id),
-            screens.button(scorer, scorer.text("score_confirm_no"), "sum", sheet.examinee.id),
+            scorer.button(scorer.text("score_confirm_yes"), scorer.press(ScoreAction.SUBMIT, examinee)),
+            scorer.button(scorer.text("score_confirm_no"), scorer.press(ScoreAction.SUMMARY, examinee)),
         ),
     )
     return [Reply(text, buttons)]
 
 
-def _submit(sheet: Sheet, _: Sequence[str]) -> list[Action]:
-    refusal = _cannot_submit(sheet)
-    if refusal:
-        return refusal
+def _submit(sheet: Sheet, _: ScorePress) -> list[Action]:
+    waiting = _not_yet_submittable(sheet)
+    if waiting:
+        return waiting
     scorer = sheet.scorer
-    scores = sheet.scores
     store.submit_sheet(
         scorer.session,
         sheet.ensure_row(),
@@ -368,21 +285,25 @@ def _submit(sheet: Sheet, _: Sequence[str]) -> list[Action]:
         after={
             "cycle": sheet.cycle.name,
             "examinee": sheet.examinee.student_no,
-            "scores": {key: str(points) for key, points in scores.items()},
+            "scores": {key: str(given) for key, given in sheet.scores.items()},
             "total": str(sheet.total),
         },
     )
-    cycle_store.end_conversation(scorer.session, scorer.user)
-    at, total = scorer.local(scorer.now), screens.points(sheet.total)
+    scorer.forget()
+    at, total = scorer.local(scorer.now), points(sheet.total)
     done = Reply(scorer.text("score_submitted", name=sheet.examinee.name, total=total, at=at), edit=True)
     return [done, *screens.examinee_list(scorer, scorer.examinees())]
 
 
-_VIEWS: dict[str, Handler] = {"o": _open, "sa": _show_self, "sum": _summary}
-_EDITS: dict[str, Handler] = {
-    "p": _tap_score,
-    "e": _edit_item,
-    "cm": _edit_comment,
-    "sub": _ask_submit,
-    "yes": _submit,
+_VIEWS: dict[ScoreAction, Step] = {
+    ScoreAction.OPEN: _open,
+    ScoreAction.SHOW_SELF: _show_self,
+    ScoreAction.SUMMARY: _summary,
+}
+_EDITS: dict[ScoreAction, Step] = {
+    ScoreAction.TAP: _tap_score,
+    ScoreAction.EDIT_ITEM: _edit_item,
+    ScoreAction.EDIT_COMMENT: _edit_comment,
+    ScoreAction.ASK_SUBMIT: _ask_submit,
+    ScoreAction.SUBMIT: _submit,
 }

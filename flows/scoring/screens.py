@@ -13,43 +13,22 @@ from decimal import Decimal
 from flows.rules.grading import QuotaLimit, band_for, grade_counts, quota_limits, total_score
 from flows.rules.names import name_of
 from flows.rules.scheme import Item
+from flows.scoring.presses import ScoreAction
 from flows.scoring.sheet import NOT_STARTED, Scorer, Sheet, Standing, group_key, standings
-from flows.selfassess.conversation import Form, rendered_form
+from flows.selfassess.form import Form, rendered_form
 from flows.ui.chat import Button, Reply
-from flows.ui.text import split_message
+from flows.ui.keyboards import rows_of, with_buttons
+from flows.ui.text import points, split_message
 from storage.cycle_models import CycleExaminee
 from storage.models import Position
 from storage.scoring_models import SheetStatus
 
-PREFIX = "c"
 STATUS_MARKS = {
     NOT_STARTED: "⬜",
     SheetStatus.DRAFT: "✏️",
     SheetStatus.RETURNED: "↩️",
     SheetStatus.SUBMITTED: "✅",
 }
-
-
-def points(value: Decimal) -> str:
-    """``18.5``, ``20`` (no trailing ``.0``)."""
-    return f"{value.normalize():f}"
-
-
-def button(scorer: Scorer, label: str, action: str, *args: object) -> Button:
-    """A button of this conversation: ``c:<cycle>:<action>[:<argument>...]``."""
-    return Button(label, ":".join(str(part) for part in (PREFIX, scorer.cycle.id, action, *args)))
-
-
-def rows_of(buttons: Sequence[Button], width: int = 3) -> list[tuple[Button, ...]]:
-    """Buttons laid out ``width`` to a row."""
-    return [tuple(buttons[start : start + width]) for start in range(0, len(buttons), width)]
-
-
-def with_buttons(text: str, buttons: Sequence[Sequence[Button]] = ()) -> list[Reply]:
-    """``text`` split to fit Telegram, the buttons under its last part."""
-    parts = split_message(text)
-    rows = tuple(tuple(row) for row in buttons)
-    return [Reply(part) for part in parts[:-1]] + [Reply(parts[-1], rows)]
 
 
 def group_name(scorer: Scorer, examinee: CycleExaminee) -> str:
@@ -93,7 +72,10 @@ def examinee_list(scorer: Scorer, examinees: Sequence[CycleExaminee]) -> list[Re
     blocks += ["\n".join(lines) for lines in groups.values()]
     blocks.append(scorer.text("score_list_footer"))
     labels = [
-        button(scorer, f"{STATUS_MARKS[found[s.examinee.id].status]} {s.examinee.name}", "o", s.examinee.id)  # type: ignore[index]
+        scorer.button(
+            f"{STATUS_MARKS[found[s.examinee.id].status]} {s.examinee.name}",  # type: ignore[index]
+            scorer.press(ScoreAction.OPEN, s.examinee.id),
+        )
         for s in sheets
         if s.ready
     ]
@@ -125,7 +107,7 @@ def lower_level_averages(sheet: Sheet) -> list[dict[str, object]]:
     departments: dict[tuple[str, str | None], list[Standing]] = {}
     for examinee in below:
         departments.setdefault(group_key(examinee), []).append(found[examinee.id])  # type: ignore[index]
-    rows = []
+    rows: list[dict[str, object]] = []
     for (_, department), group in departments.items():
         totals = [s.total for s in group if s.submitted]
         average = points((sum(totals, Decimal(0)) / len(totals)).quantize(Decimal("0.1"))) if totals else None
@@ -176,7 +158,10 @@ def item_prompt(sheet: Sheet, key: str, prefix: str = "") -> Reply:
         total=points(sheet.total),
         max_total=points(rubric.total),
     )
-    values = [button(scorer, points(v), "p", sheet.examinee.id, key, points(v)) for v in suggested(item)]
+    values = [
+        scorer.button(points(v), scorer.press(ScoreAction.TAP, sheet.examinee.id, key, points(v)))
+        for v in suggested(item)
+    ]
     return Reply(prefix + text, (tuple(values), _aside(sheet)))
 
 
@@ -200,8 +185,8 @@ def comment_prompt(sheet: Sheet, prefix: str = "") -> Reply:
 def _aside(sheet: Sheet) -> tuple[Button, ...]:
     scorer = sheet.scorer
     return (
-        button(scorer, scorer.text("score_show_self"), "sa", sheet.examinee.id),
-        button(scorer, scorer.text("score_to_list"), "ls"),
+        scorer.button(scorer.text("score_show_self"), scorer.press(ScoreAction.SHOW_SELF, sheet.examinee.id)),
+        scorer.button(scorer.text("score_to_list"), scorer.press(ScoreAction.LIST)),
     )
 
 
@@ -264,23 +249,24 @@ def _summary_footer(sheet: Sheet) -> str:
 
 def _summary_buttons(sheet: Sheet) -> list[tuple[Button, ...]]:
     scorer = sheet.scorer
-    to_list = (button(scorer, scorer.text("score_to_list"), "ls"),)
+    to_list = (scorer.button(scorer.text("score_to_list"), scorer.press(ScoreAction.LIST)),)
     if sheet.submitted or not sheet.is_open:
         return [to_list]
+    examinee = sheet.examinee.id
     edits = [
-        button(
-            scorer,
+        scorer.button(
             scorer.text("score_edit_item", item=item.name.for_locale(scorer.locale)),
-            "e",
-            sheet.examinee.id,
-            item.key,
+            scorer.press(ScoreAction.EDIT_ITEM, examinee, item.key),
         )
         for item in sheet.scheme.rubric.items
     ]
     return [
         *rows_of(edits),
-        (button(scorer, scorer.text("score_edit_comment"), "cm", sheet.examinee.id),),
-        (button(scorer, scorer.text("score_submit"), "sub", sheet.examinee.id), *to_list),
+        (scorer.button(scorer.text("score_edit_comment"), scorer.press(ScoreAction.EDIT_COMMENT, examinee)),),
+        (
+            scorer.button(scorer.text("score_submit"), scorer.press(ScoreAction.ASK_SUBMIT, examinee)),
+            *to_list,
+        ),
     ]
 
 

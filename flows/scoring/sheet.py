@@ -21,12 +21,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import ClassVar
 
 from sqlmodel import Session
 
 from flows.actor import Actor
 from flows.rules.grading import total_score
 from flows.rules.scheme import Scheme
+from flows.scoring.presses import ScoreAction, ScorePress
 from storage import cycles as cycle_store
 from storage import scoring as store
 from storage.cycle_models import Cycle, CycleExaminee, SelfAssessment, SelfStatus
@@ -67,6 +69,14 @@ def standings(session: Session, scheme: Scheme, examinees: Sequence[CycleExamine
 @dataclass
 class Scorer(Actor):
     """A direct superior (直接上级) at work on the current cycle."""
+
+    flow: ClassVar[str] = "score"
+    not_member: ClassVar[str] = "score_not_member"
+    no_cycle: ClassVar[str] = "score_no_cycle"
+
+    def press(self, action: ScoreAction, examinee: int | None = None, *more: str) -> ScorePress:
+        """What one of their buttons in this cycle stands for (``more``: a rubric item, then points)."""
+        return ScorePress(self.cycle.id, action, examinee, *more)  # type: ignore[arg-type]
 
     def examinees(self) -> list[CycleExaminee]:
         """Everyone this scorer scores in the cycle, in roster order."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from flows.ui.buttons import CALLBACK_DATA_LIMIT, ButtonData
+from flows.ui.buttons import ButtonData
 
 
 class ChatKind(StrEnum):
@@ -71,18 +71,14 @@ class Button:
     """An inline keyboard button: its label and what a press of it stands for (``flows.ui.buttons``)."""
 
     label: str
-    press: ButtonData | str  # TODO(issue 10): ButtonData only, once every flow packs through the codec
+    press: ButtonData
 
     def __post_init__(self) -> None:
-        self.data  # noqa: B018 -- packing checks the 64-byte limit when the button is made
+        self.press.pack()  # a button whose data would not fit or parse back is a programming error
 
     @property
     def data(self) -> str:
         """The callback data sent to Telegram."""
-        if isinstance(self.press, str):
-            if len(self.press.encode()) > CALLBACK_DATA_LIMIT:
-                raise ValueError(f"button data over {CALLBACK_DATA_LIMIT} bytes: {self.press!r}")
-            return self.press
         return self.press.pack()
 
 

@@ -1,4 +1,7 @@
-"""Fitting rendered Telegram HTML into messages: at most 4096 characters each, never cutting a word or a tag.
+"""Text as people read it: numbers of points, and rendered Telegram HTML fitted into messages.
+
+A number of points reads ``18.5`` or ``20`` (no trailing ``.0``). A message holds at most 4096
+characters, and a long text is split without cutting a word or a tag.
 
 Telegram counts a message's length in UTF-16 code units of its text after entity parsing, so tags
 do not count and ``&lt;`` counts as one. A long text is split at the best boundary that fits (a
@@ -10,10 +13,16 @@ from __future__ import annotations
 
 import html
 import re
+from decimal import Decimal
 
 MESSAGE_LIMIT = 4096
 _TOKEN = re.compile(r"(<[^>]*>)")
 _TAG_NAME = re.compile(r"</?\s*([a-zA-Z0-9-]+)")
+
+
+def points(value: Decimal) -> str:
+    """``18.5``, ``20`` (no trailing ``.0``)."""
+    return f"{value.normalize():f}"
 
 
 def visible_length(fragment: str) -> int:
@@ -46,7 +55,8 @@ def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
     if visible_length(text) <= limit:
         return [text]
     parts: list[str] = []
-    current, used, open_tags = "", 0, []  # open_tags: (name, opening tag)
+    current, used = "", 0
+    open_tags: list[tuple[str, str]] = []  # (name, opening tag)
     for token in _TOKEN.split(text):
         if not token:
             continue

@@ -11,6 +11,8 @@ from test_registration_e2e import invitation_codes
 from test_self_assessment_e2e import button, in_days, register
 
 from flows.rules.scheme import default_scheme
+from flows.scoring.presses import ScoreAction, ScorePress
+from flows.ui.buttons import parse_button
 from storage.cycle_models import CycleExaminee
 from storage.db import make_engine
 from storage.scoring_models import ItemScore, ScoreSheet, SheetStatus
@@ -88,9 +90,17 @@ def test_a_vice_president_scores_a_department_and_the_database_holds_what_was_en
 
     scorer.send("/score")
     listing = scorer.wait_for(names_button("江桂"))
-    cycle_id = listing.buttons[0][0][1].split(":")[1]
-    scorer.press_forged(listing, f"c:{cycle_id}:o:{stranger.id}")  # another scorer's examinee
-    scorer.wait_for("不属于你")
+    opened = parse_button(listing.buttons[0][0][1])
+    assert isinstance(opened, ScorePress)
+    forged = ScorePress(opened.cycle, ScoreAction.OPEN, stranger.id).pack()  # another scorer's examinee
+    answer = scorer.press_forged(listing, forged).wait_answer()
+    assert answer.text is not None and "不属于你" in answer.text  # a toast, nothing else
+    for data in (
+        f"c:{opened.cycle}:o:{'9' * 25}",
+        f"c:{opened.cycle}:o:²",
+        f"c:{opened.cycle}:p:１:results:20",
+    ):
+        assert scorer.press_forged(listing, data).wait_answer().text  # answered, not crashed
     assert entered_totals(database_url) == expected
-    assert "score.refused" in bot.log_text()
+    assert "button.refused" in bot.log_text() and "update failed" not in bot.log_text()
     assert bot.stop() == 0
