@@ -5,6 +5,9 @@ and a reset. (The page itself is driven in a browser in ``test_sandbox_browser.p
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import threading
 import urllib.request
 from collections.abc import Iterator
@@ -16,7 +19,7 @@ from appeal_helpers import score
 from cycle_helpers import submit_self_assessment
 from sqlmodel import Session, select
 
-from bot.config import Config, Settings
+from bot.config import CONFIG_ENV, TOKEN_ENV, Config, Settings
 from bot.sandbox.adapter import perform
 from bot.sandbox.server import SandboxServer
 from bot.sandbox.transcript import Transcript
@@ -207,3 +210,22 @@ def test_the_page_and_its_json_api_on_localhost(sandbox):
     finally:
         server.stop()
         server.server_close()
+
+
+def test_kaohe_sandbox_without_a_token_says_how_to_connect_a_real_bot_and_serves_the_page(tmp_path):
+    environment = {k: v for k, v in os.environ.items() if k not in (TOKEN_ENV, CONFIG_ENV)}
+    command = [sys.executable, "-m", "bot.cli", "sandbox", "--no-browser", "--port", "0", "--dir", "box"]
+    process = subprocess.Popen(command, cwd=tmp_path, env=environment, stdout=subprocess.PIPE, text=True)
+    try:
+        lines = []
+        while not any("http://127.0.0.1:" in line for line in lines):
+            lines.append(process.stdout.readline())  # type: ignore[union-attr]
+            assert process.poll() is None, "".join(lines)
+        said = "".join(lines)
+        assert "@BotFather" in said and "KAOHE_BOT_TOKEN=" in said
+        url = said[said.index("http://") :].split()[0]
+        assert "<title>考核 · 沙盒</title>" in urllib.request.urlopen(url).read().decode()
+        assert (tmp_path / "box" / "sandbox.sqlite3").exists()
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

@@ -10,6 +10,7 @@ let chat = null; // the open chat: the member's fake account
 let rev = 0; // the newest revision of the open chat the page has shown
 let seen = null; // chat → newest message id read, for the unread marks
 let latest = {};
+let following = true; // the chat is scrolled to its newest message, and stays there as images load
 let opened = 0; // how many times a chat was opened: an answer asked for an earlier one is not drawn
 const shown = new Map(); // message id → its element in the open chat
 
@@ -97,7 +98,7 @@ function drawList() {
     role.textContent = person.committee ? `${person.position} · ${texts.sandbox_ui_committee}${person.committee}` : person.position;
     const badge = document.createElement("span");
     badge.className = "badge";
-    badge.textContent = "●";
+    badge.title = texts.sandbox_ui_unread;
     row.append(name, role, badge);
     row.addEventListener("click", () => openChat(person));
     list.append(row);
@@ -150,6 +151,7 @@ function messageElement(message) {
       image.className = "photo";
       image.src = file.url;
       image.alt = file.name;
+      image.addEventListener("load", () => { if (following) $("messages").scrollTop = $("messages").scrollHeight; });
       bubble.append(image);
     } else {
       const link = document.createElement("a");
@@ -201,7 +203,8 @@ function drawMessages(messages) {
     else box.append(element);
     shown.set(message.id, element);
   }
-  if (messages.length && (atBottom || messages.some((m) => m.mine) || rev === 0)) box.scrollTop = box.scrollHeight;
+  following = atBottom || messages.some((m) => m.mine) || rev === 0;
+  if (messages.length && following) box.scrollTop = box.scrollHeight;
 }
 
 function drawMenu(menu) {
