@@ -95,7 +95,7 @@ function drawList() {
     name.textContent = person.name;
     const role = document.createElement("span");
     role.className = "role";
-    role.textContent = person.committee ? `${person.position} · ${texts.sandbox_ui_committee}${person.committee}` : person.position;
+    role.textContent = person.committee ? `${person.position} · ${texts.sandbox_ui_committee} ${person.committee}` : person.position;
     const badge = document.createElement("span");
     badge.className = "badge";
     badge.title = texts.sandbox_ui_unread;
@@ -130,7 +130,7 @@ function openChat(person) {
   name.textContent = person.name;
   const details = document.createElement("small");
   details.textContent = `  ${person.student_no} · ${place(person)} · ${person.position}` +
-    (person.committee ? ` · ${texts.sandbox_ui_committee}${person.committee}` : "");
+    (person.committee ? ` · ${texts.sandbox_ui_committee} ${person.committee}` : "");
   who.append(name, details);
   $("compose").hidden = false;
   $("text").focus();
