@@ -9,7 +9,7 @@ import csv
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from test_self_assessment_e2e import ANSWERS, button
+from test_self_assessment_e2e import submit_from, write_self_assessment
 
 OFFICER, HEAD = "2025000004", "2025000003"  # 刘洋 and 张伟 of the template's 办公室
 
@@ -41,14 +41,7 @@ def test_a_cycle_run_by_the_guide_s_commands(bot, fake_api, kaohe, tmp_path: Pat
     assert f"自我评定 {day(7)} 23:59" in opened  # a date alone is the end of that day, echoed in full
     officer.wait_for("2026秋季考核")
 
-    officer.send("/self")
-    officer.press(officer.wait_for(button("✅ 信息无误")), "✅ 信息无误")
-    for answer in ANSWERS:
-        officer.wait_for("请用文字回答")
-        officer.send(answer)
-    officer.press(officer.wait_for(button("📨 提交")), "📨 提交")
-    officer.press(officer.wait_for("确认提交自我评定吗"), "✅ 确认提交")
-    officer.wait_for("已于")
+    submit_from(officer, write_self_assessment(officer))
 
     assert "1/4" in kaohe("cycle", "status").stdout
     kaohe("remind")
