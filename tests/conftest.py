@@ -20,7 +20,7 @@ from storage.schema import metadata
 
 POSTGRES_ENV = "KAOHE_TEST_DATABASE_URL"
 REPO = Path(__file__).resolve().parent.parent
-SAMPLE_ROSTER = REPO / "tests" / "data" / "sample-roster.csv"  # a copy of shared/domain/sample-roster.csv
+SAMPLE_ROSTER = REPO / "bot" / "sandbox" / "sample-roster.csv"  # shipped: the sandbox runs on it
 
 
 def backends() -> list:

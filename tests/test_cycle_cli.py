@@ -45,6 +45,18 @@ def test_open_reads_zoneless_times_in_the_configured_timezone(config, database_u
     engine.dispose()
 
 
+def test_a_date_without_a_time_means_the_end_of_that_day_and_is_echoed_in_full(config, database_url, capsys):
+    assert open_cycle(config, self_due="2099-12-01") == 0
+    out = capsys.readouterr().out
+    assert "自我评定 2099-12-01 23:59" in out and "self-assessment 2099-12-01 23:59" in out
+    assert "Asia/Shanghai" in out and "review 2099-12-15 22:00" in out
+    assert out.index("23:59") < out.index("80")  # what was read comes before the cycle opens
+    engine = make_engine(database_url)
+    with Session(engine) as session:
+        assert session.exec(select(Cycle)).one().self_due == datetime(2099, 12, 1, 15, 59, tzinfo=UTC)
+    engine.dispose()
+
+
 def test_open_with_an_unreadable_time_names_the_option(config, capsys):
     assert open_cycle(config, self_due="next friday") == 2
     assert "--self-due" in capsys.readouterr().err

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, time, tzinfo
 from pathlib import Path
 
 from rich.console import Console
@@ -23,6 +23,9 @@ from storage import cycles as store
 from storage import outbox
 from storage.db import session_scope
 
+END_OF_DAY = time(23, 59)
+DEADLINE_NAMES = ("self_due", "score_due", "review_due")
+
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser("cycle", help="open and follow assessment cycles (考核周期)")
@@ -34,7 +37,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
             f"--{option}-due",
             required=True,
             metavar="TIME",
-            help=f"{what} deadline, ISO 8601 (e.g. 2026-12-01T22:00)",
+            help=f"{what} deadline, ISO 8601 (e.g. 2026-12-01T22:00; a date alone means 23:59 that day)",
         )
     opening.add_argument("--scheme", metavar="FILE", default=str(DEFAULT_SCHEME), help="scheme file (TOML)")
     opening.set_defaults(func=open_command)
@@ -47,11 +50,15 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def parse_time(value: str, option: str, config: Config) -> datetime:
-    """An ISO 8601 time; without a zone, in the configured timezone."""
+    """An ISO 8601 time; without a zone, in the configured timezone; a date alone means the end of that
+    day (23:59), which is what a person means by "due 2026-12-01"."""
+    text = value.strip()
     try:
-        moment = datetime.fromisoformat(value.strip())
+        moment = datetime.fromisoformat(text)
     except ValueError:
         raise UsageError(f"{option}: {value!r} is not an ISO 8601 time such as 2026-12-01T22:00") from None
+    if "T" not in text and " " not in text:
+        moment = datetime.combine(moment.date(), END_OF_DAY)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=config.settings.tz)
     return moment.astimezone(UTC)
@@ -63,6 +70,9 @@ def open_command(config: Config, args: argparse.Namespace) -> int:
         score_due=parse_time(args.score_due, "--score-due", config),
         review_due=parse_time(args.review_due, "--review-due", config),
     )
+    tz = config.settings.tz
+    read = {name: f"{getattr(deadlines, name).astimezone(tz):%Y-%m-%d %H:%M}" for name in DEADLINE_NAMES}
+    print(both("cycle_deadlines_read", timezone=config.settings.timezone, **read))  # before opening anything
     scheme = Path(args.scheme)
     engine = open_database(config)
     try:

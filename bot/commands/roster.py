@@ -27,8 +27,10 @@ from flows.roster.importing import (
     import_roster,
 )
 from flows.roster.reading import read_roster
+from flows.roster.template import roster_template
 from flows.rules.names import in_both, name_of, value_text
 from flows.rules.organisation import COMMITTEE, Organisation, scorer_of
+from flows.ui.i18n import plain
 from storage import roster as stored
 from storage.db import session_scope
 from storage.roster import RosterEntry
@@ -45,8 +47,22 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     importing.set_defaults(func=import_command)
     showing = actions.add_parser("show", help="show the organisation and who scores whom (组织架构)")
     showing.set_defaults(func=show_command)
-    for action in (importing, showing):  # `kaohe roster show --config x` works too
+    template = actions.add_parser(
+        "template", help="write an .xlsx roster template: columns, example rows, allowed values (名单模板)"
+    )
+    template.add_argument("file", metavar="FILE", type=Path, help="where to write it, e.g. roster.xlsx")
+    template.set_defaults(func=template_command)
+    for action in (importing, showing, template):  # `kaohe roster show --config x` works too
         action.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+
+
+def template_command(config: Config, args: argparse.Namespace) -> int:
+    """Write the roster template; it needs no database."""
+    locale = config.settings.language
+    path = args.file if args.file.suffix else args.file.with_suffix(".xlsx")
+    path.write_bytes(roster_template(locale))
+    print(plain(locale, "roster_template_written", path=path))
+    return 0
 
 
 def import_command(config: Config, args: argparse.Namespace) -> int:

@@ -1,6 +1,6 @@
 """The assessment scheme (考核方案): rubric, grades, distribution rules, forms and clocks, read from TOML.
 
-A scheme file (the shipped default is ``schemes/student-cadre.toml``; ``docs/scheme-format.md`` explains
+A scheme file (the shipped default is ``flows/schemes/student-cadre.toml``; ``docs/scheme-format.md`` explains
 every key) is checked twice when it is loaded. Pydantic checks each value's type and range and refuses
 unknown keys; then ``flows.rules.scheme_checks`` checks what spans several values (points adding
 up, unique keys, ordered grade bands, quotas every department can meet). Each error names the
@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from flows.rules.scheme_checks import TELEGRAM_TEXT_LIMIT, Bound, Problem, problems
 
-SCHEMES_DIR = Path(__file__).resolve().parents[2] / "schemes"
+SCHEMES_DIR = Path(__file__).resolve().parents[1] / "schemes"  # shipped inside the package
 DEFAULT_SCHEME = SCHEMES_DIR / "student-cadre.toml"
 
 Key = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]*$", max_length=24)]

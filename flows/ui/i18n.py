@@ -64,6 +64,11 @@ def render(locale: str, key: str, **context: Any) -> str:
     return _template(locale, key, True).render(**context).strip()
 
 
+def plain(locale: str, key: str, **context: Any) -> str:
+    """The message ``key`` in ``locale`` as plain text, nothing escaped (for the command line)."""
+    return _template(locale, key, False).render(**context).strip()
+
+
 def both(key: str, **context: Any) -> str:
     """The message as plain text in Chinese, then in English (for the command line)."""
-    return " / ".join(_template(locale, key, False).render(**context).strip() for locale in LOCALES)
+    return " / ".join(plain(locale, key, **context) for locale in LOCALES)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from fakebotapi import BotMessage, SimUser
 from sqlmodel import Session, select
 from test_registration_e2e import HEAD, OFFICER, invitation_codes
 
@@ -46,6 +47,23 @@ def button(label: str):
     return lambda message: label in message.labels
 
 
+def write_self_assessment(user: SimUser) -> BotMessage:
+    """``/self``, the header confirmed, every section answered: the review screen, with its submit button."""
+    user.send("/self")
+    user.press(user.wait_for(button("✅ 信息无误")), "✅ 信息无误")
+    for answer in ANSWERS:
+        user.wait_for("请用文字回答")
+        user.send(answer)
+    return user.wait_for(button("📨 提交"))
+
+
+def submit_from(user: SimUser, review: BotMessage) -> None:
+    """Submit the self-assessment from its review screen, and confirm."""
+    user.press(review, "📨 提交")
+    user.press(user.wait_for("确认提交自我评定吗"), "✅ 确认提交")
+    user.wait_for("已于")
+
+
 def in_days(days: int) -> str:
     return (datetime.now() + timedelta(days=days)).strftime("%Y-%m-%dT%H:%M")
 
@@ -68,19 +86,10 @@ def test_a_cycle_is_announced_and_self_assessments_survive_a_kill(
     head.wait_for("/self")
 
     # The officer fills in the whole form, then edits one section from the review screen.
-    officer.send("/self")
-    officer.press(officer.wait_for(button("✅ 信息无误")), "✅ 信息无误")
-    for answer in ANSWERS:
-        officer.wait_for("请用文字回答")
-        officer.send(answer)
-    review = officer.wait_for(button("📨 提交"))
-    officer.press(review, "✏️ 学习")
+    officer.press(write_self_assessment(officer), "✏️ 学习")
     officer.wait_for("（2/5）学习")
     officer.send("本学期绩点3.8，专业排名前10%，获得国家励志奖学金，全勤，英语六级高分通过。")
-    review = officer.wait_for(button("📨 提交"))
-    officer.press(review, "📨 提交")
-    officer.press(officer.wait_for("确认提交自我评定吗"), "✅ 确认提交")
-    officer.wait_for("已于")
+    submit_from(officer, officer.wait_for(button("📨 提交")))
 
     # The head answers two sections; the bot is killed; nothing is lost after a restart.
     head.send("/self")
@@ -96,9 +105,7 @@ def test_a_cycle_is_announced_and_self_assessments_survive_a_kill(
     head.wait_for("（3/5）")
     for answer in ANSWERS[2:]:
         head.send(answer)
-    head.press(head.wait_for(button("📨 提交")), "📨 提交")
-    head.press(head.wait_for("确认提交自我评定吗"), "✅ 确认提交")
-    head.wait_for("已于")
+    submit_from(head, head.wait_for(button("📨 提交")))
     assert not [m.body for m in head.messages if "至少需要" in m.body]  # no update was handled twice
 
     done = statuses(database_url)

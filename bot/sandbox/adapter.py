@@ -1,0 +1,99 @@
+"""The sandbox's adapter, beside ``bot.telegram_io``: the page's input becomes an ``Incoming``, and the
+flows' actions (and the outbox's notices) become messages in the sandbox's chats instead of API calls.
+
+It does what a Telegram client and ``telegram_io.perform`` do between them: a reply goes to the chat
+it names (or the one the input came from), with its buttons and attachment; a reply with ``edit``
+answering a press replaces the pressed message; a toast (or a reply's ``notice``) answers the press;
+``SetMenu`` gives the chat its command menu. ``OutboxBot`` is what the real outbox sender
+(``bot.sender.Sender``) is handed in place of Telegram's ``Bot``: its sends land in the chats too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from telegram import InlineKeyboardMarkup
+
+from bot.sandbox.transcript import Keyed, Transcript
+from flows.ui.chat import (
+    Action,
+    Attachment,
+    AttachmentKind,
+    ChatKind,
+    Content,
+    Incoming,
+    Reply,
+    SetMenu,
+    Toast,
+)
+
+
+@dataclass(frozen=True)
+class Account:
+    """A fake Telegram account: one per member, its private chat has the same id."""
+
+    user_id: int
+    language_code: str
+    first_name: str
+
+    def incoming(self, content: Content, text: str = "", file_id: str | None = None) -> Incoming:
+        return Incoming(
+            telegram_user_id=self.user_id,
+            chat_id=self.user_id,
+            chat_kind=ChatKind.PRIVATE,
+            content=content,
+            text=text,
+            language_code=self.language_code,
+            first_name=self.first_name,
+            file_id=file_id,
+            file_unique_id=file_id,
+        )
+
+
+def keyboard(reply: Reply) -> list[list[Keyed]]:
+    return [[Keyed(button.label, button.data) for button in row] for row in reply.buttons]
+
+
+def perform(
+    transcript: Transcript, chat: int, actions: list[Action], at: str, pressed: int | None = None
+) -> str | None:
+    """Carry out a step's actions in the chats; the toast that answers a press, if any."""
+    toast = None
+    for action in actions:
+        if isinstance(action, Toast):
+            toast = action.text
+        elif isinstance(action, SetMenu):
+            transcript.menus[action.chat_id] = [list(command) for command in action.commands]
+        elif isinstance(action, Reply):
+            toast = action.notice or toast
+            _deliver(transcript, chat, action, at, pressed)
+    return toast
+
+
+def _deliver(transcript: Transcript, chat: int, reply: Reply, at: str, pressed: int | None) -> None:
+    if reply.edit and pressed is not None and reply.chat_id is None:
+        transcript.edit(pressed, reply.text, keyboard(reply))
+        return
+    to = reply.chat_id if reply.chat_id is not None else chat
+    transcript.add(to, reply.text, at=at, buttons=keyboard(reply), attachment=reply.attachment)
+
+
+class OutboxBot:
+    """Stands in for Telegram's ``Bot`` when the real outbox sender delivers notices to the sandbox."""
+
+    def __init__(self, transcript: Transcript, local_now: Callable[[], str]) -> None:
+        self.transcript = transcript
+        self.local_now = local_now
+
+    async def send_message(
+        self, chat_id: int, text: str, reply_markup: InlineKeyboardMarkup | None = None, **_: object
+    ) -> None:
+        rows = reply_markup.inline_keyboard if reply_markup is not None else ()
+        buttons = [[Keyed(b.text, str(b.callback_data)) for b in row] for row in rows]
+        self.transcript.add(chat_id, text, at=self.local_now(), buttons=buttons, notice=True)
+
+
+def uploaded(attachment: Attachment) -> Content:
+    """What kind of message a file sent from the page makes: a photo, or a document."""
+    return Content.PHOTO if attachment.kind is AttachmentKind.PHOTO else Content.DOCUMENT
