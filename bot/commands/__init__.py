@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from bot.commands import cycle, database, export, invites, remind, roster, run
+from bot.commands import audit, cycle, database, export, invites, remind, roster, run
 
-COMMAND_MODULES = (database, roster, invites, cycle, export, remind, run)
+COMMAND_MODULES = (database, roster, invites, cycle, export, audit, remind, run)
