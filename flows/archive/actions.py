@@ -62,6 +62,20 @@ FIELD_NAMES: dict[str, Names] = {
     "released_at": Names("发布时间", "released"),
     "archived_at": Names("归档时间", "archived"),
     "decide_due": Names("裁定期限", "decision due"),
+    "cycle": Names("考核周期", "cycle"),
+    "disputed": Names("申诉事项", "disputed"),
+    "disputed_key": Names("申诉项目", "disputed item"),
+    "evidence": Names("证明材料", "evidence"),
+    "overdue": Names("超时", "overdue"),
+    "scheme": Names("考核方案", "scheme"),
+    "examinees": Names("被考核者人数", "examinees"),
+    "self_due": Names("自我评定截止", "self-assessment due"),
+    "score_due": Names("评分截止", "scoring due"),
+    "review_due": Names("复核截止", "review due"),
+    "scores": Names("各项得分", "item scores"),
+    "opinion": Names("意见", "opinion"),
+    "people": Names("人员快照", "people frozen"),
+    "submitted_at": Names("提交时间", "submitted"),
 }
 
 Label = Callable[[Names], str]
@@ -93,19 +107,29 @@ def change_text(entry: AuditEntry, scheme: Scheme, label: Label) -> str:
         name = label(FIELD_NAMES[key]) if key in FIELD_NAMES else key
         if key == "result_hash" and new:
             new = f"SHA-256 {str(new)[:16]}…"
-        if key in before and key in after and old != new:
+        if isinstance(old, dict) and isinstance(new, dict):
+            lines += [
+                f"{_item_name(k, scheme, label)}：{_text(old.get(k))} → {_text(v)}"
+                for k, v in new.items()
+                if old.get(k) != v
+            ]
+        elif key in before and key in after and old != new:
             lines.append(f"{name}：{_text(old)} → {_text(new)}")
         else:
             lines.append(f"{name}：{_text(new if key in after else old)}")
     return "\n".join(lines)
 
 
+def _item_name(key: str, scheme: Scheme, label: Label) -> str:
+    found = next((i for i in scheme.rubric.items if i.key == key), None)
+    return label(Names(found.name.zh, found.name.en)) if found else key
+
+
 def _subject(values: Mapping[str, Any], scheme: Scheme, label: Label) -> str:
     """The rubric item or the department a change is about."""
     item = values.get("item")
     if item:
-        found = next((i for i in scheme.rubric.items if i.key == item), None)
-        return label(Names(found.name.zh, found.name.en)) if found else str(item)
+        return _item_name(str(item), scheme, label)
     if values.get("team") and "examinee" in values and not values.get("examinee"):
         return "/".join(str(part) for part in (values.get("team"), values.get("department")) if part)
     return ""

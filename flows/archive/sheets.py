@@ -26,13 +26,17 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.xml.functions import tostring
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 SHEET_NAME_MAX = 31
 PAPER_A4 = "9"  # the paper size code of A4 in SpreadsheetML
 TIME_FORMAT = "yyyy-mm-dd hh:mm"
 LINE_HEIGHT = 14.5  # points per line of the default 11-point font
-ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # every member of the .xlsx gets this time: the same data, the same bytes
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+CORE_PROPERTIES = (
+    "docProps/core.xml"  # every member of the .xlsx gets this time: the same data, the same bytes
+)
 
 Cell = str | int | float | Decimal | datetime | None
 
@@ -189,19 +193,17 @@ def _styled(
 
 def workbook_bytes(book: Workbook) -> bytes:
     """The workbook as .xlsx bytes that depend only on its content (fixed times inside the zip)."""
+    created = book.properties.created
     buffer = io.BytesIO()
-    book.save(buffer)
-    return fixed_zip_times(buffer.getvalue())
-
-
-def fixed_zip_times(data: bytes) -> bytes:
-    """A zip archive rewritten with every member's time fixed (``ZIP_TIME``), in the same order."""
-    source = zipfile.ZipFile(io.BytesIO(data))
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as target:
+    book.save(buffer)  # openpyxl stamps the save time as "modified": put the workbook's own time back
+    book.properties.modified = created
+    properties = tostring(book.properties.to_tree())
+    source = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
+    fixed_buffer = io.BytesIO()
+    with zipfile.ZipFile(fixed_buffer, "w", compression=zipfile.ZIP_DEFLATED) as target:
         for item in source.infolist():
             fixed = zipfile.ZipInfo(item.filename, date_time=ZIP_TIME)
             fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = 0o600 << 16
-            target.writestr(fixed, source.read(item.filename))
-    return buffer.getvalue()
+            data = properties if item.filename == CORE_PROPERTIES else source.read(item.filename)
+            target.writestr(fixed, data)
+    return fixed_buffer.getvalue()
