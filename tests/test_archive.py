@@ -16,7 +16,6 @@ from appeal_helpers import (
     LEADER,
     MEMBER,
     OFFICER,
-    ORG_OFFICER,
     RELEASED,
     SCORER,
     appeal_through,
@@ -24,8 +23,8 @@ from appeal_helpers import (
     member,
     released_cycle,
     score,
-    sends_file,
 )
+from archive_helpers import FORMULA, decided_and_interviewed
 from conftest import SAMPLE_ROSTER as SAMPLE
 from cycle_helpers import SHANGHAI, Person, import_sample, open_sample_cycle
 from openpyxl import load_workbook
@@ -38,48 +37,18 @@ from flows.archive.export import ArchiveError, archive_cycle, export_files
 from flows.review.board import load_board
 from flows.review.fingerprint import board_hash
 from flows.rules.cycles import CycleArchived, ensure_writable
-from flows.ui.chat import Content, Reply
+from flows.ui.chat import Reply
 from storage import audit, review
 from storage.audit import entries
 from storage.cycle_models import Cycle, CycleExaminee
 from storage.review_models import SignatureRole
 
-FORMULA = '=HYPERLINK("http://example.com","点此查看") 工作业绩评分与事实不符。'
 WORKBOOK = "2026秋季考核.xlsx"
 
 
 @pytest.fixture
 def people(session, sample_roster) -> dict[str, Person]:
-    people = released_cycle(session, sample_roster)
-    officer = people[OFFICER]
-    officer.says("/appeal")
-    officer.taps("总分与等级")
-    officer.says(FORMULA)
-    sends_file(officer, Content.PHOTO, "photo-1", "+签到表照片")
-    officer.taps("完成")
-    officer.taps("提交申诉")
-    officer.taps("确认提交")
-    org = people[ORG_OFFICER]
-    org.presses("ap:1:now:1")
-    leader = people[LEADER]
-    leader.presses("ad:1:start:1")
-    leader.taps("更改结果")
-    leader.taps("工作业绩")
-    leader.says("18")
-    leader.taps("填写裁定理由")
-    leader.says("-经核实，签到工作确由本人完成。")
-    leader.taps("确认最终裁定")
-    leader.says("/interview 郭宇雅")
-    for value in (
-        "2026-12-16 09:30",
-        "团委办公室",
-        "程婷、郭宇雅",
-        "@结果反馈",
-        "<script>alert(1)</script> 约定改进。",
-    ):
-        leader.says(value)
-    leader.taps("保存")
-    return people
+    return decided_and_interviewed(session, sample_roster)
 
 
 def cycle_of(session) -> Cycle:

@@ -144,6 +144,8 @@ def document(story: list[Flowable], header: str, *, provisional: bool) -> bytes:
         title=header,
         author="kaohe",
         invariant=1,
+        initialFontName=FONT,  # so that no base-14 font is named in the PDF at all
+        initialFontSize=CELL_SIZE,
     )
     template.build(story, onFirstPage=decorate, onLaterPages=decorate)
     return buffer.getvalue()
