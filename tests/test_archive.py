@@ -165,25 +165,20 @@ def test_the_committees_sign_off_appears_with_the_hash_of_the_results_signed(peo
     board = load_board(session, cycle)
     president, teacher = member(session, "2023000042"), member(session, LEADER)  # 罗晨秀, 程婷
     signed = board_hash(board)
-    review.sign(
-        session,
-        cycle_id=cycle.id,
-        role=SignatureRole.PRESIDENT,
-        member_id=president.id,
-        version=1,
-        now=at,
-        comment="同意",
-        result_hash=signed,
-    )
-    review.sign(
-        session,
-        cycle_id=cycle.id,
-        role=SignatureRole.TEACHER,
-        member_id=teacher.id,
-        version=1,
-        now=at,
-        result_hash="0" * 64,
-    )
+    for role, signer, comment, result in (
+        (SignatureRole.PRESIDENT, president, "同意", signed),
+        (SignatureRole.TEACHER, teacher, None, "0" * 64),  # signed other results
+    ):
+        review.sign(
+            session,
+            cycle_id=cycle.id,
+            role=role,
+            member_id=signer.id,
+            version=1,
+            now=at,
+            comment=comment,
+            result_hash=result,
+        )
     session.commit()
     files = exported(session)
     sheet = load_workbook(io.BytesIO(files[WORKBOOK]))["评分表"]

@@ -63,6 +63,12 @@ class Book:
     ) -> list[Column]:
         return [Column(self.label(Names(spec[0], spec[1])), *spec[2:]) for spec in specs]  # type: ignore[arg-type]
 
+    def table(
+        self, name: str, title: Names, columns: list[Column], rows: list, landscape: bool = True
+    ) -> None:
+        """One sheet of the workbook, titled ``<cycle> <title>``."""
+        write_table(self.workbook, name, self.title(*title), columns, rows, landscape=landscape)
+
     def grade(self, key: str) -> str:
         """``B 及格``; before release ``B 及格（暂定）``."""
         names = self.record.scheme.grade(key).name
@@ -113,7 +119,7 @@ def _summary(book: Book) -> None:
         rules = "；".join(d.breaks) if d.breaks else (label(Names("符合", "kept")) if complete else "")
         counts = [d.members, d.self_assessed, d.scored, d.average, d.highest, d.lowest]
         rows.append([_department(book, d.team, d.department), *counts, grades, rating, rules])
-    write_table(book.workbook, "汇总", book.title("考核结果汇总", "summary"), columns, rows, landscape=False)
+    book.table("汇总", Names("考核结果汇总", "summary"), columns, rows, landscape=False)
 
 
 def _who(book: Book, r: ExamineeRecord) -> list[str]:
@@ -168,13 +174,7 @@ def _score_sheet(book: Book) -> None:
                 ]
             )
     rows.extend(Group(line) for line in _signoff_lines(book))
-    write_table(
-        book.workbook,
-        "评分表",
-        book.title("学生干部考核评分表（附表三）", "score sheets (form 3)"),
-        columns,
-        rows,
-    )
+    book.table("评分表", Names("学生干部考核评分表（附表三）", "score sheets (form 3)"), columns, rows)
 
 
 def _interview(book: Book, i: Interview) -> str:
@@ -223,13 +223,7 @@ def _self_assessments(book: Book) -> None:
                 *(r.answers.get(section.key, "") for section in sections),
             ]
         )
-    write_table(
-        book.workbook,
-        "自我评定",
-        book.title("学生干部自我评定表（附表一）", "self-assessments (form 1)"),
-        columns,
-        rows,
-    )
+    book.table("自我评定", Names("学生干部自我评定表（附表一）", "self-assessments (form 1)"), columns, rows)
 
 
 def _appeals(book: Book) -> None:
@@ -282,13 +276,7 @@ def _appeals(book: Book) -> None:
                 f"{after.total} {after.grade}" if after and a.decided_at else "",
             ]
         )
-    write_table(
-        book.workbook,
-        "申诉与裁定",
-        book.title("申诉与裁定（附表六）", "appeals and decisions (form 6)"),
-        columns,
-        rows,
-    )
+    book.table("申诉与裁定", Names("申诉与裁定（附表六）", "appeals and decisions (form 6)"), columns, rows)
 
 
 def evidence_line(piece: object) -> str:
