@@ -22,7 +22,7 @@ from flows.archive.records import SIGNATURE_ROLES, CycleRecord, ExamineeRecord
 from flows.archive.sheets import Column, Group, Row, new_workbook, workbook_bytes, write_table
 from flows.archive.summary import departments, ranks
 from flows.rules.names import POSITION_NAMES, Names
-from storage.appeal_models import AppealStatus, Outcome
+from storage.appeal_models import AppealEvidence, AppealStatus, Outcome
 from storage.interviews import Interview
 from storage.models import Position
 
@@ -263,9 +263,7 @@ def _appeals(book: Book) -> None:
                 book.status(a.status),
                 book.label(Names(*(disputed_text(a, record.scheme, locale) for locale in ("zh-CN", "en")))),
                 a.reason or "",
-                "\n".join(
-                    f"{number}. {evidence_line(piece)}" for number, piece in enumerate(r.evidence, start=1)
-                ),
+                "\n".join(f"{n}. {evidence_line(p, with_file=True)}" for n, p in enumerate(r.evidence, 1)),
                 book.time(a.submitted_at),
                 "\n".join(filter(None, [escalated, a.escalation_note or ""])),
                 "\n".join(
@@ -279,11 +277,11 @@ def _appeals(book: Book) -> None:
     book.table("申诉与裁定", Names("申诉与裁定（附表六）", "appeals and decisions (form 6)"), columns, rows)
 
 
-def evidence_line(piece: object) -> str:
-    """One piece of evidence: its kind, its text or caption, and the file it is kept in."""
-    kind = {"text": "文字", "photo": "照片", "document": "文件"}.get(str(piece.kind), str(piece.kind))  # type: ignore[attr-defined]
-    text = piece.text or ""  # type: ignore[attr-defined]
-    return f"{kind}：{text}" if text else kind
+def evidence_line(piece: AppealEvidence, *, with_file: bool = False) -> str:
+    """One piece of evidence: its kind and its text or caption (and Telegram's id of its file)."""
+    kind = {"text": "文字", "photo": "照片", "document": "文件"}.get(str(piece.kind), str(piece.kind))
+    line = f"{kind}：{piece.text}" if piece.text else kind
+    return f"{line}（file_id {piece.file_id}）" if with_file and piece.file_id else line
 
 
 def _audit(book: Book) -> None:
