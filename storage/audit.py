@@ -1,13 +1,49 @@
-"""The audit trail (审计记录): every write that matters, with who, when, before, after and why."""
+"""The audit trail (审计记录): every write that matters, with who, when, before, after and why.
+
+The rows form hash chains, one per cycle (``cycle:<id>``: every row about the cycle or one of its
+records) and one for the organisation (the roster, invitations, refused presses). ``record`` places
+each new row at the end of its chain: it locks the chain's head (``AuditChain``, ``SELECT … FOR
+UPDATE``, so two writers appending to one chain at once wait for each other instead of forking it),
+and stores the row's place (``seq``), the previous row's hash and its own hash over its content and
+that previous hash. ``verify_chain`` walks a chain again and names the first row that was changed,
+deleted or inserted behind the application's back.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlalchemy import text, update
+from sqlmodel import Session, col, select
 
-from storage.models import AuditEntry, utcnow
+from storage.models import AuditChain, AuditEntry, utcnow
+
+ORGANISATION = "organisation"
+GENESIS = "0" * 64
+# The cycle a record belongs to, by the entity kind the audit rows name it with.
+CYCLE_OF: dict[str, str] = {
+    "cycle_examinee": "SELECT cycle_id FROM cycleexaminee WHERE id = :id",
+    "self_assessment": "SELECT e.cycle_id FROM selfassessment r JOIN cycleexaminee e ON e.id = r.examinee_id"
+    " WHERE r.id = :id",
+    "score_sheet": "SELECT e.cycle_id FROM scoresheet r JOIN cycleexaminee e ON e.id = r.examinee_id"
+    " WHERE r.id = :id",
+    "appeal": "SELECT e.cycle_id FROM appeal r JOIN cycleexaminee e ON e.id = r.examinee_id WHERE r.id = :id",
+    "interview": "SELECT e.cycle_id FROM interview r JOIN cycleexaminee e ON e.id = r.examinee_id"
+    " WHERE r.id = :id",
+    "signature": "SELECT cycle_id FROM signature WHERE id = :id",
+    "review_change": "SELECT cycle_id FROM reviewchange WHERE id = :id",
+    "accepted_violation": "SELECT cycle_id FROM acceptedviolation WHERE id = :id",
+}
+
+
+def cycle_chain(cycle_id: int) -> str:
+    return f"cycle:{cycle_id}"
 
 
 def record(
@@ -22,24 +58,149 @@ def record(
     reason: str | None = None,
     at: datetime | None = None,
 ) -> AuditEntry:
-    """Add one audit row to the session's transaction (it commits with the change it describes)."""
+    """Add one audit row to the session's transaction (it commits with the change it describes), at
+    the end of its chain; the chain's head stays locked until the transaction ends."""
     entry = AuditEntry(
-        at=at or utcnow(),
+        at=(at or utcnow()).astimezone(UTC),
         actor=actor,
         action=action,
         entity=entity,
         entity_id=None if entity_id is None else str(entity_id),
-        before=before,
-        after=after,
+        before=_plain(before),
+        after=_plain(after),
         reason=reason,
+        chain=chain_of(session, entity, entity_id),
+        seq=0,
+        prev_hash=GENESIS,
+        hash="",
     )
+    seq, head = _lock_head(session, entry.chain)
+    entry.seq, entry.prev_hash = seq + 1, head
+    entry.hash = digest(entry)
     session.add(entry)
+    session.execute(
+        update(AuditChain).where(col(AuditChain.chain) == entry.chain).values(seq=entry.seq, head=entry.hash)
+    )
     return entry
+
+
+def chain_of(session: Session, entity: str, entity_id: object) -> str:
+    """The chain a row about ``entity`` ``entity_id`` belongs to: its cycle's, else the organisation's."""
+    if entity_id is None or not str(entity_id).isdecimal():
+        return ORGANISATION
+    if entity == "cycle":
+        return cycle_chain(int(str(entity_id)))
+    query = CYCLE_OF.get(entity)
+    cycle_id = session.execute(text(query), {"id": int(str(entity_id))}).scalar() if query else None
+    return cycle_chain(cycle_id) if cycle_id is not None else ORGANISATION
+
+
+def _lock_head(session: Session, chain: str) -> tuple[int, str]:
+    """The chain's head (last place and hash), locked for this transaction; created when new."""
+    session.execute(
+        text("INSERT INTO auditchain (chain, seq, head) VALUES (:chain, 0, :head) ON CONFLICT DO NOTHING"),
+        {"chain": chain, "head": GENESIS},
+    )
+    query = select(AuditChain.seq, AuditChain.head).where(col(AuditChain.chain) == chain).with_for_update()
+    seq, head = session.exec(query).one()
+    return seq, head
+
+
+def _plain(value: dict[str, Any] | None) -> dict[str, Any] | None:
+    """``value`` as it comes back from a JSON column (string keys, lists), so its hash is stable."""
+    return None if value is None else json.loads(json.dumps(value, ensure_ascii=False))
+
+
+def digest(entry: AuditEntry) -> str:
+    """SHA-256 over the row's place, the previous row's hash and the row's content."""
+    content = [
+        entry.chain,
+        entry.seq,
+        entry.prev_hash,
+        entry.at.astimezone(UTC).isoformat(timespec="microseconds"),
+        entry.actor,
+        entry.action,
+        entry.entity,
+        entry.entity_id,
+        entry.before,
+        entry.after,
+        entry.reason,
+    ]
+    canonical = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def entries(session: Session, action: str | None = None) -> list[AuditEntry]:
     """Audit rows, oldest first, optionally of one action."""
-    query = select(AuditEntry).order_by(AuditEntry.id)
+    query = select(AuditEntry).order_by(col(AuditEntry.id))
     if action is not None:
         query = query.where(AuditEntry.action == action)
     return list(session.exec(query))
+
+
+def chain_entries(session: Session, chain: str) -> list[AuditEntry]:
+    """The rows of one chain in chain order."""
+    query = select(AuditEntry).where(col(AuditEntry.chain) == chain)
+    return list(session.exec(query.order_by(col(AuditEntry.seq), col(AuditEntry.id))))
+
+
+def chains(session: Session) -> list[str]:
+    """Every chain that has rows or a head."""
+    names = set(session.exec(select(AuditEntry.chain).distinct())) | set(
+        session.exec(select(AuditChain.chain))
+    )
+    return sorted(names)
+
+
+def head_of(session: Session, chain: str) -> AuditChain | None:
+    return session.get(AuditChain, chain)
+
+
+# Verification
+
+
+class Tamper(StrEnum):
+    CHANGED = "changed"  # a row's content no longer matches its hash, or it was re-hashed after an edit
+    DELETED = "deleted"  # rows missing from the chain
+    INSERTED = "inserted"  # a row that was never appended through ``record``
+    HEAD = "head"  # the chain's head record is gone
+
+
+@dataclass(frozen=True)
+class Break:
+    """The first place where a chain is not as ``record`` left it."""
+
+    chain: str
+    kind: Tamper
+    row: AuditEntry | None  # the row changed or inserted; for deletions, the row after the gap (if any)
+    missing: tuple[int, int] | None = None  # for deletions: the first and last place missing
+
+
+def verify_chain(chain: str, rows: Sequence[AuditEntry], head: AuditChain | None) -> Break | None:
+    """Walk ``rows`` (in chain order) and the head: the first break, or None when the chain is whole."""
+    if head is None:
+        return Break(chain, Tamper.HEAD, rows[0] if rows else None)
+    previous, expected = GENESIS, 1
+    for index, row in enumerate(rows):
+        following = rows[index + 1] if index + 1 < len(rows) else None
+        if row.seq > head.seq or (following is not None and (row.id or 0) > (following.id or 0)):
+            return Break(chain, Tamper.INSERTED, row)
+        if row.hash != digest(row):
+            return Break(chain, Tamper.CHANGED, row)
+        if row.prev_hash != previous:
+            if row.seq > expected:
+                return Break(chain, Tamper.DELETED, row, (expected, row.seq - 1))
+            return Break(chain, Tamper.CHANGED, rows[index - 1] if index else row)
+        if row.seq != expected:
+            return Break(chain, Tamper.CHANGED, row)
+        previous, expected = row.hash, row.seq + 1
+    if head.seq >= expected:
+        return Break(chain, Tamper.DELETED, None, (expected, head.seq))
+    if head.head != previous:
+        return Break(chain, Tamper.CHANGED, rows[-1] if rows else None)
+    return None
+
+
+def verify(session: Session, chain: str) -> Break | None:
+    """Verify one chain as it is stored now."""
+    return verify_chain(chain, chain_entries(session, chain), head_of(session, chain))

@@ -51,6 +51,23 @@ class CycleExaminee(SQLModel, table=True):
     scorer_member_id: int | None = Field(default=None, foreign_key="member.id", index=True)  # None: 考核小组
 
 
+class ArchivedPerson(SQLModel, table=True):
+    """A person a cycle names (examinee, scorer, signer, decider, actor), as the roster stood when the
+    cycle was archived: exports of an archived cycle read names, positions and roles only from here."""
+
+    __table_args__ = (UniqueConstraint("cycle_id", "member_id", name="uq_archived_person_cycle_member"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    cycle_id: int = Field(foreign_key="cycle.id", index=True)
+    member_id: int = Field(foreign_key="member.id")
+    student_no: str = Field(max_length=40)
+    name: str = Field(max_length=100)
+    team: str = Field(default="", max_length=100)
+    department: str | None = Field(default=None, max_length=100)
+    position: str = Field(sa_type=String(20))
+    committee_role: str | None = Field(default=None, sa_type=String(20))
+
+
 class SelfStatus(StrEnum):
     DRAFT = "draft"
     SUBMITTED = "submitted"

@@ -136,3 +136,19 @@ class AuditEntry(SQLModel, table=True):
     before: dict | None = Field(default=None, sa_column=Column(JSON))
     after: dict | None = Field(default=None, sa_column=Column(JSON))
     reason: str | None = None
+    # The hash chain (``storage.audit``): each row's place in its chain and the hash over its content
+    # and the previous row's hash, so that a row changed, deleted or inserted later shows.
+    chain: str = Field(max_length=40, index=True)  # "cycle:<id>" or "organisation"
+    seq: int
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)
+
+    __table_args__ = (UniqueConstraint("chain", "seq", name="uq_auditentry_chain_seq"),)
+
+
+class AuditChain(SQLModel, table=True):
+    """The head of one audit hash chain: the last row's place and hash. Writers lock this row to append."""
+
+    chain: str = Field(max_length=40, primary_key=True)
+    seq: int = 0
+    head: str = Field(max_length=64)

@@ -130,10 +130,17 @@ def sign(
     version: int,
     now: datetime,
     comment: str | None = None,
+    result_hash: str | None = None,
 ) -> Signature:
-    """Record a signature on ``version``, audited as ``review.sign``."""
+    """Record a signature on ``version`` (with the hash of the results signed), audited as ``review.sign``."""
     signature = Signature(
-        cycle_id=cycle_id, role=role, member_id=member_id, version=version, signed_at=now, comment=comment
+        cycle_id=cycle_id,
+        role=role,
+        member_id=member_id,
+        version=version,
+        signed_at=now,
+        comment=comment,
+        result_hash=result_hash,
     )
     session.add(signature)
     session.flush()
@@ -143,7 +150,7 @@ def sign(
         action="review.sign",
         entity="signature",
         entity_id=signature.id,
-        after={"role": str(role), "version": version, "comment": comment},
+        after={"role": str(role), "version": version, "comment": comment, "result_hash": result_hash},
         at=now,
     )
     return signature

@@ -94,3 +94,4 @@ class Signature(SQLModel, table=True):
     signed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     comment: str | None = Field(default=None, sa_type=Text)  # the president's review comment (复核意见)
     voided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    result_hash: str | None = Field(default=None, max_length=64)  # SHA-256 of the results signed

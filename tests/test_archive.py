@@ -1,9 +1,12 @@
 """The archive (归档备案): the workbook and printable forms, formula-safe cells, /export for the
-committee, ``kaohe export`` and ``kaohe cycle archive``, and a frozen cycle refusing every write."""
+committee, ``kaohe export`` and ``kaohe cycle archive``, a frozen cycle refusing every write, its
+snapshot of names, and the manifest."""
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 import zipfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,64 +16,39 @@ from appeal_helpers import (
     LEADER,
     MEMBER,
     OFFICER,
-    ORG_OFFICER,
     RELEASED,
+    SCORER,
     appeal_through,
     examinee_of,
     member,
     released_cycle,
-    sends_file,
+    score,
 )
-from cycle_helpers import SHANGHAI, Person
+from archive_helpers import FORMULA, decided_and_interviewed
+from conftest import SAMPLE_ROSTER as SAMPLE
+from cycle_helpers import SHANGHAI, Person, import_sample, open_sample_cycle
 from openpyxl import load_workbook
+from pypdf import PdfReader
 from sqlmodel import select
 
 from bot.cli import main
 from flows import router
 from flows.archive.export import ArchiveError, archive_cycle, export_files
+from flows.review.board import load_board
+from flows.review.fingerprint import board_hash
 from flows.rules.cycles import CycleArchived, ensure_writable
-from flows.ui.chat import Content, Reply
-from storage import review
+from flows.ui.chat import Reply
+from storage import audit, review
 from storage.audit import entries
 from storage.cycle_models import Cycle, CycleExaminee
 from storage.review_models import SignatureRole
 
-FORMULA = '=HYPERLINK("http://example.com","点此查看") 工作业绩评分与事实不符。'
 WORKBOOK = "2026秋季考核.xlsx"
 
 
 @pytest.fixture
 def people(session, sample_roster) -> dict[str, Person]:
-    people = released_cycle(session, sample_roster)
-    officer = people[OFFICER]
-    officer.says("/appeal")
-    officer.taps("总分与等级")
-    officer.says(FORMULA)
-    sends_file(officer, Content.PHOTO, "photo-1", "+签到表照片")
-    officer.taps("完成")
-    officer.taps("提交申诉")
-    officer.taps("确认提交")
-    org = people[ORG_OFFICER]
-    org.presses("ap:1:now:1")
-    leader = people[LEADER]
-    leader.presses("ad:1:start:1")
-    leader.taps("更改结果")
-    leader.taps("工作业绩")
-    leader.says("18")
-    leader.taps("填写裁定理由")
-    leader.says("-经核实，签到工作确由本人完成。")
-    leader.taps("确认最终裁定")
-    leader.says("/interview 郭宇雅")
-    for value in (
-        "2026-12-16 09:30",
-        "团委办公室",
-        "程婷、郭宇雅",
-        "@结果反馈",
-        "<script>alert(1)</script> 约定改进。",
-    ):
-        leader.says(value)
-    leader.taps("保存")
-    return people
+    return decided_and_interviewed(session, sample_roster)
 
 
 def cycle_of(session) -> Cycle:
@@ -81,129 +59,160 @@ def rows(sheet) -> list[list]:
     return [list(row) for row in sheet.iter_rows(min_row=3, values_only=True)]
 
 
-def test_the_workbook_holds_each_teams_score_sheet_and_self_assessments(people, session):
-    files = export_files(session, cycle_of(session), SHANGHAI)
-    book = load_workbook(io.BytesIO(files[WORKBOOK]))
-    teams = ["校学生会", "校团委", "校社团联合会"]
-    for team in teams:
-        assert f"{team} 评分表" in book.sheetnames and f"{team} 自我评定" in book.sheetnames
-    assert book.sheetnames[-5:] == [
-        "申诉 appeals",
-        "证明材料 evidence",
-        "征求意见 opinions",
-        "面谈 interviews",
-        "审计日志 audit",
-    ]
-    union = book["校学生会 评分表"]
-    members = session.exec(select(CycleExaminee).where(CycleExaminee.team == "校学生会")).all()
-    assert len(rows(union)) == len(members)
-    header = [cell.value for cell in union[2]]
-    assert header[:2] == ["学号 student no.", "姓名 name"] and "总分 total (100)" in header
-    [officer] = [row for row in rows(union) if row[1] == "郭宇雅"]
-    assert officer[header.index("工作业绩 Work results (20)")] == 18  # as the decision changed it
-    assert officer[header.index("总分 total (100)")] == 80
-    assert officer[header.index("等级 grade")] == "良好 Good"
-    assert officer[header.index("申诉裁定 appeal decision")] == "更改结果 changed"
-    assert officer[header.index("评分人 scorer 签字 signature") + 0] == "马凯秀"
-    [written] = [row for row in rows(book["校学生会 自我评定"]) if row[1] == "郭宇雅"]
-    assert "已提交 submitted" in written and any("按时完成各项工作" in str(value) for value in written)
+def exported(session, **options) -> dict[str, bytes]:
+    return export_files(session, cycle_of(session), SHANGHAI, now=RELEASED + timedelta(days=30), **options)
 
 
-def test_appeals_evidence_interviews_and_the_audit_log_are_listed(people, session):
-    book = load_workbook(io.BytesIO(export_files(session, cycle_of(session), SHANGHAI)[WORKBOOK]))
-    [appeal] = rows(book["申诉 appeals"])
-    assert "郭宇雅" in appeal and "已裁定 decided" in appeal and "更改结果 changed" in appeal
-    assert 77 in appeal and 80 in appeal and "闫欣刚" in appeal and "程婷" in appeal
-    [evidence] = rows(book["证明材料 evidence"])
-    assert "photo-1" in evidence and "unique-photo-1" in evidence and "photo" in evidence
-    [interview] = rows(book["面谈 interviews"])
-    assert "团委办公室" in interview and "程婷" in interview
-    actions = [row[2] for row in rows(book["审计日志 audit"])]
-    for action in ("score.submit", "appeal.submit", "appeal.escalate", "appeal.decide", "interview.record"):
+def pdf_text(data: bytes) -> str:
+    """The text of a PDF, as a reader's copy-and-paste would give it."""
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def test_the_workbook_opens_with_the_summary_then_the_score_sheet_of_every_team(people, session):
+    book = load_workbook(io.BytesIO(exported(session)[WORKBOOK]))
+    assert book.sheetnames == ["汇总", "评分表", "自我评定", "申诉与裁定", "审计日志"]
+    summary = {row[0]: row for row in rows(book["汇总"])}
+    office = summary["校学生会 / 办公室"]
+    assert office[1:4] == (4, 1, 1) or office[1:4] == [4, 1, 1]  # members, self-assessed, scored
+    assert office[7] == "A 1"  # the grades given
+    sheet = book["评分表"]
+    header = [cell.value for cell in sheet[2]]
+    assert header[:4] == ["部门", "学号", "姓名", "职务"] and "总分（100）" in header
+    teams = [row[0] for row in rows(sheet) if row[1] is None and row[0]]
+    assert teams[:3] == ["校团委", "校学生会", "校社团联合会"]
+    examinees = [row for row in rows(sheet) if row[1]]
+    assert len(examinees) == len(session.exec(select(CycleExaminee)).all())
+    [officer] = [row for row in examinees if row[2] == "郭宇雅"]
+    assert officer[header.index("工作业绩（20）")] == 18  # as the decision changed it
+    assert officer[header.index("总分（100）")] == 80
+    assert officer[header.index("等级")] == "A 良好"
+    assert officer[header.index("部门内排名")] == 1
+    assert officer[header.index("申诉裁定")] == "更改结果"
+    assert officer[header.index("评分人")] == "马凯秀"
+    assert "团委办公室" in officer[header.index("面谈记录")]
+    [written] = [row for row in rows(book["自我评定"]) if row[3] == "郭宇雅"]
+    assert "已提交" in written and any("按时完成各项工作" in str(value) for value in written)
+
+
+def test_the_workbook_is_set_up_for_printing(people, session):
+    book = load_workbook(io.BytesIO(exported(session)[WORKBOOK]))
+    for sheet in book.worksheets:
+        assert sheet.page_setup.paperSize == 9 and sheet.page_setup.fitToWidth == 1
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage
+        assert sheet.print_title_rows == "$1:$2" and sheet.freeze_panes == "A3"
+    score = book["评分表"]
+    assert score.page_setup.orientation == "landscape"
+    assert score.column_dimensions["B"].width >= 12  # a 10-digit 学号 fits
+
+
+def test_english_labels_are_optional(people, session):
+    book = load_workbook(io.BytesIO(exported(session, english=True)[WORKBOOK]))
+    assert [cell.value for cell in book["评分表"][2]][:2] == ["部门 department", "学号 student no."]
+
+
+def test_appeals_and_the_audit_log_are_listed_in_chinese_with_local_times(people, session):
+    book = load_workbook(io.BytesIO(exported(session)[WORKBOOK]))
+    [appeal] = rows(book["申诉与裁定"])
+    assert "郭宇雅" in appeal and "已裁定" in appeal
+    assert any("照片" in str(value) for value in appeal) and "77.0 B" in appeal and "80.0 A" in appeal
+    audit = rows(book["审计日志"])
+    actions = [row[3] for row in audit]
+    for action in ("提交评分表", "提交申诉", "上报申诉", "最终裁定", "记录面谈"):
         assert action in actions
-    assert "roster.import" not in actions  # only this cycle's records
+    assert [row[0] for row in audit] == list(range(1, len(audit) + 1))  # the chain's places
+    [decision] = [row for row in audit if row[3] == "最终裁定"]
+    assert "总分：77.0 → 80.0" in decision[4] and "工作业绩：15.0 → 18.0" in decision[4]
+    assert "{" not in decision[4]  # no raw JSON
+    assert audit[0][1].hour == 10  # 02:00 UTC is 10:00 in Shanghai
+    assert "roster.import" not in actions and "导入名单" not in actions  # only this cycle's records
 
 
 def test_text_from_users_never_runs_as_a_formula(people, session):
-    book = load_workbook(io.BytesIO(export_files(session, cycle_of(session), SHANGHAI)[WORKBOOK]))
+    book = load_workbook(io.BytesIO(exported(session)[WORKBOOK]))
     cells = [cell for sheet in book.worksheets for row in sheet.iter_rows() for cell in row]
-    typed = {FORMULA, "+签到表照片", "-经核实，签到工作确由本人完成。", "@结果反馈"}
-    found = [cell for cell in cells if cell.value in typed]
-    assert {cell.value for cell in found} == typed
+    found = [cell for cell in cells if cell.value == FORMULA]
+    assert len(found) == 2  # the appeal's reason, in the appeals and in the audit log
     assert all(cell.data_type == "s" and cell.quotePrefix for cell in found)
     assert not [cell for cell in cells if cell.data_type == "f"]
 
 
-def test_every_examinee_has_a_printable_form_with_signatures_and_escaped_text(people, session):
-    files = export_files(session, cycle_of(session), SHANGHAI)
+def test_every_examinee_department_and_the_cycle_have_printable_forms(people, session):
+    files = exported(session)
     forms = [path for path in files if path.startswith("forms/")]
     assert len(forms) == len(session.exec(select(CycleExaminee)).all())
-    page = files["forms/校学生会/2023000256-郭宇雅.html"].decode()
+    assert "departments/校学生会-办公室.pdf" in files and "departments/校团委-主席团.pdf" in files
+    assert "2026秋季考核-表格.pdf" in files
+    page = pdf_text(files["forms/校学生会/2023000256-郭宇雅.pdf"])
     for part in (
         "学生干部自我评定表（附表一）",
         "学生干部考核评分表（附表三）",
+        "学生干部考核申诉表（附表六）",
         "郭宇雅",
         "马凯秀",
         "80.0",
         "A（良好）",
+        "最终裁定更改",
+        "2026-11-24 10:00",
     ):
         assert part in page
-    assert "最终裁定更改" in page and "2026-11-24 10:00" in page  # the self-assessment's signature time
-    files_text = "".join(data.decode() for path, data in files.items() if path.endswith(".html"))
-    assert "<script>" not in files_text
+    assert "<script>alert(1)</script>" in page  # shown as the text it is
+    assert "student no." not in page  # Chinese labels only by default
 
 
-def test_the_committees_sign_off_appears_on_the_score_sheet(people, session):
+def test_the_committees_sign_off_appears_with_the_hash_of_the_results_signed(people, session):
     cycle = cycle_of(session)
     at = RELEASED + timedelta(days=1)
+    board = load_board(session, cycle)
     president, teacher = member(session, "2023000042"), member(session, LEADER)  # 罗晨秀, 程婷
-    review.sign(
-        session,
-        cycle_id=cycle.id,
-        role=SignatureRole.PRESIDENT,
-        member_id=president.id,
-        version=1,
-        now=at,
-        comment="同意",
-    )
-    review.sign(
-        session, cycle_id=cycle.id, role=SignatureRole.TEACHER, member_id=teacher.id, version=1, now=at
-    )
-    officer = member(session, OFFICER)
-    review.sign(
-        session, cycle_id=cycle.id, role=SignatureRole.EXAMINEE, member_id=officer.id, version=1, now=at
-    )
+    signed = board_hash(board)
+    for role, signer, comment, result in (
+        (SignatureRole.PRESIDENT, president, "同意", signed),
+        (SignatureRole.TEACHER, teacher, None, "0" * 64),  # signed other results
+    ):
+        review.sign(
+            session,
+            cycle_id=cycle.id,
+            role=role,
+            member_id=signer.id,
+            version=1,
+            now=at,
+            comment=comment,
+            result_hash=result,
+        )
     session.commit()
-    files = export_files(session, cycle, SHANGHAI)
-    sheet = load_workbook(io.BytesIO(files[WORKBOOK]))["校学生会 评分表"]
-    header = [cell.value for cell in sheet[2]]
-    [row] = [row for row in rows(sheet) if row[1] == "郭宇雅"]
-    signed = {
-        label: row[header.index(f"{label} 签字 signature")]
-        for label in ("被考核者 examinee", "主席复核 president's review", "团委老师 teacher")
-    }
-    assert signed == {
-        "被考核者 examinee": "郭宇雅",
-        "主席复核 president's review": "罗晨秀",
-        "团委老师 teacher": "程婷",
-    }
-    assert row[header.index("主席复核意见 president's review comment")] == "同意"
-    [other] = [row for row in rows(sheet) if row[1] == "龙浩"]
-    assert not other[header.index("被考核者 examinee 签字 signature")]  # only her own receipt
-    page = files["forms/校学生会/2023000256-郭宇雅.html"].decode()
-    assert "罗晨秀" in page and "同意" in page and "2026-12-17 10:00" in page
-    assert "review.sign" in [
-        row[2] for row in rows(load_workbook(io.BytesIO(files[WORKBOOK]))["审计日志 audit"])
-    ]
+    files = exported(session)
+    sheet = load_workbook(io.BytesIO(files[WORKBOOK]))["评分表"]
+    lines = [row[0] for row in rows(sheet) if row[1] is None and row[0]]
+    [president_line] = [line for line in lines if line.startswith("主席复核")]
+    assert "罗晨秀" in president_line and "同意" in president_line and signed[:16] in president_line
+    [teacher_line] = [line for line in lines if line.startswith("团委老师")]
+    assert "程婷" in teacher_line and "所签为较早版本" in teacher_line  # signed other results
+    page = pdf_text(files["forms/校学生会/2023000256-郭宇雅.pdf"])
+    assert "罗晨秀" in page and "同意" in page and "2026-12-17 10:00" in page and signed[:16] in page
+
+
+def test_before_release_every_grade_is_provisional(session, sample_roster):
+    import_sample(session, sample_roster)
+    open_sample_cycle(session)
+    score(session, OFFICER)
+    files = exported(session)
+    book = load_workbook(io.BytesIO(files[WORKBOOK]))
+    assert all("暂定" in sheet["A1"].value for sheet in book.worksheets)
+    [officer] = [row for row in rows(book["评分表"]) if row[2] == "郭宇雅"]
+    assert "B 及格（暂定）" in officer
+    page = pdf_text(files["forms/校学生会/2023000256-郭宇雅.pdf"])
+    assert "B（及格）（暂定）" in page and page.count("暂定 · 结果尚未发布") == page.count("第 ")
+    assert json.loads(files["manifest.json"])["provisional"] is True
 
 
 def test_export_sends_the_committee_two_documents_and_refuses_others(people, session):
     member = people[MEMBER]
     member.says("/export")
     documents = [reply.attachment for reply in member.last]
-    assert [d.filename for d in documents if d] == [WORKBOOK, "2026秋季考核-forms.zip"]
+    assert [d.filename for d in documents if d] == [WORKBOOK, "2026秋季考核-archive.zip"]
     load_workbook(io.BytesIO(documents[0].data))
-    assert "forms/校团委/2023002373-闫欣刚.html" in zipfile.ZipFile(io.BytesIO(documents[1].data)).namelist()
+    names = zipfile.ZipFile(io.BytesIO(documents[1].data)).namelist()
+    assert "forms/校团委/2023002373-闫欣刚.pdf" in names and "manifest.json" in names
     assert entries(session, "archive.export")[0].actor.startswith("member:")
     assert "只有考核小组成员" in people[OFFICER].says("/export")
     assert not [r for r in people[OFFICER].last if r.attachment]
@@ -271,7 +280,10 @@ def test_kaohe_export_and_archive(people, session, tmp_path, database_url, capsy
     assert main(["--config", config, "export", "--cycle", "2026秋季考核", "--out", str(out)]) == 0
     assert "2026秋季考核" in capsys.readouterr().out
     load_workbook(out / WORKBOOK)
-    assert (out / "forms" / "校学生会" / "2023000256-郭宇雅.html").exists()
+    assert (out / "forms" / "校学生会" / "2023000256-郭宇雅.pdf").exists()
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    for path, entry in manifest["files"].items():
+        assert hashlib.sha256((out / path).read_bytes()).hexdigest() == entry["sha256"]
     assert main(["--config", config, "export", "--cycle", "没有这个", "--out", str(out)]) == 2
     assert main(["--config", config, "cycle", "archive", "--name", "2026秋季考核"]) == 2
     assert "申诉期" in capsys.readouterr().err  # released in the future of the test's clock
@@ -286,3 +298,39 @@ def test_kaohe_export_and_archive(people, session, tmp_path, database_url, capsy
     session.expire_all()
     assert cycle_of(session).archived_at is not None
     assert examinee_of(session, OFFICER) is not None
+
+
+def test_an_archived_cycle_exports_the_same_bytes_after_the_roster_changes(people, session, tmp_path):
+    cycle = cycle_of(session)
+    archive_cycle(session, cycle, actor="test", now=RELEASED + timedelta(days=10), tz=SHANGHAI)
+    session.commit()
+    before = exported(session)
+    renamed = tmp_path / "roster.csv"
+    text = SAMPLE.read_text(encoding="utf-8")
+    renamed.write_text(text.replace("马凯秀", "马凯").replace("程婷", "程亭").replace(",干事,", ",部长,", 1))
+    import_sample(session, renamed)
+    assert member(session, SCORER).name == "马凯"  # the roster did change
+    after = export_files(session, cycle_of(session), SHANGHAI, now=RELEASED + timedelta(days=40))
+    assert before.keys() == after.keys()
+    changed = [path for path in before if before[path] != after[path]]
+    assert changed == ["manifest.json"]
+    first, second = (json.loads(files["manifest.json"]) for files in (before, after))
+    assert first["exported_at"] != second["exported_at"]
+    assert {**first, "exported_at": ""} == {**second, "exported_at": ""}
+    assert "马凯秀" in pdf_text(after["forms/校学生会/2023000256-郭宇雅.pdf"])
+
+
+def test_the_manifest_holds_every_files_hash_and_the_audit_chain_head(people, session):
+    files = exported(session)
+    manifest = json.loads(files["manifest.json"])
+    assert set(manifest["files"]) == set(files) - {"manifest.json"}
+    for path, entry in manifest["files"].items():
+        assert entry["sha256"] == hashlib.sha256(files[path]).hexdigest()
+    sums = files["SHA256SUMS"].decode().splitlines()
+    assert f"{hashlib.sha256(files[WORKBOOK]).hexdigest()}  {WORKBOOK}" in sums
+    chain = audit.chain_entries(session, audit.cycle_chain(cycle_of(session).id))
+    assert manifest["audit_chain"] == {
+        "chain": audit.cycle_chain(cycle_of(session).id),
+        "rows": chain[-1].seq,
+        "head": chain[-1].hash,
+    }

@@ -18,11 +18,11 @@ NOT_SHIPPED = (".git", ".venv", "__pycache__", "build", "dist", "*.egg-info", "k
 SHIPPED = """
 from bot.sandbox.server import PAGE
 from bot.sandbox.world import ROSTER
-from flows.archive.forms import TEMPLATES
+from flows.archive.pdf import FONT_FILE
 from flows.rules.scheme import DEFAULT_SCHEME
 from flows.ui.i18n import LOCALES_DIR
 from storage.db import MIGRATIONS_DIR
-for path in (PAGE / "index.html", ROSTER, TEMPLATES, DEFAULT_SCHEME, LOCALES_DIR, MIGRATIONS_DIR / "env.py"):
+for path in (PAGE / "index.html", ROSTER, FONT_FILE, DEFAULT_SCHEME, LOCALES_DIR, MIGRATIONS_DIR / "env.py"):
     assert path.exists(), path
     print(path)
 """

@@ -24,6 +24,8 @@ from bot.sandbox.adapter import perform
 from bot.sandbox.server import SandboxServer
 from bot.sandbox.transcript import Transcript
 from bot.sandbox.world import Sandbox
+from flows.notices.delivery import Topic
+from flows.notices.nudge import NudgePress
 from flows.ui.chat import Attachment, AttachmentKind, Button, Reply, SetMenu, Toast
 from storage.appeal_models import Appeal, AppealStatus
 from storage.cycle_models import Cycle
@@ -158,7 +160,7 @@ def test_an_appeal_nobody_reports_is_escalated_when_the_clock_passes_its_limit(s
 def test_a_press_answered_with_an_edit_replaces_the_pressed_message_and_other_chats_get_their_own(tmp_path):
     transcript = Transcript(tmp_path)
     pressed = transcript.add(1, "before", at="10:00", buttons=[])
-    button = Button("OK", "x:1")
+    button = Button("OK", NudgePress(1, Topic.SELF))
     actions = [
         Reply("after", buttons=((button,),), edit=True),
         Reply("to someone else", chat_id=2),
@@ -170,7 +172,7 @@ def test_a_press_answered_with_an_edit_replaces_the_pressed_message_and_other_ch
 
     assert toast == "done"
     assert [m.text for m in transcript.since(1, 0)] == ["after"]
-    assert transcript.get(pressed.id).edited and transcript.get(pressed.id).buttons[0][0].data == "x:1"
+    assert transcript.get(pressed.id).edited and transcript.get(pressed.id).buttons[0][0].data == "n:1:self"
     assert [m.text for m in transcript.since(2, 0)] == ["to someone else"]
     assert transcript.menus[1] == [["self", "填写自我评定"]]
     transcript.save()

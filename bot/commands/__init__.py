@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from bot.commands import backup, cycle, database, export, invites, remind, roster, run, sandbox
+from bot.commands import audit, backup, cycle, database, export, invites, remind, roster, run, sandbox
 
-COMMAND_MODULES = (database, roster, invites, cycle, export, remind, backup, run, sandbox)
+COMMAND_MODULES = (database, roster, invites, cycle, export, audit, remind, backup, run, sandbox)

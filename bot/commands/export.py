@@ -1,7 +1,8 @@
 """``kaohe export --cycle NAME --out DIR``: write a cycle's archive (归档备案) to a folder.
 
-The folder gets the workbook (``<cycle>.xlsx``) and one printable HTML page per examinee under
-``forms/<team>/``, the same files a committee member receives from ``/export``. The export is audited.
+The folder gets the workbook (``<cycle>.xlsx``), the printable forms as PDFs (per examinee under
+``forms/<team>/``, per department under ``departments/``, and the whole cycle's), ``SHA256SUMS`` and
+``manifest.json``: the same files a committee member receives from ``/export``. The export is audited.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--out", required=True, metavar="DIR", help="the folder to write to (created if missing)"
     )
+    parser.add_argument("--english", action="store_true", help="English labels beside the Chinese ones")
     parser.set_defaults(func=export_command)
 
 
@@ -37,12 +39,13 @@ def export_command(config: Config, args: argparse.Namespace) -> int:
             cycle = store.cycle_by_name(session, args.cycle)
             if cycle is None:
                 raise UsageError(both("cycle_unknown", name=args.cycle))
-            files = export_files(session, cycle, config.settings.tz)
+            now = datetime.now(UTC)
+            files = export_files(session, cycle, config.settings.tz, now=now, english=args.english)
             for path, data in files.items():
                 target = out / path
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(data)
-            record_export(session, cycle, actor="cli", now=datetime.now(UTC))
+            record_export(session, cycle, actor="cli", now=now)
     finally:
         engine.dispose()
     print(both("archive_exported", cycle=args.cycle, folder=str(out), count=len(files)))

@@ -1,11 +1,13 @@
 """The archive of a cycle (归档备案): export its records, and freeze it for good.
 
-``export_files`` gives the archive as files: the workbook (``flows.archive.workbook``) and one
-printable HTML page per examinee (``flows.archive.forms``). ``kaohe export`` writes them to a folder;
-a committee member gets the same from ``/export`` (or from the review screen, through
-``archive_replies``) as two documents: the workbook and a ZIP of the forms. ``archive_cycle`` freezes
-a cycle once no appeal is still open: from then on ``flows.rules.cycles.ensure_writable`` refuses every
-write to it. Exports and archiving are audited.
+``export_files`` gives the archive as files: the workbook (``flows.archive.workbook``), the printable
+forms as PDFs per examinee, per department and for the whole cycle (``flows.archive.forms``), and the
+manifest with a SHA-256 of every file (``flows.archive.manifest``). ``kaohe export`` writes them to a
+folder; a committee member gets the same from ``/export`` (or from the review screen, through
+``archive_replies``) as two documents: the workbook and a ZIP of everything. ``archive_cycle`` freezes
+a cycle once no appeal is still open, with a snapshot of every person it names: from then on
+``flows.rules.cycles.ensure_writable`` refuses every write to it, and its exports read only the
+snapshot, so they stay the same byte for byte. Exports and archiving are audited.
 """
 
 from __future__ import annotations
@@ -18,8 +20,11 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from flows.appeals.common import window_closes
+from flows.archive.actions import labeller
 from flows.archive.forms import file_name, forms
+from flows.archive.manifest import with_manifest
 from flows.archive.records import gather
+from flows.archive.sheets import ZIP_TIME
 from flows.archive.workbook import workbook
 from flows.rules.access import can_export
 from flows.rules.cycles import CycleArchived, scheme_of
@@ -43,17 +48,23 @@ class ArchiveError(Exception):
         self.params = params
 
 
-def export_files(session: Session, cycle: Cycle, tz: ZoneInfo) -> dict[str, bytes]:
-    """The archive as files by relative path: ``<cycle>.xlsx`` and ``forms/<team>/<examinee>.html``."""
+def export_files(
+    session: Session, cycle: Cycle, tz: ZoneInfo, *, now: datetime, english: bool = False
+) -> dict[str, bytes]:
+    """The archive as files by relative path: ``<cycle>.xlsx``, the forms' PDFs, ``SHA256SUMS`` and
+    ``manifest.json`` (which alone records ``now``); labels in Chinese, with English if asked."""
     record = gather(session, cycle)
-    return {f"{file_name(cycle.name)}.xlsx": workbook(record, tz), **forms(record, tz)}
+    label = labeller(english)
+    files = {f"{file_name(cycle.name)}.xlsx": workbook(record, tz, label), **forms(record, tz, label)}
+    return with_manifest(files, record, now.astimezone(tz))
 
 
 def zipped(files: dict[str, bytes]) -> bytes:
+    """The files as one ZIP (fixed member times: the same files give the same bytes)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive_file:
         for path, data in sorted(files.items()):
-            archive_file.writestr(path, data)
+            archive_file.writestr(zipfile.ZipInfo(path, date_time=ZIP_TIME), data)
     return buffer.getvalue()
 
 
@@ -63,9 +74,9 @@ def record_export(session: Session, cycle: Cycle, *, actor: str, now: datetime) 
 
 def archive_replies(context: FlowContext, cycle: Cycle, actor: str, locale: str) -> list[Action]:
     """The archive of ``cycle`` as two documents (the workbook, the forms zipped), for the committee."""
-    files = export_files(context.session, cycle, context.tz)
+    files = export_files(context.session, cycle, context.tz, now=context.now)
     name = file_name(cycle.name)
-    book = files.pop(f"{name}.xlsx")
+    book = files[f"{name}.xlsx"]
     record_export(context.session, cycle, actor=actor, now=context.now)
     return [
         Reply(
@@ -74,7 +85,7 @@ def archive_replies(context: FlowContext, cycle: Cycle, actor: str, locale: str)
         ),
         Reply(
             render(locale, "archive_forms_caption", cycle=cycle.name, count=len(files)),
-            attachment=Attachment(AttachmentKind.DOCUMENT, f"{name}-forms.zip", zipped(files)),
+            attachment=Attachment(AttachmentKind.DOCUMENT, f"{name}-archive.zip", zipped(files)),
         ),
     ]
 
@@ -109,7 +120,7 @@ def archive_cycle(session: Session, cycle: Cycle, *, actor: str, now: datetime, 
     still_open = [e.name for a, e in appeal_store.of_cycle(session, cycle.id) if a.status in OPEN_STATUSES]  # type: ignore[arg-type]
     if still_open:
         raise ArchiveError("archive_open_appeals", cycle=cycle.name, names="、".join(still_open))
-    archive(session, cycle, actor=actor, now=now)
+    archive(session, cycle, gather(session, cycle).people.values(), actor=actor, now=now)
 
 
 def refusal(error: CycleArchived, locale: str) -> str:

@@ -1,11 +1,15 @@
 """Everything the archive (归档备案) of a cycle holds, gathered once: per examinee their
-self-assessment (附表一), score sheet (附表三) with signatures, appeal (附表六) and interviews; and the
-audit trail of the cycle's records.
+self-assessment (附表一), score sheet (附表三) with signatures, appeal (附表六) and interviews; the
+review board (department ratings and quotas); the people named; and the cycle's audit chain.
 
 ``signatures`` is the one place that says who signed what and when: the examinee's submission of
 their self-assessment (附表一); on the score sheet (附表三) the scorer's submission (评分人), and from
 the committee's sign-off (``storage.review``) the live signatures of the president (主席复核, with
-the review comment), the teacher (团委老师) and the examinee's own receipt (被考核者签字).
+the review comment), the teacher (团委老师) and the examinee's own receipt (被考核者签字), each with
+the hash of the results it signed and whether that still matches the results shown.
+
+Names, positions and roles come from the live roster while a cycle runs and, once it is archived,
+only from the snapshot taken then (``storage.archive``).
 """
 
 from __future__ import annotations
@@ -17,17 +21,18 @@ from decimal import Decimal
 from sqlmodel import Session
 
 from flows.appeals.result import Result, result_on, with_decision
-from flows.review.board import load_board
+from flows.review.board import Board, load_board
+from flows.review.fingerprint import board_hash, entry_hash
 from flows.rules.cycles import scheme_of
 from flows.rules.names import Names
 from flows.rules.scheme import Scheme
 from storage import appeals, interviews, review, scoring
+from storage import archive as archive_store
 from storage import cycles as cycle_store
 from storage.appeal_models import Appeal, AppealEvidence, AppealOpinion
-from storage.archive import entries_about, member_actors
-from storage.cycle_models import Cycle, CycleExaminee, SelfAssessment, SelfStatus
+from storage.cycle_models import ArchivedPerson, Cycle, CycleExaminee, SelfAssessment, SelfStatus
 from storage.interviews import Interview
-from storage.models import AuditEntry, Member
+from storage.models import AuditEntry
 from storage.review_models import Signature, SignatureRole
 from storage.scoring_models import ScoreSheet, SheetStatus
 
@@ -46,6 +51,8 @@ class Signed:
     name: str
     at: datetime
     comment: str | None = None
+    result_hash: str | None = None  # the hash of the results signed (None: signed before hashes)
+    current: bool = True  # whether that hash is the one of the results shown
 
 
 @dataclass
@@ -70,17 +77,24 @@ class ExamineeRecord:
 
 @dataclass
 class CycleRecord:
-    """A cycle's archive: its scheme, every examinee's record, the people named, the audit trail."""
+    """A cycle's archive: its scheme, every examinee's record, the review board, the people named
+    (live, or the archived snapshot), the audit chain."""
 
     cycle: Cycle
     scheme: Scheme
     examinees: list[ExamineeRecord]
-    people: dict[int, Member]
+    people: dict[int, ArchivedPerson]
     audit: list[AuditEntry]
+    board: Board
+
+    @property
+    def provisional(self) -> bool:
+        """Before release every grade is provisional (暂定)."""
+        return self.cycle.released_at is None
 
     def name_of(self, member_id: int | None) -> str:
-        member = self.people.get(member_id) if member_id is not None else None
-        return member.name if member else ""
+        person = self.people.get(member_id) if member_id is not None else None
+        return person.name if person else ""
 
     def teams(self) -> list[str]:
         return list(dict.fromkeys(record.examinee.team for record in self.examinees))
@@ -121,15 +135,15 @@ def gather(session: Session, cycle: Cycle) -> CycleRecord:
         )
         records.append(record)
     signoffs = review.signatures(session, cycle.id)  # type: ignore[arg-type]
-    entities = _entities(cycle, records)
-    entities["signature"] = [s.id for s in signoffs]
-    entities["review_change"] = [change.id for change in board.changes]
-    trail = entries_about(session, entities)
-    named = _people_named(records) | member_actors(trail) | {s.member_id for s in signoffs}
-    people = appeals.members(session, named)
+    trail = archive_store.cycle_entries(session, cycle)
+    people = archive_store.archived_people(session, cycle.id)  # type: ignore[arg-type]
+    if not people:
+        named = _people_named(records) | archive_store.member_actors(trail) | {s.member_id for s in signoffs}
+        named |= {change.member_id for change in board.changes}
+        people = archive_store.live_people(session, cycle.id, named)  # type: ignore[arg-type]
     for record in records:
-        record.self_signature, record.signatures = signatures(record, people, signoffs)
-    return CycleRecord(cycle, scheme, records, people, trail)
+        record.self_signature, record.signatures = signatures(record, people, signoffs, board)
+    return CycleRecord(cycle, scheme, records, people, trail, board)
 
 
 def _people_named(records: list[ExamineeRecord]) -> set[int]:
@@ -148,7 +162,7 @@ def _people_named(records: list[ExamineeRecord]) -> set[int]:
 
 
 def signatures(
-    record: ExamineeRecord, people: dict[int, Member], signoffs: list[Signature]
+    record: ExamineeRecord, people: dict[int, ArchivedPerson], signoffs: list[Signature], board: Board
 ) -> tuple[Signed | None, dict[str, Signed]]:
     """Who signed the examinee's forms and when: 附表一 (their own), and 附表三 by role."""
     name = record.examinee.name
@@ -163,21 +177,22 @@ def signatures(
     if sheet is not None and sheet.status == SheetStatus.SUBMITTED and sheet.submitted_at is not None:
         scorer = people.get(sheet.scorer_member_id) if sheet.scorer_member_id else None
         sheet_signatures["scorer"] = Signed(scorer.name if scorer else "", sheet.submitted_at)
+    entry = board.entry(record.examinee.id)  # type: ignore[arg-type]
+    hashes = {
+        "examinee": entry_hash(entry, board.version) if entry else None,
+        "board": board_hash(board),
+    }
     for signoff in signoffs:  # oldest first: the newest live signature of each role stands
         role = str(signoff.role)
         theirs = role != SignatureRole.EXAMINEE or signoff.member_id == record.examinee.member_id
         if role in SIGNATURE_ROLES and theirs:
             signer = people.get(signoff.member_id)
-            sheet_signatures[role] = Signed(signer.name if signer else "", signoff.signed_at, signoff.comment)
+            shown = hashes["examinee" if role == SignatureRole.EXAMINEE else "board"]
+            sheet_signatures[role] = Signed(
+                signer.name if signer else "",
+                signoff.signed_at,
+                signoff.comment,
+                signoff.result_hash,
+                signoff.result_hash is None or signoff.result_hash == shown,
+            )
     return own, sheet_signatures
-
-
-def _entities(cycle: Cycle, records: list[ExamineeRecord]) -> dict[str, list[object]]:
-    """The cycle's own records as the audit trail names them (entity kind → ids)."""
-    return {
-        "cycle": [cycle.id],
-        "self_assessment": [r.assessment.id for r in records if r.assessment],
-        "score_sheet": [r.sheet.id for r in records if r.sheet],
-        "appeal": [r.appeal.id for r in records if r.appeal],
-        "interview": [i.id for r in records for i in r.interviews],
-    }

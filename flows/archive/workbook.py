@@ -1,34 +1,31 @@
-"""The archive workbook (考核档案, Excel): per team the score sheet (评分表, 附表三) and the
-self-assessments (自我评定, 附表一); then the appeals and decisions (申诉与裁定), their evidence
-and the opinions asked, the interviews (面谈记录) and the audit log (审计日志) of the whole cycle.
+"""The archive workbook (考核档案, Excel), made to be read and printed: the 汇总 (per department: head
+count, scores, grades, rating, distribution rules) first; the score sheet (评分表, 附表三) of every
+team with each examinee's rank in their department, their interview record (面谈, on the score
+sheet as on the scheme's form) and the committee's signatures; the
+self-assessments written (自我评定, 附表一); the appeals with their evidence and the opinions asked
+(申诉与裁定, 附表六), when there are any; and the cycle's audit log
+(审计日志) with Chinese action names, local times and each row's place in the hash chain.
 
-Headers are in Chinese and English. Text typed by users is written so that no spreadsheet will
-ever run it as a formula: a cell that starts with ``=``, ``+``, ``-``, ``@`` (or a tab or carriage
-return) is stored as a string and marked as literal text (Excel's quote prefix).
+Labels are Chinese, with English beside them on request. Before release every grade and every
+title says 暂定 (provisional). Sheets are written by ``flows.archive.sheets.write_table``.
 """
 
 from __future__ import annotations
 
-import io
-import json
-import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterator
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.worksheet.worksheet import Worksheet
-
 from flows.appeals.common import disputed_text
+from flows.archive.actions import Label, action_name, change_text
 from flows.archive.records import SIGNATURE_ROLES, CycleRecord, ExamineeRecord
+from flows.archive.sheets import Column, Group, Row, new_workbook, workbook_bytes, write_table
+from flows.archive.summary import departments, ranks
 from flows.rules.names import POSITION_NAMES, Names
-from flows.rules.scheme import Text
-from storage.appeal_models import AppealStatus, Outcome
+from storage.appeal_models import AppealEvidence, AppealStatus, Outcome
+from storage.interviews import Interview
 from storage.models import Position
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-SHEET_NAME_MAX = 31
 STATUS_NAMES: dict[str, Names] = {
     "draft": Names("草稿", "draft"),
     "submitted": Names("已提交", "submitted"),
@@ -38,326 +35,287 @@ STATUS_NAMES: dict[str, Names] = {
     Outcome.UPHELD.value: Names("维持原结果", "upheld"),
     Outcome.CHANGED.value: Names("更改结果", "changed"),
 }
-
-Cell = object
-
-
-def both(names: Names | Text) -> str:
-    """``姓名 name``: a header or value in Chinese, then English."""
-    zh, en = (names.zh, names.en)
-    return zh if zh == en else f"{zh} {en}"
-
-
-def status_text(status: object) -> str:
-    names = STATUS_NAMES.get(str(status)) if status is not None else None
-    return both(names) if names else ""
-
-
-def append_row(sheet: Worksheet, values: Iterable[Cell], *, bold: bool = False) -> None:
-    """Add a row; text that a spreadsheet could read as a formula stays literal text."""
-    sheet.append(list(values))
-    for cell in sheet[sheet.max_row]:
-        if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
-            cell.data_type = "s"
-            cell.quotePrefix = True
-        if isinstance(cell.value, datetime):
-            cell.number_format = "yyyy-mm-dd hh:mm"
-        if bold:
-            cell.font = Font(bold=True)
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-
-
-def sheet_title(name: str, taken: Sequence[str]) -> str:
-    """A worksheet name Excel accepts (at most 31 characters, none of []:*?/\\), unique in the book."""
-    title = re.sub(r"[\[\]:*?/\\]", "_", name)[:SHEET_NAME_MAX]
-    number = 2
-    while title in taken:
-        suffix = f" ({number})"
-        title = title[: SHEET_NAME_MAX - len(suffix)] + suffix
-        number += 1
-    return title
+PRESIDIUM = Names("主席团", "presidium")
+PROVISIONAL = Names("暂定", "provisional")
 
 
 class Book:
-    """The workbook being written, with the cycle's timezone for every time in it."""
+    """The workbook being written: the record, the timezone of every time in it, and the labels."""
 
-    def __init__(self, record: CycleRecord, tz: ZoneInfo) -> None:
+    def __init__(self, record: CycleRecord, tz: ZoneInfo, label: Label) -> None:
         self.record = record
         self.tz = tz
-        self.workbook = Workbook()
-        self.workbook.remove(self.workbook.active)  # type: ignore[arg-type]
-
-    def sheet(self, name: str, title: str, headers: Sequence[str]) -> Worksheet:
-        sheet = self.workbook.create_sheet(sheet_title(name, self.workbook.sheetnames))
-        append_row(sheet, [title], bold=True)
-        append_row(sheet, headers, bold=True)
-        sheet.freeze_panes = "A3"
-        return sheet
+        self.label = label
+        moment = record.cycle.archived_at or record.cycle.released_at or record.cycle.opened_at
+        self.workbook = new_workbook(moment.astimezone(tz))
 
     def time(self, moment: datetime | None) -> datetime | None:
         """A stored UTC time as local wall time (Excel has no time zones)."""
         return moment.astimezone(self.tz).replace(tzinfo=None) if moment is not None else None
 
-    def bytes(self) -> bytes:
-        buffer = io.BytesIO()
-        self.workbook.save(buffer)
-        return buffer.getvalue()
+    def title(self, zh: str, en: str) -> str:
+        """``<cycle> <title>``, marked 暂定 before release."""
+        mark = f"（{self.label(PROVISIONAL)}）" if self.record.provisional else ""
+        return f"{self.record.cycle.name} {self.label(Names(zh, en))}{mark}"
+
+    def columns(
+        self, *specs: tuple[str, str] | tuple[str, str, int] | tuple[str, str, int, bool]
+    ) -> list[Column]:
+        return [Column(self.label(Names(spec[0], spec[1])), *spec[2:]) for spec in specs]  # type: ignore[arg-type]
+
+    def table(
+        self, name: str, title: Names, columns: list[Column], rows: list, landscape: bool = True
+    ) -> None:
+        """One sheet of the workbook, titled ``<cycle> <title>``."""
+        write_table(self.workbook, name, self.title(*title), columns, rows, landscape=landscape)
+
+    def grade(self, key: str) -> str:
+        """``B 及格``; before release ``B 及格（暂定）``."""
+        names = self.record.scheme.grade(key).name
+        mark = f"（{self.label(PROVISIONAL)}）" if self.record.provisional else ""
+        return f"{key} {self.label(Names(names.zh, names.en))}{mark}"
+
+    def status(self, status: object) -> str:
+        names = STATUS_NAMES.get(str(status)) if status is not None else None
+        return self.label(names) if names else ""
 
 
-def workbook(record: CycleRecord, tz: ZoneInfo) -> bytes:
-    """The archive workbook of a cycle as .xlsx bytes."""
-    book = Book(record, tz)
-    for team in record.teams():
-        people = [r for r in record.examinees if r.examinee.team == team]
-        _score_sheet(book, team, people)
-        _self_assessments(book, team, people)
-    _appeals(book)
-    _evidence(book)
-    _opinions(book)
-    _interviews(book)
+def workbook(record: CycleRecord, tz: ZoneInfo, label: Label) -> bytes:
+    """The archive workbook of a cycle as .xlsx bytes (the same record gives the same bytes)."""
+    book = Book(record, tz, label)
+    _summary(book)
+    _score_sheet(book)
+    _self_assessments(book)
+    if any(r.appeal for r in record.examinees):
+        _appeals(book)
     _audit(book)
-    return book.bytes()
+    return workbook_bytes(book.workbook)
 
 
-def _who(r: ExamineeRecord) -> list[Cell]:
+def _department(book: Book, team: str, department: str | None) -> str:
+    return f"{team} / {department or book.label(PRESIDIUM)}"
+
+
+def _summary(book: Book) -> None:
+    scheme, label = book.record.scheme, book.label
+    ratings = {rating.key: rating.name for rating in scheme.distribution.ratings}
+    columns = book.columns(
+        ("团队 / 部门", "team / department", 30),
+        ("人数", "members", 6),
+        ("自评已交", "self-assessed", 8),
+        ("已评分", "scored", 8),
+        ("平均分", "average", 8),
+        ("最高分", "highest", 8),
+        ("最低分", "lowest", 8),
+        ("等级分布", "grades", 24),
+        ("部门业绩评价", "department rating", 12),
+        ("分布规则", "distribution rules", 40, True),
+    )
+    rows = []
+    for d in departments(book.record):
+        grades = " · ".join(f"{key} {count}" for key, count in d.grades.items() if count)
+        rating = label(Names(ratings[d.rating].zh, ratings[d.rating].en)) if d.rating in ratings else ""
+        complete = d.scored == d.members
+        rules = "；".join(d.breaks) if d.breaks else (label(Names("符合", "kept")) if complete else "")
+        counts = [d.members, d.self_assessed, d.scored, d.average, d.highest, d.lowest]
+        rows.append([_department(book, d.team, d.department), *counts, grades, rating, rules])
+    book.table("汇总", Names("考核结果汇总", "summary"), columns, rows, landscape=False)
+
+
+def _who(book: Book, r: ExamineeRecord) -> list[str]:
     e = r.examinee
-    return [e.student_no, e.name, e.department or "", both(POSITION_NAMES[Position(e.position)])]
-
-
-WHO = ["学号 student no.", "姓名 name", "部门 department", "职务 position"]
-
-
-def _score_sheet(book: Book, team: str, people: list[ExamineeRecord]) -> None:
-    scheme, cycle = book.record.scheme, book.record.cycle
-    items = scheme.rubric.items
-    signed = [f"{both(names)} 签字 signature" for names in SIGNATURE_ROLES.values()]
-    headers = [
-        *WHO,
-        *(f"{both(item.name)} ({item.points})" for item in items),
-        f"总分 total ({scheme.rubric.total})",
-        "等级 grade",
-        "考评意见 evaluation",
-        "申诉裁定 appeal decision",
-        "主席复核意见 president's review comment",
-        *(label for pair in zip(signed, ["时间 time"] * len(signed), strict=True) for label in pair),
+    return [
+        e.department or book.label(PRESIDIUM),
+        e.student_no,
+        e.name,
+        book.label(POSITION_NAMES[Position(e.position)]),
     ]
-    title = f"{cycle.name} 学生干部考核评分表（附表三）Score sheet — {team}"
-    sheet = book.sheet(f"{team} 评分表", title, headers)
-    for r in people:
-        result = r.final
-        scores = [result.scores.get(item.key) if result else None for item in items]
-        grade = both(scheme.grade(result.grade).name) if result else ""
-        outcome = status_text(r.appeal.outcome) if r.appeal and r.appeal.outcome else ""
-        signatures = []
-        for role in SIGNATURE_ROLES:
-            signature = r.signatures.get(role)
-            signatures += [signature.name, book.time(signature.at)] if signature else ["", None]
-        comment = r.sheet.comment if r.sheet else ""
-        president = r.signatures.get("president")
-        review_comment = (president.comment or "") if president else ""
-        total = result.total if result else None
-        append_row(sheet, [*_who(r), *scores, total, grade, comment, outcome, review_comment, *signatures])
 
 
-def _self_assessments(book: Book, team: str, people: list[ExamineeRecord]) -> None:
-    scheme, cycle = book.record.scheme, book.record.cycle
-    sections = scheme.self_assessment.sections
-    headers = [
+WHO = (("部门", "department", 12), ("学号", "student no.", 12), ("姓名", "name", 8), ("职务", "position", 8))
+
+
+def _score_sheet(book: Book) -> None:
+    record = book.record
+    items = record.scheme.rubric.items
+    columns = book.columns(
         *WHO,
-        "任职时间 term",
-        "院部 college",
-        "状态 status",
-        "填表时间 submitted",
-        *(both(section.title) for section in sections),
-    ]
-    if scheme.self_assessment.self_score:
-        headers.append("自评总分 self-score")
-    title = f"{cycle.name} 学生干部自我评定表（附表一）Self-assessments — {team}"
-    sheet = book.sheet(f"{team} 自我评定", title, headers)
-    for r in people:
+        *((f"{item.name.zh}（{item.points}）", f"{item.name.en} ({item.points})", 7) for item in items),
+        (f"总分（{record.scheme.rubric.total}）", f"total ({record.scheme.rubric.total})", 8),
+        ("等级", "grade", 10),
+        ("部门内排名", "rank", 6),
+        ("考评意见", "evaluation", 30, True),
+        ("评分人", "scorer", 8),
+        ("评分时间", "scored at", 16),
+        ("申诉裁定", "appeal decision", 10),
+        ("被考核者签字", "examinee's receipt", 16),
+        ("面谈记录", "interview", 30, True),
+    )
+    ranked = ranks(record)
+    rows: list[Row] = []
+    for team in record.teams():
+        rows.append(Group(team))
+        for r in (r for r in record.examinees if r.examinee.team == team):
+            result, scorer, receipt = r.final, r.signatures.get("scorer"), r.signatures.get("examinee")
+            outcome = book.status(r.appeal.outcome) if r.appeal and r.appeal.outcome else ""
+            rows.append(
+                [
+                    *_who(book, r),
+                    *(result.scores.get(item.key) if result else None for item in items),
+                    result.total if result else None,
+                    book.grade(result.grade) if result else "",
+                    ranked.get(r.examinee.id),  # type: ignore[arg-type]
+                    r.sheet.comment if r.sheet and r.sheet.comment else "",
+                    scorer.name if scorer else "",
+                    book.time(scorer.at) if scorer else None,
+                    outcome,
+                    book.time(receipt.at) if receipt else None,
+                    "\n".join(_interview(book, i) for i in r.interviews),
+                ]
+            )
+    rows.extend(Group(line) for line in _signoff_lines(book))
+    book.table("评分表", Names("学生干部考核评分表（附表三）", "score sheets (form 3)"), columns, rows)
+
+
+def _interview(book: Book, i: Interview) -> str:
+    return f"{book.time(i.held_at):%Y-%m-%d %H:%M} {i.place}：{i.topic}（{i.participants}）\n{i.summary}"
+
+
+def _signoff_lines(book: Book) -> Iterator[str]:
+    """The committee's signatures under the score sheet: who, when, the comment, the results signed."""
+    first = book.record.examinees[0] if book.record.examinees else None
+    for role in ("president", "teacher"):
+        signed = first.signatures.get(role) if first else None
+        names = SIGNATURE_ROLES[role]
+        if signed is None:
+            yield f"{book.label(Names(names.zh, names.en))}{book.label(Names('签字', 'signature'))}：—"
+            continue
+        when = f"{book.time(signed.at):%Y-%m-%d %H:%M}"
+        comment = f"；{book.label(Names('复核意见', 'comment'))}：{signed.comment}" if signed.comment else ""
+        digest = f"；SHA-256 {signed.result_hash[:16]}…" if signed.result_hash else ""
+        stale = "" if signed.current else f"（{book.label(Names('所签为较早版本', 'an earlier version'))}）"
+        yield f"{book.label(Names(names.zh, names.en))}：{signed.name} {when}{comment}{digest}{stale}"
+
+
+def _self_assessments(book: Book) -> None:
+    sections = book.record.scheme.self_assessment.sections
+    columns = book.columns(
+        ("团队", "team", 10),
+        *WHO,
+        ("任职时间", "term", 9),
+        ("院部", "college", 14),
+        ("状态", "status", 7),
+        ("填表时间", "submitted", 16),
+        *((s.title.zh, s.title.en, 40, True) for s in sections),
+    )
+    rows = []
+    for r in (r for r in book.record.examinees if r.assessment is not None):
         a = r.assessment
-        row: list[Cell] = [
-            *_who(r),
-            (a.term_start if a and a.term_start else r.examinee.term_start),
-            (a.college if a and a.college else r.examinee.college),
-            status_text(a.status) if a else "",
-            book.time(a.submitted_at) if a else None,
-            *(r.answers.get(section.key, "") for section in sections),
-        ]
-        if scheme.self_assessment.self_score:
-            row.append(sum(r.self_scores.values()) if r.self_scores else None)
-        append_row(sheet, row)
-
-
-def _appealed(book: Book) -> list[ExamineeRecord]:
-    return [r for r in book.record.examinees if r.appeal is not None]
+        assert a is not None
+        rows.append(
+            [
+                r.examinee.team,
+                *_who(book, r),
+                a.term_start or r.examinee.term_start,
+                a.college or r.examinee.college,
+                book.status(a.status),
+                book.time(a.submitted_at),
+                *(r.answers.get(section.key, "") for section in sections),
+            ]
+        )
+    book.table("自我评定", Names("学生干部自我评定表（附表一）", "self-assessments (form 1)"), columns, rows)
 
 
 def _appeals(book: Book) -> None:
-    headers = [
-        "团队 team",
-        *WHO,
-        "状态 status",
-        "申诉事项 disputed",
-        "申诉理由 reason",
-        "证明材料 evidence",
-        "提交时间 submitted",
-        "上报时间 escalated",
-        "上报人 reported by",
-        "上报说明 note",
-        "超时自动上报 escalated by the scheduler",
-        "裁定时间 decided",
-        "裁定人 decided by",
-        "裁定结果 outcome",
-        "裁定理由 reasons",
-        "原总分 total before",
-        "原等级 grade before",
-        "裁定后总分 total after",
-        "裁定后等级 grade after",
-    ]
     record = book.record
-    sheet = book.sheet(
-        "申诉 appeals", f"{record.cycle.name} 申诉与裁定（附表六）Appeals and decisions", headers
+    columns = book.columns(
+        *WHO,
+        ("状态", "status", 7),
+        ("申诉事项", "disputed", 14, True),
+        ("申诉理由", "reason", 30, True),
+        ("证明材料", "evidence", 30, True),
+        ("提交时间", "submitted", 16),
+        ("上报", "escalated", 22, True),
+        ("征求意见", "opinions", 30, True),
+        ("裁定", "decision", 30, True),
+        ("原结果", "before", 10),
+        ("裁定后结果", "after", 10),
     )
-    for r in _appealed(book):
+    rows = []
+    for r in (r for r in record.examinees if r.appeal is not None):
         a = r.appeal
         assert a is not None
         before, after = r.released, r.final
-        append_row(
-            sheet,
-            [
-                r.examinee.team,
-                *_who(r),
-                status_text(a.status),
-                _disputed(book, r),
-                a.reason or "",
-                len(r.evidence),
-                book.time(a.submitted_at),
-                book.time(a.escalated_at),
-                record.name_of(a.escalated_by_member_id),
-                a.escalation_note or "",
-                "是 yes" if a.escalation_overdue else "",
-                book.time(a.decided_at),
-                record.name_of(a.decided_by_member_id),
-                status_text(a.outcome),
-                a.decision_reason or "",
-                before.total if before else None,
-                before.grade if before else "",
-                after.total if after and a.decided_at else None,
-                after.grade if after and a.decided_at else "",
-            ],
+        escalated = (
+            f"{book.time(a.escalated_at):%Y-%m-%d %H:%M} {record.name_of(a.escalated_by_member_id)}"
+            if a.escalated_at
+            else ""
         )
-
-
-def _disputed(book: Book, r: ExamineeRecord) -> str:
-    assert r.appeal is not None
-    zh, en = (disputed_text(r.appeal, book.record.scheme, locale) for locale in ("zh-CN", "en"))
-    return both(Names(zh, en))
-
-
-def _evidence(book: Book) -> None:
-    headers = [
-        "团队 team",
-        *WHO,
-        "序号 no.",
-        "类型 kind",
-        "文字或附言 text or caption",
-        "file_id",
-        "file_unique_id",
-        "时间 added",
-    ]
-    sheet = book.sheet("证明材料 evidence", f"{book.record.cycle.name} 申诉证明材料 Appeal evidence", headers)
-    for r in _appealed(book):
-        for number, piece in enumerate(r.evidence, start=1):
-            row = [
-                r.examinee.team,
-                *_who(r),
-                number,
-                str(piece.kind),
-                piece.text,
-                piece.file_id,
-                piece.file_unique_id,
+        if a.escalation_overdue:
+            escalated += f"（{book.label(Names('超时自动上报', 'escalated when overdue'))}）"
+        decided = ""
+        if a.decided_at:
+            who = f"{book.status(a.outcome)} {record.name_of(a.decided_by_member_id)}"
+            decided = f"{who} {book.time(a.decided_at):%Y-%m-%d %H:%M}\n{a.decision_reason or ''}"
+        rows.append(
+            [
+                *_who(book, r),
+                book.status(a.status),
+                book.label(Names(*(disputed_text(a, record.scheme, locale) for locale in ("zh-CN", "en")))),
+                a.reason or "",
+                "\n".join(f"{n}. {evidence_line(p, with_file=True)}" for n, p in enumerate(r.evidence, 1)),
+                book.time(a.submitted_at),
+                "\n".join(filter(None, [escalated, a.escalation_note or ""])),
+                "\n".join(
+                    f"{record.name_of(o.member_id)}：{o.question} → {o.answer or '—'}" for o in r.opinions
+                ),
+                decided,
+                f"{before.total} {before.grade}" if before else "",
+                f"{after.total} {after.grade}" if after and a.decided_at else "",
             ]
-            append_row(sheet, [*row, book.time(piece.added_at)])
+        )
+    book.table("申诉与裁定", Names("申诉与裁定（附表六）", "appeals and decisions (form 6)"), columns, rows)
 
 
-def _opinions(book: Book) -> None:
-    headers = [
-        "团队 team",
-        *WHO,
-        "征求对象 asked",
-        "问题 question",
-        "提问时间 asked at",
-        "意见 answer",
-        "答复时间 answered",
-    ]
-    record = book.record
-    sheet = book.sheet("征求意见 opinions", f"{record.cycle.name} 申诉征求意见 Opinions on appeals", headers)
-    for r in _appealed(book):
-        for o in r.opinions:
-            row = [r.examinee.team, *_who(r), record.name_of(o.member_id), o.question, book.time(o.asked_at)]
-            append_row(sheet, [*row, o.answer or "", book.time(o.answered_at)])
-
-
-def _interviews(book: Book) -> None:
-    headers = [
-        "团队 team",
-        *WHO,
-        "面谈时间 time",
-        "面谈地点 place",
-        "参加人 participants",
-        "面谈主题 topic",
-        "面谈内容概要 summary",
-        "记录人 recorded by",
-        "记录时间 recorded at",
-    ]
-    record = book.record
-    sheet = book.sheet("面谈 interviews", f"{record.cycle.name} 面谈记录 Interview records", headers)
-    for r in record.examinees:
-        for i in r.interviews:
-            row = [
-                r.examinee.team,
-                *_who(r),
-                book.time(i.held_at),
-                i.place,
-                i.participants,
-                i.topic,
-                i.summary,
-            ]
-            append_row(sheet, [*row, record.name_of(i.recorded_by_member_id), book.time(i.recorded_at)])
+def evidence_line(piece: AppealEvidence, *, with_file: bool = False) -> str:
+    """One piece of evidence: its kind and its text or caption (and Telegram's id of its file)."""
+    kind = {"text": "文字", "photo": "照片", "document": "文件"}.get(str(piece.kind), str(piece.kind))
+    line = f"{kind}：{piece.text}" if piece.text else kind
+    return f"{line}（file_id {piece.file_id}）" if with_file and piece.file_id else line
 
 
 def _audit(book: Book) -> None:
-    headers = [
-        "时间 time",
-        "操作人 actor",
-        "动作 action",
-        "对象 entity",
-        "编号 id",
-        "变更前 before",
-        "变更后 after",
-        "理由 reason",
-    ]
-    record = book.record
-    sheet = book.sheet("审计日志 audit", f"{record.cycle.name} 审计日志 Audit log", headers)
+    record, label = book.record, book.label
+    columns = book.columns(
+        ("序号", "no.", 6),
+        ("时间", "time", 16),
+        ("操作人", "actor", 12),
+        ("动作", "action", 14),
+        ("变更内容", "what changed", 40, True),
+        ("理由", "reason", 30, True),
+        ("哈希", "hash", 14),
+    )
+    rows = []
     for entry in record.audit:
         actor = entry.actor
         if actor.startswith("member:"):
-            actor = f"{record.name_of(int(actor.split(':', 1)[1]))} ({actor})"
-        append_row(
-            sheet,
+            actor = record.name_of(int(actor.split(":", 1)[1])) or actor
+        elif actor == "cli":
+            actor = label(Names("管理员（命令行）", "administrator (command line)"))
+        rows.append(
             [
+                entry.seq,
                 book.time(entry.at),
                 actor,
-                entry.action,
-                entry.entity,
-                entry.entity_id,
-                _json(entry.before),
-                _json(entry.after),
+                action_name(entry.action, label),
+                change_text(entry, record.scheme, label),
                 entry.reason or "",
-            ],
+                entry.hash[:12],
+            ]
         )
-
-
-def _json(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True) if value is not None else ""
+    head = record.audit[-1].hash[:16] if record.audit else "—"
+    title = (
+        book.title("审计日志", "audit log")
+        + f"（{label(Names('哈希链', 'hash chain'))} {len(rows)}，{head}…）"
+    )
+    write_table(book.workbook, "审计日志", title, columns, rows)

@@ -20,6 +20,7 @@ from flows.actor import Actor
 from flows.appeals.common import window_closes
 from flows.appeals.conversation import appeal_button
 from flows.review.board import Board, Entry, load_board
+from flows.review.fingerprint import entry_hash
 from flows.review.reviewer import PressHandler, tell
 from flows.rules import access
 from flows.rules.cycles import ensure_writable
@@ -181,8 +182,15 @@ def on_press(context: FlowContext, incoming: Incoming, press: ReceiptPress) -> l
             member_id=reader.examinee.member_id,
             version=version,
             now=reader.now,
+            result_hash=_receipt_hash(reader, version),
         )
     return [Reply(reader.text("result_acknowledged", at=reader.local(reader.now)), edit=True)]
+
+
+def _receipt_hash(reader: ResultReader, version: int) -> str | None:
+    """The hash of the result the examinee signs for (see ``flows.review.fingerprint``)."""
+    entry = load_board(reader.session, reader.cycle).entry(reader.examinee.id)  # type: ignore[arg-type]
+    return entry_hash(entry, version) if entry is not None else None
 
 
 def _view(reader: ResultReader) -> list[Action]:

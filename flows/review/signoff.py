@@ -17,6 +17,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from flows.review.board import Board
+from flows.review.fingerprint import board_hash
 from flows.review.presses import ReviewPress, SignPress, SignStep, View
 from flows.review.results import release
 from flows.review.reviewer import Reviewer, message, tell
@@ -245,6 +246,7 @@ def _sign(reviewer: Reviewer, role: SignatureRole, version: int, comment: str | 
         version=version,
         now=reviewer.now,
         comment=comment,
+        result_hash=board_hash(reviewer.board()),
     )
 
 

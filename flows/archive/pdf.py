@@ -1,0 +1,151 @@
+"""PDF building for the printable forms (ReportLab): the embedded CJK font, the styles, table cells,
+and turning a list of forms into one A4 document.
+
+The font is the bundled subset of Noto Serif CJK SC (``flows/archive/fonts``, SIL OFL 1.1; why it and
+not ReportLab's CID fonts: docs/archive.md): its glyphs are embedded in every PDF, so a viewer without
+Chinese fonts still shows the text. A rare character the subset lacks (a name outside GB 2312) is set
+in ReportLab's STSong-Light CID font instead, which viewers with Chinese fonts render, rather than as
+an empty box. Documents are written with ReportLab's ``invariant`` mode: the same forms give the same
+bytes. Every page carries the cycle's name, the page number and, before release, 暂定.
+"""
+
+from __future__ import annotations
+
+import io
+import unicodedata
+from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER, TA_RIGHT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Table, TableStyle
+
+FONT_FILE = Path(__file__).parent / "fonts" / "NotoSerifSC-Subset.ttf"
+FONT = "NotoSerifSC"
+FALLBACK = "STSong-Light"
+PAGE_WIDTH = A4[0] - 36 * mm  # inside the margins
+CELL_SIZE, CELL_LEADING = 10.5, 15
+
+
+@cache
+def _covered() -> frozenset[int]:
+    """Register the fonts once; the characters the embedded font has."""
+    font = TTFont(FONT, str(FONT_FILE))
+    pdfmetrics.registerFont(font)
+    pdfmetrics.registerFont(UnicodeCIDFont(FALLBACK))
+    return frozenset(font.face.charToGlyph)
+
+
+def missing_characters(text: str) -> set[str]:
+    """The characters of ``text`` the embedded font lacks (set in the fallback font instead)."""
+    covered = _covered()
+    return {c for c in text if ord(c) not in covered and not c.isspace()}
+
+
+def markup(text: object) -> str:
+    """``text`` as Paragraph markup: escaped, line breaks kept, uncovered characters in the fallback."""
+    missing = missing_characters(str(text))
+    parts = []
+    for character in str(text):
+        piece = escape(character)
+        parts.append(f'<font name="{FALLBACK}">{piece}</font>' if character in missing else piece)
+    return "".join(parts).replace("\n", "<br/>")
+
+
+@cache
+def style(name: str) -> ParagraphStyle:
+    """The styles of the forms: ``title``, ``note`` (small, right), ``label``, ``cell``, ``small``."""
+    _covered()
+    base = ParagraphStyle(name, fontName=FONT, fontSize=CELL_SIZE, leading=CELL_LEADING, wordWrap="CJK")
+    changes: dict[str, dict[str, object]] = {
+        "title": {"fontSize": 16, "leading": 22, "alignment": TA_CENTER, "spaceAfter": 2 * mm},
+        "note": {"fontSize": 9, "leading": 13, "alignment": TA_RIGHT, "spaceAfter": 2 * mm},
+        "label": {"alignment": TA_CENTER},
+        "cell": {},
+        "small": {"fontSize": 8, "leading": 11, "textColor": colors.HexColor("#444444")},
+    }
+    for attribute, value in changes[name].items():
+        setattr(base, attribute, value)
+    return base
+
+
+def text(value: object, kind: str = "cell") -> Paragraph:
+    return Paragraph(markup(value if value is not None else ""), style(kind))
+
+
+def _cell(value: object, width: float) -> object:
+    """A cell's content: short plain text as it is (quick to lay out), anything else a Paragraph."""
+    if isinstance(value, Flowable):
+        return value
+    plain = "" if value is None else str(value)
+    wide = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in plain)
+    if "\n" in plain or wide * CELL_SIZE / 2 > width - 8 or missing_characters(plain):
+        return text(plain)
+    return plain
+
+
+def grid(
+    rows: Sequence[Sequence[object]],
+    widths: Sequence[float],
+    *,
+    spans: Sequence[tuple[tuple[int, int], tuple[int, int]]] = (),
+    shaded: Sequence[tuple[tuple[int, int], tuple[int, int]]] = (),
+    heights: Sequence[float | None] | None = None,
+) -> Table:
+    """A form's table: every cell boxed, text cells wrapped, rows split across pages if they must."""
+    columns = [w * PAGE_WIDTH for w in widths]
+    cells = [[_cell(value, columns[i]) for i, value in enumerate(row)] for row in rows]
+    table = Table(cells, colWidths=columns, rowHeights=heights, splitInRow=1)
+    commands: list[tuple[object, ...]] = [
+        ("FONT", (0, 0), (-1, -1), FONT, CELL_SIZE, CELL_LEADING),
+        ("GRID", (0, 0), (-1, -1), 0.6, colors.black),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("TOPPADDING", (0, 0), (-1, -1), 3),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+    ]
+    commands += [("SPAN", start, end) for start, end in spans]
+    commands += [("BACKGROUND", start, end, colors.HexColor("#EFEFEF")) for start, end in shaded]
+    table.setStyle(TableStyle(commands))
+    return table
+
+
+def document(story: list[Flowable], header: str, *, provisional: bool) -> bytes:
+    """The forms as one A4 PDF; each page headed with ``header`` (and 暂定 before release)."""
+    _covered()
+    buffer = io.BytesIO()
+
+    def decorate(canvas: Canvas, doc: SimpleDocTemplate) -> None:
+        canvas.saveState()
+        canvas.setFont(FONT, 8)
+        canvas.drawString(18 * mm, A4[1] - 11 * mm, header)
+        canvas.drawRightString(A4[0] - 18 * mm, 10 * mm, f"第 {doc.page} 页")
+        if provisional:
+            canvas.setFillColor(colors.HexColor("#B00000"))
+            canvas.setFont(FONT, 11)
+            canvas.drawRightString(A4[0] - 18 * mm, A4[1] - 11 * mm, "暂定 · 结果尚未发布")
+        canvas.restoreState()
+
+    template = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=18 * mm,
+        rightMargin=18 * mm,
+        topMargin=16 * mm,
+        bottomMargin=16 * mm,
+        title=header,
+        author="kaohe",
+        invariant=1,
+        initialFontName=FONT,  # so that no base-14 font is named in the PDF at all
+        initialFontSize=CELL_SIZE,
+    )
+    template.build(story, onFirstPage=decorate, onLaterPages=decorate)
+    return buffer.getvalue()
