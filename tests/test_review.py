@@ -4,8 +4,10 @@ the presidents scored by the committee, the chart, and who may do any of it."""
 
 from __future__ import annotations
 
+import warnings
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from cycle_helpers import (
@@ -19,12 +21,15 @@ from cycle_helpers import (
     score_everyone,
     submit_self_assessment,
 )
+from matplotlib import font_manager
 from sqlmodel import Session, select
 
 from flows.review.presses import ExamineePress, ExamineeStep, RatingPress
 from flows.router import handle
+from flows.ui.charts import Bar, Grade, cjk_font, distribution_chart
 from flows.ui.chat import AttachmentKind, ChatKind, Incoming
 from flows.ui.context import FlowContext
+from flows.ui.fonts import BUNDLED_CJK_FONT
 from storage.audit import entries
 from storage.cycle_models import CycleExaminee
 from storage.outbox import Notification
@@ -272,36 +277,34 @@ def test_a_president_cannot_score_themselves(session, people):
     assert "不能修改或评定自己" in president.refused(own.pack())
 
 
-def test_the_chart_is_a_picture_with_one_line_per_department(scored, monkeypatch):
-    monkeypatch.setattr("flows.review.screens.cjk_font", lambda: None)
+def test_the_chart_is_a_picture_with_one_line_per_department(scored):
     teacher = scored["T01"]
     in_review(teacher, "📊 校学生会")
     [reply] = teacher.last
     assert reply.attachment is not None and reply.attachment.kind is AttachmentKind.PHOTO
     assert reply.attachment.data.startswith(b"\x89PNG")
-    assert "1. 主席团：2 人 · 评分 2/2 · 评价 未设定 · S1 A1" in reply.text
-    assert "2. 办公室：2 人" in reply.text and "3. 学习部：1 人" in reply.text
+    assert "\n主席团：2 人 · 评分 2/2 · 评价 未设定 · S1 A1" in reply.text
+    assert "\n办公室：2 人" in reply.text and "\n学习部：1 人" in reply.text
 
 
-@pytest.mark.filterwarnings("ignore:Glyph")  # DejaVu stands in for a CJK font here: no Chinese glyphs
-def test_with_a_cjk_font_the_chart_names_the_departments(scored, monkeypatch):
-    monkeypatch.setattr("flows.review.screens.cjk_font", lambda: "DejaVu Sans")
-    monkeypatch.setattr("flows.ui.charts.cjk_font", lambda: "DejaVu Sans")
-    teacher = scored["T01"]
-    in_review(teacher, "📊 校学生会")
-    [reply] = teacher.last
-    assert reply.attachment is not None and reply.attachment.data.startswith(b"\x89PNG")
-    assert "\n主席团：2 人" in reply.text and "1. 主席团" not in reply.text
+def test_the_chart_draws_chinese_in_the_bundled_font_whatever_the_server_has():
+    bars = [Bar("办公室", {"A": 2, "B": 1}), Bar("学习部", {"C": 1})]
+    grades = [Grade("A", "A 优秀"), Grade("B", "B 良好"), Grade("C", "C 合格")]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # matplotlib warns "Glyph … missing from font(s)" for tofu
+        image = distribution_chart(bars, grades, title="2026秋季考核 · 校学生会")
+    assert image.startswith(b"\x89PNG")
+    used = font_manager.findfont(font_manager.FontProperties(family=cjk_font()), fallback_to_default=False)
+    assert Path(used) == BUNDLED_CJK_FONT
 
 
 def test_a_caption_too_long_for_a_photo_follows_it_as_a_message(scored, monkeypatch):
-    monkeypatch.setattr("flows.review.screens.cjk_font", lambda: None)
     monkeypatch.setattr("flows.review.screens.CAPTION_LIMIT", 40)
     teacher = scored["T01"]
     in_review(teacher, "📊 校学生会")
     photo, lines = teacher.last
     assert photo.attachment is not None and photo.text == "<b>校学生会 · 等级分布</b>"
-    assert lines.attachment is None and "1. 主席团" in lines.text and "3. 学习部" in lines.text
+    assert lines.attachment is None and "主席团：" in lines.text and "学习部：" in lines.text
 
 
 def test_the_committee_reads_a_submitted_self_assessment_beside_the_scores(session, scored):

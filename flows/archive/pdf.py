@@ -1,7 +1,7 @@
 """PDF building for the printable forms (ReportLab): the embedded CJK font, the styles, table cells,
 and turning a list of forms into one A4 document.
 
-The font is the bundled subset of Noto Serif CJK SC (``flows/archive/fonts``, SIL OFL 1.1; why it and
+The font is the bundled subset of Noto Serif CJK SC (``flows/fonts``, SIL OFL 1.1; why it and
 not ReportLab's CID fonts: docs/archive.md): its glyphs are embedded in every PDF, so a viewer without
 Chinese fonts still shows the text. A rare character the subset lacks (a name outside GB 2312) is set
 in ReportLab's STSong-Light CID font instead, which viewers with Chinese fonts render, rather than as
@@ -15,7 +15,6 @@ import io
 import unicodedata
 from collections.abc import Sequence
 from functools import cache
-from pathlib import Path
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -29,7 +28,9 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Table, TableStyle
 
-FONT_FILE = Path(__file__).parent / "fonts" / "NotoSerifSC-Subset.ttf"
+from flows.ui.fonts import BUNDLED_CJK_FONT
+
+FONT_FILE = BUNDLED_CJK_FONT
 FONT = "NotoSerifSC"
 FALLBACK = "STSong-Light"
 PAGE_WIDTH = A4[0] - 36 * mm  # inside the margins

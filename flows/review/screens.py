@@ -16,7 +16,7 @@ from flows.rules import access
 from flows.rules.cycles import current_phase
 from flows.rules.grading import grade_counts
 from flows.rules.names import name_of
-from flows.ui.charts import Bar, cjk_font, distribution_chart
+from flows.ui.charts import Bar, Grade, distribution_chart
 from flows.ui.chat import Attachment, AttachmentKind, Button, Reply
 from flows.ui.keyboards import rows_of, with_buttons
 from flows.ui.text import points, visible_length
@@ -348,25 +348,24 @@ def grade_menu(reviewer: Reviewer, entry: Entry) -> Reply:
 
 
 def chart(reviewer: Reviewer, team_index: int) -> list[Reply]:
-    """The team's grade distribution as a picture, and one line per department in its caption.
-
-    Without a CJK font the bars are numbered, and the caption says which department each number is.
-    """
+    """The team's grade distribution as a picture (the cycle and team in its title, the grades by
+    name), and one line per department in its caption."""
     board = reviewer.board()
     team = board.teams()[team_index]
     groups = [group for group in board.groups if group.team == team]
     names = [department_label(reviewer, group) for group in groups]
-    named = cjk_font() is not None
-    labels = names if named else [str(number) for number in range(1, len(groups) + 1)]
     bars = [
-        Bar(label, grade_counts([e.grade for e in group.entries if e.submitted], board.scheme))
-        for label, group in zip(labels, groups, strict=True)
+        Bar(name, grade_counts([e.grade for e in group.entries if e.submitted], board.scheme))
+        for name, group in zip(names, groups, strict=True)
     ]
-    image = distribution_chart(bars, board.scheme.grade_keys, title=team if named else None)
+    grades = [
+        Grade(grade.key, f"{grade.key} {grade.name.for_locale(reviewer.locale)}")
+        for grade in board.scheme.grades
+    ]
+    image = distribution_chart(bars, grades, title=f"{reviewer.cycle.name} · {team}")
     attachment = Attachment(AttachmentKind.PHOTO, f"grades-{team_index + 1}.png", image)
     lines = [
-        group_line(reviewer, board, group, label=name if named else f"{label}. {name}")
-        for label, name, group in zip(labels, names, groups, strict=True)
+        group_line(reviewer, board, group, label=name) for name, group in zip(names, groups, strict=True)
     ]
     heading = reviewer.text("review_chart_caption", team=team)
     caption = heading + "\n" + "\n".join(lines)
