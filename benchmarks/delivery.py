@@ -34,7 +34,7 @@ from bot.config import DeliverySettings  # noqa: E402
 from bot.sender import Sender, rate_limiter  # noqa: E402
 from storage import outbox  # noqa: E402
 from storage.db import make_engine, upgrade  # noqa: E402
-from storage.outbox import Notification  # noqa: E402
+from storage.models import Notification  # noqa: E402
 
 FIRST_USER = 700_001
 TWICE_EVERY = 100  # every 100th person gets a second notification

@@ -37,7 +37,7 @@ from flows.notices.schedule import triage
 from flows.ui.context import FlowContext
 from storage import outbox
 from storage.db import session_scope
-from storage.outbox import Notification
+from storage.models import Notification
 
 log = logging.getLogger("kaohe.sender")
 Clock = Callable[[], datetime]

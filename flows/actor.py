@@ -26,10 +26,8 @@ from flows.ui.chat import Button, Incoming
 from flows.ui.context import FlowContext
 from flows.ui.i18n import render
 from flows.ui.refusal import Refused
-from storage import audit
-from storage import cycles as cycle_store
-from storage.cycle_models import Cycle
-from storage.models import Member
+from storage import audit, conversations
+from storage.models import Cycle, Member
 
 
 @dataclass
@@ -115,16 +113,16 @@ class Actor:
 
     def remember(self, **state: Any) -> None:
         """Wait for their next typed answer in this actor's conversation, keeping ``state``."""
-        cycle_store.set_conversation(
+        conversations.set_conversation(
             self.session, self.user, self.flow, {"cycle": self.cycle.id, **state}, self.now
         )
 
     def forget(self) -> None:
-        cycle_store.end_conversation(self.session, self.user)
+        conversations.end_conversation(self.session, self.user)
 
     def position(self) -> dict[str, Any]:
         """The saved state of this actor's conversation in this cycle, or {} when there is none."""
-        row = cycle_store.conversation(self.session, self.user)
+        row = conversations.conversation(self.session, self.user)
         if row is None or row.flow != self.flow or row.state.get("cycle") != self.cycle.id:
             return {}
         return dict(row.state)

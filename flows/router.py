@@ -32,8 +32,8 @@ from flows.ui.chat import Action, Content, Incoming, Reply, Toast
 from flows.ui.context import FlowContext
 from flows.ui.i18n import render
 from flows.ui.refusal import Refused
-from storage import audit, cycles
-from storage.cycle_models import Cycle
+from storage import audit, conversations
+from storage.models import Cycle
 
 Flow = Callable[[FlowContext, Incoming], list[Action]]
 PressHandler = Callable[[FlowContext, Incoming, Any], list[Action]]
@@ -46,7 +46,7 @@ def _help(context: FlowContext, incoming: Incoming) -> list[Action]:
 
 def _cancel(context: FlowContext, incoming: Incoming) -> list[Action]:
     """``/cancel``: stop waiting for an answer; everything saved so far stays."""
-    cycles.end_conversation(context.session, incoming.telegram_user_id)
+    conversations.end_conversation(context.session, incoming.telegram_user_id)
     return [Reply(render(context.locale(incoming), "cancelled"))]
 
 
@@ -132,7 +132,7 @@ def _dispatch(context: FlowContext, incoming: Incoming) -> list[Action]:
         return []  # in groups the bot speaks only when addressed with one of its commands
     if incoming.content is Content.BUTTON:
         return _press(context, incoming)
-    conversation = cycles.conversation(context.session, incoming.telegram_user_id)
+    conversation = conversations.conversation(context.session, incoming.telegram_user_id)
     if command is None and conversation is not None and conversation.flow in CONVERSATIONS:
         return CONVERSATIONS[conversation.flow](context, incoming, dict(conversation.state))
     return [Reply(render(locale, "not_understood"))]

@@ -1,1 +1,9 @@
-"""Storage layer: SQLModel tables, engine and sessions, Alembic migrations, and the queries flows need."""
+"""Storage layer: the tables, the engine and sessions, Alembic migrations, and the queries flows need.
+
+Layout: every table is in ``storage.models``; the queries are in one module per family of tables:
+``accounts`` (Telegram bindings, invitations), ``roster`` (the organisation and its members),
+``cycles`` (cycles, examinees, self-assessments), ``conversations``, ``scoring`` (score sheets),
+``review``, ``appeals``, ``interviews``, ``outbox``, ``audit``, ``updates`` (handled Telegram updates)
+and ``archive``. ``db`` makes engines and sessions and runs the migrations; ``types`` holds column
+types. Nothing here imports ``flows`` or Telegram.
+"""

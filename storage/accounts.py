@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
-from storage.models import CodeAttempt, Department, Invitation, Member, Team, TelegramBinding
+from storage.models import CodeAttempt, Invitation, Member, TelegramBinding
 
 
 def binding_of_user(session: Session, telegram_user_id: int) -> TelegramBinding | None:
     return session.exec(
         select(TelegramBinding).where(TelegramBinding.telegram_user_id == telegram_user_id)
     ).first()
-
-
-def binding_of_member(session: Session, member_id: int) -> TelegramBinding | None:
-    return session.exec(select(TelegramBinding).where(TelegramBinding.member_id == member_id)).first()
 
 
 def member_of_user(session: Session, telegram_user_id: int) -> Member | None:
@@ -82,16 +79,7 @@ def wrong_codes_since(session: Session, telegram_user_id: int, since: datetime) 
     )
 
 
-def count_bindings(session: Session) -> int:
-    return session.exec(select(func.count()).select_from(TelegramBinding)).one()
-
-
-def member_by_student_no(session: Session, student_no: str) -> Member | None:
-    return session.exec(select(Member).where(Member.student_no == student_no)).first()
-
-
-def team_and_department_names(session: Session, member: Member) -> tuple[str, str | None]:
-    """The names of the member's team and department (None for officers above departments)."""
-    team = session.get(Team, member.team_id)
-    department = session.get(Department, member.department_id) if member.department_id else None
-    return (team.name if team else "", department.name if department else None)
+def bindings_of(session: Session, member_ids: Iterable[int]) -> dict[int, TelegramBinding]:
+    """The Telegram bindings of these members, by member id (members without one left out)."""
+    rows = session.exec(select(TelegramBinding).where(col(TelegramBinding.member_id).in_(list(member_ids))))
+    return {row.member_id: row for row in rows}

@@ -1,5 +1,5 @@
-"""Queries on appeals (申诉): the appeal of an examinee, its evidence, opinions and changes, and the
-people who receive or decide appeals."""
+"""Queries on appeals (申诉): the appeal of an examinee, its evidence, the opinions asked and the changes
+a decision makes."""
 
 from __future__ import annotations
 
@@ -7,19 +7,18 @@ from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import or_
 from sqlmodel import Session, col, delete, select
 
-from storage.appeal_models import (
+from storage.models import (
     OPEN_STATUSES,
     Appeal,
     AppealChange,
     AppealEvidence,
     AppealOpinion,
     AppealStatus,
+    Cycle,
+    CycleExaminee,
 )
-from storage.cycle_models import Cycle, CycleExaminee
-from storage.models import Department, Member, Position, Team
 
 
 def appeal_of(session: Session, examinee_id: int) -> Appeal | None:
@@ -159,59 +158,3 @@ def changes_of(session: Session, appeal_ids: Iterable[int]) -> dict[int, dict[st
 
 def add_changes(session: Session, rows: Iterable[AppealChange]) -> None:
     session.add_all(list(rows))
-
-
-# People
-
-
-def members_in_department(session: Session, team: str, department: str) -> list[Member]:
-    """The active members of one department, e.g. 校团委 / 组织部."""
-    return list(
-        session.exec(
-            select(Member)
-            .join(Department, col(Department.id) == col(Member.department_id))
-            .join(Team, col(Team.id) == col(Department.team_id))
-            .where(Team.name == team, Department.name == department, col(Member.active).is_(True))
-            .order_by(col(Member.id))
-        )
-    )
-
-
-def teachers(session: Session) -> list[Member]:
-    """The active teachers (老师)."""
-    return list(
-        session.exec(
-            select(Member)
-            .where(Member.position == Position.TEACHER, col(Member.active).is_(True))
-            .order_by(col(Member.id))
-        )
-    )
-
-
-def committee(session: Session) -> list[Member]:
-    """The active members of the assessment committee (考核小组), in any role."""
-    return list(
-        session.exec(
-            select(Member)
-            .where(col(Member.committee_role).is_not(None), col(Member.active).is_(True))
-            .order_by(col(Member.id))
-        )
-    )
-
-
-def members(session: Session, member_ids: Iterable[int]) -> dict[int, Member]:
-    """Members by id (inactive ones too: old records still name them)."""
-    rows = session.exec(select(Member).where(col(Member.id).in_(list(member_ids))))
-    return {row.id: row for row in rows if row.id is not None}
-
-
-def find_members(session: Session, name_or_number: str) -> list[Member]:
-    """Active members whose name or student number is exactly ``name_or_number``."""
-    text = name_or_number.strip()
-    return list(
-        session.exec(
-            select(Member)
-            .where(or_(Member.name == text, Member.student_no == text), col(Member.active).is_(True))
-            .order_by(col(Member.id))
-        )
-    )

@@ -14,8 +14,7 @@ from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
 from storage import audit
-from storage.cycle_models import ArchivedPerson, Cycle
-from storage.models import AuditEntry, Department, Member, Team
+from storage.models import ArchivedPerson, AuditEntry, Cycle, Department, Member, Team
 
 
 def cycle_entries(session: Session, cycle: Cycle) -> list[AuditEntry]:

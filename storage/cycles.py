@@ -1,21 +1,15 @@
-"""Queries on cycles, their examinees, self-assessments and conversation positions."""
+"""Queries on cycles (考核周期), their examinees (被考核者) and self-assessments (自我评定)."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from decimal import Decimal
 
+from sqlalchemy import or_
 from sqlmodel import Session, SQLModel, col, select
 
-from storage.cycle_models import (
-    Conversation,
-    Cycle,
-    CycleExaminee,
-    SelfAnswer,
-    SelfAssessment,
-    SelfScore,
-)
-from storage.models import Member, TelegramBinding
+from storage.models import Cycle, CycleExaminee, SelfAnswer, SelfAssessment, SelfScore
 
 
 def cycle_by_name(session: Session, name: str) -> Cycle | None:
@@ -109,38 +103,35 @@ def save_self_score(session: Session, assessment_id: int, item: str, points: Dec
     )
 
 
-def conversation(session: Session, telegram_user_id: int) -> Conversation | None:
-    return session.get(Conversation, telegram_user_id)
-
-
-def set_conversation(session: Session, telegram_user_id: int, flow: str, state: dict, now: datetime) -> None:
-    """Remember where this person is (a new dict each time, so the JSON column sees the change)."""
-    row = session.get(Conversation, telegram_user_id)
-    if row is None:
-        row = Conversation(telegram_user_id=telegram_user_id, flow=flow, state=dict(state), updated_at=now)
-    else:
-        row.flow, row.state, row.updated_at = flow, dict(state), now
-    session.add(row)
-
-
-def end_conversation(session: Session, telegram_user_id: int) -> None:
-    row = session.get(Conversation, telegram_user_id)
-    if row is not None:
-        session.delete(row)
-
-
-def member_ids_by_student_no(session: Session) -> dict[str, int]:
-    """Active members' ids by student number."""
-    rows = session.exec(select(Member.student_no, Member.id).where(col(Member.active).is_(True)))
-    return {student_no: member_id for student_no, member_id in rows if member_id is not None}
-
-
 def add_examinees(session: Session, examinees: list[CycleExaminee]) -> None:
     session.add_all(examinees)
     session.flush()
 
 
-def bindings_by_member(session: Session, member_ids: list[int]) -> dict[int, TelegramBinding]:
-    """The Telegram bindings of these members, by member id."""
-    rows = session.exec(select(TelegramBinding).where(col(TelegramBinding.member_id).in_(member_ids)))
-    return {row.member_id: row for row in rows}
+def self_statuses(
+    session: Session, cycle_id: int, member_ids: Collection[int] | None = None
+) -> list[tuple[CycleExaminee, str | None]]:
+    """Each examinee of the cycle (or only these members) with their self-assessment's status, if any."""
+    query = (
+        select(CycleExaminee, SelfAssessment.status)
+        .outerjoin(SelfAssessment, col(SelfAssessment.examinee_id) == col(CycleExaminee.id))
+        .where(CycleExaminee.cycle_id == cycle_id)
+    )
+    if member_ids is not None:
+        query = query.where(col(CycleExaminee.member_id).in_(list(member_ids)))
+    return [(examinee, status) for examinee, status in session.exec(query.order_by(col(CycleExaminee.id)))]
+
+
+def find_examinees(session: Session, cycle_id: int, name_or_number: str) -> list[CycleExaminee]:
+    """A cycle's examinees whose name or student number is exactly ``name_or_number``."""
+    text = name_or_number.strip()
+    return list(
+        session.exec(
+            select(CycleExaminee)
+            .where(
+                CycleExaminee.cycle_id == cycle_id,
+                or_(CycleExaminee.name == text, CycleExaminee.student_no == text),
+            )
+            .order_by(col(CycleExaminee.id))
+        )
+    )

@@ -15,36 +15,12 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 
-from sqlalchemy import BigInteger, String, Text, func
+from sqlalchemy import func
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Field, Session, SQLModel, col, select
+from sqlmodel import Session, col, select
 
-from storage.models import Member, TelegramBinding, utcnow
-from storage.types import UTCDateTime
-
-
-class NotificationState(StrEnum):
-    PENDING = "pending"
-    SENT = "sent"
-    FAILED = "failed"  # for good: blocked, chat not found, or out of attempts
-    CANCELLED = "cancelled"  # no longer needed when its time came
-
-
-class Notification(SQLModel, table=True):
-    """An outgoing message (the outbox): sent once, by the running bot, whoever queued it."""
-
-    id: int | None = Field(default=None, primary_key=True)
-    dedupe_key: str = Field(max_length=200, unique=True)
-    chat_id: int = Field(sa_type=BigInteger, index=True)
-    text: str = Field(sa_type=Text)
-    state: NotificationState = Field(default=NotificationState.PENDING, sa_type=String(20), index=True)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    not_before: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    attempts: int = 0
-    last_error: str | None = Field(default=None, sa_type=Text)
+from storage.models import Member, Notification, NotificationState, TelegramBinding
 
 
 def queue(session: Session, *, dedupe_key: str, chat_id: int, text: str, not_before: datetime) -> bool:

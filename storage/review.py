@@ -6,21 +6,12 @@ Every write here adds its audit row (``review.*``) to the same transaction.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 
 from sqlmodel import Session, col, select
 
 from storage import audit
-from storage.models import Member
-from storage.review_models import (
-    AcceptedViolation,
-    ChangeKind,
-    CycleReview,
-    ReviewChange,
-    Signature,
-    SignatureRole,
-)
+from storage.models import AcceptedViolation, ChangeKind, CycleReview, ReviewChange, Signature, SignatureRole
 
 
 def find_review(session: Session, cycle_id: int) -> CycleReview | None:
@@ -175,14 +166,3 @@ def void_signatures(
             at=now,
         )
     return voided
-
-
-def members_with_roles(session: Session, roles: Iterable[str]) -> list[Member]:
-    """Active members holding one of these committee roles (考核小组角色), in roster order."""
-    return list(
-        session.exec(
-            select(Member)
-            .where(col(Member.committee_role).in_(list(roles)), col(Member.active).is_(True))
-            .order_by(col(Member.id))
-        )
-    )

@@ -5,15 +5,18 @@ departments a vice-president oversees 分管 by name); it is both what an import
 database holds. Applying entries never deletes a member: one missing from the entries is marked
 inactive, keeping their Telegram binding and history. Departments missing from the entries become
 inactive; oversight rows are replaced to match the entries.
+
+The queries other families ask about members (by student number, by department, the teachers, the
+committee 考核小组) live here too, at the end.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Column
+from sqlalchemy import Column, or_
 from sqlmodel import Session, col, delete, nulls_first, select
 
 from storage.models import CommitteeRole, Department, Member, Oversight, Position, Team, TelegramBinding
@@ -193,3 +196,73 @@ def _replace_oversight(
                 )
             )
     session.flush()
+
+
+# Members, as other families ask for them
+
+
+def member_by_student_no(session: Session, student_no: str) -> Member | None:
+    return session.exec(select(Member).where(Member.student_no == student_no)).first()
+
+
+def team_and_department_names(session: Session, member: Member) -> tuple[str, str | None]:
+    """The names of the member's team and department (None for officers above departments)."""
+    team = session.get(Team, member.team_id)
+    department = session.get(Department, member.department_id) if member.department_id else None
+    return (team.name if team else "", department.name if department else None)
+
+
+def member_ids_by_student_no(session: Session) -> dict[str, int]:
+    """Active members' ids by student number."""
+    rows = session.exec(select(Member.student_no, Member.id).where(col(Member.active).is_(True)))
+    return {student_no: member_id for student_no, member_id in rows}
+
+
+def members_in_department(session: Session, team: str, department: str) -> list[Member]:
+    """The active members of one department, e.g. 校团委 / 组织部."""
+    return list(
+        session.exec(
+            select(Member)
+            .join(Department, col(Department.id) == col(Member.department_id))
+            .join(Team, col(Team.id) == col(Department.team_id))
+            .where(Team.name == team, Department.name == department, col(Member.active).is_(True))
+            .order_by(col(Member.id))
+        )
+    )
+
+
+def teachers(session: Session) -> list[Member]:
+    """The active teachers (老师)."""
+    return list(
+        session.exec(
+            select(Member)
+            .where(Member.position == Position.TEACHER, col(Member.active).is_(True))
+            .order_by(col(Member.id))
+        )
+    )
+
+
+def members(session: Session, member_ids: Iterable[int]) -> dict[int, Member]:
+    """Members by id (inactive ones too: old records still name them)."""
+    rows = session.exec(select(Member).where(col(Member.id).in_(list(member_ids))))
+    return {row.id: row for row in rows}
+
+
+def find_members(session: Session, name_or_number: str) -> list[Member]:
+    """Active members whose name or student number is exactly ``name_or_number``."""
+    text = name_or_number.strip()
+    return list(
+        session.exec(
+            select(Member)
+            .where(or_(Member.name == text, Member.student_no == text), col(Member.active).is_(True))
+            .order_by(col(Member.id))
+        )
+    )
+
+
+def committee(session: Session, roles: Collection[str] | None = None) -> list[Member]:
+    """The active members of the assessment committee (考核小组), or only those in ``roles``, by id."""
+    query = select(Member).where(col(Member.committee_role).is_not(None), col(Member.active).is_(True))
+    if roles is not None:
+        query = query.where(col(Member.committee_role).in_(list(roles)))
+    return list(session.exec(query.order_by(col(Member.id))))

@@ -1,16 +1,16 @@
-"""Queries on score sheets (评分表): who a scorer scores, sheets and item scores, submitting and returning."""
+"""Queries on score sheets (评分表): who a scorer scores, sheets and item scores, where each sheet stands,
+submitting and returning."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime
 from decimal import Decimal
 
 from sqlmodel import Session, col, select
 
 from storage import audit
-from storage.cycle_models import CycleExaminee
-from storage.scoring_models import ItemScore, ScoreSheet, SheetStatus
+from storage.models import CycleExaminee, ItemScore, ScoreSheet, SheetStatus
 
 
 def examinees_of_scorer(session: Session, cycle_id: int, member_id: int) -> list[CycleExaminee]:
@@ -143,3 +143,17 @@ def return_sheet(session: Session, sheet: ScoreSheet, *, actor: str, reason: str
         reason=reason,
         at=now,
     )
+
+
+def sheet_statuses(
+    session: Session, cycle_id: int, scorer_ids: Collection[int] | None = None
+) -> list[tuple[CycleExaminee, str | None]]:
+    """Each examinee of the cycle (or only those these members score) with their score sheet's status."""
+    query = (
+        select(CycleExaminee, ScoreSheet.status)
+        .outerjoin(ScoreSheet, col(ScoreSheet.examinee_id) == col(CycleExaminee.id))
+        .where(CycleExaminee.cycle_id == cycle_id)
+    )
+    if scorer_ids is not None:
+        query = query.where(col(CycleExaminee.scorer_member_id).in_(list(scorer_ids)))
+    return [(examinee, status) for examinee, status in session.exec(query.order_by(col(CycleExaminee.id)))]

@@ -9,16 +9,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger
-from sqlmodel import Field, Session, SQLModel, delete
+from sqlmodel import Session, delete
 
-from storage.models import utcnow
-from storage.types import UTCDateTime
-
-
-class HandledUpdate(SQLModel, table=True):
-    update_id: int = Field(sa_type=BigInteger, primary_key=True)
-    handled_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+from storage.models import HandledUpdate
 
 
 def first_delivery(session: Session, update_id: int, now: datetime) -> bool:

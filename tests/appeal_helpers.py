@@ -22,9 +22,7 @@ from flows.rules.scheme import default_scheme
 from flows.ui.chat import ChatKind, Content, Incoming, Reply
 from flows.ui.context import FlowContext
 from storage import scoring
-from storage.appeal_models import Appeal
-from storage.cycle_models import Cycle, CycleExaminee
-from storage.models import Member
+from storage.models import Appeal, Cycle, CycleExaminee, Member
 
 OFFICER = "2023000256"  # 郭宇雅, 校学生会 办公室 干事, scored by 马凯秀
 SCORER = "2023000111"  # 马凯秀, vice-president in charge of 办公室, a committee member (组员)

@@ -16,7 +16,7 @@ from sqlalchemy import Engine, text
 from sqlmodel import Session
 
 from storage.db import make_engine, upgrade
-from storage.schema import metadata
+from storage.models import metadata
 
 POSTGRES_ENV = "KAOHE_TEST_DATABASE_URL"
 REPO = Path(__file__).resolve().parent.parent

@@ -16,10 +16,16 @@ from flows.router import handle
 from flows.rules.scheme import DEFAULT_SCHEME, default_scheme
 from flows.ui.chat import Action, ChatKind, Content, Incoming, Reply, Toast
 from flows.ui.context import FlowContext
-from storage import cycle_models, cycles, scoring
-from storage.cycle_models import CycleExaminee, SelfAssessment, SelfStatus
-from storage.models import Member, TelegramBinding
-from storage.scoring_models import ItemScore, ScoreSheet
+from storage import cycles, models, scoring
+from storage.models import (
+    CycleExaminee,
+    ItemScore,
+    Member,
+    ScoreSheet,
+    SelfAssessment,
+    SelfStatus,
+    TelegramBinding,
+)
 
 NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -138,7 +144,7 @@ def scorer_in_sample_cycle(session: Session, sample: Path, people: dict[str, int
 
 def cycle_id(session: Session) -> int:
     """The id of the one cycle opened."""
-    return session.exec(select(cycle_models.Cycle.id)).one()
+    return session.exec(select(models.Cycle.id)).one()
 
 
 def examinee_id(session: Session, student_no: str) -> int:
@@ -150,11 +156,11 @@ def changeable_rows(session: Session) -> dict[str, list[str]]:
     """Every row a step of /self or /score may write (the audit trail aside), to compare before and after."""
     tables = (
         SelfAssessment,
-        cycle_models.SelfAnswer,
-        cycle_models.SelfScore,
+        models.SelfAnswer,
+        models.SelfScore,
         ScoreSheet,
         ItemScore,
-        cycle_models.Conversation,
+        models.Conversation,
     )
     session.expire_all()
     return {

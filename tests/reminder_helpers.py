@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from flows.notices.schedule import plan
 from flows.ui.context import FlowContext
-from storage.cycle_models import Cycle
+from storage.models import Cycle
 
 OFFICER, HEAD = "2023000256", "2023000157"  # 郭宇雅 and 龙浩 of 校学生会 办公室
 VICE_PRESIDENT = "2023000111"  # 马凯秀: scores 办公室, 体育部, 生活部; a committee member; assessed herself

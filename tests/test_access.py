@@ -7,8 +7,7 @@ from cycle_helpers import import_sample, open_sample_cycle
 from sqlmodel import select
 
 from flows.rules.access import can_read_self_assessment
-from storage.cycle_models import CycleExaminee
-from storage.models import Member
+from storage.models import CycleExaminee, Member
 
 
 @pytest.fixture

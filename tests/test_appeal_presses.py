@@ -23,7 +23,7 @@ from sqlmodel import Session
 
 from flows.appeals.presses import ConsultAction, DecisionAction, DeskAction, InterviewAction
 from storage.audit import entries
-from storage.schema import metadata
+from storage.models import metadata
 
 HUGE = "9" * 25
 NOBODY = 999  # a Telegram account bound to no member

@@ -28,11 +28,19 @@ from sqlmodel import select
 from flows.appeals.conversation import appeal_button
 from flows.ui.chat import Content
 from storage import review
-from storage.appeal_models import Appeal, AppealChange, AppealEvidence, AppealStatus, EvidenceKind, Outcome
 from storage.audit import entries
-from storage.cycle_models import Cycle
-from storage.outbox import Notification
-from storage.review_models import ChangeKind, ReviewChange
+from storage.models import (
+    Appeal,
+    AppealChange,
+    AppealEvidence,
+    AppealStatus,
+    ChangeKind,
+    Cycle,
+    EvidenceKind,
+    Notification,
+    Outcome,
+    ReviewChange,
+)
 
 REASON = "工作业绩一项没有计入我负责的迎新晚会签到工作，与事实不符。"
 

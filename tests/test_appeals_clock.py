@@ -20,9 +20,8 @@ from sqlmodel import select
 
 from flows.appeals.clock import Clock, Due, DueKind, plan, run
 from flows.ui.context import FlowContext
-from storage.appeal_models import AppealStatus
 from storage.audit import entries
-from storage.outbox import Notification
+from storage.models import AppealStatus, Notification
 
 SUBMITTED = RELEASED + timedelta(hours=1)  # 2026-12-16 03:00 UTC, 11:00 in Shanghai
 DAY = timedelta(hours=24)

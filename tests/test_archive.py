@@ -40,8 +40,7 @@ from flows.rules.cycles import CycleArchived, ensure_writable
 from flows.ui.chat import Reply
 from storage import audit, review
 from storage.audit import entries
-from storage.cycle_models import Cycle, CycleExaminee
-from storage.review_models import SignatureRole
+from storage.models import Cycle, CycleExaminee, SignatureRole
 
 WORKBOOK = "2026秋季考核.xlsx"
 

@@ -21,7 +21,7 @@ from sqlmodel import select
 
 from flows.archive.export import export_files
 from flows.archive.pdf import FONT_FILE, missing_characters
-from storage.cycle_models import Cycle
+from storage.models import Cycle
 
 TOOLS = ("soffice", "pdftoppm", "pdffonts")
 CJK = re.compile(r"[\u4e00-\u9fff]")

@@ -17,8 +17,7 @@ from sqlmodel import Session, select
 from bot.cli import main
 from storage import audit
 from storage.audit import Tamper
-from storage.cycle_models import Cycle
-from storage.models import AuditEntry
+from storage.models import AuditEntry, Cycle
 
 
 @pytest.fixture

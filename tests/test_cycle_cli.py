@@ -10,9 +10,16 @@ import pytest
 from sqlmodel import Session, select
 
 from bot.cli import main
-from storage.cycle_models import Cycle, CycleExaminee, SelfAssessment, SelfStatus
 from storage.db import make_engine
-from storage.scoring_models import ItemScore, ScoreSheet, SheetStatus
+from storage.models import (
+    Cycle,
+    CycleExaminee,
+    ItemScore,
+    ScoreSheet,
+    SelfAssessment,
+    SelfStatus,
+    SheetStatus,
+)
 
 
 @pytest.fixture

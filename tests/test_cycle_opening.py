@@ -12,9 +12,7 @@ from flows.cycles.opening import CycleError, Deadlines, open_cycle
 from flows.roster.importing import import_roster
 from flows.roster.reading import read_roster
 from flows.rules.scheme import DEFAULT_SCHEME, SchemeError
-from storage.cycle_models import Cycle, CycleExaminee
-from storage.models import Member
-from storage.outbox import Notification
+from storage.models import Cycle, CycleExaminee, Member, Notification
 
 
 def examinee(session, student_no: str) -> CycleExaminee:

@@ -9,8 +9,7 @@ from cycle_helpers import Person
 from sqlmodel import select
 
 from storage.audit import entries
-from storage.interviews import Interview
-from storage.outbox import Notification
+from storage.models import Interview, Notification
 
 FIELDS = [
     "2026-12-16 09:30",

@@ -8,7 +8,7 @@ from cycle_helpers import bind, import_sample
 from sqlmodel import Session, select
 
 from storage import outbox
-from storage.outbox import Notification, NotificationState
+from storage.models import Notification, NotificationState
 
 NOW = datetime(2026, 11, 24, 4, 0, tzinfo=UTC)
 

@@ -26,7 +26,7 @@ from flows.notices.reminders import Ladder, rung_in_force, rung_moment
 from flows.notices.schedule import unwanted
 from flows.rules.scheme import QuietHours
 from storage import outbox
-from storage.outbox import Notification
+from storage.models import Notification
 
 LADDER = (3, 1, 0, -1)
 cycle = reminder_helpers.cycle

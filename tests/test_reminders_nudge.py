@@ -11,8 +11,7 @@ from flows.notices.delivery import Kind, Subject, Topic
 from flows.notices.nudge import nudge
 from flows.notices.schedule import unwanted
 from storage import outbox
-from storage.models import AuditEntry
-from storage.outbox import Notification
+from storage.models import AuditEntry, Notification
 
 cycle = reminder_helpers.cycle
 

@@ -15,10 +15,7 @@ from flows.router import handle
 from flows.ui.chat import ChatKind, Incoming
 from flows.ui.context import FlowContext
 from storage.audit import entries
-from storage.cycle_models import CycleExaminee
-from storage.models import TelegramBinding
-from storage.outbox import Notification
-from storage.review_models import Signature, SignatureRole
+from storage.models import CycleExaminee, Notification, Signature, SignatureRole, TelegramBinding
 
 SCORED_AT = NOW + timedelta(days=8)
 NAMES = {"1001": "李华", "1002": "王芳", "1003": "张伟", "1004": "刘洋", "1005": "陈静"}
@@ -162,7 +159,7 @@ def test_teachers_and_strangers_have_no_result(released, session):
 
 def test_acknowledgement_progress_is_counted(session, released):
     from flows.review.signoff import signoff_state
-    from storage.cycle_models import Cycle
+    from storage.models import Cycle
 
     released["1003"].says("/result")
     released["1003"].taps("签字")

@@ -31,10 +31,7 @@ from flows.ui.chat import AttachmentKind, ChatKind, Incoming
 from flows.ui.context import FlowContext
 from flows.ui.fonts import BUNDLED_CJK_FONT
 from storage.audit import entries
-from storage.cycle_models import CycleExaminee
-from storage.outbox import Notification
-from storage.review_models import ReviewChange
-from storage.scoring_models import ItemScore, ScoreSheet, SheetStatus
+from storage.models import CycleExaminee, ItemScore, Notification, ReviewChange, ScoreSheet, SheetStatus
 
 SCORED_AT = NOW + timedelta(days=8)
 

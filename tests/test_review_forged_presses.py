@@ -12,10 +12,18 @@ from sqlmodel import Session, select
 
 from flows.review.presses import ExamineePress, ExamineeStep, ReviewPress, View
 from storage.audit import entries
-from storage.cycle_models import Conversation, Cycle, CycleExaminee
-from storage.outbox import Notification
-from storage.review_models import AcceptedViolation, CycleReview, ReviewChange, Signature
-from storage.scoring_models import ItemScore, ScoreSheet
+from storage.models import (
+    AcceptedViolation,
+    Conversation,
+    Cycle,
+    CycleExaminee,
+    CycleReview,
+    ItemScore,
+    Notification,
+    ReviewChange,
+    ScoreSheet,
+    Signature,
+)
 
 NINES = "9" * 25
 WATCHED = (Cycle, CycleReview, ReviewChange, AcceptedViolation, Signature, ScoreSheet, ItemScore)

@@ -27,9 +27,7 @@ from bot.sandbox.world import Sandbox
 from flows.notices.delivery import Topic
 from flows.notices.nudge import NudgePress
 from flows.ui.chat import Attachment, AttachmentKind, Button, Reply, SetMenu, Toast
-from storage.appeal_models import Appeal, AppealStatus
-from storage.cycle_models import Cycle
-from storage.outbox import Notification, NotificationState
+from storage.models import Appeal, AppealStatus, Cycle, Notification, NotificationState
 
 OFFICER = "郭宇雅"  # 校学生会 办公室 干事
 VICE_PRESIDENT = "马凯秀"  # scores 办公室

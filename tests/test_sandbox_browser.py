@@ -18,8 +18,7 @@ from bot.config import Config, Settings
 from bot.sandbox.server import SandboxServer
 from bot.sandbox.world import Sandbox
 from flows.rules.scheme import default_scheme
-from storage.cycle_models import CycleExaminee, SelfAssessment, SelfStatus
-from storage.scoring_models import ItemScore, ScoreSheet, SheetStatus
+from storage.models import CycleExaminee, ItemScore, ScoreSheet, SelfAssessment, SelfStatus, SheetStatus
 
 OFFICER = "郭宇雅"  # 校学生会 办公室 干事
 VICE_PRESIDENT = "马凯秀"  # in charge of 办公室: scores its people

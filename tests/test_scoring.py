@@ -29,8 +29,7 @@ from flows.ui.context import FlowContext
 from flows.ui.menu import member_menu
 from flows.ui.text import visible_length
 from storage.audit import entries
-from storage.models import Member
-from storage.scoring_models import ItemScore, ScoreSheet, SheetStatus
+from storage.models import ItemScore, Member, ScoreSheet, SheetStatus
 
 VICE_PRESIDENT = "2023000111"  # 马凯秀, 校学生会, in charge of 办公室, 体育部, 生活部
 OFFICER = "2023000256"  # 郭宇雅, 办公室 干事, scored by 马凯秀

@@ -19,9 +19,7 @@ from cycle_helpers import (
 from sqlmodel import Session, select
 
 from storage import scoring
-from storage.cycle_models import CycleExaminee
-from storage.models import Member
-from storage.scoring_models import ScoreSheet, SheetStatus
+from storage.models import CycleExaminee, Member, ScoreSheet, SheetStatus
 
 PRESIDENT = "2023000042"  # 罗晨秀, 校学生会
 VICE_PRESIDENT = "2023000111"  # 马凯秀, in charge of 办公室 (4), 体育部 (4), 生活部 (6)

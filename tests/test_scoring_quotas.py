@@ -16,8 +16,7 @@ from cycle_helpers import (
 )
 from sqlmodel import Session, select
 
-from storage.cycle_models import CycleExaminee
-from storage.scoring_models import ScoreSheet, SheetStatus
+from storage.models import CycleExaminee, ScoreSheet, SheetStatus
 
 VICE_PRESIDENT = "2023000111"  # 马凯秀, in charge of 办公室 (4 people)
 EIGHTY = ["15", "15", "12", "6", "5", "5", "6", "5", "6", "5"]  # 80, band A

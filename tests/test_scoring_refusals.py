@@ -24,7 +24,7 @@ from sqlmodel import Session, select
 
 from storage import scoring
 from storage.audit import entries
-from storage.scoring_models import ItemScore, ScoreSheet, SheetStatus
+from storage.models import ItemScore, ScoreSheet, SheetStatus
 
 VICE_PRESIDENT = "2023000111"  # 马凯秀, in charge of 办公室, 体育部, 生活部
 OTHER_VICE_PRESIDENT = "2023000116"  # 孙玉英, in charge of 学习部, 宣传部, 权益部

@@ -12,7 +12,7 @@ from sqlmodel import select
 from flows.rules.scheme import DEFAULT_SCHEME, default_scheme
 from flows.ui.chat import Content
 from storage.audit import entries
-from storage.cycle_models import Conversation, SelfAnswer, SelfAssessment, SelfScore, SelfStatus
+from storage.models import Conversation, SelfAnswer, SelfAssessment, SelfScore, SelfStatus
 
 OFFICER = "2023000256"  # 郭宇雅, 校学生会 办公室 干事, scored by 马凯秀
 ANSWERS = {

@@ -20,7 +20,7 @@ from bot.config import DeliverySettings
 from bot.sender import Sender, rate_limiter
 from flows.notices.nudge import nudge
 from storage import outbox
-from storage.outbox import Notification, NotificationState
+from storage.models import Notification, NotificationState
 
 NOON = local(25, 12)
 FAST = DeliverySettings(chat_interval_seconds=0.2)

@@ -14,9 +14,7 @@ from bot.cli import main
 from flows.review.presses import RatingPress, SignPress, SignStep
 from flows.rules.scheme import DEFAULT_SCHEME, SchemeError, load_scheme
 from storage.audit import entries
-from storage.cycle_models import Cycle
-from storage.outbox import Notification
-from storage.review_models import ReviewChange, Signature, SignatureRole
+from storage.models import Cycle, Notification, ReviewChange, Signature, SignatureRole
 
 SCORED_AT = NOW + timedelta(days=8)
 ALL_SCORES = {"1001": TOP, "1002": GOOD, "1003": TOP, "1004": GOOD, "1005": PASS}

@@ -22,8 +22,8 @@ from flows.ui.i18n import both
 from storage import audit
 from storage import cycles as store
 from storage.audit import Break
-from storage.cycle_models import Cycle
 from storage.db import session_scope
+from storage.models import Cycle
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:

@@ -22,7 +22,7 @@ from flows.rules.cycles import scheme_of
 from flows.ui.context import FlowContext
 from storage import appeals as appeal_store
 from storage import cycles as cycle_store
-from storage.appeal_models import AppealStatus
+from storage.models import AppealStatus
 
 
 class Clock:

@@ -39,7 +39,6 @@ from flows.rules.scheme import DEFAULT_SCHEME
 from flows.ui.chat import Attachment, Content, Incoming
 from flows.ui.i18n import render
 from storage import accounts, roster
-from storage import cycles as cycle_store
 from storage.db import make_engine, session_scope, upgrade
 from storage.models import Member
 
@@ -149,7 +148,7 @@ class Sandbox:
         locale = self.config.settings.language
         with session_scope(self.engine) as session:
             entries = roster.load_entries(session)
-            ids = cycle_store.member_ids_by_student_no(session)
+            ids = roster.member_ids_by_student_no(session)
         return [
             Person(
                 account=ACCOUNT_BASE + ids[entry.student_no],

@@ -22,9 +22,7 @@ from flows.rules.scheme import QuietHours, Scheme
 from flows.ui.context import FlowContext
 from flows.ui.i18n import render
 from storage import appeals as store
-from storage.appeal_models import Appeal, AppealStatus
-from storage.cycle_models import Cycle, CycleExaminee
-from storage.models import CommitteeRole
+from storage.models import Appeal, AppealStatus, CommitteeRole, Cycle, CycleExaminee
 
 
 class DueKind(StrEnum):

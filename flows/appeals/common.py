@@ -24,12 +24,9 @@ from flows.ui.chat import Action, Incoming
 from flows.ui.context import FlowContext
 from flows.ui.i18n import locale_for, render
 from flows.ui.refusal import Refused
-from storage import accounts, audit, outbox
+from storage import accounts, audit, conversations, outbox, roster
 from storage import appeals as store
-from storage import cycles as cycle_store
-from storage.appeal_models import Appeal, AppealEvidence, AppealStatus, Disputed
-from storage.cycle_models import Cycle, CycleExaminee
-from storage.models import Member
+from storage.models import Appeal, AppealEvidence, AppealStatus, Cycle, CycleExaminee, Disputed, Member
 
 SCHEDULER = "scheduler"  # the audit actor of what the clocks do
 
@@ -134,7 +131,7 @@ def notify(
 ) -> int:
     """Queue ``text(locale)`` for each bound member, once per ``key``; how many were queued."""
     people = {member.id: member for member in members if member.id is not None}
-    bindings = cycle_store.bindings_by_member(session, list(people))
+    bindings = accounts.bindings_of(session, list(people))
     queued = 0
     for member_id, binding in bindings.items():
         locale = locale_for(binding.language_code, default_locale)
@@ -161,14 +158,14 @@ def record(
 def receivers(session: Session, examinee: CycleExaminee) -> list[Member]:
     """Who receives an appeal: the organisation department and the teachers, never its examinee."""
     people = {
-        m.id: m for m in (*store.members_in_department(session, *APPEAL_OFFICE), *store.teachers(session))
+        m.id: m for m in (*roster.members_in_department(session, *APPEAL_OFFICE), *roster.teachers(session))
     }
     return [member for member_id, member in people.items() if member_id != examinee.member_id]
 
 
 def committee_without(session: Session, examinee: CycleExaminee) -> list[Member]:
     """The committee, less the examinee."""
-    return [member for member in store.committee(session) if member.id != examinee.member_id]
+    return [member for member in roster.committee(session) if member.id != examinee.member_id]
 
 
 def escalate(
@@ -226,7 +223,7 @@ class Desk(Actor):
     @cached_property
     def reader(self) -> Reader:
         """The member with their team and department (what appeal rights depend on)."""
-        team, department = accounts.team_and_department_names(self.session, self.member)
+        team, department = roster.team_and_department_names(self.session, self.member)
         return Reader(self.member, team, department)
 
     def case(self, appeal_id: int) -> tuple[Appeal, CycleExaminee]:
@@ -255,7 +252,7 @@ def ends_when_refused(step: InputStep) -> InputStep:
         try:
             return step(context, incoming, state)
         except Refused:
-            cycle_store.end_conversation(context.session, incoming.telegram_user_id)
+            conversations.end_conversation(context.session, incoming.telegram_user_id)
             raise
 
     return answer

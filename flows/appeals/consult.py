@@ -20,9 +20,8 @@ from flows.ui.context import FlowContext
 from flows.ui.i18n import render
 from flows.ui.refusal import Refused
 from storage import appeals as store
-from storage.appeal_models import Appeal, AppealOpinion, AppealStatus
-from storage.cycle_models import CycleExaminee
-from storage.models import Member
+from storage import roster
+from storage.models import Appeal, AppealOpinion, AppealStatus, CycleExaminee, Member
 
 TEXT_MAX = 1500
 
@@ -61,7 +60,7 @@ def opinions_text(desk: Desk, appeal: Appeal) -> list[str]:
     asked = store.opinions(desk.session, appeal.id)  # type: ignore[arg-type]
     if not asked:
         return []
-    people = store.members(desk.session, {o.member_id for o in asked})
+    people = roster.members(desk.session, {o.member_id for o in asked})
     lines = [desk.text("appeal_opinions_title")]
     lines += [
         desk.text(
@@ -142,7 +141,7 @@ def _decidable(desk: Desk, appeal_id: int) -> tuple[Appeal, CycleExaminee]:
 
 
 def _find_party(desk: Consultant, case: tuple[Appeal, CycleExaminee], text: str) -> list[Action]:
-    found = [m for m in store.find_members(desk.session, text) if m.id != case[1].member_id]
+    found = [m for m in roster.find_members(desk.session, text) if m.id != case[1].member_id]
     if not found:
         return [Reply(desk.text("appeal_party_unknown", text=text[:40]))]
     if len(found) == 1:
@@ -234,7 +233,7 @@ def _take_answer(desk: Consultant, opinion_id: int, answer: str) -> list[Action]
     session.add(opinion)
     name = _examinee(desk, appeal).name
     record(session, appeal, "appeal.opinion", desk.member, now, after={"opinion": opinion.id}, reason=answer)
-    asker = store.members(session, [opinion.asked_by_member_id]).values()
+    asker = roster.members(session, [opinion.asked_by_member_id]).values()
     notify(
         session,
         asker,

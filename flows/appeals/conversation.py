@@ -39,8 +39,7 @@ from flows.ui.i18n import render
 from flows.ui.refusal import Refused
 from storage import appeals as store
 from storage import cycles as cycle_store
-from storage.appeal_models import Appeal, AppealEvidence, AppealStatus, Disputed, EvidenceKind
-from storage.cycle_models import Cycle, CycleExaminee
+from storage.models import Appeal, AppealEvidence, AppealStatus, Cycle, CycleExaminee, Disputed, EvidenceKind
 
 FLOW = "appeal"
 REASON_MIN, TEXT_MAX = 10, 1500

@@ -36,8 +36,8 @@ from flows.ui.context import FlowContext
 from flows.ui.i18n import render
 from flows.ui.refusal import Refused
 from storage import appeals as store
-from storage.appeal_models import Appeal, AppealChange, AppealStatus, Outcome
-from storage.cycle_models import CycleExaminee
+from storage import roster
+from storage.models import Appeal, AppealChange, AppealStatus, CycleExaminee, Outcome
 
 REASON_MIN, REASON_MAX = 10, 1500
 KEYED = (DecisionAction.ITEM, DecisionAction.GRADE)  # the steps whose press names an item or a grade
@@ -309,7 +309,7 @@ def _audited(result: Result) -> dict[str, object]:
 def _tell_examinee(decision: Decision) -> None:
     """The final decision, privately to the examinee."""
     desk, session = decision.desk, decision.desk.session
-    examinee = store.members(session, [decision.examinee.member_id]).values()
+    examinee = roster.members(session, [decision.examinee.member_id]).values()
     notify(
         session,
         examinee,

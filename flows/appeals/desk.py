@@ -34,8 +34,7 @@ from flows.ui.context import FlowContext
 from flows.ui.refusal import Refused
 from flows.ui.text import split_message
 from storage import appeals as store
-from storage.appeal_models import Appeal, AppealStatus
-from storage.cycle_models import CycleExaminee
+from storage.models import Appeal, AppealStatus, CycleExaminee
 
 FLOW = Desk.flow
 NOTE_MAX = 500

@@ -8,13 +8,10 @@ from sqlmodel import Session
 from flows.appeals.common import Desk
 from flows.rules.cycles import scheme_of
 from flows.selfassess import Form, rendered_form
-from storage import appeals as store
 from storage import cycles as cycle_store
-from storage import scoring
-from storage.appeal_models import Appeal
+from storage import roster, scoring
 from storage.archive import entries_about, member_actors
-from storage.cycle_models import CycleExaminee, SelfStatus
-from storage.models import AuditEntry
+from storage.models import Appeal, AuditEntry, CycleExaminee, SelfStatus
 
 
 def self_assessment_text(desk: Desk, _: Appeal, examinee: CycleExaminee) -> str:
@@ -40,7 +37,7 @@ def examinee_records(session: Session, examinee: CycleExaminee, appeal: Appeal |
 
 def actor_names(session: Session, entries: list[AuditEntry]) -> dict[str, str]:
     """``member:12`` → the member's name, for every member actor among ``entries``."""
-    people = store.members(session, member_actors(entries))
+    people = roster.members(session, member_actors(entries))
     return {f"member:{member_id}": member.name for member_id, member in people.items()}
 
 

@@ -25,11 +25,9 @@ from flows.ui.context import FlowContext
 from flows.ui.i18n import render
 from flows.ui.refusal import Refused
 from flows.ui.text import split_message
-from storage import audit
+from storage import audit, cycles
 from storage import interviews as store
-from storage.cycle_models import CycleExaminee
-from storage.interviews import Interview
-from storage.models import Member
+from storage.models import CycleExaminee, Interview, Member
 
 FLOW = "interview"
 FIELDS: dict[str, int] = {  # → the longest value each takes
@@ -88,7 +86,7 @@ def _show_someone(context: FlowContext, locale: str, member: Member, name: str) 
     cycle = context.current_cycle()
     if not is_committee(member) or cycle is None:
         raise Refused("interview_committee_only")
-    found = store.find_examinees(context.session, cycle.id, name)  # type: ignore[arg-type]
+    found = cycles.find_examinees(context.session, cycle.id, name)  # type: ignore[arg-type]
     rows = [
         (interview, examinee)
         for examinee in found
@@ -184,7 +182,7 @@ def _press(
 def _find(recorder: Recorder, text: str) -> list[Action]:
     found = [
         e
-        for e in store.find_examinees(recorder.session, recorder.cycle.id, text)  # type: ignore[arg-type]
+        for e in cycles.find_examinees(recorder.session, recorder.cycle.id, text)  # type: ignore[arg-type]
         if can_record_interview(recorder.member, e)
     ]
     if not found:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from flows.ui.buttons import ButtonData, Id, Key
-from storage.appeal_models import Disputed
+from storage.models import Disputed
 
 
 class AppealAction(StrEnum):

@@ -22,8 +22,7 @@ from flows.rules.scheme import Scheme
 from flows.ui.context import FlowContext
 from flows.ui.i18n import render
 from storage import appeals
-from storage.appeal_models import Appeal, AppealStatus, Outcome
-from storage.cycle_models import Cycle, CycleExaminee
+from storage.models import Appeal, AppealStatus, Cycle, CycleExaminee, Outcome
 
 
 @dataclass(frozen=True)

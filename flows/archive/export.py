@@ -34,9 +34,8 @@ from flows.ui.i18n import render
 from storage import accounts, audit
 from storage import appeals as appeal_store
 from storage import cycles as cycle_store
-from storage.appeal_models import OPEN_STATUSES
 from storage.archive import archive
-from storage.cycle_models import Cycle
+from storage.models import OPEN_STATUSES, Cycle
 
 
 class ArchiveError(Exception):

@@ -23,8 +23,7 @@ from flows.archive.records import CycleRecord, ExamineeRecord, Signed
 from flows.archive.workbook import PROVISIONAL, evidence_line
 from flows.review.board import group_of
 from flows.rules.names import POSITION_NAMES, Names
-from storage.appeal_models import Outcome
-from storage.models import Position
+from storage.models import Outcome, Position
 
 TEAM_MARKS = (("校团委", "团委"), ("校学生会", "学生会"), ("校社团联合会", "社联"))
 SUMMARY_PROMPT = Names(

@@ -29,12 +29,22 @@ from flows.rules.scheme import Scheme
 from storage import appeals, interviews, review, scoring
 from storage import archive as archive_store
 from storage import cycles as cycle_store
-from storage.appeal_models import Appeal, AppealEvidence, AppealOpinion
-from storage.cycle_models import ArchivedPerson, Cycle, CycleExaminee, SelfAssessment, SelfStatus
-from storage.interviews import Interview
-from storage.models import AuditEntry
-from storage.review_models import Signature, SignatureRole
-from storage.scoring_models import ScoreSheet, SheetStatus
+from storage.models import (
+    Appeal,
+    AppealEvidence,
+    AppealOpinion,
+    ArchivedPerson,
+    AuditEntry,
+    Cycle,
+    CycleExaminee,
+    Interview,
+    ScoreSheet,
+    SelfAssessment,
+    SelfStatus,
+    SheetStatus,
+    Signature,
+    SignatureRole,
+)
 
 SIGNATURE_ROLES: dict[str, Names] = {
     "examinee": Names("被考核者", "examinee"),

@@ -12,7 +12,7 @@ from decimal import Decimal
 from flows.archive.records import CycleRecord, ExamineeRecord
 from flows.review.board import GroupKey, group_of
 from flows.rules.grading import Violation, quota_violations
-from storage.cycle_models import SelfStatus
+from storage.models import SelfStatus
 
 
 @dataclass(frozen=True)

@@ -22,9 +22,7 @@ from flows.archive.records import SIGNATURE_ROLES, CycleRecord, ExamineeRecord
 from flows.archive.sheets import Column, Group, Row, new_workbook, workbook_bytes, write_table
 from flows.archive.summary import departments, ranks
 from flows.rules.names import POSITION_NAMES, Names
-from storage.appeal_models import AppealEvidence, AppealStatus, Outcome
-from storage.interviews import Interview
-from storage.models import Position
+from storage.models import AppealEvidence, AppealStatus, Interview, Outcome, Position
 
 STATUS_NAMES: dict[str, Names] = {
     "draft": Names("草稿", "draft"),

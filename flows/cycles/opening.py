@@ -17,9 +17,9 @@ from sqlmodel import Session
 from flows.rules.organisation import COMMITTEE, Organisation, is_examinee, scorer_of
 from flows.rules.scheme import Scheme, load_scheme
 from flows.ui.i18n import locale_for, render
-from storage import audit, outbox, roster
+from storage import accounts, audit, outbox, roster
 from storage import cycles as store
-from storage.cycle_models import Cycle, CycleExaminee
+from storage.models import Cycle, CycleExaminee
 
 NAME_MAX = 100
 
@@ -69,7 +69,7 @@ def _check(session: Session, name: str, deadlines: Deadlines, now: datetime, tz:
 def _freeze(session: Session, cycle: Cycle) -> list[CycleExaminee]:
     """The cycle's examinees, copied from the active roster with each one's scorer."""
     organisation = Organisation(roster.load_entries(session))
-    ids = store.member_ids_by_student_no(session)
+    ids = roster.member_ids_by_student_no(session)
     frozen = []
     for entry in organisation.members:
         if not is_examinee(entry):
@@ -148,7 +148,7 @@ def open_cycle(
 def _announce(
     session: Session, cycle: Cycle, examinees: list[CycleExaminee], now: datetime, tz: ZoneInfo, default: str
 ) -> int:
-    bindings = store.bindings_by_member(session, [e.member_id for e in examinees])
+    bindings = accounts.bindings_of(session, [e.member_id for e in examinees])
     for examinee in examinees:
         binding = bindings.get(examinee.member_id)
         if binding is None:

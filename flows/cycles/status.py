@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlmodel import Session
 
 from storage import cycles as store
-from storage.cycle_models import Cycle, SelfStatus
+from storage.models import Cycle, SelfStatus
 
 NOT_STARTED = "not_started"
 

@@ -18,8 +18,8 @@ from flows.rules.cycles import current_phase
 from flows.rules.phase import Phase
 from flows.ui.context import FlowContext
 from flows.ui.i18n import render
-from storage import reminders as store
-from storage.cycle_models import Cycle, SelfStatus
+from storage import cycles
+from storage.models import Cycle, SelfStatus
 
 
 def _announce(context: FlowContext, cycle: Cycle, topic: Topic, params: dict[int, dict[str, Any]]) -> int:
@@ -35,7 +35,7 @@ def plan_announcements(context: FlowContext, cycle: Cycle) -> int:
     """Announce the opening of scoring (and the close of the self-assessment) while it is scoring time."""
     if current_phase(cycle, context.now) is not Phase.SCORING:
         return 0
-    selves = store.self_statuses(context.session, cycle.id)
+    selves = cycles.self_statuses(context.session, cycle.id)
     closed = {
         examinee.member_id: {
             "due": context.local_time(cycle.self_due),

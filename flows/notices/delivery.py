@@ -24,8 +24,8 @@ from flows.rules.cycles import scheme_of
 from flows.rules.scheme import QuietHours, default_scheme
 from flows.ui.context import FlowContext
 from flows.ui.i18n import locale_for
+from storage import accounts, outbox
 from storage import cycles as cycle_store
-from storage import outbox
 
 
 class Kind(StrEnum):
@@ -93,7 +93,7 @@ class Recipient:
 
 def recipients(session: Session, member_ids: Iterable[int], default_locale: str) -> dict[int, Recipient]:
     """The members among ``member_ids`` who are bound to a Telegram account, by member id."""
-    bindings = cycle_store.bindings_by_member(session, list(set(member_ids)))
+    bindings = accounts.bindings_of(session, list(set(member_ids)))
     return {
         member_id: Recipient(binding.chat_id, locale_for(binding.language_code, default_locale))
         for member_id, binding in bindings.items()

@@ -26,7 +26,7 @@ from flows.ui.chat import Action, Button, Incoming, Reply
 from flows.ui.context import FlowContext
 from flows.ui.i18n import render
 from storage import audit
-from storage.cycle_models import Cycle
+from storage.models import Cycle
 
 TOPICS = {Phase.SELF_ASSESSMENT: Topic.SELF, Phase.SCORING: Topic.SCORE}
 

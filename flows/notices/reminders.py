@@ -34,10 +34,8 @@ from flows.rules.cycles import current_phase, scheme_of
 from flows.rules.phase import Phase
 from flows.ui.context import FlowContext
 from flows.ui.i18n import render
-from storage import outbox
-from storage import reminders as store
-from storage.cycle_models import Cycle, CycleExaminee, SelfStatus
-from storage.scoring_models import SheetStatus
+from storage import cycles, outbox, roster, scoring
+from storage.models import Cycle, CycleExaminee, SelfStatus, SheetStatus
 
 NOT_STARTED = "not_started"
 LIST_LIMIT = 40  # examinees named in one scorer's digest; the rest are counted
@@ -67,11 +65,11 @@ def pending(
     if topic is Topic.SELF:
         return {
             examinee.member_id: [Waiting(examinee, status or NOT_STARTED)]
-            for examinee, status in store.self_statuses(session, cycle.id, ids)
+            for examinee, status in cycles.self_statuses(session, cycle.id, ids)
             if status != SelfStatus.SUBMITTED
         }
     found: dict[int, list[Waiting]] = {}
-    for examinee, status in store.sheet_statuses(session, cycle.id, ids):
+    for examinee, status in scoring.sheet_statuses(session, cycle.id, ids):
         if examinee.scorer_member_id is not None and status != SheetStatus.SUBMITTED:
             found.setdefault(examinee.scorer_member_id, []).append(Waiting(examinee, status or NOT_STARTED))
     return found
@@ -179,8 +177,8 @@ def _digest_days_over(cycle: Cycle, days_before: Sequence[int], now: datetime, t
 
 def progress(session: Session, cycle: Cycle) -> dict[str, int]:
     """The cycle's overall progress, as the digest shows it."""
-    selves = store.self_statuses(session, cycle.id)
-    sheets = [status for _, status in store.sheet_statuses(session, cycle.id)]
+    selves = cycles.self_statuses(session, cycle.id)
+    sheets = [status for _, status in scoring.sheet_statuses(session, cycle.id)]
     return {
         "total": len(selves),
         "self_done": sum(status == SelfStatus.SUBMITTED for _, status in selves),
@@ -202,7 +200,7 @@ def _digest(context: FlowContext, cycle: Cycle, days_before: Sequence[int]) -> i
         "due": context.local_time(cycle.review_due),
         "overdue": now >= cycle.review_due,
     }
-    committee = [member.id for member in store.committee_members(session)]
+    committee = [member.id for member in roster.committee(session)]
     return notify(
         context,
         Kind.DIGEST,

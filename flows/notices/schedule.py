@@ -22,8 +22,7 @@ from flows.notices.nudge import nudges_still_due
 from flows.notices.reminders import digests_still_due, plan_reminders, reminders_still_due
 from flows.ui.context import FlowContext
 from storage import cycles as cycle_store
-from storage.cycle_models import Cycle
-from storage.outbox import Notification
+from storage.models import Cycle, Notification
 
 StillDue = Callable[[FlowContext, Cycle, Iterable[Subject]], set[Subject]]
 STILL_DUE: dict[Kind, StillDue] = {

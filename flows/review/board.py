@@ -23,10 +23,16 @@ from flows.scoring.sheet import NOT_STARTED
 from storage import cycles as cycle_store
 from storage import review as store
 from storage import scoring
-from storage.cycle_models import Cycle, CycleExaminee
-from storage.models import Member
-from storage.review_models import AcceptedViolation, ChangeKind, ReviewChange
-from storage.scoring_models import ScoreSheet, SheetStatus
+from storage.models import (
+    AcceptedViolation,
+    ChangeKind,
+    Cycle,
+    CycleExaminee,
+    Member,
+    ReviewChange,
+    ScoreSheet,
+    SheetStatus,
+)
 
 GroupKey = tuple[str, str | None]  # (team, department); department None: the team's presidium
 

@@ -16,7 +16,7 @@ from flows.review.signoff import start_new_version
 from flows.ui.text import points
 from storage import review as store
 from storage import scoring
-from storage.review_models import AcceptedViolation, ChangeKind, ReviewChange
+from storage.models import AcceptedViolation, ChangeKind, ReviewChange
 
 REASON_MIN = 5  # characters: a reason must say something
 REASON_MAX = 300

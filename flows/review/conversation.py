@@ -42,8 +42,9 @@ from flows.ui.context import FlowContext
 from flows.ui.keyboards import with_buttons
 from flows.ui.refusal import Refused
 from flows.ui.text import points
+from storage import conversations
 from storage import cycles as cycle_store
-from storage.cycle_models import SelfStatus
+from storage.models import SelfStatus
 
 __all__ = ["FLOW", "PRESSES", "on_input", "start"]
 
@@ -66,7 +67,7 @@ def on_input(context: FlowContext, incoming: Incoming, _state: dict) -> list[Act
     try:
         return _answer(Reviewer.resolve(context, incoming), incoming)
     except Refused:
-        cycle_store.end_conversation(context.session, incoming.telegram_user_id)
+        conversations.end_conversation(context.session, incoming.telegram_user_id)
         raise
 
 

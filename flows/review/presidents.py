@@ -23,8 +23,7 @@ from flows.ui.chat import Action, Button, Reply
 from flows.ui.text import points
 from storage import audit, scoring
 from storage import cycles as cycle_store
-from storage.cycle_models import SelfStatus
-from storage.scoring_models import ScoreSheet
+from storage.models import ScoreSheet, SelfStatus
 
 
 def _sheet_entry(reviewer: Reviewer, examinee_id: object) -> Entry:

@@ -33,9 +33,7 @@ from flows.ui.text import points, split_message
 from storage import audit
 from storage import cycles as cycle_store
 from storage import review as store
-from storage.cycle_models import CycleExaminee
-from storage.models import Position
-from storage.review_models import Signature, SignatureRole
+from storage.models import CycleExaminee, Position, Signature, SignatureRole
 
 # Release
 

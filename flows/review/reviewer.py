@@ -113,7 +113,7 @@ def reviewing(step: Callable[[Reviewer, P], list[Action]]) -> PressHandler:
 def tell(context: FlowContext, member_id: int, dedupe_key: str, compose: Callable[[str], str]) -> bool:
     """Queue a private notice to a member through the outbox, composed in their own language, once per
     ``dedupe_key`` (a long one in several parts); False when they have no private chat with the bot."""
-    binding = accounts.binding_of_member(context.session, member_id)
+    binding = accounts.bindings_of(context.session, [member_id]).get(member_id)
     if binding is None:
         return False
     parts = split_message(compose(locale_for(binding.language_code, context.default_locale)))

@@ -25,9 +25,8 @@ from flows.rules import access
 from flows.ui.chat import Action, Button, Reply
 from storage import cycles as cycle_store
 from storage import review as store
-from storage.cycle_models import Cycle
-from storage.models import Member
-from storage.review_models import Signature, SignatureRole
+from storage import roster
+from storage.models import Cycle, Member, Signature, SignatureRole
 
 COMMENT_MAX = 500  # characters of the president's review comment (复核意见)
 
@@ -252,7 +251,7 @@ def _sign(reviewer: Reviewer, role: SignatureRole, version: int, comment: str | 
 
 def _ask_next(reviewer: Reviewer, roles: Sequence[str], stage: str, version: int) -> list[str]:
     """Tell whoever signs next that it is their turn; their names."""
-    signers = store.members_with_roles(reviewer.session, roles)
+    signers = roster.committee(reviewer.session, roles)
     for signer in signers:
         tell(
             reviewer.context,

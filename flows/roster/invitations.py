@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from storage import accounts, audit
+from storage import accounts, audit, roster
 from storage.models import Invitation, Member
 
 CODE_BYTES = 12  # 16 characters of base64url
@@ -87,12 +87,12 @@ def reissue(
     session: Session, student_no: str, *, now: datetime, valid_days: int, bot_username: str
 ) -> IssuedInvitation:
     """Revoke a member's open invitations and hand out a fresh one."""
-    member = accounts.member_by_student_no(session, student_no)
+    member = roster.member_by_student_no(session, student_no)
     if member is None:
         raise InvitationError("invite_unknown_member", student_no=student_no)
     if not member.active:
         raise InvitationError("invite_inactive_member", student_no=student_no, name=member.name)
-    if accounts.binding_of_member(session, member.id) is not None:  # type: ignore[arg-type]
+    if accounts.bindings_of(session, [member.id]).get(member.id) is not None:  # type: ignore[arg-type]
         raise InvitationError("invite_already_bound", student_no=student_no, name=member.name)
     for old in accounts.open_invitations(session, member.id):  # type: ignore[arg-type]
         old.revoked_at = now

@@ -10,13 +10,13 @@ from flows.rules.names import name_of
 from flows.ui.chat import Action, Incoming, Reply
 from flows.ui.context import FlowContext
 from flows.ui.i18n import render
-from storage import accounts
+from storage import accounts, roster
 from storage.models import CommitteeRole, Member, Position
 
 
 def profile_context(session: Session, member: Member, locale: str) -> dict[str, Any]:
     """The template variables describing ``member`` in ``locale``."""
-    team, department = accounts.team_and_department_names(session, member)
+    team, department = roster.team_and_department_names(session, member)
     return {
         "name": member.name,
         "student_no": member.student_no,

@@ -81,7 +81,7 @@ def _redeem(context: FlowContext, incoming: Incoming, code: str) -> list[Action]
     assert member is not None  # foreign key
     if not member.active:
         return _say(context, incoming, "code_member_inactive")
-    if accounts.binding_of_member(session, invitation.member_id) is not None:
+    if accounts.bindings_of(session, [invitation.member_id]).get(invitation.member_id) is not None:
         return _say(context, incoming, "code_member_bound")
     _bind(context, incoming, invitation, member)
     locale = context.locale(incoming)

@@ -12,8 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from storage.cycle_models import CycleExaminee
-from storage.models import Member, Position
+from storage.models import CycleExaminee, Member, Position
 
 APPEAL_OFFICE = ("校团委", "组织部")  # (team, department) that receives appeals: 校团委组织部
 

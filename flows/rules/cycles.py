@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from flows.rules.phase import Phase, phase_of
 from flows.rules.scheme import Scheme, parse_scheme
-from storage.cycle_models import Cycle
+from storage.models import Cycle
 
 
 @lru_cache(maxsize=16)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from storage.cycle_models import Cycle
+from storage.models import Cycle
 
 
 class Phase(StrEnum):

@@ -10,9 +10,7 @@ from sqlmodel import Session
 from flows.rules.cycles import scheme_of
 from flows.scoring.sheet import NOT_STARTED, standings
 from storage import cycles as store
-from storage.cycle_models import Cycle
-from storage.models import Member
-from storage.scoring_models import SheetStatus
+from storage.models import Cycle, Member, SheetStatus
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,7 @@ from flows.selfassess.form import Form, rendered_form
 from flows.ui.chat import Button, Reply
 from flows.ui.keyboards import rows_of, with_buttons
 from flows.ui.text import points, split_message
-from storage.cycle_models import CycleExaminee
-from storage.models import Position
-from storage.scoring_models import SheetStatus
+from storage.models import CycleExaminee, Position, SheetStatus
 
 STATUS_MARKS = {
     NOT_STARTED: "⬜",

@@ -31,9 +31,7 @@ from flows.rules.scheme import Scheme
 from flows.scoring.presses import ScoreAction, ScorePress
 from storage import cycles as cycle_store
 from storage import scoring as store
-from storage.cycle_models import Cycle, CycleExaminee, SelfAssessment, SelfStatus
-from storage.models import Position
-from storage.scoring_models import ScoreSheet, SheetStatus
+from storage.models import Cycle, CycleExaminee, Position, ScoreSheet, SelfAssessment, SelfStatus, SheetStatus
 
 NOT_STARTED = "not_started"
 

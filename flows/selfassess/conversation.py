@@ -25,8 +25,7 @@ from flows.ui.context import FlowContext
 from flows.ui.refusal import Refused
 from storage import cycles as store
 from storage import scoring
-from storage.cycle_models import SelfStatus
-from storage.models import Member
+from storage.models import Member, SelfStatus
 
 FLOW = Examinee.flow
 

@@ -19,7 +19,7 @@ from flows.ui.chat import Incoming
 from flows.ui.context import FlowContext
 from flows.ui.refusal import Refused
 from storage import cycles as cycle_store
-from storage.cycle_models import CycleExaminee, SelfAssessment, SelfStatus
+from storage.models import CycleExaminee, SelfAssessment, SelfStatus
 
 
 @dataclass

@@ -13,8 +13,7 @@ from flows.rules.scheme import Scheme, Section
 from flows.ui.context import FlowContext
 from flows.ui.i18n import render
 from storage import cycles as store
-from storage.cycle_models import Cycle, CycleExaminee, SelfAssessment
-from storage.models import Position
+from storage.models import Cycle, CycleExaminee, Position, SelfAssessment
 
 
 @dataclass

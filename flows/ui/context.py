@@ -16,8 +16,7 @@ from flows.ui.chat import Incoming
 from flows.ui.i18n import DEFAULT_LOCALE, locale_for
 from storage import accounts
 from storage import cycles as cycle_store
-from storage.cycle_models import Cycle
-from storage.models import Member
+from storage.models import Cycle, Member
 
 
 @dataclass

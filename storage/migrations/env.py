@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-from storage.schema import metadata
+from storage.models import metadata
 
 config = context.config
 engine = config.attributes.get("engine")

@@ -17,9 +17,8 @@ from sqlmodel import Session, select
 from test_registration_e2e import invitation_codes
 from test_self_assessment_e2e import in_days, register
 
-from storage.appeal_models import Appeal, AppealEvidence, AppealStatus, EvidenceKind
-from storage.cycle_models import Cycle
 from storage.db import make_engine
+from storage.models import Appeal, AppealEvidence, AppealStatus, Cycle, EvidenceKind
 
 REASON = "工作业绩一项没有计入我负责的迎新晚会签到工作，与事实不符，请核实。"
 QUESTION = "请说明工作业绩一项的评分依据，是否计入了迎新晚会签到工作？"

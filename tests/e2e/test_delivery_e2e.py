@@ -19,8 +19,8 @@ from test_registration_e2e import HEAD, OFFICER, invitation_codes
 from test_self_assessment_e2e import button, register
 
 from flows.rules.scheme import DEFAULT_SCHEME
-from storage.cycle_models import Cycle
 from storage.db import make_engine
+from storage.models import Cycle
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DEPUTY, CLERK = "2023000186", "2023000331"  # 杨超 and 江桂, also of 校学生会 办公室

@@ -17,9 +17,8 @@ from sqlmodel import Session, select
 from test_registration_e2e import invitation_codes
 from test_self_assessment_e2e import ANSWERS, in_days, register
 
-from storage.cycle_models import Cycle
 from storage.db import make_engine
-from storage.review_models import ReviewChange
+from storage.models import Cycle, ReviewChange
 
 USERS = {"1001": 901, "1002": 902, "1003": 903, "1004": 904, "1005": 905, "T01": 906}
 NAMES = {"1001": "李华", "1002": "王芳", "1003": "张伟", "1004": "刘洋", "1005": "陈静"}

@@ -13,9 +13,8 @@ from test_self_assessment_e2e import button, in_days, register
 from flows.rules.scheme import default_scheme
 from flows.scoring.presses import ScoreAction, ScorePress
 from flows.ui.buttons import parse_button
-from storage.cycle_models import CycleExaminee
 from storage.db import make_engine
-from storage.scoring_models import ItemScore, ScoreSheet, SheetStatus
+from storage.models import CycleExaminee, ItemScore, ScoreSheet, SheetStatus
 
 VICE_PRESIDENT = "2023000111"  # 马凯秀, in charge of 办公室, 体育部 and 生活部
 OFFICE = {"2023000157": "龙浩", "2023000186": "杨超", "2023000256": "郭宇雅", "2023000331": "江桂"}

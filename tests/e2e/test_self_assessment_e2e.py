@@ -8,8 +8,8 @@ from fakebotapi import BotMessage, SimUser
 from sqlmodel import Session, select
 from test_registration_e2e import HEAD, OFFICER, invitation_codes
 
-from storage.cycle_models import SelfAnswer, SelfAssessment, SelfStatus
 from storage.db import make_engine
+from storage.models import SelfAnswer, SelfAssessment, SelfStatus
 
 ANSWERS = [
     "认真学习党的二十大精神，积极参加团日活动，思想上积极要求进步，按时参加政治学习。",

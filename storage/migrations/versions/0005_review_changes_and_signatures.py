@@ -1,5 +1,7 @@
 """review changes and signatures
 
+The fifth migration of the chain: it follows file 0004 (whose revision id is "0006").
+
 Revision ID: 0005
 Revises: 0006
 Create Date: 2026-11-24 19:39:08.775058

@@ -1,5 +1,9 @@
 """appeals and interviews
 
+The fourth migration of the chain (0001 → 0002 → 0003 → this → 0005). Its file was named 0006 when it
+was written; the file is renamed to follow the chain, but its revision id stays "0006": that is the id
+deployed databases record, so they keep upgrading.
+
 Revision ID: 0006
 Revises: 0003
 Create Date: 2026-11-24 19:33:29.390787
