@@ -19,7 +19,6 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 TOKEN_ENV = "KAOHE_BOT_TOKEN"
 CONFIG_ENV = "KAOHE_CONFIG"
 DEFAULT_CONFIG = Path("config.toml")
-SUPPORTED_LANGUAGES = ("zh-CN", "en")
 
 
 class ConfigError(Exception):

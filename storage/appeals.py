@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
+from typing import TypeVar
 
 from sqlmodel import Session, col, delete, select
 
@@ -63,30 +64,29 @@ def open_appeals(session: Session) -> list[tuple[Appeal, CycleExaminee, Cycle]]:
     return [(appeal, examinee, cycle) for appeal, examinee, cycle in rows]
 
 
-# Evidence
+# Evidence and opinions (征求意见), each a list per appeal
+
+Row = TypeVar("Row", AppealEvidence, AppealOpinion)
 
 
-def evidence(session: Session, appeal_id: int) -> list[AppealEvidence]:
-    return list(
-        session.exec(
-            select(AppealEvidence)
-            .where(AppealEvidence.appeal_id == appeal_id)
-            .order_by(col(AppealEvidence.id))
-        )
-    )
-
-
-def evidence_of(session: Session, appeal_ids: Iterable[int]) -> dict[int, list[AppealEvidence]]:
-    """The evidence of several appeals, by appeal id."""
-    found: dict[int, list[AppealEvidence]] = {}
+def _by_appeal(session: Session, model: type[Row], appeal_ids: Iterable[int]) -> dict[int, list[Row]]:
+    """The rows of ``model`` about these appeals, oldest first, by appeal id."""
+    found: dict[int, list[Row]] = {}
     rows = session.exec(
-        select(AppealEvidence)
-        .where(col(AppealEvidence.appeal_id).in_(list(appeal_ids)))
-        .order_by(col(AppealEvidence.id))
+        select(model).where(col(model.appeal_id).in_(list(appeal_ids))).order_by(col(model.id))
     )
     for row in rows:
         found.setdefault(row.appeal_id, []).append(row)
     return found
+
+
+def evidence(session: Session, appeal_id: int) -> list[AppealEvidence]:
+    return _by_appeal(session, AppealEvidence, [appeal_id]).get(appeal_id, [])
+
+
+def evidence_of(session: Session, appeal_ids: Iterable[int]) -> dict[int, list[AppealEvidence]]:
+    """The evidence of several appeals, by appeal id."""
+    return _by_appeal(session, AppealEvidence, appeal_ids)
 
 
 def add_evidence(session: Session, piece: AppealEvidence) -> None:
@@ -97,28 +97,13 @@ def clear_evidence(session: Session, appeal_id: int) -> None:
     session.exec(delete(AppealEvidence).where(col(AppealEvidence.appeal_id) == appeal_id))  # type: ignore[call-overload]
 
 
-# Opinions (征求意见)
-
-
 def opinions(session: Session, appeal_id: int) -> list[AppealOpinion]:
-    return list(
-        session.exec(
-            select(AppealOpinion).where(AppealOpinion.appeal_id == appeal_id).order_by(col(AppealOpinion.id))
-        )
-    )
+    return _by_appeal(session, AppealOpinion, [appeal_id]).get(appeal_id, [])
 
 
 def opinions_of(session: Session, appeal_ids: Iterable[int]) -> dict[int, list[AppealOpinion]]:
     """The opinions asked on several appeals, by appeal id."""
-    found: dict[int, list[AppealOpinion]] = {}
-    rows = session.exec(
-        select(AppealOpinion)
-        .where(col(AppealOpinion.appeal_id).in_(list(appeal_ids)))
-        .order_by(col(AppealOpinion.id))
-    )
-    for row in rows:
-        found.setdefault(row.appeal_id, []).append(row)
-    return found
+    return _by_appeal(session, AppealOpinion, appeal_ids)
 
 
 def asked_of(session: Session, member_id: int, cycle_id: int) -> list[tuple[AppealOpinion, Appeal]]:

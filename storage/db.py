@@ -1,8 +1,8 @@
 """The database: engine, sessions, and the schema's migration state.
 
 SQLite (one file, the default) and PostgreSQL (psycopg 3) are both first-class. The schema is
-created and upgraded only by Alembic (``upgrade``); ``schema_is_current`` lets ``kaohe run`` refuse to
-start on an out-of-date database.
+created and upgraded only by Alembic (``upgrade``); ``current_revision`` and ``head_revision`` let
+``kaohe run`` refuse to start on an out-of-date database.
 """
 
 from __future__ import annotations
@@ -81,8 +81,3 @@ def current_revision(engine: Engine) -> str | None:
     """The migration the database is at, or None for an empty database."""
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
-
-
-def schema_is_current(engine: Engine) -> bool:
-    """Whether the database is at this code's newest migration."""
-    return current_revision(engine) == head_revision()

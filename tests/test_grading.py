@@ -143,7 +143,6 @@ def test_too_many_S_asks_to_move_the_excess_from_S_to_A() -> None:
     grades = ["S"] * 4 + ["A"] * 3 + ["B"] * 3
     [violation] = quota_violations(grades, default_scheme())
     assert violation == Violation("too_many", ("S",), counted=4, limit=3, moves=(Move(1, "S", "A"),))
-    assert violation.suggestion == "move 1 from S to A"
 
 
 def test_too_many_in_a_set_of_grades_moves_the_lowest_members_out_first() -> None:
@@ -158,14 +157,12 @@ def test_when_the_lowest_member_has_too_few_the_next_one_up_moves_too() -> None:
     [violation] = quota_violations(["S"] * 4 + ["A"] + ["B"] * 5, scheme)
     assert (violation.counted, violation.limit) == (5, 2)
     assert violation.moves == (Move(1, "A", "B"), Move(2, "S", "B"))
-    assert violation.suggestion == "move 1 from A to B; move 2 from S to B"
 
 
 def test_too_few_in_an_at_least_quota_moves_people_in_from_the_nearest_grade() -> None:
     scheme = scheme_with(quotas=[{"grades": ["C", "D"], "at_least": 0.2}])
     [violation] = quota_violations(["S", "A", "A", "B", "B", "B", "B", "B", "B", "B"], scheme)
     assert violation == Violation("too_few", ("C", "D"), counted=0, limit=2, moves=(Move(2, "B", "C"),))
-    assert violation.suggestion == "move 2 from B to C"
 
 
 def test_a_department_of_three_all_alike_is_told_to_move_one_down() -> None:
@@ -193,7 +190,7 @@ def test_grades_above_the_department_rating_are_reported_with_their_capped_grade
         ("above_rating", ("S",), 1, 0),
         ("above_rating", ("A",), 2, 0),
     ]
-    assert [v.suggestion for v in violations] == ["move 1 from S to B", "move 2 from A to B"]
+    assert [v.moves for v in violations] == [(Move(1, "S", "B"),), (Move(2, "A", "B"),)]
     assert quota_violations(grades, default_scheme(), rating="outstanding") == []
 
 

@@ -54,9 +54,6 @@ class Move:
     from_grade: str
     to_grade: str
 
-    def __str__(self) -> str:
-        return f"move {self.count} from {self.from_grade} to {self.to_grade}"
-
 
 @dataclass(frozen=True)
 class Violation:
@@ -72,10 +69,6 @@ class Violation:
     counted: int
     limit: int
     moves: tuple[Move, ...]
-
-    @property
-    def suggestion(self) -> str:
-        return "; ".join(str(move) for move in self.moves)
 
 
 # Item scores and totals
