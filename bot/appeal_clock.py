@@ -23,13 +23,13 @@ async def run_appeal_clocks(context: ContextTypes.DEFAULT_TYPE) -> None:
     config: Config = context.bot_data["config"]
     engine: Engine = context.bot_data["engine"]
     with session_scope(engine) as session:
-        context = FlowContext(
+        flow_context = FlowContext(
             session=session,
             now=datetime.now(UTC),
             tz=config.settings.tz,
             default_locale=config.settings.language,
         )
-        due = appeals_clock.run(context)
+        due = appeals_clock.run(flow_context)
     for item in due:
         log.info(
             "appeal clock",

@@ -15,6 +15,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic_core import ErrorDetails
 
 TOKEN_ENV = "KAOHE_BOT_TOKEN"
 CONFIG_ENV = "KAOHE_CONFIG"
@@ -135,7 +136,7 @@ def resolve_path(explicit: str | None) -> tuple[Path | None, bool]:
     return DEFAULT_CONFIG, False
 
 
-def _describe(error: dict) -> str:
+def _describe(error: ErrorDetails) -> str:
     key = ".".join(str(part) for part in error["loc"]) or "(top level)"
     if error["type"] == "extra_forbidden":
         return f"{key}: unknown key"

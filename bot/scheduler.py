@@ -17,7 +17,7 @@ import logging
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine
-from telegram.ext import Application, ContextTypes
+from telegram.ext import Application, ContextTypes, JobQueue
 
 from bot.config import Config
 from bot.sender import Sender
@@ -50,11 +50,18 @@ async def deliver_due(context: ContextTypes.DEFAULT_TYPE) -> None:
         log.info("outbox drained", extra={"event": "outbox.drained", **outcomes})
 
 
+def job_queue(application: Application) -> JobQueue:
+    """The application's job queue (there is one when python-telegram-bot has its job-queue extra)."""
+    if application.job_queue is None:
+        raise RuntimeError("no job queue: install python-telegram-bot[job-queue]")
+    return application.job_queue
+
+
 def schedule(application: Application, config: Config, engine: Engine) -> None:
     """Add both jobs to the application's job queue; each runs first at once."""
     settings = config.settings
     application.bot_data["sender"] = Sender(engine, settings.delivery, settings.tz, settings.language)
-    jobs = application.job_queue
+    jobs = job_queue(application)
     jobs.run_repeating(plan_due, interval=settings.delivery.plan_interval_seconds, first=0, name="plan")
     # A second instance may start while a long drain runs; it finds the sender busy and returns,
     # instead of APScheduler skipping it with a warning.

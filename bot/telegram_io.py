@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 
 from telegram import (
     BotCommand,
@@ -48,26 +49,26 @@ def incoming_from(update: Update) -> Incoming | None:
     chat = update.effective_chat
     if user is None or chat is None or user.is_bot:
         return None
-    common = {
-        "telegram_user_id": user.id,
-        "chat_id": chat.id,
-        "chat_kind": ChatKind(chat.type),
-        "language_code": user.language_code,
-        "username": user.username,
-        "first_name": user.first_name or "",
-    }
+    incoming = partial(
+        Incoming,
+        telegram_user_id=user.id,
+        chat_id=chat.id,
+        chat_kind=ChatKind(chat.type),
+        language_code=user.language_code,
+        username=user.username,
+        first_name=user.first_name or "",
+    )
     if update.callback_query is not None:
-        return Incoming(content=Content.BUTTON, text=update.callback_query.data or "", **common)
+        return incoming(content=Content.BUTTON, text=update.callback_query.data or "")
     message = update.message
     if message is None:
         return None
     file_id, file_unique_id = _file_ids(message)
-    return Incoming(
+    return incoming(
         content=_content(message),
         text=message.text or message.caption or "",
         file_id=file_id,
         file_unique_id=file_unique_id,
-        **common,
     )
 
 
@@ -90,7 +91,10 @@ async def _send(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply
             if "not modified" not in str(error).lower():
                 raise
         return
-    chat_id = reply.chat_id if reply.chat_id is not None else update.effective_chat.id  # type: ignore[union-attr]
+    chat_id = reply.chat_id
+    if chat_id is None:
+        assert update.effective_chat is not None  # incoming_from passes only updates with a chat
+        chat_id = update.effective_chat.id
     attachment = reply.attachment
     if attachment is None:
         await context.bot.send_message(
@@ -112,15 +116,17 @@ async def _set_menu(context: ContextTypes.DEFAULT_TYPE, menu: SetMenu) -> None:
     await context.bot.set_my_commands(commands, scope=BotCommandScopeChat(menu.chat_id))
 
 
-def _answers(action: Action) -> bool:
-    """Whether an action carries the toast that answers a button press."""
-    return isinstance(action, Toast) or (isinstance(action, Reply) and action.notice is not None)
+def _notice(action: Action) -> str | None:
+    """The toast an action carries to answer a button press, if any."""
+    if isinstance(action, Toast):
+        return action.text
+    return action.notice if isinstance(action, Reply) else None
 
 
 async def perform(update: Update, context: ContextTypes.DEFAULT_TYPE, actions: list[Action]) -> None:
     """Carry out the actions a flow returned, answering a button press exactly once."""
     query = update.callback_query
-    notice = next((a.text if isinstance(a, Toast) else a.notice for a in actions if _answers(a)), None)
+    notice = next((text for text in map(_notice, actions) if text is not None), None)
     if query is not None:
         await query.answer(notice)
     for action in actions:

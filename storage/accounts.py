@@ -36,7 +36,7 @@ def unbound_active_members(session: Session) -> list[Member]:
         session.exec(
             select(Member)
             .where(col(Member.active).is_(True), col(Member.id).not_in(bound))
-            .order_by(Member.team_id, Member.student_no)
+            .order_by(col(Member.team_id), col(Member.student_no))
         )
     )
 

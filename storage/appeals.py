@@ -94,7 +94,7 @@ def add_evidence(session: Session, piece: AppealEvidence) -> None:
 
 
 def clear_evidence(session: Session, appeal_id: int) -> None:
-    session.exec(delete(AppealEvidence).where(col(AppealEvidence.appeal_id) == appeal_id))  # type: ignore[call-overload]
+    session.exec(delete(AppealEvidence).where(col(AppealEvidence.appeal_id) == appeal_id))
 
 
 def opinions(session: Session, appeal_id: int) -> list[AppealOpinion]:

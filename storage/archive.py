@@ -19,7 +19,7 @@ from storage.models import ArchivedPerson, AuditEntry, Cycle, Department, Member
 
 def cycle_entries(session: Session, cycle: Cycle) -> list[AuditEntry]:
     """The cycle's audit chain in order; for an archived cycle, up to and including its archiving."""
-    rows = audit.chain_entries(session, audit.cycle_chain(cycle.id))  # type: ignore[arg-type]
+    rows = audit.chain_entries(session, audit.cycle_chain(cycle.id))
     closing = next((i for i, row in enumerate(rows) if row.action == "cycle.archive"), None)
     return rows if closing is None else rows[: closing + 1]
 
@@ -52,7 +52,7 @@ def live_people(session: Session, cycle_id: int, member_ids: Iterable[int]) -> d
     for member, team, department in session.exec(query):
         people[member.id] = ArchivedPerson(
             cycle_id=cycle_id,
-            member_id=member.id,  # type: ignore[arg-type]
+            member_id=member.id,
             student_no=member.student_no,
             name=member.name,
             team=team,
@@ -60,7 +60,7 @@ def live_people(session: Session, cycle_id: int, member_ids: Iterable[int]) -> d
             position=str(member.position),
             committee_role=str(member.committee_role) if member.committee_role else None,
         )
-    return people  # type: ignore[return-value]
+    return people
 
 
 def archived_people(session: Session, cycle_id: int) -> dict[int, ArchivedPerson]:

@@ -130,7 +130,7 @@ def find_examinees(session: Session, cycle_id: int, name_or_number: str) -> list
             select(CycleExaminee)
             .where(
                 CycleExaminee.cycle_id == cycle_id,
-                or_(CycleExaminee.name == text, CycleExaminee.student_no == text),
+                or_(col(CycleExaminee.name) == text, col(CycleExaminee.student_no) == text),
             )
             .order_by(col(CycleExaminee.id))
         )

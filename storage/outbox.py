@@ -27,12 +27,11 @@ def queue(session: Session, *, dedupe_key: str, chat_id: int, text: str, not_bef
     """Queue a message unless one with the same key exists; True when newly queued."""
     row = Notification(dedupe_key=dedupe_key, chat_id=chat_id, text=text, not_before=not_before)
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    table = Notification.__table__
     statement = (
-        dialect.insert(table)
+        dialect.insert(Notification)
         .values(**row.model_dump(exclude={"id"}))
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
-        .returning(table.c.id)
+        .returning(col(Notification.id))
     )
     return session.execute(statement).first() is not None
 
@@ -128,7 +127,7 @@ def unreachable(session: Session) -> list[Unreachable]:
     )
     return [
         Unreachable(
-            member.id,  # type: ignore[arg-type]
+            member.id,
             member.name,
             member.student_no,
             notification.chat_id,

@@ -15,9 +15,10 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Column, or_
-from sqlmodel import Session, col, delete, nulls_first, select
+from sqlalchemy import String, TypeDecorator, inspect, or_
+from sqlmodel import Session, SQLModel, col, delete, nulls_first, select
 
 from storage.models import CommitteeRole, Department, Member, Oversight, Position, Team, TelegramBinding
 
@@ -38,18 +39,22 @@ class RosterEntry:
     active: bool = True  # on the roster now
 
 
-def _length(column: Column[str]) -> int:
+def _length(table: type[SQLModel], column: str) -> int:
     """The declared length of a text column."""
-    return column.type.length  # type: ignore[attr-defined]
+    declared = inspect(table).columns[column].type
+    if isinstance(declared, TypeDecorator):  # SQLModel's AutoString wraps a String
+        declared = declared.impl_instance
+    assert isinstance(declared, String) and declared.length is not None, f"{table.__name__}.{column}"
+    return declared.length
 
 
 # The longest text each field may hold, as the tables define it.
 MAX_LENGTHS: dict[str, int] = {
-    "student_no": _length(Member.__table__.c.student_no),  # type: ignore[attr-defined]
-    "name": _length(Member.__table__.c.name),  # type: ignore[attr-defined]
-    "team": _length(Team.__table__.c.name),  # type: ignore[attr-defined]
-    "department": _length(Department.__table__.c.name),  # type: ignore[attr-defined]
-    "college": _length(Member.__table__.c.college),  # type: ignore[attr-defined]
+    "student_no": _length(Member, "student_no"),
+    "name": _length(Member, "name"),
+    "team": _length(Team, "name"),
+    "department": _length(Department, "name"),
+    "college": _length(Member, "college"),
 }
 
 
@@ -71,7 +76,7 @@ def load_entries(session: Session, *, include_inactive: bool = False) -> list[Ro
             team=team,
             department=department,
             position=Position(member.position),
-            oversees=tuple(oversees.get(member.id, ())),  # type: ignore[arg-type]
+            oversees=tuple(oversees.get(member.id, ())),
             college=member.college,
             term_start=member.term_start,
             committee_role=CommitteeRole(member.committee_role) if member.committee_role else None,
@@ -110,7 +115,7 @@ def apply_entries(session: Session, entries: Sequence[RosterEntry], *, now: date
     )
     members = _sync_members(session, entries, teams, departments, now)
     _replace_oversight(session, entries, members, departments)
-    return {student_no: member.id for student_no, member in members.items()}  # type: ignore[misc]
+    return {student_no: member.id for student_no, member in members.items()}
 
 
 def _teams(session: Session, names: Iterable[str]) -> dict[str, int]:
@@ -121,7 +126,7 @@ def _teams(session: Session, names: Iterable[str]) -> dict[str, int]:
             existing[name] = Team(name=name)
             session.add(existing[name])
     session.flush()
-    return {name: team.id for name, team in existing.items()}  # type: ignore[misc]
+    return {name: team.id for name, team in existing.items()}
 
 
 def _sync_departments(
@@ -138,7 +143,7 @@ def _sync_departments(
         session.add(department)
         kept[(team, name)] = department
     session.flush()
-    return {key: department.id for key, department in kept.items()}  # type: ignore[misc]
+    return {key: department.id for key, department in kept.items()}
 
 
 def _sync_members(
@@ -151,7 +156,7 @@ def _sync_members(
     """Members created or updated from ``entries``; those not in them marked inactive."""
     members = {member.student_no: member for member in session.exec(select(Member).order_by(col(Member.id)))}
     for entry in entries:
-        values = {
+        values: dict[str, Any] = {
             "name": entry.name,
             "team_id": teams[entry.team],
             "department_id": departments[(entry.team, entry.department)] if entry.department else None,
@@ -191,7 +196,7 @@ def _replace_oversight(
         for department in entry.oversees:
             session.add(
                 Oversight(
-                    vice_president_id=members[entry.student_no].id,  # type: ignore[arg-type]
+                    vice_president_id=members[entry.student_no].id,
                     department_id=departments[(entry.team, department)],
                 )
             )
@@ -254,7 +259,9 @@ def find_members(session: Session, name_or_number: str) -> list[Member]:
     return list(
         session.exec(
             select(Member)
-            .where(or_(Member.name == text, Member.student_no == text), col(Member.active).is_(True))
+            .where(
+                or_(col(Member.name) == text, col(Member.student_no) == text), col(Member.active).is_(True)
+            )
             .order_by(col(Member.id))
         )
     )

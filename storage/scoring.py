@@ -92,7 +92,7 @@ def save_item_score(
     if row is None:
         row = ItemScore(
             sheet_id=sheet.id, item=item, points=points, scored_by_member_id=member_id, scored_at=now
-        )  # type: ignore[arg-type]
+        )
     else:
         row.points, row.scored_by_member_id, row.scored_at = points, member_id, now
     sheet.updated_at = now
@@ -126,9 +126,9 @@ def return_sheet(session: Session, sheet: ScoreSheet, *, actor: str, reason: str
 
     Raises ValueError for a sheet that is not submitted. Audited as ``score.return`` with the reason.
     """
-    if sheet.status != SheetStatus.SUBMITTED:
+    if sheet.status != SheetStatus.SUBMITTED or sheet.submitted_at is None:
         raise ValueError(f"score sheet {sheet.id} is {sheet.status}, not submitted")
-    before = {"status": str(sheet.status), "submitted_at": sheet.submitted_at.isoformat()}  # type: ignore[union-attr]
+    before = {"status": str(sheet.status), "submitted_at": sheet.submitted_at.isoformat()}
     sheet.status, sheet.returned_at, sheet.return_reason = SheetStatus.RETURNED, now, reason
     sheet.submitted_at, sheet.updated_at = None, now
     session.add(sheet)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Session, delete
+from sqlmodel import Session, col, delete
 
 from storage.models import HandledUpdate
 
@@ -24,4 +24,4 @@ def first_delivery(session: Session, update_id: int, now: datetime) -> bool:
 
 def forget_before(session: Session, moment: datetime) -> None:
     """Drop the record of updates handled before ``moment`` (Telegram keeps updates for at most a day)."""
-    session.exec(delete(HandledUpdate).where(HandledUpdate.handled_at < moment))  # type: ignore[call-overload]
+    session.exec(delete(HandledUpdate).where(col(HandledUpdate.handled_at) < moment))

@@ -50,7 +50,7 @@ def verify_command(config: Config, args: argparse.Namespace) -> int:
                 cycle = store.cycle_by_name(session, args.cycle)
                 if cycle is None:
                     raise UsageError(both("cycle_unknown", name=args.cycle))
-                names[audit.cycle_chain(cycle.id)] = cycle.name  # type: ignore[arg-type]
+                names[audit.cycle_chain(cycle.id)] = cycle.name
             else:
                 names = {chain: _chain_name(session, chain) for chain in audit.chains(session)}
             for chain, name in names.items():

@@ -8,6 +8,7 @@ import csv
 import io
 import sys
 from datetime import UTC, datetime
+from typing import TextIO
 
 from rich.console import Console
 from rich.table import Table
@@ -66,7 +67,7 @@ def _csv(issued: list[IssuedInvitation]) -> str:
     return buffer.getvalue()
 
 
-def _table(issued: list[IssuedInvitation], config: Config, file: io.TextIOBase) -> None:
+def _table(issued: list[IssuedInvitation], config: Config, file: TextIO) -> None:
     table = Table(title=f"邀请链接 Invitations ({len(issued)})")
     for column in ("学号 id", "姓名 name", "链接 link", "有效至 expires"):
         table.add_column(column, overflow="fold")
@@ -108,7 +109,7 @@ def invites(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
-def _write(issued: list[IssuedInvitation], config: Config, style: str, file: io.TextIOBase) -> None:
+def _write(issued: list[IssuedInvitation], config: Config, style: str, file: TextIO) -> None:
     if style == "csv":
         file.write(_csv(issued))
     else:

@@ -143,7 +143,7 @@ class SandboxServer(ThreadingHTTPServer):
 
     @property
     def url(self) -> str:
-        host, port = self.server_address[:2]
+        host, port = self.socket.getsockname()[:2]  # the address bound (server_address may hold bytes)
         return f"http://{host}:{port}/"
 
     def _run_jobs(self) -> None:

@@ -141,7 +141,7 @@ class Sandbox:
         return moment.astimezone(self.config.settings.tz).strftime("%Y-%m-%d %H:%M")
 
     def account(self, member: Member) -> Account:
-        return Account(ACCOUNT_BASE + member.id, self.config.settings.language, member.name)  # type: ignore[operator]
+        return Account(ACCOUNT_BASE + member.id, self.config.settings.language, member.name)
 
     def people(self) -> list[Person]:
         """Everyone on the roster, in roster order (team, the officers above departments, departments)."""

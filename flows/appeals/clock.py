@@ -45,7 +45,7 @@ class Clock:
     @classmethod
     def of(cls, appeal: Appeal, scheme: Scheme) -> Clock:
         return cls(
-            appeal_id=appeal.id,  # type: ignore[arg-type]
+            appeal_id=appeal.id,
             status=appeal.status,
             submitted_at=appeal.submitted_at,
             escalated_at=appeal.escalated_at,

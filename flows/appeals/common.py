@@ -88,7 +88,7 @@ def appeal_text(context: FlowContext, locale: str, examinee: CycleExaminee, appe
     cycle = session.get(Cycle, examinee.cycle_id)
     assert cycle is not None  # foreign key
     scheme = scheme_of(cycle)
-    pieces = store.evidence(session, appeal.id)  # type: ignore[arg-type]
+    pieces = store.evidence(session, appeal.id)
     reporter = session.get(Member, appeal.escalated_by_member_id) if appeal.escalated_by_member_id else None
     when = {
         name: context.local_time(moment) if moment else ""

@@ -57,7 +57,7 @@ def ask_buttons(desk: Desk, appeal: Appeal, examinee: CycleExaminee) -> list[tup
 
 def opinions_text(desk: Desk, appeal: Appeal) -> list[str]:
     """The opinions asked on ``appeal`` with their answers, as one block (none when nobody was asked)."""
-    asked = store.opinions(desk.session, appeal.id)  # type: ignore[arg-type]
+    asked = store.opinions(desk.session, appeal.id)
     if not asked:
         return []
     people = roster.members(desk.session, {o.member_id for o in asked})
@@ -78,7 +78,7 @@ def opinions_text(desk: Desk, appeal: Appeal) -> list[str]:
 
 def asked_list(desk: Desk) -> list[Action]:
     """The opinions the committee asked of the reader in this cycle, with a button for each unanswered."""
-    asked = store.asked_of(desk.session, desk.member.id, desk.cycle.id)  # type: ignore[arg-type]
+    asked = store.asked_of(desk.session, desk.member.id, desk.cycle.id)
     if not asked:
         return []
     lines, buttons = [desk.text("appeal_asked_title")], []
@@ -145,7 +145,7 @@ def _find_party(desk: Consultant, case: tuple[Appeal, CycleExaminee], text: str)
     if not found:
         return [Reply(desk.text("appeal_party_unknown", text=text[:40]))]
     if len(found) == 1:
-        return _choose_party(desk, case, found[0].id)  # type: ignore[arg-type]
+        return _choose_party(desk, case, found[0].id)
     buttons = tuple(
         (_button(desk, f"{m.name} {m.student_no}", ConsultAction.ASK, case[0].id, m.id),) for m in found
     )
@@ -178,9 +178,9 @@ def _take_question(
     opinion = store.add_opinion(
         session,
         AppealOpinion(
-            appeal_id=appeal.id,  # type: ignore[arg-type]
-            member_id=party.id,  # type: ignore[arg-type]
-            asked_by_member_id=desk.member.id,  # type: ignore[arg-type]
+            appeal_id=appeal.id,
+            member_id=party.id,
+            asked_by_member_id=desk.member.id,
             question=question,
             asked_at=now,
         ),

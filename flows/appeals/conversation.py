@@ -78,10 +78,10 @@ class Draft(Actor):
         """The sender's appeal as a draft they may write now; Refused with the reason when they may not
         (``Lodged`` when it is already submitted). Writes nothing."""
         draft = super().resolve(context, incoming)
-        examinee = cycle_store.current_examinee(draft.session, draft.member.id)  # type: ignore[arg-type]
+        examinee = cycle_store.current_examinee(draft.session, draft.member.id)
         if examinee is None or examinee.cycle_id != draft.cycle.id:
             raise Refused(cls.no_cycle, reason="not an examinee of the current cycle")
-        existing = store.appeal_of(draft.session, examinee.id)  # type: ignore[arg-type]
+        existing = store.appeal_of(draft.session, examinee.id)
         if existing is not None and existing.status != AppealStatus.DRAFT:
             raise Lodged(examinee, existing)
         closes, released = window_closes(draft.cycle, draft.scheme), draft.cycle.released_at
@@ -95,7 +95,7 @@ class Draft(Actor):
         ensure_writable(draft.cycle, draft.now)
         draft.examinee, draft.result, draft.closes = examinee, result, closes
         draft.appeal = existing or Appeal(
-            examinee_id=examinee.id,  # type: ignore[arg-type]
+            examinee_id=examinee.id,
             created_at=draft.now,
             updated_at=draft.now,
         )
@@ -122,7 +122,7 @@ class Draft(Actor):
 
 def appeal_button(cycle: Cycle, locale: str) -> Button:
     """The button a released result carries: it starts (or resumes) the examinee's appeal."""
-    return Button(render(locale, "appeal_button"), AppealPress(cycle.id, AppealAction.NEW))  # type: ignore[arg-type]
+    return Button(render(locale, "appeal_button"), AppealPress(cycle.id, AppealAction.NEW))
 
 
 # Entry points
@@ -170,7 +170,7 @@ def on_press(context: FlowContext, incoming: Incoming, press: AppealPress) -> li
 def _button(
     draft: Draft, label: str, action: AppealAction, disputed: Disputed | None = None, key: str | None = None
 ) -> Button:
-    return draft.button(label, AppealPress(draft.cycle.id, action, disputed, key))  # type: ignore[arg-type]
+    return draft.button(label, AppealPress(draft.cycle.id, action, disputed, key))
 
 
 def _labelled(draft: Draft, label_key: str, action: AppealAction) -> Button:
@@ -276,7 +276,7 @@ def _take_evidence(draft: Draft, incoming: Incoming) -> list[Action]:
     store.add_evidence(
         draft.session,
         AppealEvidence(
-            appeal_id=draft.appeal.id,  # type: ignore[arg-type]
+            appeal_id=draft.appeal.id,
             kind=kind,
             text=text,
             file_id=incoming.file_id,
@@ -320,7 +320,7 @@ def _edit_reason(draft: Draft, _: AppealPress) -> list[Action]:
 
 
 def _clear_evidence(draft: Draft, _: AppealPress) -> list[Action]:
-    store.clear_evidence(draft.session, draft.appeal.id)  # type: ignore[arg-type]
+    store.clear_evidence(draft.session, draft.appeal.id)
     draft.touch()
     return _review(draft, prefix=draft.text("appeal_evidence_cleared"))
 

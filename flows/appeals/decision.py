@@ -54,7 +54,7 @@ FLOW = Decider.flow
 
 def button(desk: Desk, label: str, action: DecisionAction, appeal: Appeal, key: str | None = None) -> Button:
     """A button for a step of the decision on ``appeal``."""
-    return desk.button(label, DecisionPress(desk.cycle.id, action, appeal.id, key))  # type: ignore[arg-type]
+    return desk.button(label, DecisionPress(desk.cycle.id, action, appeal.id, key))
 
 
 @dataclass
@@ -275,7 +275,7 @@ def _decide(decision: Decision, _: str) -> list[Action]:
         session,
         (
             AppealChange(
-                appeal_id=appeal.id,  # type: ignore[arg-type]
+                appeal_id=appeal.id,
                 item=key,
                 before=decision.released.scores.get(key),
                 after=points,

@@ -69,7 +69,7 @@ def on_input(context: FlowContext, incoming: Incoming, state: dict) -> list[Acti
 
 
 def _button(desk: Desk, label_key: str, action: DeskAction, appeal: Appeal, **params: object) -> Button:
-    press = DeskPress(desk.cycle.id, action, appeal.id)  # type: ignore[arg-type]
+    press = DeskPress(desk.cycle.id, action, appeal.id)
     return desk.button(desk.text(label_key, **params), press)
 
 
@@ -79,7 +79,7 @@ def _button(desk: Desk, label_key: str, action: DeskAction, appeal: Appeal, **pa
 def _appeal_list(desk: Desk) -> list[Action]:
     if not (receives_appeals(desk.reader) or is_committee(desk.member)):
         return []
-    cases = store.of_cycle(desk.session, desk.cycle.id)  # type: ignore[arg-type]
+    cases = store.of_cycle(desk.session, desk.cycle.id)
     if not cases:
         return [Reply(desk.text("appeal_desk_none", cycle=desk.cycle.name))]
     lines = [desk.text("appeal_desk_title", cycle=desk.cycle.name, count=len(cases))]

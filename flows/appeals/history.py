@@ -16,7 +16,7 @@ from storage.models import Appeal, AuditEntry, CycleExaminee, SelfStatus
 
 def self_assessment_text(desk: Desk, _: Appeal, examinee: CycleExaminee) -> str:
     """The examinee's self-assessment as they wrote it, or a line saying there is none."""
-    assessment = cycle_store.self_assessment(desk.context.session, examinee.id)  # type: ignore[arg-type]
+    assessment = cycle_store.self_assessment(desk.context.session, examinee.id)
     if assessment is None:
         return desk.text("appeal_no_self_assessment", name=examinee.name)
     form = Form(desk.context, desk.locale, examinee, desk.cycle, scheme_of(desk.cycle), assessment, desk.user)
@@ -26,8 +26,8 @@ def self_assessment_text(desk: Desk, _: Appeal, examinee: CycleExaminee) -> str:
 
 def examinee_records(session: Session, examinee: CycleExaminee, appeal: Appeal | None) -> dict[str, list]:
     """The examinee's records whose changes the audit trail holds: entity kind → ids."""
-    assessment = cycle_store.self_assessment(session, examinee.id)  # type: ignore[arg-type]
-    sheet = scoring.sheet_of(session, examinee.id)  # type: ignore[arg-type]
+    assessment = cycle_store.self_assessment(session, examinee.id)
+    sheet = scoring.sheet_of(session, examinee.id)
     return {
         "self_assessment": [assessment.id] if assessment else [],
         "score_sheet": [sheet.id] if sheet else [],

@@ -76,7 +76,7 @@ def show(context: FlowContext, incoming: Incoming) -> list[Action]:
         raise Refused("appeal_not_member")
     if incoming.argument:
         return _show_someone(context, locale, member, incoming.argument)
-    rows = [(i, e) for i, e in store.of_member(context.session, member.id) if can_read_interview(member, e)]  # type: ignore[arg-type]
+    rows = [(i, e) for i, e in store.of_member(context.session, member.id) if can_read_interview(member, e)]
     if not rows:
         return [Reply(render(locale, "interview_none_own"))]
     return _records(context, locale, rows)
@@ -86,12 +86,12 @@ def _show_someone(context: FlowContext, locale: str, member: Member, name: str) 
     cycle = context.current_cycle()
     if not is_committee(member) or cycle is None:
         raise Refused("interview_committee_only")
-    found = cycles.find_examinees(context.session, cycle.id, name)  # type: ignore[arg-type]
+    found = cycles.find_examinees(context.session, cycle.id, name)
     rows = [
         (interview, examinee)
         for examinee in found
         if can_read_interview(member, examinee)
-        for interview in store.of_examinee(context.session, examinee.id)  # type: ignore[arg-type]
+        for interview in store.of_examinee(context.session, examinee.id)
     ]
     if not rows:
         return [Reply(render(locale, "interview_none", name=name[:40]))]
@@ -176,13 +176,13 @@ def _press(
     examinee: CycleExaminee,
     field: InterviewField | None = None,
 ) -> Button:
-    return recorder.button(label, InterviewPress(recorder.cycle.id, action, examinee.id, field))  # type: ignore[arg-type]
+    return recorder.button(label, InterviewPress(recorder.cycle.id, action, examinee.id, field))
 
 
 def _find(recorder: Recorder, text: str) -> list[Action]:
     found = [
         e
-        for e in cycles.find_examinees(recorder.session, recorder.cycle.id, text)  # type: ignore[arg-type]
+        for e in cycles.find_examinees(recorder.session, recorder.cycle.id, text)
         if can_record_interview(recorder.member, e)
     ]
     if not found:
@@ -250,13 +250,13 @@ def _review(
 def _interview(recorder: Recorder, examinee: CycleExaminee, draft: dict[str, str]) -> Interview:
     """The interview a complete draft describes, recorded by the recorder now."""
     return Interview(
-        examinee_id=examinee.id,  # type: ignore[arg-type]
+        examinee_id=examinee.id,
         held_at=datetime.fromisoformat(draft[InterviewField.HELD_AT]),
         place=draft[InterviewField.PLACE],
         participants=draft[InterviewField.PARTICIPANTS],
         topic=draft[InterviewField.TOPIC],
         summary=draft[InterviewField.SUMMARY],
-        recorded_by_member_id=recorder.member.id,  # type: ignore[arg-type]
+        recorded_by_member_id=recorder.member.id,
         recorded_at=recorder.now,
     )
 

@@ -39,7 +39,7 @@ class Result:
 
 def result_on(board: Board, examinee: CycleExaminee) -> Result | None:
     """The examinee's result on the review board, or None while their score sheet is not submitted."""
-    entry = board.entry(examinee.id)  # type: ignore[arg-type]
+    entry = board.entry(examinee.id)
     if entry is None or not entry.submitted:
         return None
     rating = board.group(group_of(examinee)).rating
@@ -77,8 +77,8 @@ def with_decision(
 
 def final_result(session: Session, examinee: CycleExaminee, scheme: Scheme) -> Result | None:
     """The result that stands for one examinee (see ``with_decision``)."""
-    appeal = appeals.appeal_of(session, examinee.id)  # type: ignore[arg-type]
-    new_scores = appeals.changes_of(session, [appeal.id]).get(appeal.id, {}) if appeal else {}  # type: ignore[list-item,arg-type]
+    appeal = appeals.appeal_of(session, examinee.id)
+    new_scores = appeals.changes_of(session, [appeal.id]).get(appeal.id, {}) if appeal else {}
     return with_decision(released_result(session, examinee), appeal, new_scores, scheme)
 
 

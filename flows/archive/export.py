@@ -116,7 +116,7 @@ def archive_cycle(session: Session, cycle: Cycle, *, actor: str, now: datetime, 
         raise ArchiveError(
             "archive_window_open", cycle=cycle.name, closes=f"{closes.astimezone(tz):%Y-%m-%d %H:%M}"
         )
-    still_open = [e.name for a, e in appeal_store.of_cycle(session, cycle.id) if a.status in OPEN_STATUSES]  # type: ignore[arg-type]
+    still_open = [e.name for a, e in appeal_store.of_cycle(session, cycle.id) if a.status in OPEN_STATUSES]
     if still_open:
         raise ArchiveError("archive_open_appeals", cycle=cycle.name, names="、".join(still_open))
     archive(session, cycle, gather(session, cycle).people.values(), actor=actor, now=now)

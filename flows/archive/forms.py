@@ -23,7 +23,7 @@ from flows.archive.records import CycleRecord, ExamineeRecord, Signed
 from flows.archive.workbook import PROVISIONAL, evidence_line
 from flows.review.board import group_of
 from flows.rules.names import POSITION_NAMES, Names
-from storage.models import Outcome, Position
+from storage.models import Interview, Outcome, Position
 
 TEAM_MARKS = (("校团委", "团委"), ("校学生会", "学生会"), ("校社团联合会", "社联"))
 SUMMARY_PROMPT = Names(
@@ -263,7 +263,8 @@ class Forms:
             self.l("面谈记录（校团委组织填写）", "interview record (by the organisation department)")
         )
         story: list[Flowable] = []
-        for i in r.interviews or [None]:
+        held: list[Interview | None] = [*r.interviews] or [None]  # an empty form when none was held
+        for i in held:
             rows = [
                 [
                     self.l("面谈时间", "time"),

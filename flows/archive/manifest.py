@@ -38,7 +38,7 @@ def with_manifest(files: dict[str, bytes], record: CycleRecord, exported_at: dat
         "archived_at": cycle.archived_at.isoformat(timespec="seconds") if cycle.archived_at else None,
         "provisional": record.provisional,
         "audit_chain": {
-            "chain": audit.cycle_chain(cycle.id),  # type: ignore[arg-type]
+            "chain": audit.cycle_chain(cycle.id),
             "rows": head.seq if head else 0,
             "head": head.hash if head else audit.GENESIS,
         },

@@ -113,44 +113,44 @@ class CycleRecord:
 def gather(session: Session, cycle: Cycle) -> CycleRecord:
     """Read everything the archive of ``cycle`` holds."""
     scheme = scheme_of(cycle)
-    examinees = cycle_store.examinees(session, cycle.id)  # type: ignore[arg-type]
-    assessments = cycle_store.self_assessments(session, cycle.id)  # type: ignore[arg-type]
-    sheets = scoring.cycle_sheets(session, cycle.id)  # type: ignore[arg-type]
-    cases = {examinee.id: appeal for appeal, examinee in appeals.of_cycle(session, cycle.id)}  # type: ignore[arg-type]
+    examinees = cycle_store.examinees(session, cycle.id)
+    assessments = cycle_store.self_assessments(session, cycle.id)
+    sheets = scoring.cycle_sheets(session, cycle.id)
+    cases = {examinee.id: appeal for appeal, examinee in appeals.of_cycle(session, cycle.id)}
     ids = [a.id for a in cases.values() if a.id is not None]
     evidence, opinions = appeals.evidence_of(session, ids), appeals.opinions_of(session, ids)
     changes = appeals.changes_of(session, ids)
     board = load_board(session, cycle)
     talks: dict[int, list[Interview]] = {}
-    for interview in interviews.of_cycle(session, cycle.id):  # type: ignore[arg-type]
+    for interview in interviews.of_cycle(session, cycle.id):
         talks.setdefault(interview.examinee_id, []).append(interview)
     records = []
     for examinee in examinees:
-        assessment, appeal = assessments.get(examinee.id), cases.get(examinee.id)  # type: ignore[arg-type]
+        assessment, appeal = assessments.get(examinee.id), cases.get(examinee.id)
         released = result_on(board, examinee)
-        new_scores = changes.get(appeal.id, {}) if appeal else {}  # type: ignore[arg-type]
+        new_scores = changes.get(appeal.id, {}) if appeal else {}
         record = ExamineeRecord(
             examinee=examinee,
             assessment=assessment,
-            answers=cycle_store.answers(session, assessment.id) if assessment else {},  # type: ignore[arg-type]
-            self_scores=cycle_store.self_scores(session, assessment.id) if assessment else {},  # type: ignore[arg-type]
-            sheet=sheets.get(examinee.id),  # type: ignore[arg-type]
+            answers=cycle_store.answers(session, assessment.id) if assessment else {},
+            self_scores=cycle_store.self_scores(session, assessment.id) if assessment else {},
+            sheet=sheets.get(examinee.id),
             released=released,
             final=with_decision(released, appeal, new_scores, scheme),
             appeal=appeal,
-            evidence=evidence.get(appeal.id, []) if appeal else [],  # type: ignore[arg-type]
-            opinions=opinions.get(appeal.id, []) if appeal else [],  # type: ignore[arg-type]
+            evidence=evidence.get(appeal.id, []) if appeal else [],
+            opinions=opinions.get(appeal.id, []) if appeal else [],
             changes=new_scores,
-            interviews=talks.get(examinee.id, []),  # type: ignore[arg-type]
+            interviews=talks.get(examinee.id, []),
         )
         records.append(record)
-    signoffs = review.signatures(session, cycle.id)  # type: ignore[arg-type]
+    signoffs = review.signatures(session, cycle.id)
     trail = archive_store.cycle_entries(session, cycle)
-    people = archive_store.archived_people(session, cycle.id)  # type: ignore[arg-type]
+    people = archive_store.archived_people(session, cycle.id)
     if not people:
         named = _people_named(records) | archive_store.member_actors(trail) | {s.member_id for s in signoffs}
         named |= {change.member_id for change in board.changes}
-        people = archive_store.live_people(session, cycle.id, named)  # type: ignore[arg-type]
+        people = archive_store.live_people(session, cycle.id, named)
     for record in records:
         record.self_signature, record.signatures = signatures(record, people, signoffs, board)
     return CycleRecord(cycle, scheme, records, people, trail, board)
@@ -187,7 +187,7 @@ def signatures(
     if sheet is not None and sheet.status == SheetStatus.SUBMITTED and sheet.submitted_at is not None:
         scorer = people.get(sheet.scorer_member_id) if sheet.scorer_member_id else None
         sheet_signatures["scorer"] = Signed(scorer.name if scorer else "", sheet.submitted_at)
-    entry = board.entry(record.examinee.id)  # type: ignore[arg-type]
+    entry = board.entry(record.examinee.id)
     hashes = {
         "examinee": entry_hash(entry, board.version) if entry else None,
         "board": board_hash(board),

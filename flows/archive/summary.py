@@ -90,5 +90,5 @@ def ranks(record: CycleRecord) -> dict[int, int]:
         totals = sorted((r.final.total for r in people if r.final), reverse=True)
         for r in people:
             assert r.final is not None
-            ranked[r.examinee.id] = totals.index(r.final.total) + 1  # type: ignore[index]
+            ranked[r.examinee.id] = totals.index(r.final.total) + 1
     return ranked

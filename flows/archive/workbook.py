@@ -59,7 +59,7 @@ class Book:
     def columns(
         self, *specs: tuple[str, str] | tuple[str, str, int] | tuple[str, str, int, bool]
     ) -> list[Column]:
-        return [Column(self.label(Names(spec[0], spec[1])), *spec[2:]) for spec in specs]  # type: ignore[arg-type]
+        return [Column(self.label(Names(spec[0], spec[1])), *spec[2:]) for spec in specs]
 
     def table(
         self, name: str, title: Names, columns: list[Column], rows: list, landscape: bool = True
@@ -162,7 +162,7 @@ def _score_sheet(book: Book) -> None:
                     *(result.scores.get(item.key) if result else None for item in items),
                     result.total if result else None,
                     book.grade(result.grade) if result else "",
-                    ranked.get(r.examinee.id),  # type: ignore[arg-type]
+                    ranked.get(r.examinee.id),
                     r.sheet.comment if r.sheet and r.sheet.comment else "",
                     scorer.name if scorer else "",
                     book.time(scorer.at) if scorer else None,

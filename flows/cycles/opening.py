@@ -77,7 +77,7 @@ def _freeze(session: Session, cycle: Cycle) -> list[CycleExaminee]:
         scorer = scorer_of(entry, organisation)
         frozen.append(
             CycleExaminee(
-                cycle_id=cycle.id,  # type: ignore[arg-type]
+                cycle_id=cycle.id,
                 member_id=ids[entry.student_no],
                 student_no=entry.student_no,
                 name=entry.name,
@@ -86,7 +86,7 @@ def _freeze(session: Session, cycle: Cycle) -> list[CycleExaminee]:
                 position=entry.position,
                 college=entry.college,
                 term_start=entry.term_start,
-                scorer_member_id=None if scorer is None or scorer is COMMITTEE else ids[scorer.student_no],  # type: ignore[union-attr]
+                scorer_member_id=None if scorer is None or scorer is COMMITTEE else ids[scorer.student_no],
             )
         )
     return frozen

@@ -30,10 +30,10 @@ class GroupProgress:
 
 def self_assessment_progress(session: Session, cycle: Cycle) -> list[GroupProgress]:
     """Progress per team and department, in roster order."""
-    assessments = store.self_assessments(session, cycle.id)  # type: ignore[arg-type]
+    assessments = store.self_assessments(session, cycle.id)
     counts: dict[tuple[str, str | None], Counter[str]] = {}
-    for examinee in store.examinees(session, cycle.id):  # type: ignore[arg-type]
-        assessment = assessments.get(examinee.id)  # type: ignore[arg-type]
+    for examinee in store.examinees(session, cycle.id):
+        assessment = assessments.get(examinee.id)
         state = NOT_STARTED if assessment is None else assessment.status
         counts.setdefault((examinee.team, examinee.department), Counter())[state] += 1
     return [

@@ -116,7 +116,7 @@ class Nudger(Actor):
 
 def nudge_button(locale: str, cycle: Cycle, topic: Topic, count: int) -> Button:
     """The one button that nudges everyone pending (for /nudge and the committee's /review screen)."""
-    return Button(render(locale, "nudge_button", count=count), NudgePress(cycle.id, topic))  # type: ignore[arg-type]
+    return Button(render(locale, "nudge_button", count=count), NudgePress(cycle.id, topic))
 
 
 def start(context: FlowContext, incoming: Incoming) -> list[Action]:

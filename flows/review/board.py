@@ -161,16 +161,16 @@ def break_identity(violation: Violation) -> tuple[str, str, int]:
 def load_board(session: Session, cycle: Cycle) -> Board:
     """Everything the review needs about ``cycle``, computed from what is saved."""
     scheme = scheme_of(cycle)
-    version = store.current_version(session, cycle.id)  # type: ignore[arg-type]
-    changes = store.changes(session, cycle.id)  # type: ignore[arg-type]
+    version = store.current_version(session, cycle.id)
+    changes = store.changes(session, cycle.id)
     ratings, scores, grades = _fold(changes)
-    sheets = scoring.cycle_sheets(session, cycle.id)  # type: ignore[arg-type]
-    given = scoring.item_scores_of(session, [sheet.id for sheet in sheets.values()])  # type: ignore[misc]
-    accepted = store.accepted_violations(session, cycle.id)  # type: ignore[arg-type]
+    sheets = scoring.cycle_sheets(session, cycle.id)
+    given = scoring.item_scores_of(session, [sheet.id for sheet in sheets.values()])
+    accepted = store.accepted_violations(session, cycle.id)
     names: dict[int, str] = {}
     by_group: dict[GroupKey, list[tuple[CycleExaminee, ScoreSheet | None, str | None]]] = {}
-    for examinee in cycle_store.examinees(session, cycle.id):  # type: ignore[arg-type]
-        sheet = sheets.get(examinee.id)  # type: ignore[arg-type]
+    for examinee in cycle_store.examinees(session, cycle.id):
+        sheet = sheets.get(examinee.id)
         scorer = examinee.scorer_member_id
         if scorer is not None and scorer not in names:
             member = session.get(Member, scorer)
@@ -189,7 +189,7 @@ def load_board(session: Session, cycle: Cycle) -> Board:
                 rating,
                 scores,
                 grades,
-            )  # type: ignore[arg-type]
+            )
             for examinee, sheet, scorer in members
         )
         groups.append(Group(key, entries, rating, _breaks(key, entries, rating, scheme, accepted)))

@@ -24,10 +24,10 @@ REASON_MAX = 300
 
 def _record(reviewer: Reviewer, **fields: object) -> ReviewChange:
     start_new_version(reviewer)
-    version = store.current_version(reviewer.session, reviewer.cycle.id)  # type: ignore[arg-type]
+    version = store.current_version(reviewer.session, reviewer.cycle.id)
     change = ReviewChange(
-        cycle_id=reviewer.cycle.id,  # type: ignore[arg-type]
-        member_id=reviewer.member.id,  # type: ignore[arg-type]
+        cycle_id=reviewer.cycle.id,
+        member_id=reviewer.member.id,
         at=reviewer.now,
         version=version,
         **fields,  # type: ignore[arg-type]
@@ -102,14 +102,14 @@ def accept_break(reviewer: Reviewer, group: Group, rule_break: Break, reason: st
     store.accept_violation(
         reviewer.session,
         AcceptedViolation(
-            cycle_id=reviewer.cycle.id,  # type: ignore[arg-type]
+            cycle_id=reviewer.cycle.id,
             team=group.team,
             department=group.department or "",
             kind=kind,
             grades=grades,
             counted=counted,
             reason=reason,
-            member_id=reviewer.member.id,  # type: ignore[arg-type]
+            member_id=reviewer.member.id,
             at=reviewer.now,
         ),
     )

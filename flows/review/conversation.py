@@ -117,7 +117,7 @@ def _self_assessment(reviewer: Reviewer, press: ExamineePress) -> list[Action]:
     examinee = entry.examinee
     if not access.can_read_self_assessment(reviewer.member, examinee):
         reviewer.refuse("review_not_committee")
-    assessment = cycle_store.self_assessment(reviewer.session, examinee.id)  # type: ignore[arg-type]
+    assessment = cycle_store.self_assessment(reviewer.session, examinee.id)
     if assessment is None or assessment.status != SelfStatus.SUBMITTED:
         return [Reply(reviewer.text("review_no_self_assessment", name=examinee.name))]
     form = Form(

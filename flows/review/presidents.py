@@ -38,7 +38,7 @@ def _ready(reviewer: Reviewer, entry: Entry) -> bool:
     """Whether scoring may start: the self-assessment is submitted or its deadline has passed."""
     if reviewer.now >= reviewer.cycle.self_due:
         return True
-    assessment = cycle_store.self_assessment(reviewer.session, entry.examinee.id)  # type: ignore[arg-type]
+    assessment = cycle_store.self_assessment(reviewer.session, entry.examinee.id)
     return assessment is not None and assessment.status == SelfStatus.SUBMITTED
 
 
@@ -48,7 +48,7 @@ def _fresh(reviewer: Reviewer, entry: Entry) -> Entry:
 
 def _row(reviewer: Reviewer, entry: Entry) -> ScoreSheet:
     session, member = reviewer.session, reviewer.member
-    return entry.sheet or scoring.start_sheet(session, entry.examinee.id, member.id, reviewer.now)  # type: ignore[arg-type]
+    return entry.sheet or scoring.start_sheet(session, entry.examinee.id, member.id, reviewer.now)
 
 
 # Steps
@@ -170,7 +170,7 @@ def _item(reviewer: Reviewer, key: object) -> Item:
 def _save_score(reviewer: Reviewer, entry: Entry, item: Item, given: Decimal) -> list[Action]:
     sheet = _row(reviewer, entry)
     scorer = reviewer.member.id
-    before = scoring.save_item_score(reviewer.session, sheet, item.key, given, scorer, reviewer.now)  # type: ignore[arg-type]
+    before = scoring.save_item_score(reviewer.session, sheet, item.key, given, scorer, reviewer.now)
     after = {"item": item.key, "points": str(given)}
     _audit(reviewer, "score.item", sheet, None if before is None else {**after, "points": str(before)}, after)
     saved = reviewer.text(

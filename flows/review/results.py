@@ -133,7 +133,7 @@ class ResultReader(Actor):
     def resolve(cls, context: FlowContext, incoming: Incoming) -> Self:
         """The sender as an examinee of the current cycle, or ``Refused`` saying why they have no result."""
         reader = super().resolve(context, incoming)
-        examinee = cycle_store.current_examinee(reader.session, reader.member.id)  # type: ignore[arg-type]
+        examinee = cycle_store.current_examinee(reader.session, reader.member.id)
         if (
             examinee is None
             or examinee.cycle_id != reader.cycle.id
@@ -148,7 +148,7 @@ class ResultReader(Actor):
         return next(
             (
                 s
-                for s in store.signatures(self.session, self.cycle.id)  # type: ignore[arg-type]
+                for s in store.signatures(self.session, self.cycle.id)
                 if s.role == SignatureRole.EXAMINEE
                 and s.member_id == self.examinee.member_id
                 and s.version == version
@@ -169,13 +169,13 @@ def on_press(context: FlowContext, incoming: Incoming, press: ReceiptPress) -> l
     ensure_writable(cycle, reader.now)
     if (press.cycle, press.examinee) != (cycle.id, reader.examinee.id) or cycle.released_at is None:
         reader.refuse("result_stale_button", reason="not the presser's own released result")
-    version = store.current_version(reader.session, cycle.id)  # type: ignore[arg-type]
+    version = store.current_version(reader.session, cycle.id)
     if press.version != version:
         reader.refuse("result_changed", reason="not the current version of the results")
     if reader.signature(version) is None:
         store.sign(
             reader.session,
-            cycle_id=cycle.id,  # type: ignore[arg-type]
+            cycle_id=cycle.id,
             role=SignatureRole.EXAMINEE,
             member_id=reader.examinee.member_id,
             version=version,
@@ -196,7 +196,7 @@ def _view(reader: ResultReader) -> list[Action]:
     if cycle.released_at is None:
         return [Reply(reader.text("result_not_yet", cycle=cycle.name, due=reader.local(cycle.review_due)))]
     board = load_board(reader.session, cycle)
-    entry = board.entry(reader.examinee.id)  # type: ignore[arg-type]
+    entry = board.entry(reader.examinee.id)
     assert entry is not None  # the examinee is on the board of their own cycle
     signed = reader.signature(board.version)
     footer = reader.text(
@@ -207,7 +207,7 @@ def _view(reader: ResultReader) -> list[Action]:
     parts = split_message(result_text(reader.context, reader.locale, board, entry) + "\n\n" + footer)
     buttons = [appeal_button(cycle, reader.locale)]
     if signed is None:
-        receipt = ReceiptPress(cycle.id, reader.examinee.id, board.version)  # type: ignore[arg-type]
+        receipt = ReceiptPress(cycle.id, reader.examinee.id, board.version)
         buttons.insert(0, reader.button(reader.text("result_sign_button"), receipt))
     replies: list[Action] = [Reply(part) for part in parts[:-1]]
     return [*replies, Reply(parts[-1], (tuple(buttons),))]

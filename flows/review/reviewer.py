@@ -71,7 +71,7 @@ class Reviewer(Actor):
         **named: Fields.kwargs,
     ) -> Button:
         """A button of this cycle's review: a press of ``family`` naming this cycle, then ``fields``."""
-        return self.button(label, family(self.cycle.id, *fields, **named))  # type: ignore[arg-type]
+        return self.button(label, family(self.cycle.id, *fields, **named))
 
     # What a button or a saved answer names, with the presser's rights checked
 

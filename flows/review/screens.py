@@ -261,7 +261,7 @@ def examinee_screen(
         ),
         reviewer.text("review_entry_comment", comment=entry.comment),
     ]
-    history = board.changes_of(examinee.id)  # type: ignore[arg-type]
+    history = board.changes_of(examinee.id)
     if history:
         lines = [
             reviewer.text(

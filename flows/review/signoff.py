@@ -55,8 +55,8 @@ class SignoffState:
 
 
 def signoff_state(session: Session, cycle: Cycle) -> SignoffState:
-    version = store.current_version(session, cycle.id)  # type: ignore[arg-type]
-    live = [s for s in store.signatures(session, cycle.id) if s.version == version]  # type: ignore[arg-type]
+    version = store.current_version(session, cycle.id)
+    live = [s for s in store.signatures(session, cycle.id) if s.version == version]
 
     def last(role: SignatureRole) -> Signature | None:
         return next((s for s in reversed(live) if s.role == role), None)
@@ -73,7 +73,7 @@ def signoff_state(session: Session, cycle: Cycle) -> SignoffState:
         cycle.released_at,
         signers,
         len({s.member_id for s in live if s.role == SignatureRole.EXAMINEE}),
-        len(cycle_store.examinees(session, cycle.id)),  # type: ignore[arg-type]
+        len(cycle_store.examinees(session, cycle.id)),
     )
 
 
@@ -85,10 +85,10 @@ def _name(session: Session, member_id: int) -> str:
 def start_new_version(reviewer: Reviewer) -> None:
     """Before a change: if signatures stand, the change makes a new version and voids them (signers told)."""
     session, cycle, now = reviewer.session, reviewer.cycle, reviewer.now
-    if not store.signatures(session, cycle.id):  # type: ignore[arg-type]
+    if not store.signatures(session, cycle.id):
         return
-    version = store.bump_version(session, store.review_of(session, cycle.id, now), now)  # type: ignore[arg-type]
-    for signature in store.void_signatures(session, cycle.id, version, now, reviewer.actor):  # type: ignore[arg-type]
+    version = store.bump_version(session, store.review_of(session, cycle.id, now), now)
+    for signature in store.void_signatures(session, cycle.id, version, now, reviewer.actor):
         tell(
             reviewer.context,
             signature.member_id,
@@ -239,9 +239,9 @@ def _sign_as_teacher(reviewer: Reviewer, version: int) -> list[Action]:
 def _sign(reviewer: Reviewer, role: SignatureRole, version: int, comment: str | None = None) -> None:
     store.sign(
         reviewer.session,
-        cycle_id=reviewer.cycle.id,  # type: ignore[arg-type]
+        cycle_id=reviewer.cycle.id,
         role=role,
-        member_id=reviewer.member.id,  # type: ignore[arg-type]
+        member_id=reviewer.member.id,
         version=version,
         now=reviewer.now,
         comment=comment,
@@ -255,7 +255,7 @@ def _ask_next(reviewer: Reviewer, roles: Sequence[str], stage: str, version: int
     for signer in signers:
         tell(
             reviewer.context,
-            signer.id,  # type: ignore[arg-type]
+            signer.id,
             f"signoff:{reviewer.cycle.id}:{version}:{stage}:{signer.id}",
             message(
                 "signoff_your_turn",

@@ -45,7 +45,7 @@ def deep_link(bot_username: str, code: str) -> str:
 
 def _new_invitation(session: Session, member: Member, now: datetime, valid_days: int) -> Invitation:
     invitation = Invitation(
-        member_id=member.id,  # type: ignore[arg-type]
+        member_id=member.id,
         code=secrets.token_urlsafe(CODE_BYTES),
         created_at=now,
         expires_at=now + timedelta(days=valid_days),
@@ -76,7 +76,7 @@ def invitations_for_unbound(
     """Every active member not yet bound, with their live invitation (made where they have none)."""
     issued = []
     for member in accounts.unbound_active_members(session):
-        invitation = accounts.live_invitation(session, member.id, now)  # type: ignore[arg-type]
+        invitation = accounts.live_invitation(session, member.id, now)
         if invitation is None:
             invitation = _new_invitation(session, member, now, valid_days)
         issued.append(_issued(member, invitation, bot_username))
@@ -92,9 +92,9 @@ def reissue(
         raise InvitationError("invite_unknown_member", student_no=student_no)
     if not member.active:
         raise InvitationError("invite_inactive_member", student_no=student_no, name=member.name)
-    if accounts.bindings_of(session, [member.id]).get(member.id) is not None:  # type: ignore[arg-type]
+    if accounts.bindings_of(session, [member.id]).get(member.id) is not None:
         raise InvitationError("invite_already_bound", student_no=student_no, name=member.name)
-    for old in accounts.open_invitations(session, member.id):  # type: ignore[arg-type]
+    for old in accounts.open_invitations(session, member.id):
         old.revoked_at = now
         session.add(old)
         audit.record(

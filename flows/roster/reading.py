@@ -88,7 +88,9 @@ def _read_xlsx(path: Path) -> list[Sequence[object]]:
     except Exception as error:  # openpyxl raises many kinds of error on a damaged file
         reason = str(error) or type(error).__name__
         raise _Unreadable(Problem("unreadable", params={"reason": reason})) from None
-    sheets = [list(sheet.iter_rows(min_row=1, min_col=1, values_only=True)) for sheet in workbook.worksheets]
+    sheets: list[list[Sequence[object]]] = [
+        list(sheet.iter_rows(min_row=1, min_col=1, values_only=True)) for sheet in workbook.worksheets
+    ]
     return next((rows for rows in sheets if _find_header(rows) is not None), sheets[0])
 
 

@@ -15,7 +15,7 @@ from storage import accounts, audit
 from storage.models import CodeAttempt, Invitation, Member, TelegramBinding
 
 
-def _say(context: FlowContext, incoming: Incoming, key: str, **params: object) -> list[Reply]:
+def _say(context: FlowContext, incoming: Incoming, key: str, **params: object) -> list[Action]:
     return [Reply(render(context.locale(incoming), key, **params))]
 
 
@@ -25,7 +25,7 @@ def _menu_text(locale: str, commands: list) -> str:
     return "\n".join(lines)
 
 
-def member_home(context: FlowContext, incoming: Incoming, member: Member, greeting_key: str) -> list[Reply]:
+def member_home(context: FlowContext, incoming: Incoming, member: Member, greeting_key: str) -> list[Action]:
     """A greeting for a registered member followed by their menu."""
     locale = context.locale(incoming)
     greeting = render(locale, greeting_key, **profile_context(context.session, member, locale))
@@ -54,7 +54,7 @@ def _throttled_until(context: FlowContext, telegram_user_id: int) -> str | None:
     return context.local_time(recent[-context.max_wrong_codes] + context.wrong_code_window)
 
 
-def _refuse_wrong_code(context: FlowContext, incoming: Incoming, key: str, **params: object) -> list[Reply]:
+def _refuse_wrong_code(context: FlowContext, incoming: Incoming, key: str, **params: object) -> list[Action]:
     context.session.add(CodeAttempt(telegram_user_id=incoming.telegram_user_id, at=context.now))
     return _say(context, incoming, key, **params)
 
@@ -105,7 +105,7 @@ def _bind(context: FlowContext, incoming: Incoming, invitation: Invitation, memb
     invitation.used_by_telegram_id = incoming.telegram_user_id
     session.add(invitation)
     binding = TelegramBinding(
-        member_id=member.id,  # type: ignore[arg-type]
+        member_id=member.id,
         telegram_user_id=incoming.telegram_user_id,
         chat_id=incoming.chat_id,
         username=incoming.username,

@@ -16,6 +16,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
 
 from flows.roster.columns import COLUMNS, Column
 from flows.rules.names import COMMITTEE_NAMES, POSITION_NAMES, Names
@@ -76,10 +77,11 @@ def roster_template(locale: str) -> bytes:
     """The template workbook as bytes."""
     book = Workbook()
     sheet = book.active
+    assert isinstance(sheet, Worksheet)  # a new workbook's one sheet
     sheet.title = plain(locale, "roster_template_sheet")
     sheet.append([_header(column, locale) for column in COLUMNS])
-    for row in EXAMPLE:
-        sheet.append([_value(column, value, locale) for column, value in zip(COLUMNS, row, strict=True)])
+    for example in EXAMPLE:
+        sheet.append([_value(column, value, locale) for column, value in zip(COLUMNS, example, strict=True)])
     checks = _validations(locale)
     for index, column in enumerate(COLUMNS, start=1):
         letter = get_column_letter(index)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
@@ -111,7 +111,7 @@ def dimension_scores(scores: Mapping[str, Points], scheme: Scheme) -> dict[str, 
         if not 0 <= score <= items[key].points:
             raise ValueError(f"score {score} for {key!r} is outside 0..{items[key].points}")
     return {
-        dimension.key: sum((scores.get(item.key, 0) for item in dimension.items), Decimal(0))
+        dimension.key: _sum(scores.get(item.key, 0) for item in dimension.items)
         for dimension in scheme.rubric.dimensions
     }
 
@@ -139,9 +139,17 @@ def total_score(
     return total
 
 
+def _sum(points: Iterable[Points]) -> Decimal:
+    """The sum as a Decimal (a float among the points raises TypeError)."""
+    total = Decimal(0)
+    for value in points:
+        total += value
+    return total
+
+
 def _capped(amounts: Mapping[str, Points], kinds: Sequence[Adjustment], cap: Decimal | None) -> Decimal:
     caps = {kind.key: kind.cap for kind in kinds}
-    parts = []
+    parts: list[Points] = []
     for key, amount in amounts.items():
         if key not in caps:
             raise ValueError(f"no adjustment {key!r} (known: {', '.join(caps) or 'none'})")
@@ -149,7 +157,7 @@ def _capped(amounts: Mapping[str, Points], kinds: Sequence[Adjustment], cap: Dec
             raise ValueError(f"adjustment {key!r} is negative: {amount}")
         limit = caps[key]
         parts.append(amount if limit is None else min(amount, limit))
-    summed = sum(parts, Decimal(0))
+    summed = _sum(parts)
     return summed if cap is None else min(summed, cap)
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from enum import Enum
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from storage.models import CommitteeRole, Position
 from storage.roster import RosterEntry
@@ -32,7 +32,14 @@ class Committee(Enum):
 COMMITTEE = Committee.COMMITTEE
 
 
-class Person(Protocol):
+class Positioned(Protocol):
+    """Anyone with a position (职务): a roster entry, a stored member."""
+
+    @property
+    def position(self) -> Position: ...
+
+
+class Person(Positioned, Protocol):
     """What scoring needs to know of a person."""
 
     @property
@@ -41,23 +48,25 @@ class Person(Protocol):
     def team(self) -> str: ...
     @property
     def department(self) -> str | None: ...
-    @property
-    def position(self) -> Position: ...
 
 
-class OrgView(Protocol):
-    """The questions ``scorer_of`` asks of an organisation."""
-
-    def president_of(self, team: str) -> Person | None: ...
-    def overseer_of(self, team: str, department: str) -> Person | None: ...
+PersonT = TypeVar("PersonT", bound=Person)
+PersonT_co = TypeVar("PersonT_co", bound=Person, covariant=True)
 
 
-def is_examinee(person: Person) -> bool:
+class OrgView(Protocol[PersonT_co]):
+    """The questions ``scorer_of`` asks of an organisation (whose people are ``PersonT_co``)."""
+
+    def president_of(self, team: str) -> PersonT_co | None: ...
+    def overseer_of(self, team: str, department: str) -> PersonT_co | None: ...
+
+
+def is_examinee(person: Positioned) -> bool:
     """Whether ``person`` is assessed: every cadre, never a teacher."""
     return person.position != Position.TEACHER
 
 
-def scorer_of(person: Person, org: OrgView) -> Person | Committee | None:
+def scorer_of(person: Person, org: OrgView[PersonT]) -> PersonT | Committee | None:
     """Who scores ``person``: a person, ``COMMITTEE``, or None for a teacher (or a missing superior)."""
     if person.position is Position.PRESIDENT:
         return COMMITTEE

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Annotated, Literal, Self, cast
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import ErrorDetails
 
 from flows.rules.scheme_checks import TELEGRAM_TEXT_LIMIT, Bound, Problem, problems
 
@@ -367,7 +368,7 @@ def default_scheme() -> Scheme:
     return load_scheme(DEFAULT_SCHEME)
 
 
-def _from_pydantic(error: dict) -> Problem:
+def _from_pydantic(error: ErrorDetails) -> Problem:
     path, message = "", error["msg"].removeprefix("Value error, ")
     for part in error["loc"]:
         if part == "[key]":  # pydantic's mark for a bad key of a table such as min_rating

@@ -161,7 +161,7 @@ def _take_score(sheet: Sheet, key: str, value: str) -> list[Action]:
             decimals=scheme.scoring.decimals,
         )
     row = sheet.ensure_row()
-    before = store.save_item_score(scorer.session, row, key, given, scorer.member.id, scorer.now)  # type: ignore[arg-type]
+    before = store.save_item_score(scorer.session, row, key, given, scorer.member.id, scorer.now)
     earlier = None if before is None else {"item": key, "points": str(before)}
     scorer.record(
         "score.item", "score_sheet", row.id, before=earlier, after={"item": key, "points": str(given)}

@@ -31,12 +31,12 @@ class ScorerProgress:
 
 def scoring_progress(session: Session, cycle: Cycle) -> list[ScorerProgress]:
     """Progress per scorer (the committee once per team), in roster order of their first examinee."""
-    examinees = store.examinees(session, cycle.id)  # type: ignore[arg-type]
+    examinees = store.examinees(session, cycle.id)
     found = standings(session, scheme_of(cycle), examinees)
     counts: dict[tuple[int | None, str], Counter[str]] = {}
-    for examinee in sorted(examinees, key=lambda e: e.id):  # type: ignore[arg-type, return-value]
+    for examinee in sorted(examinees, key=lambda e: e.id):
         key = (examinee.scorer_member_id, examinee.team)
-        counts.setdefault(key, Counter())[found[examinee.id].status] += 1  # type: ignore[index]
+        counts.setdefault(key, Counter())[found[examinee.id].status] += 1
     rows = []
     for (scorer_id, team), c in counts.items():
         scorer = session.get(Member, scorer_id) if scorer_id is not None else None

@@ -66,12 +66,12 @@ def examinee_list(scorer: Scorer, examinees: Sequence[CycleExaminee]) -> list[Re
         lines = groups.setdefault(group_key(sheet.examinee), [])
         if not lines:
             lines.append(scorer.text("score_list_group", group=group_name(scorer, sheet.examinee)))
-        lines.append(_list_line(sheet, found[sheet.examinee.id]))  # type: ignore[index]
+        lines.append(_list_line(sheet, found[sheet.examinee.id]))
     blocks += ["\n".join(lines) for lines in groups.values()]
     blocks.append(scorer.text("score_list_footer"))
     labels = [
         scorer.button(
-            f"{STATUS_MARKS[found[s.examinee.id].status]} {s.examinee.name}",  # type: ignore[index]
+            f"{STATUS_MARKS[found[s.examinee.id].status]} {s.examinee.name}",
             scorer.press(ScoreAction.OPEN, s.examinee.id),
         )
         for s in sheets
@@ -104,7 +104,7 @@ def lower_level_averages(sheet: Sheet) -> list[dict[str, object]]:
     found = standings(sheet.scorer.session, sheet.scheme, below)
     departments: dict[tuple[str, str | None], list[Standing]] = {}
     for examinee in below:
-        departments.setdefault(group_key(examinee), []).append(found[examinee.id])  # type: ignore[index]
+        departments.setdefault(group_key(examinee), []).append(found[examinee.id])
     rows: list[dict[str, object]] = []
     for (_, department), group in departments.items():
         totals = [s.total for s in group if s.submitted]

@@ -52,16 +52,16 @@ class Standing:
 
 def standings(session: Session, scheme: Scheme, examinees: Sequence[CycleExaminee]) -> dict[int, Standing]:
     """The standing of each examinee's sheet, by examinee id."""
-    rows = store.sheets(session, [e.id for e in examinees])  # type: ignore[misc]
-    scores = store.item_scores_of(session, [row.id for row in rows.values()])  # type: ignore[misc]
+    rows = store.sheets(session, [e.id for e in examinees])
+    scores = store.item_scores_of(session, [row.id for row in rows.values()])
     items = len(scheme.rubric.items)
     found = {}
     for examinee in examinees:
-        row = rows.get(examinee.id)  # type: ignore[arg-type]
-        given = scores.get(row.id, {}) if row is not None else {}  # type: ignore[arg-type]
+        row = rows.get(examinee.id)
+        given = scores.get(row.id, {}) if row is not None else {}
         status = NOT_STARTED if row is None else str(row.status)
         found[examinee.id] = Standing(status, len(given), total_score(given, scheme), len(given) == items)
-    return found  # type: ignore[return-value]
+    return found
 
 
 @dataclass
@@ -74,11 +74,11 @@ class Scorer(Actor):
 
     def press(self, action: ScoreAction, examinee: int | None = None, *more: str) -> ScorePress:
         """What one of their buttons in this cycle stands for (``more``: a rubric item, then points)."""
-        return ScorePress(self.cycle.id, action, examinee, *more)  # type: ignore[arg-type]
+        return ScorePress(self.cycle.id, action, examinee, *more)
 
     def examinees(self) -> list[CycleExaminee]:
         """Everyone this scorer scores in the cycle, in roster order."""
-        return store.examinees_of_scorer(self.session, self.cycle.id, self.member.id)  # type: ignore[arg-type]
+        return store.examinees_of_scorer(self.session, self.cycle.id, self.member.id)
 
     def examinee(self, examinee_id: int) -> CycleExaminee | None:
         """One of this scorer's examinees in this cycle; None for anyone else's."""
@@ -92,7 +92,7 @@ class Scorer(Actor):
         return examinee
 
     def sheet(self, examinee: CycleExaminee) -> Sheet:
-        return Sheet(self, examinee, store.sheet_of(self.session, examinee.id))  # type: ignore[arg-type]
+        return Sheet(self, examinee, store.sheet_of(self.session, examinee.id))
 
 
 def group_key(examinee: CycleExaminee) -> tuple[str, str | None]:
@@ -118,7 +118,7 @@ class Sheet:
 
     @property
     def scores(self) -> dict[str, Decimal]:
-        return {} if self.row is None else store.item_scores(self.scorer.session, self.row.id)  # type: ignore[arg-type]
+        return {} if self.row is None else store.item_scores(self.scorer.session, self.row.id)
 
     @property
     def total(self) -> Decimal:
@@ -137,7 +137,7 @@ class Sheet:
         return self.examinee.position == Position.VICE_PRESIDENT
 
     def self_assessment(self) -> SelfAssessment | None:
-        return cycle_store.self_assessment(self.scorer.session, self.examinee.id)  # type: ignore[arg-type]
+        return cycle_store.self_assessment(self.scorer.session, self.examinee.id)
 
     def self_submitted(self) -> bool:
         assessment = self.self_assessment()
@@ -168,7 +168,7 @@ class Sheet:
     def ensure_row(self) -> ScoreSheet:
         if self.row is None:
             session = self.scorer.session
-            self.row = store.start_sheet(session, self.examinee.id, self.scorer.member.id, self.scorer.now)  # type: ignore[arg-type]
+            self.row = store.start_sheet(session, self.examinee.id, self.scorer.member.id, self.scorer.now)
         return self.row
 
     def group(self) -> list[CycleExaminee]:
@@ -180,7 +180,7 @@ class Sheet:
         if not self.is_vice_president:
             return []
         session, cycle_id = self.scorer.session, self.cycle.id
-        return store.examinees_of_scorer(session, cycle_id, self.examinee.member_id)  # type: ignore[arg-type]
+        return store.examinees_of_scorer(session, cycle_id, self.examinee.member_id)
 
     def lower_level_pending(self) -> tuple[int, int]:
         """(submitted, total) of the lower level's sheets when they still hold this one back, else (0, 0).

@@ -145,7 +145,7 @@ def _store_section(examinee: Examinee, key: str, answer: str) -> None:
         raise Refused("self_too_short", min=section.min_length, length=len(answer))
     if len(answer) > section.max_length:
         raise Refused("self_too_long", max=section.max_length, length=len(answer))
-    store.save_answer(examinee.session, examinee.save().id, key, answer, examinee.now)  # type: ignore[arg-type]
+    store.save_answer(examinee.session, examinee.save().id, key, answer, examinee.now)
 
 
 def _store_score(examinee: Examinee, key: str, answer: str) -> None:
@@ -155,7 +155,7 @@ def _store_score(examinee: Examinee, key: str, answer: str) -> None:
         raise Refused(
             "self_bad_score", value=answer[:20], max=item.points, decimals=examinee.scheme.scoring.decimals
         )
-    store.save_self_score(examinee.session, examinee.save().id, key, points, examinee.now)  # type: ignore[arg-type]
+    store.save_self_score(examinee.session, examinee.save().id, key, points, examinee.now)
 
 
 # Buttons
@@ -230,7 +230,7 @@ def _submit(examinee: Examinee, press: SelfPress) -> list[Action]:
 def _withdraw(examinee: Examinee) -> list[Action]:
     if not examinee.submitted:
         raise Refused("self_stale_button", reason="the form is not submitted")
-    if not examinee.open or scoring.scoring_started(examinee.session, examinee.place.id):  # type: ignore[arg-type]
+    if not examinee.open or scoring.scoring_started(examinee.session, examinee.place.id):
         raise Refused("self_cannot_withdraw", reason="closed, or scoring has started")
     examinee.assessment.status, examinee.assessment.submitted_at = SelfStatus.DRAFT, None
     examinee.record("self.withdraw", "self_assessment", examinee.save().id)

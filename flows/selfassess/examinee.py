@@ -40,7 +40,7 @@ class Examinee(Actor):
     @cached_property
     def place(self) -> CycleExaminee:
         """Who they are in the cycle (name, team, department, position as the roster stood at opening)."""
-        place = cycle_store.current_examinee(self.session, self.member.id)  # type: ignore[arg-type]
+        place = cycle_store.current_examinee(self.session, self.member.id)
         if place is None or place.cycle_id != self.cycle.id:
             raise Refused(self.no_cycle, reason="the current cycle does not assess them")
         return place
@@ -48,8 +48,8 @@ class Examinee(Actor):
     @cached_property
     def assessment(self) -> SelfAssessment:
         """Their form's row, or a new one that ``save`` writes."""
-        stored = cycle_store.self_assessment(self.session, self.place.id)  # type: ignore[arg-type]
-        return stored or SelfAssessment(examinee_id=self.place.id, started_at=self.now, updated_at=self.now)  # type: ignore[arg-type]
+        stored = cycle_store.self_assessment(self.session, self.place.id)
+        return stored or SelfAssessment(examinee_id=self.place.id, started_at=self.now, updated_at=self.now)
 
     @cached_property
     def form(self) -> Form:
@@ -71,7 +71,7 @@ class Examinee(Actor):
 
     def press(self, action: SelfAction, key: str | None = None, points: str | None = None) -> SelfPress:
         """What one of their buttons in this cycle stands for."""
-        return SelfPress(self.cycle.id, action, key, points)  # type: ignore[arg-type]
+        return SelfPress(self.cycle.id, action, key, points)
 
     def save(self) -> SelfAssessment:
         """Write their form's row (the first time: the self-assessment starts now)."""

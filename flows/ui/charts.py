@@ -11,6 +11,7 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 import matplotlib
 
@@ -18,6 +19,7 @@ matplotlib.use("Agg")  # before anything else of matplotlib: no display, PNG onl
 
 from matplotlib import font_manager
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from flows.ui.fonts import BUNDLED_CJK_FONT
 
@@ -49,7 +51,7 @@ def cjk_font() -> str:
 
 def distribution_chart(bars: Sequence[Bar], grades: Sequence[Grade], title: str) -> bytes:
     """A horizontal stacked bar per department, one colour per grade (best first), as PNG bytes."""
-    text_style = {"fontfamily": cjk_font()}
+    text_style: dict[str, Any] = {"fontfamily": cjk_font()}
     figure = Figure(figsize=(7, 1.2 + 0.45 * len(bars)), dpi=110)
     axes = figure.add_subplot()
     rows = range(len(bars))
@@ -65,7 +67,9 @@ def distribution_chart(bars: Sequence[Bar], grades: Sequence[Grade], title: str)
     axes.set_yticks(list(rows), [bar.label for bar in bars], **text_style)
     axes.invert_yaxis()
     axes.set_xlim(0, max(left, default=0) + 0.5)
-    axes.xaxis.get_major_locator().set_params(integer=True)
+    locator = axes.xaxis.get_major_locator()
+    assert isinstance(locator, MaxNLocator)  # barh's default AutoLocator
+    locator.set_params(integer=True)
     axes.legend(
         ncols=len(grades),
         loc="lower center",

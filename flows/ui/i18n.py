@@ -9,7 +9,7 @@ a template marks its own tags as safe simply by being the template.
 from __future__ import annotations
 
 import tomllib
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +20,9 @@ from flows.rules.names import LOCALES
 LOCALES_DIR = Path(__file__).parent.parent / "locales"
 DEFAULT_LOCALE = "zh-CN"
 
-_OPTIONS = {"undefined": StrictUndefined, "trim_blocks": True, "lstrip_blocks": True}
-_HTML = Environment(autoescape=True, **_OPTIONS)  # for Telegram: user text escaped
-_PLAIN = Environment(autoescape=False, **_OPTIONS)  # for the terminal: no markup at all
+_environment = partial(Environment, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+_HTML = _environment(autoescape=True)  # for Telegram: user text escaped
+_PLAIN = _environment(autoescape=False)  # for the terminal: no markup at all
 
 
 def locale_for(language_code: str | None, default: str = DEFAULT_LOCALE) -> str:
