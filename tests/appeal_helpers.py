@@ -107,6 +107,30 @@ def with_an_appeal(session: Session, sample: Path) -> dict[str, Person]:
     return people
 
 
+def opens_the_appeal(person: Person) -> str:
+    """``/appeals``, then the officer's appeal: what ``person`` sees of it."""
+    person.says("/appeals")
+    return person.taps("郭宇雅")
+
+
+def reported(people: dict[str, Person]) -> None:
+    appeal_through(people[OFFICER])
+    opens_the_appeal(people[ORG_OFFICER])
+    people[ORG_OFFICER].taps("上报考核小组")
+
+
+def decide_changed(member: Person) -> str:
+    opens_the_appeal(member)
+    member.taps("裁定")
+    member.taps("更改结果")
+    member.taps("工作业绩")
+    assert "有效的分数" in member.says("25")
+    member.says("18")
+    member.taps("填写裁定理由")
+    member.says("经核实，签到工作确由本人完成，工作业绩加 3 分。")
+    return member.taps("确认最终裁定")
+
+
 def sends_file(person: Person, content: Content, file_id: str, caption: str = "") -> str:
     """A photo or document with Telegram's file ids, as the adapter hands it to the flows."""
     incoming = Incoming(

@@ -15,10 +15,13 @@ from appeal_helpers import (
     RELEASED,
     SCORER,
     appeal_through,
+    decide_changed,
     examinee_of,
     member,
+    opens_the_appeal,
     refused,
     released_cycle,
+    reported,
     sends_file,
     the_appeal,
 )
@@ -54,18 +57,6 @@ def notices(session, chat_id: int) -> list[str]:
     """The appeal notices queued for one chat."""
     rows = session.exec(select(Notification).where(Notification.chat_id == chat_id))
     return [n.text for n in rows if n.dedupe_key.startswith("appeal:")]
-
-
-def opens_the_appeal(person: Person) -> str:
-    """``/appeals``, then the officer's appeal: what ``person`` sees of it."""
-    person.says("/appeals")
-    return person.taps("郭宇雅")
-
-
-def reported(people: dict[str, Person]) -> None:
-    appeal_through(people[OFFICER])
-    opens_the_appeal(people[ORG_OFFICER])
-    people[ORG_OFFICER].taps("上报考核小组")
 
 
 def starts_deciding(person: Person, outcome: str = "更改结果") -> str:
@@ -276,18 +267,6 @@ def test_the_scorer_and_the_examinee_cannot_decide(people, session):
     for student_no in (SCORER, OFFICER):
         assert "失效" in refused(people[student_no], "ad:1:start:1")
     assert "💬 征求评分人意见" not in people[SCORER].buttons()
-
-
-def decide_changed(member: Person) -> str:
-    opens_the_appeal(member)
-    member.taps("裁定")
-    member.taps("更改结果")
-    member.taps("工作业绩")
-    assert "有效的分数" in member.says("25")
-    member.says("18")
-    member.taps("填写裁定理由")
-    member.says("经核实，签到工作确由本人完成，工作业绩加 3 分。")
-    return member.taps("确认最终裁定")
 
 
 def test_a_changed_decision_is_final_and_goes_privately_to_the_examinee(people, session):

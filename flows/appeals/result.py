@@ -1,16 +1,22 @@
-"""The result an appeal disputes and a decision may change (考核结果): item scores, total, grade.
+"""An examinee's result (考核结果): item scores, total, grade — the truth in one place.
 
 ``released_result`` is what the examinee was told: their entry on the committee's review board
 (``flows.review.board``: the scorer's item scores with the committee's changes laid over them, the
-total, and the final grade). ``final_result`` applies a decided appeal on top (最终裁定): new item
-scores give a new total whose band is capped by the department's rating, unless the decision set
-the grade itself.
+total, and the final grade). ``final_result`` is THE result that stands, which ``/result``, the
+release notice, the workbook and the printable forms all read: the released one with a decided
+appeal applied on top (最终裁定, 申诉决定): new item scores give a new total whose band is capped by
+the department's rating, unless the decision set the grade itself.
+
+Each result has a version, which the examinee's signature for receipt (被考核者签字) names: the
+version of the cycle's results, and one more once a decision changed this examinee's result (the
+results cannot change after release otherwise), so a signature on the superseded result is refused.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 
 from markupsafe import Markup
@@ -35,6 +41,12 @@ class Result:
     comment: str | None = None  # the scorer's evaluation comment (考评意见)
     rating: str | None = None  # the department's rating (部门业绩评价), which caps a new grade
     changed: frozenset[str] = field(default_factory=frozenset)  # items a decision changed
+    version: int = 1  # what the examinee's signature for receipt names
+    decided_at: datetime | None = None  # when an appeal decision changed it (申诉决定)
+
+    @property
+    def decided_on_appeal(self) -> bool:
+        return self.decided_at is not None
 
 
 def result_on(board: Board, examinee: CycleExaminee) -> Result | None:
@@ -43,7 +55,7 @@ def result_on(board: Board, examinee: CycleExaminee) -> Result | None:
     if entry is None or not entry.submitted:
         return None
     rating = board.group(group_of(examinee)).rating
-    return Result(entry.scores, entry.total, entry.grade, entry.comment, rating)
+    return Result(entry.scores, entry.total, entry.grade, entry.comment, rating, version=board.version)
 
 
 def released_result(session: Session, examinee: CycleExaminee) -> Result | None:
@@ -54,32 +66,44 @@ def released_result(session: Session, examinee: CycleExaminee) -> Result | None:
 
 
 def decided_result(
-    released: Result, new_scores: Mapping[str, Decimal], new_grade: str | None, scheme: Scheme
+    released: Result,
+    new_scores: Mapping[str, Decimal],
+    new_grade: str | None,
+    scheme: Scheme,
+    decided_at: datetime | None = None,
 ) -> Result:
     """``released`` as a decision changed it: new item scores give a new total and its band (capped by
-    the department's rating), unless the decision set the grade itself."""
+    the department's rating), unless the decision set the grade itself; one version newer."""
     scores = {**released.scores, **new_scores}
     total = total_score(scores, scheme)
     band = band_for(total, scheme)
     derived = band if released.rating is None else allowed_grade(band, released.rating, scheme)
     grade = new_grade or (derived if new_scores else released.grade)
-    return Result(scores, total, grade, released.comment, released.rating, frozenset(new_scores))
+    return Result(
+        scores,
+        total,
+        grade,
+        released.comment,
+        released.rating,
+        frozenset(new_scores),
+        released.version + 1,
+        decided_at,
+    )
 
 
-def with_decision(
-    released: Result | None, appeal: Appeal | None, new_scores: Mapping[str, Decimal], scheme: Scheme
-) -> Result | None:
-    """The result that stands: ``released``, or what a decided appeal changed it to."""
+def final_result(session: Session, examinee: CycleExaminee, board: Board | None = None) -> Result | None:
+    """THE result that stands for one examinee: their released result (on ``board``, loaded when not
+    given), or what a decided appeal changed it to. None while their score sheet is not submitted."""
+    if board is None:
+        cycle = session.get(Cycle, examinee.cycle_id)
+        assert cycle is not None  # foreign key
+        board = load_board(session, cycle)
+    released = result_on(board, examinee)
+    appeal = appeals.appeal_of(session, examinee.id)  # type: ignore[arg-type]
     if released is None or appeal is None or not changed_by(appeal):
         return released
-    return decided_result(released, new_scores, appeal.new_grade, scheme)
-
-
-def final_result(session: Session, examinee: CycleExaminee, scheme: Scheme) -> Result | None:
-    """The result that stands for one examinee (see ``with_decision``)."""
-    appeal = appeals.appeal_of(session, examinee.id)
-    new_scores = appeals.changes_of(session, [appeal.id]).get(appeal.id, {}) if appeal else {}
-    return with_decision(released_result(session, examinee), appeal, new_scores, scheme)
+    new_scores = appeals.changes_of(session, [appeal.id]).get(appeal.id, {})  # type: ignore[list-item,arg-type]
+    return decided_result(released, new_scores, appeal.new_grade, board.scheme, appeal.decided_at)
 
 
 def changed_by(appeal: Appeal) -> bool:
@@ -126,7 +150,7 @@ def decision_text(
 ) -> str:
     """The committee's final decision (最终裁定) as the examinee receives it: upheld, or the changed
     result, with the reasons."""
-    result = final_result(context.session, examinee, scheme)
+    result = final_result(context.session, examinee)
     return render(
         locale,
         "appeal_decision",

@@ -20,9 +20,9 @@ from decimal import Decimal
 
 from sqlmodel import Session
 
-from flows.appeals.result import Result, result_on, with_decision
+from flows.appeals.result import Result, final_result, result_on
 from flows.review.board import Board, load_board
-from flows.review.fingerprint import board_hash, entry_hash
+from flows.review.fingerprint import board_hash, receipt_hash
 from flows.rules.cycles import scheme_of
 from flows.rules.names import Names
 from flows.rules.scheme import Scheme
@@ -136,7 +136,7 @@ def gather(session: Session, cycle: Cycle) -> CycleRecord:
             self_scores=cycle_store.self_scores(session, assessment.id) if assessment else {},
             sheet=sheets.get(examinee.id),
             released=released,
-            final=with_decision(released, appeal, new_scores, scheme),
+            final=final_result(session, examinee, board),
             appeal=appeal,
             evidence=evidence.get(appeal.id, []) if appeal else [],
             opinions=opinions.get(appeal.id, []) if appeal else [],
@@ -187,9 +187,9 @@ def signatures(
     if sheet is not None and sheet.status == SheetStatus.SUBMITTED and sheet.submitted_at is not None:
         scorer = people.get(sheet.scorer_member_id) if sheet.scorer_member_id else None
         sheet_signatures["scorer"] = Signed(scorer.name if scorer else "", sheet.submitted_at)
-    entry = board.entry(record.examinee.id)
+    final = record.final
     hashes = {
-        "examinee": entry_hash(entry, board.version) if entry else None,
+        "examinee": receipt_hash(record.examinee.student_no, final) if final else None,
         "board": board_hash(board),
     }
     for signoff in signoffs:  # oldest first: the newest live signature of each role stands

@@ -1,7 +1,8 @@
 """What a signature signs (签字所据): a SHA-256 over the results of one version.
 
 The committee's, the president's and the teacher's signatures sign the whole board (every examinee's
-item scores, total and grade); an examinee's receipt (被考核者签字) signs their own result. The hash is
+item scores, total and grade); an examinee's receipt (被考核者签字) signs their own result as it stands
+(``flows.appeals.result.final_result``, an appeal decision applied). The hash is
 stored with the signature, and the archive prints it beside the signature and says whether it still
 matches the results it shows.
 """
@@ -13,7 +14,8 @@ import json
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
-from flows.review.board import Board, Entry
+from flows.appeals.result import Result
+from flows.review.board import Board
 
 
 def _result(student_no: str, scores: Mapping[str, Decimal], total: Decimal, grade: str) -> list[object]:
@@ -25,9 +27,9 @@ def _digest(version: int, results: Iterable[list[object]]) -> str:
     return hashlib.sha256(content.encode("utf-8")).hexdigest()
 
 
-def entry_hash(entry: Entry, version: int) -> str:
-    """The hash of one examinee's result on the board at ``version`` (what their receipt signs)."""
-    return _digest(version, [_result(entry.examinee.student_no, entry.scores, entry.total, entry.grade)])
+def receipt_hash(student_no: str, result: Result) -> str:
+    """The hash of one examinee's result that stands, at its version (what their receipt signs)."""
+    return _digest(result.version, [_result(student_no, result.scores, result.total, result.grade)])
 
 
 def board_hash(board: Board) -> str:

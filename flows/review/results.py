@@ -19,21 +19,24 @@ from typing import ClassVar, Self
 from flows.actor import Actor
 from flows.appeals.common import window_closes
 from flows.appeals.conversation import appeal_button
-from flows.review.board import Board, Entry, load_board
-from flows.review.fingerprint import entry_hash
+from flows.appeals.result import Result, final_result
+from flows.review.board import Board
+from flows.review.fingerprint import receipt_hash
 from flows.review.reviewer import PressHandler, tell
 from flows.rules import access
-from flows.rules.cycles import ensure_writable
+from flows.rules.cycles import ensure_writable, scheme_of
 from flows.rules.names import name_of
 from flows.ui.buttons import ButtonData, Id
 from flows.ui.chat import Action, Incoming, Reply
 from flows.ui.context import FlowContext
 from flows.ui.i18n import render
 from flows.ui.text import points, split_message
-from storage import audit
+from storage import appeals, audit
 from storage import cycles as cycle_store
 from storage import review as store
-from storage.models import CycleExaminee, Position, Signature, SignatureRole
+from storage.models import AppealStatus, Cycle, CycleExaminee, Position, Signature, SignatureRole
+
+ZERO = Decimal(0)
 
 # Release
 
@@ -59,53 +62,62 @@ def release(context: FlowContext, board: Board, actor: str) -> tuple[int, int]:
     sent = 0
     for entry in board.entries:
         examinee = entry.examinee
+        result = final_result(context.session, examinee, board)
+        if result is None:
+            continue
         sent += tell(
             context,
             examinee.member_id,
             f"result:{cycle.id}:{examinee.id}",
-            lambda locale, entry=entry: (
-                result_text(context, locale, board, entry) + "\n\n" + render(locale, "result_released_footer")
+            lambda locale, examinee=examinee, result=result: (
+                result_text(context, locale, cycle, examinee, result)
+                + "\n\n"
+                + render(locale, "result_released_footer")
             ),
         )
     return sent, len(board.entries)
 
 
-def result_text(context: FlowContext, locale: str, board: Board, entry: Entry) -> str:
-    """One examinee's result: each dimension and item, the total, the grade and its meaning, the comment."""
-    scheme, examinee = board.scheme, entry.examinee
+def result_text(
+    context: FlowContext, locale: str, cycle: Cycle, examinee: CycleExaminee, result: Result
+) -> str:
+    """One examinee's result as it stands (``final_result``): each dimension and item, the total, the
+    grade and its meaning, the comment; marked when an appeal decision changed it (申诉决定)."""
+    scheme = scheme_of(cycle)
     dimensions = [
         {
             "name": dimension.name.for_locale(locale),
-            "points": points(sum((entry.scores.get(i.key, Decimal(0)) for i in dimension.items), Decimal(0))),
+            "points": points(sum((result.scores.get(i.key, ZERO) for i in dimension.items), ZERO)),
             "max": points(dimension.points),
             "lines": [
                 {
                     "name": item.name.for_locale(locale),
-                    "points": points(entry.scores[item.key]) if item.key in entry.scores else "—",
+                    "points": points(result.scores[item.key]) if item.key in result.scores else "—",
                     "max": points(item.points),
+                    "changed": item.key in result.changed,
                 }
                 for item in dimension.items
             ],
         }
         for dimension in scheme.rubric.dimensions
     ]
-    grade = scheme.grade(entry.grade)
+    grade = scheme.grade(result.grade)
     return render(
         locale,
         "result_view",
-        cycle=board.cycle.name,
+        cycle=cycle.name,
         name=examinee.name,
         team=examinee.team,
         department=examinee.department,
         position=name_of(Position(examinee.position), locale),
         dimensions=dimensions,
-        total=points(entry.total),
+        total=points(result.total),
         max=points(scheme.rubric.total),
         grade=grade.key,
         grade_name=grade.name.for_locale(locale),
         meaning=grade.meaning.for_locale(locale),
-        comment=entry.comment,
-        released=context.local_time(board.cycle.released_at) if board.cycle.released_at else "",
+        comment=result.comment,
+        decided=context.local_time(result.decided_at) if result.decided_at else None,
     )
 
 
@@ -169,48 +181,46 @@ def on_press(context: FlowContext, incoming: Incoming, press: ReceiptPress) -> l
     ensure_writable(cycle, reader.now)
     if (press.cycle, press.examinee) != (cycle.id, reader.examinee.id) or cycle.released_at is None:
         reader.refuse("result_stale_button", reason="not the presser's own released result")
-    version = store.current_version(reader.session, cycle.id)
+    result = final_result(reader.session, reader.examinee)
+    version = result.version if result is not None else None
     if press.version != version:
-        reader.refuse("result_changed", reason="not the current version of the results")
-    if reader.signature(version) is None:
+        reader.refuse("result_changed", reason="not the version of the result that stands")
+    if reader.signature(press.version) is None:
         store.sign(
             reader.session,
             cycle_id=cycle.id,
             role=SignatureRole.EXAMINEE,
             member_id=reader.examinee.member_id,
-            version=version,
+            version=press.version,
             now=reader.now,
-            result_hash=_receipt_hash(reader, version),
+            result_hash=receipt_hash(reader.examinee.student_no, result),  # type: ignore[arg-type]
         )
     return [Reply(reader.text("result_acknowledged", at=reader.local(reader.now)), edit=True)]
-
-
-def _receipt_hash(reader: ResultReader, version: int) -> str | None:
-    """The hash of the result the examinee signs for (see ``flows.review.fingerprint``)."""
-    entry = load_board(reader.session, reader.cycle).entry(reader.examinee.id)  # type: ignore[arg-type]
-    return entry_hash(entry, version) if entry is not None else None
 
 
 def _view(reader: ResultReader) -> list[Action]:
     cycle = reader.cycle
     if cycle.released_at is None:
         return [Reply(reader.text("result_not_yet", cycle=cycle.name, due=reader.local(cycle.review_due)))]
-    board = load_board(reader.session, cycle)
-    entry = board.entry(reader.examinee.id)
-    assert entry is not None  # the examinee is on the board of their own cycle
-    signed = reader.signature(board.version)
+    result = final_result(reader.session, reader.examinee)
+    assert result is not None  # released results are balanced: every sheet submitted
+    signed = reader.signature(result.version)
+    appeal = appeals.appeal_of(reader.session, reader.examinee.id)  # type: ignore[arg-type]
+    lodged = appeal is not None and appeal.status != AppealStatus.DRAFT
     footer = reader.text(
         "result_footer",
         signed=reader.local(signed.signed_at) if signed else None,
         due=reader.local(window_closes(cycle, reader.scheme)),  # type: ignore[arg-type]
+        lodged=lodged,
     )
-    parts = split_message(result_text(reader.context, reader.locale, board, entry) + "\n\n" + footer)
-    buttons = [appeal_button(cycle, reader.locale)]
+    text = result_text(reader.context, reader.locale, cycle, reader.examinee, result)
+    parts = split_message(text + "\n\n" + footer)
+    buttons = [] if lodged else [appeal_button(cycle, reader.locale)]
     if signed is None:
-        receipt = ReceiptPress(cycle.id, reader.examinee.id, board.version)
+        receipt = ReceiptPress(cycle.id, reader.examinee.id, result.version)  # type: ignore[arg-type]
         buttons.insert(0, reader.button(reader.text("result_sign_button"), receipt))
     replies: list[Action] = [Reply(part) for part in parts[:-1]]
-    return [*replies, Reply(parts[-1], (tuple(buttons),))]
+    return [*replies, Reply(parts[-1], (tuple(buttons),) if buttons else ())]
 
 
 PRESSES: dict[type[ButtonData], PressHandler] = {ReceiptPress: on_press}
