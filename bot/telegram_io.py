@@ -104,7 +104,7 @@ async def _send(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply
     send = context.bot.send_photo if attachment.kind is AttachmentKind.PHOTO else context.bot.send_document
     await send(
         chat_id,
-        InputFile(attachment.data, filename=attachment.filename),
+        attachment.file_id or InputFile(attachment.data, filename=attachment.filename),
         caption=reply.text or None,
         parse_mode=ParseMode.HTML,
         reply_markup=_keyboard(reply),

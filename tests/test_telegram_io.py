@@ -77,6 +77,24 @@ async def test_replies_with_buttons_photos_documents_and_a_menu_reach_the_api(ap
     assert api.commands({"type": "chat", "chat_id": 503}) == [("self", "填写自我评定")]
 
 
+async def test_a_photo_and_a_document_telegram_keeps_are_sent_again_by_their_file_ids(api, application):
+    user = api.user(505)
+    photo = user.send_photo(caption="签到表")["photo"][-1]["file_id"]
+    document = user.send_document(b"%PDF fake", filename="sign-in.pdf")["document"]["file_id"]
+    update, context = await update_from(api, application, {"message": user.send("/appeals")})
+    await perform(
+        update,
+        context,
+        [
+            Reply("1. 📷 照片", attachment=Attachment(AttachmentKind.PHOTO, file_id=photo)),
+            Reply("2. 📄 文件", attachment=Attachment(AttachmentKind.DOCUMENT, file_id=document)),
+        ],
+    )
+    sent_photo, sent_document = api.sent(505)
+    assert sent_photo.photo is not None and sent_photo.photo.file_id == photo
+    assert sent_document.document is not None and sent_document.document.content == b"%PDF fake"
+
+
 async def test_a_button_press_is_answered_once_and_its_message_edited(api, application):
     user = api.user(504)
     update, context = await update_from(api, application, {"message": user.send("/self")})

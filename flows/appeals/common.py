@@ -1,5 +1,6 @@
 """What the appeal conversations and the appeal clocks share (申诉): who is asking, an appeal's clocks,
-the appeal as text (申诉表, 附表六), notices through the outbox, audit rows, and escalation.
+the appeal as text (申诉表, 附表六) and its evidence shown, notices through the outbox, audit rows, and
+escalation.
 
 An appeal has three clocks, all from the cycle's own scheme: the appeal window after release
 (``window_days``), the report to the committee after submission (``escalate_within_hours``), and
@@ -20,13 +21,22 @@ from flows.actor import Actor
 from flows.rules.access import APPEAL_OFFICE, Reader, can_read_appeal
 from flows.rules.cycles import scheme_of
 from flows.rules.scheme import Scheme
-from flows.ui.chat import Action, Incoming
+from flows.ui.chat import Action, Attachment, AttachmentKind, Incoming, Reply
 from flows.ui.context import FlowContext
 from flows.ui.i18n import locale_for, render
 from flows.ui.refusal import Refused
 from storage import accounts, audit, conversations, outbox, roster
 from storage import appeals as store
-from storage.models import Appeal, AppealEvidence, AppealStatus, Cycle, CycleExaminee, Disputed, Member
+from storage.models import (
+    Appeal,
+    AppealEvidence,
+    AppealStatus,
+    Cycle,
+    CycleExaminee,
+    Disputed,
+    EvidenceKind,
+    Member,
+)
 
 SCHEDULER = "scheduler"  # the audit actor of what the clocks do
 
@@ -80,6 +90,22 @@ def disputed_text(appeal: Appeal, scheme: Scheme, locale: str) -> str:
 
 def evidence_line(number: int, piece: AppealEvidence, locale: str) -> str:
     return render(locale, "appeal_evidence_line", number=number, kind=str(piece.kind), text=piece.text)
+
+
+_SHOWN_AS = {EvidenceKind.PHOTO: AttachmentKind.PHOTO, EvidenceKind.DOCUMENT: AttachmentKind.DOCUMENT}
+
+
+def evidence_shown(session: Session, appeal: Appeal, locale: str) -> list[Action]:
+    """The appeal's photos and documents themselves (sent again by their Telegram file ids), each with
+    its line of the form as caption, for whoever handles the appeal."""
+    return [
+        Reply(
+            evidence_line(number, piece, locale),
+            attachment=Attachment(_SHOWN_AS[piece.kind], file_id=piece.file_id),
+        )
+        for number, piece in enumerate(store.evidence(session, appeal.id), start=1)  # type: ignore[arg-type]
+        if piece.kind in _SHOWN_AS and piece.file_id
+    ]
 
 
 def appeal_text(context: FlowContext, locale: str, examinee: CycleExaminee, appeal: Appeal) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from flows.appeals.common import Desk, ends_when_refused, notify, record, same_cycle
+from flows.appeals.common import Desk, ends_when_refused, evidence_shown, notify, record, same_cycle
 from flows.appeals.presses import ConsultAction, ConsultPress
 from flows.rules.access import can_decide_appeal
 from flows.rules.cycles import ensure_writable
@@ -201,9 +201,11 @@ def _take_question(
 
 
 def _ask_answer(desk: Consultant, opinion_id: int) -> list[Action]:
-    opinion, _ = _own_opinion(desk, opinion_id)
+    """The question asked of the party, with the appeal's photos and documents to judge it by."""
+    opinion, appeal = _own_opinion(desk, opinion_id)
     desk.remember(opinion=opinion.id, awaiting="answer")
-    return [Reply(desk.text("appeal_ask_answer", question=opinion.question, max=TEXT_MAX))]
+    shown = evidence_shown(desk.session, appeal, desk.locale)
+    return [*shown, Reply(desk.text("appeal_ask_answer", question=opinion.question, max=TEXT_MAX))]
 
 
 def _own_opinion(desk: Desk, opinion_id: int) -> tuple[AppealOpinion, Appeal]:

@@ -21,6 +21,7 @@ from flows.appeals.common import (
     decide_due,
     ends_when_refused,
     escalate,
+    evidence_shown,
     report_due,
     same_cycle,
 )
@@ -108,7 +109,8 @@ def _due(desk: Desk, appeal: Appeal) -> str:
 
 
 def _open(desk: Desk, appeal: Appeal, examinee: CycleExaminee) -> list[Action]:
-    """The appeal (附表六) and its opinions; for the committee beside the released score sheet."""
+    """The appeal (附表六), its photos and documents themselves, and its opinions; for the committee
+    beside the released score sheet."""
     session, scheme = desk.session, desk.scheme
     blocks = [appeal_text(desk.context, desk.locale, examinee, appeal)]
     blocks += appeals_consult.opinions_text(desk, appeal)
@@ -118,7 +120,8 @@ def _open(desk: Desk, appeal: Appeal, examinee: CycleExaminee) -> list[Action]:
             blocks.append(
                 desk.text("appeal_released_result") + "\n" + result_text(result, scheme, desk.locale)
             )
-    return _pages("\n\n".join(blocks), _actions(desk, appeal, examinee))
+    shown = evidence_shown(session, appeal, desk.locale)
+    return [*_pages("\n\n".join(blocks), _actions(desk, appeal, examinee)), *shown]
 
 
 def _pages(text: str, buttons: tuple[tuple[Button, ...], ...]) -> list[Action]:

@@ -89,11 +89,20 @@ class AttachmentKind(StrEnum):
 
 @dataclass(frozen=True)
 class Attachment:
-    """A file sent with a reply; the reply's text becomes its caption (at most 1024 characters)."""
+    """A file sent with a reply; the reply's text becomes its caption (at most 1024 characters).
+
+    Either its bytes (a chart, a workbook), or the id of a file Telegram already keeps (e.g. a photo
+    or document given as appeal evidence), which is sent again by that id.
+    """
 
     kind: AttachmentKind
-    filename: str
-    data: bytes = field(repr=False)
+    filename: str = ""
+    data: bytes = field(default=b"", repr=False)
+    file_id: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.data and self.file_id is None:
+            raise ValueError("an attachment needs its bytes or a Telegram file id")
 
 
 @dataclass(frozen=True)
