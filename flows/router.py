@@ -16,7 +16,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from flows import review, scoring
+from flows import home, review, scoring
 from flows import selfassess as self_assessment
 from flows.appeals import AppealPress, ConsultPress, DecisionPress, DeskPress, InterviewPress, interviews
 from flows.appeals import consult as appeals_consult
@@ -40,10 +40,6 @@ PressHandler = Callable[[FlowContext, Incoming, Any], list[Action]]
 log = logging.getLogger("kaohe.flows")
 
 
-def _help(context: FlowContext, incoming: Incoming) -> list[Action]:
-    return [Reply(render(context.locale(incoming), "help"))]
-
-
 def _cancel(context: FlowContext, incoming: Incoming) -> list[Action]:
     """``/cancel``: stop waiting for an answer; everything saved so far stays."""
     conversations.end_conversation(context.session, incoming.telegram_user_id)
@@ -53,7 +49,7 @@ def _cancel(context: FlowContext, incoming: Incoming) -> list[Action]:
 COMMANDS: dict[str, Flow] = {
     "start": registration.start,
     "me": profile.show_me,
-    "help": _help,
+    "help": home.help_screen,
     "cancel": _cancel,
     "self": self_assessment.start,
     "score": scoring.start,
@@ -83,6 +79,7 @@ PRIVATE_ONLY = {
 
 PRESSES: dict[type[ButtonData], PressHandler] = {
     nudge.NudgePress: nudge.on_press,
+    home.HomePress: home.on_press,
     AppealPress: appeals.on_press,
     DeskPress: appeals_desk.on_press,
     ConsultPress: appeals_consult.on_press,

@@ -35,6 +35,16 @@ def current_examinee(session: Session, member_id: int) -> CycleExaminee | None:
     ).first()
 
 
+def archived_examinee(session: Session, member_id: int) -> CycleExaminee | None:
+    """The member's place in the newest archived cycle that assessed them."""
+    return session.exec(
+        select(CycleExaminee)
+        .join(Cycle, col(Cycle.id) == col(CycleExaminee.cycle_id))
+        .where(CycleExaminee.member_id == member_id, col(Cycle.archived_at).is_not(None))
+        .order_by(col(Cycle.opened_at).desc(), col(Cycle.id).desc())
+    ).first()
+
+
 def examinees(session: Session, cycle_id: int) -> list[CycleExaminee]:
     """A cycle's examinees in roster order (team, department, student number)."""
     return list(

@@ -30,11 +30,12 @@ from flows.ui.buttons import ButtonData, Id
 from flows.ui.chat import Action, Incoming, Reply
 from flows.ui.context import FlowContext
 from flows.ui.i18n import render
+from flows.ui.refusal import Refused
 from flows.ui.text import points, split_message
 from storage import appeals, audit
 from storage import cycles as cycle_store
 from storage import review as store
-from storage.models import AppealStatus, Cycle, CycleExaminee, Position, Signature, SignatureRole
+from storage.models import AppealStatus, Cycle, CycleExaminee, Member, Position, Signature, SignatureRole
 
 ZERO = Decimal(0)
 
@@ -143,9 +144,14 @@ class ResultReader(Actor):
 
     @classmethod
     def resolve(cls, context: FlowContext, incoming: Incoming) -> Self:
-        """The sender as an examinee of the current cycle, or ``Refused`` saying why they have no result."""
+        """The sender as an examinee of the current cycle, or ``Refused`` saying why they have no result
+        (their cycle archived: where its record is kept)."""
+        member = context.member_of(incoming.telegram_user_id)
+        cycle = context.current_cycle()
+        examinee = cycle_store.current_examinee(context.session, member.id) if member else None  # type: ignore[arg-type]
+        if member is not None and (examinee is None or cycle is None or examinee.cycle_id != cycle.id):
+            _refuse_archived(context, member)
         reader = super().resolve(context, incoming)
-        examinee = cycle_store.current_examinee(reader.session, reader.member.id)
         if (
             examinee is None
             or examinee.cycle_id != reader.cycle.id
@@ -167,6 +173,15 @@ class ResultReader(Actor):
             ),
             None,
         )
+
+
+def _refuse_archived(context: FlowContext, member: Member) -> None:
+    """Refuse an examinee of an archived cycle (the newest that assessed them, if any) with where its
+    record is kept; return when there is none."""
+    archived = cycle_store.archived_examinee(context.session, member.id)  # type: ignore[arg-type]
+    cycle = context.session.get(Cycle, archived.cycle_id) if archived is not None else None
+    if cycle is not None and cycle.archived_at is not None:
+        raise Refused("result_archived", cycle=cycle.name, at=context.local_time(cycle.archived_at))
 
 
 def start(context: FlowContext, incoming: Incoming) -> list[Action]:

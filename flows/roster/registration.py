@@ -6,6 +6,7 @@ accepted only in a private chat, so nobody's invitation is exposed in a group.
 
 from __future__ import annotations
 
+from flows.home import home_text
 from flows.roster.profile import profile_context
 from flows.ui.chat import Action, Incoming, Reply, SetMenu
 from flows.ui.context import FlowContext
@@ -26,10 +27,13 @@ def _menu_text(locale: str, commands: list) -> str:
 
 
 def member_home(context: FlowContext, incoming: Incoming, member: Member, greeting_key: str) -> list[Action]:
-    """A greeting for a registered member followed by their menu."""
+    """A greeting for a registered member, their home screen (what is pending now, a button for each
+    task) and their menu."""
     locale = context.locale(incoming)
     greeting = render(locale, greeting_key, **profile_context(context.session, member, locale))
-    return [Reply(greeting + "\n\n" + _menu_text(locale, member_menu(member, locale)))]
+    home, buttons = home_text(context, locale, member)
+    menu = _menu_text(locale, member_menu(member, locale))
+    return [Reply("\n\n".join((greeting, home, menu)), buttons)]
 
 
 def start(context: FlowContext, incoming: Incoming) -> list[Action]:
