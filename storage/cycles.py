@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import or_
 from sqlmodel import Session, SQLModel, col, select
 
-from storage.models import Cycle, CycleExaminee, SelfAnswer, SelfAssessment, SelfScore
+from storage.models import Cycle, CycleExaminee, SelfAnswer, SelfAssessment, SelfScore, SelfStatus
 
 
 def cycle_by_name(session: Session, name: str) -> Cycle | None:
@@ -70,6 +70,17 @@ def self_assessments(session: Session, cycle_id: int) -> dict[int, SelfAssessmen
         .where(CycleExaminee.cycle_id == cycle_id)
     )
     return {row.examinee_id: row for row in rows}
+
+
+def mark_self_missing(session: Session, examinee_id: int, now: datetime) -> SelfAssessment:
+    """The examinee's self-assessment recorded as missing (缺交), a draft kept as it was written."""
+    assessment = self_assessment(session, examinee_id) or SelfAssessment(
+        examinee_id=examinee_id, started_at=now
+    )
+    assessment.status, assessment.updated_at = SelfStatus.MISSING, now
+    session.add(assessment)
+    session.flush()
+    return assessment
 
 
 def answers(session: Session, assessment_id: int) -> dict[str, str]:

@@ -240,6 +240,7 @@ class ArchivedPerson(SQLModel, table=True):
 class SelfStatus(StrEnum):
     DRAFT = "draft"
     SUBMITTED = "submitted"
+    MISSING = "missing"  # 缺交: not submitted by its deadline, so recorded by the committee
 
 
 class SelfAssessment(SQLModel, table=True):

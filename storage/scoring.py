@@ -81,6 +81,15 @@ def start_sheet(session: Session, examinee_id: int, scorer_member_id: int, now: 
     return sheet
 
 
+def take_over_sheet(session: Session, sheet: ScoreSheet, member_id: int, now: datetime) -> ScoreSheet:
+    """The sheet handed to the committee member ``member_id`` to fill in (the caller audits why)."""
+    sheet.scorer_member_id = member_id
+    sheet.updated_at = now
+    session.add(sheet)
+    session.flush()
+    return sheet
+
+
 def save_item_score(
     session: Session, sheet: ScoreSheet, item: str, points: Decimal, member_id: int, now: datetime
 ) -> Decimal | None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from cycle_helpers import GOOD, NOW, PASS, TOP, Person, open_small_cycle, score_everyone
+from cycle_helpers import GOOD, NOW, PASS, TOP, Person, balance, confirm, open_small_cycle, score_everyone
 from sqlmodel import Session, select
 
 from bot.cli import main
@@ -20,15 +20,6 @@ SCORED_AT = NOW + timedelta(days=8)
 ALL_SCORES = {"1001": TOP, "1002": GOOD, "1003": TOP, "1004": GOOD, "1005": PASS}
 
 
-def balance(teacher: Person) -> None:
-    """Rate every department so that no rule is broken."""
-    teacher.says("/review")
-    for group, rating in (("主席团", "优秀"), ("办公室", "优秀"), ("学习部", "良好")):
-        teacher.taps(group)
-        teacher.taps(rating)
-        teacher.taps("返回")
-
-
 def sign_without_comment(president: Person) -> str:
     """The federation president signs the results from /review, with no comment."""
     president.says("/review")
@@ -39,12 +30,6 @@ def sign_without_comment(president: Person) -> str:
 def signing(step: SignStep, version: int) -> str:
     """The data of a sign-off button in the first cycle."""
     return SignPress(1, step, version).pack()
-
-
-def confirm(person: Person) -> str:
-    person.says("/review")
-    person.taps("确认复核平衡")
-    return person.taps("✅ 确认")
 
 
 @pytest.fixture

@@ -66,6 +66,17 @@ class Entry:
         return self.sheet is not None and self.sheet.status == SheetStatus.SUBMITTED
 
     @property
+    def taken_over(self) -> bool:
+        """The committee took the sheet over from a scorer who had not submitted it by the deadline."""
+        scorer = self.examinee.scorer_member_id
+        return self.sheet is not None and scorer is not None and self.sheet.scorer_member_id != scorer
+
+    @property
+    def committee_scores(self) -> bool:
+        """The committee fills in this sheet: a president's, or one it took over."""
+        return self.examinee.scorer_member_id is None or self.taken_over
+
+    @property
     def changed_items(self) -> set[str]:
         return {key for key, points in self.scores.items() if self.original.get(key) != points}
 

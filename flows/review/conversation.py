@@ -20,7 +20,7 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from flows.review import presidents as review_presidents
-from flows.review import screens, signoff
+from flows.review import screens, signoff, takeover
 from flows.review.board import Entry, break_identity
 from flows.review.changes import (
     REASON_MAX,
@@ -207,7 +207,7 @@ def _tap_grade(reviewer: Reviewer, press: ExamineePress) -> list[Action]:
 
 def _ask_return(reviewer: Reviewer, press: ExamineePress) -> list[Action]:
     entry = reviewer.changeable(press.examinee)
-    if entry.examinee.scorer_member_id is None:
+    if entry.committee_scores:
         reviewer.refuse("review_stale", reason="the committee scores this examinee")
     return [_ask_reason(reviewer, entry, {"kind": "return", "examinee": entry.examinee.id})]
 
@@ -255,6 +255,8 @@ def _take_reason(reviewer: Reviewer, state: dict, reason: str) -> list[Action]:
     kind = change.get("kind")
     if kind == "accept":
         return _accept(reviewer, change, reason)
+    if kind in takeover.KINDS:
+        return takeover.on_reason(reviewer, change, reason)
     entry = reviewer.changeable(change.get("examinee"))
     reviewer.forget()
     if kind == "score":
@@ -265,7 +267,7 @@ def _take_reason(reviewer: Reviewer, state: dict, reason: str) -> list[Action]:
         change_score(reviewer, entry, key, value, reason)
     elif kind == "grade" and change.get("value") in reviewer.scheme.grade_keys:
         change_grade(reviewer, entry, str(change["value"]), reason)
-    elif kind == "return" and entry.examinee.scorer_member_id is not None:
+    elif kind == "return" and not entry.committee_scores:
         told = return_sheet(reviewer, entry, reason)
         done = reviewer.text("review_returned", name=entry.examinee.name, scorer=entry.scorer, told=told)
         return [*screens.examinee_screen(reviewer, reviewer.entry(entry.examinee.id), done + "\n\n")]
@@ -303,6 +305,8 @@ _EXAMINEE_STEPS: dict[ExamineeStep, Callable[[Reviewer, ExamineePress], list[Act
     ExamineeStep.PICK_GRADE: _pick_grade,
     ExamineeStep.CHANGE_GRADE: _tap_grade,
     ExamineeStep.RETURN: _ask_return,
+    ExamineeStep.TAKE_OVER: takeover.ask,
+    ExamineeStep.MARK_MISSING: takeover.ask,
     **review_presidents.STEPS,
 }
 

@@ -27,10 +27,11 @@ from storage.models import ScoreSheet, SelfStatus
 
 
 def _sheet_entry(reviewer: Reviewer, examinee_id: object) -> Entry:
-    """A president whose sheet the committee is filling in, if the presser may fill it in now."""
+    """A president (or an examinee whose sheet the committee took over, flows.review.takeover) whose
+    sheet the committee is filling in, if the presser may fill it in now."""
     entry = reviewer.changeable(examinee_id, submitted=False)
-    if entry.examinee.scorer_member_id is not None or entry.submitted:
-        reviewer.refuse("review_stale", reason="not a president's sheet the committee is filling in")
+    if not entry.committee_scores or entry.submitted:
+        reviewer.refuse("review_stale", reason="not a sheet the committee is filling in")
     return entry
 
 
@@ -66,6 +67,11 @@ def _next(reviewer: Reviewer, entry: Entry, prefix: str = "") -> list[Action]:
         return [_comment_prompt(reviewer, entry, prefix)]
     reviewer.forget()
     return _summary(reviewer, entry, prefix)
+
+
+def take_up(reviewer: Reviewer, entry: Entry, prefix: str = "") -> list[Action]:
+    """The committee's sheet for ``entry`` taken up where it was left (flows.review.takeover)."""
+    return _next(reviewer, entry, prefix)
 
 
 def _item_prompt(reviewer: Reviewer, entry: Entry, key: str, prefix: str = "") -> Reply:

@@ -67,6 +67,10 @@ class ExamineeStep(StrEnum):
     PRESIDENT_COMMENT = "pc"  # write the president's evaluation comment again
     PRESIDENT_ASK_SUBMIT = "pa"  # ask before submitting the president's sheet
     PRESIDENT_SUBMIT = "py"  # submit it
+    TAKE_OVER = "to"  # take over a sheet its scorer did not submit by the deadline (a reason follows)
+    MARK_MISSING = (
+        "sm"  # record a self-assessment not submitted by its deadline as missing (a reason follows)
+    )
 
 
 _KEYED = frozenset({ExamineeStep.CHANGE_SCORE, ExamineeStep.CHANGE_GRADE, ExamineeStep.PRESIDENT_ITEM})

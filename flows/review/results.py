@@ -147,8 +147,8 @@ class ResultReader(Actor):
         """The sender as an examinee of the current cycle, or ``Refused`` saying why they have no result
         (their cycle archived: where its record is kept)."""
         member = context.member_of(incoming.telegram_user_id)
-        cycle = context.current_cycle()
         examinee = cycle_store.current_examinee(context.session, member.id) if member else None  # type: ignore[arg-type]
+        cycle = context.current_cycle()
         if member is not None and (examinee is None or cycle is None or examinee.cycle_id != cycle.id):
             _refuse_archived(context, member)
         reader = super().resolve(context, incoming)

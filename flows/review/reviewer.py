@@ -23,6 +23,8 @@ from flows.ui.i18n import locale_for, render
 from flows.ui.refusal import Refused
 from flows.ui.text import points, split_message
 from storage import accounts, outbox
+from storage import cycles as cycle_store
+from storage.cycle_models import SelfStatus
 
 FLOW = "review"
 P = TypeVar("P", bound=ButtonData)
@@ -62,6 +64,27 @@ class Reviewer(Actor):
 
     def board(self) -> Board:
         return load_board(self.session, self.cycle)
+
+    def can_take_over(self, entry: Entry) -> bool:
+        """A scorer's sheet still unsubmitted after the scoring deadline, not yet taken over
+        (flows.review.takeover)."""
+        return (
+            entry.examinee.scorer_member_id is not None
+            and not entry.submitted
+            and not entry.taken_over
+            and self.now >= self.cycle.score_due
+        )
+
+    def self_missing(self, entry: Entry) -> bool | None:
+        """True when the examinee's self-assessment is recorded as missing (缺交); None while it may be
+        so recorded (its deadline passed, not submitted); False otherwise."""
+        assessment = cycle_store.self_assessment(self.session, entry.examinee.id)  # type: ignore[arg-type]
+        status = assessment.status if assessment is not None else None
+        if status == SelfStatus.MISSING:
+            return True
+        if status != SelfStatus.SUBMITTED and self.now >= self.cycle.self_due:
+            return None
+        return False
 
     def cycle_button(
         self,

@@ -261,6 +261,11 @@ def examinee_screen(
         ),
         reviewer.text("review_entry_comment", comment=entry.comment),
     ]
+    if entry.taken_over:
+        by = _name(reviewer, entry.sheet.scorer_member_id)  # type: ignore[union-attr,arg-type]
+        blocks.insert(1, reviewer.text("review_taken_over_line", by=by))
+    if reviewer.self_missing(entry):
+        blocks.insert(1, reviewer.text("review_self_missing_line"))
     history = board.changes_of(examinee.id)
     if history:
         lines = [
@@ -299,10 +304,14 @@ def _entry_buttons(reviewer: Reviewer, entry: Entry, group_index: int) -> list[t
                     step("review_change_grade", ExamineeStep.PICK_GRADE),
                 )
             )
-            if examinee.scorer_member_id is not None:
+            if not entry.committee_scores:
                 rows.append((step("review_return", ExamineeStep.RETURN),))
-        elif examinee.scorer_member_id is None:
+        elif entry.committee_scores:
             rows.append((step("review_score_president", ExamineeStep.PRESIDENT),))
+        elif reviewer.can_take_over(entry):
+            rows.append((step("review_take_over", ExamineeStep.TAKE_OVER),))
+        if reviewer.self_missing(entry) is None:
+            rows.append((step("review_mark_missing", ExamineeStep.MARK_MISSING),))
     back = reviewer.cycle_button(reviewer.text("review_back_group"), ReviewPress, View.GROUP, group_index)
     rows.append((step("review_show_self", ExamineeStep.SELF_ASSESSMENT), back))
     return rows

@@ -154,8 +154,13 @@ class Sheet:
         return self.cycle.review_due if self.is_vice_president or self.returned else self.cycle.score_due
 
     @property
+    def taken_over(self) -> bool:
+        """The committee took the sheet over after the deadline (flows.review.takeover): not theirs now."""
+        return self.row is not None and self.row.scorer_member_id != self.scorer.member.id
+
+    @property
     def is_open(self) -> bool:
-        return self.scorer.now < self.closes_at
+        return self.scorer.now < self.closes_at and not self.taken_over
 
     def next_step(self) -> str:
         """``item:<key>`` for the first unscored item, then ``comment``, then ``summary``."""
