@@ -93,8 +93,10 @@ class Actor:
         *,
         before: dict[str, Any] | None = None,
         after: dict[str, Any] | None = None,
+        reason: str | None = None,
     ) -> None:
-        """Add to the audit trail that they did ``action`` to ``entity`` now (committed with the change)."""
+        """Add to the audit trail that they did ``action`` to ``entity`` now, and why if they said
+        (committed with the change)."""
         audit.record(
             self.session,
             actor=self.actor,
@@ -103,6 +105,7 @@ class Actor:
             entity_id=entity_id,
             before=before,
             after=after,
+            reason=reason,
             at=self.now,
         )
 

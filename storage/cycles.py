@@ -27,20 +27,23 @@ def latest_cycle(session: Session) -> Cycle | None:
 
 def current_examinee(session: Session, member_id: int) -> CycleExaminee | None:
     """The member's place in the newest unarchived cycle that assesses them."""
-    return session.exec(
-        select(CycleExaminee)
-        .join(Cycle, col(Cycle.id) == col(CycleExaminee.cycle_id))
-        .where(CycleExaminee.member_id == member_id, col(Cycle.archived_at).is_(None))
-        .order_by(col(Cycle.opened_at).desc(), col(Cycle.id).desc())
-    ).first()
+    return _newest_place(session, member_id, archived=False)
 
 
 def archived_examinee(session: Session, member_id: int) -> CycleExaminee | None:
     """The member's place in the newest archived cycle that assessed them."""
+    return _newest_place(session, member_id, archived=True)
+
+
+def _newest_place(session: Session, member_id: int, *, archived: bool) -> CycleExaminee | None:
+    archived_at = col(Cycle.archived_at)
     return session.exec(
         select(CycleExaminee)
         .join(Cycle, col(Cycle.id) == col(CycleExaminee.cycle_id))
-        .where(CycleExaminee.member_id == member_id, col(Cycle.archived_at).is_not(None))
+        .where(
+            CycleExaminee.member_id == member_id,
+            archived_at.is_not(None) if archived else archived_at.is_(None),
+        )
         .order_by(col(Cycle.opened_at).desc(), col(Cycle.id).desc())
     ).first()
 

@@ -5,6 +5,7 @@ as missing, with a reason, and both show in the archive's records."""
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
 import pytest
@@ -12,6 +13,7 @@ from cycle_helpers import (
     GOOD,
     NOW,
     PASS,
+    SHANGHAI,
     TOP,
     Person,
     balance,
@@ -21,8 +23,10 @@ from cycle_helpers import (
     score_everyone,
     submit_self_assessment,
 )
+from openpyxl import load_workbook
 from sqlmodel import Session, select
 
+from flows.archive.export import export_files
 from flows.archive.records import gather
 from flows.review.presses import ExamineePress, ExamineeStep
 from flows.scoring.presses import ScoreAction, ScorePress
@@ -134,6 +138,10 @@ def test_a_missing_self_assessment_is_recorded_with_a_reason_and_shows_in_the_ar
     assert any(e.action == "self.missing" for e in record.audit)
     [liu_record] = [r for r in record.examinees if r.examinee.student_no == "1004"]
     assert liu_record.assessment is not None and liu_record.assessment.status == SelfStatus.MISSING
+    files = export_files(session, session.exec(select(Cycle)).one(), SHANGHAI, now=teacher.now)
+    book = load_workbook(io.BytesIO(next(data for name, data in files.items() if name.endswith(".xlsx"))))
+    [written] = [row for row in book["自我评定"].iter_rows(values_only=True) if "刘洋" in row]
+    assert "缺交" in written
 
 
 def test_a_sheet_taken_over_shows_in_the_archive_with_the_committee_member_as_scorer(session, people):

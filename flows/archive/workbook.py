@@ -27,6 +27,7 @@ from storage.models import AppealEvidence, AppealStatus, Interview, Outcome, Pos
 STATUS_NAMES: dict[str, Names] = {
     "draft": Names("草稿", "draft"),
     "submitted": Names("已提交", "submitted"),
+    "missing": Names("缺交", "missing"),
     "returned": Names("已退回", "returned"),
     AppealStatus.ESCALATED.value: Names("已上报", "escalated"),
     AppealStatus.DECIDED.value: Names("已裁定", "decided"),

@@ -17,8 +17,8 @@ from flows.review.changes import REASON_MAX, REASON_MIN
 from flows.review.presses import ExamineePress, ExamineeStep
 from flows.review.reviewer import Reviewer, message, tell
 from flows.ui.chat import Action
-from storage import audit, scoring
 from storage import cycles as cycle_store
+from storage import scoring
 from storage.cycle_models import SelfStatus
 
 KINDS = ("takeover", "missing")  # the changes this module makes, as ``_take_reason`` names them
@@ -65,17 +65,9 @@ def _take_over(reviewer: Reviewer, entry: Entry, reason: str) -> bool:
     assert scorer is not None  # can_take_over
     sheet = entry.sheet or scoring.start_sheet(reviewer.session, examinee.id, scorer, reviewer.now)  # type: ignore[arg-type]
     scoring.take_over_sheet(reviewer.session, sheet, reviewer.member.id, reviewer.now)  # type: ignore[arg-type]
-    audit.record(
-        reviewer.session,
-        actor=reviewer.actor,
-        action="score.takeover",
-        entity="score_sheet",
-        entity_id=sheet.id,
-        before={"scorer": scorer, "status": str(sheet.status)},
-        after={"scorer": reviewer.member.id, "examinee": examinee.student_no},
-        reason=reason,
-        at=reviewer.now,
-    )
+    before = {"scorer": scorer, "status": str(sheet.status)}
+    after = {"scorer": reviewer.member.id, "examinee": examinee.student_no}
+    reviewer.record("score.takeover", "score_sheet", sheet.id, before=before, after=after, reason=reason)
     notice = message(
         "review_taken_over_notice",
         cycle=reviewer.cycle.name,
@@ -89,13 +81,5 @@ def _take_over(reviewer: Reviewer, entry: Entry, reason: str) -> bool:
 def _mark_missing(reviewer: Reviewer, entry: Entry, reason: str) -> None:
     examinee = entry.examinee
     assessment = cycle_store.mark_self_missing(reviewer.session, examinee.id, reviewer.now)  # type: ignore[arg-type]
-    audit.record(
-        reviewer.session,
-        actor=reviewer.actor,
-        action="self.missing",
-        entity="self_assessment",
-        entity_id=assessment.id,
-        after={"status": str(SelfStatus.MISSING), "examinee": examinee.student_no},
-        reason=reason,
-        at=reviewer.now,
-    )
+    after = {"status": str(SelfStatus.MISSING), "examinee": examinee.student_no}
+    reviewer.record("self.missing", "self_assessment", assessment.id, after=after, reason=reason)
