@@ -1,0 +1,107 @@
+"""End to end through ``kaohe run``: appeal evidence is shown as the photo and the document themselves
+to the organisation department and the committee; after the committee's decision ``/result`` shows the
+decided result (申诉决定), the examinee signs for it, and the workbook of ``kaohe export`` agrees."""
+
+from __future__ import annotations
+
+import io
+
+from appeal_helpers import MEMBER, OFFICER, ORG_OFFICER
+from openpyxl import load_workbook
+from test_appeal_e2e import REASON, labelled, scored_and_released, tap
+from test_registration_e2e import invitation_codes
+from test_self_assessment_e2e import in_days, register
+
+DECISION = "经核实，迎新晚会签到工作确由本人完成，工作业绩一项加 3 分。"
+SIGN_IN_SHEET = b"%PDF-1.4 sign-in sheet"
+
+
+def reported_appeal(bot, fake_api, kaohe, sample_roster, database_url):
+    """The officer's appeal against one item, with a photo and a document, reported to the committee.
+
+    Returns the officer, the organisation department's officer, a committee member, and the file ids
+    of the photo and the document as Telegram gave them."""
+    kaohe("roster", "import", str(sample_roster))
+    codes = invitation_codes(kaohe)
+    bot.start()
+    officer = register(fake_api, codes, OFFICER, 501)
+    department = register(fake_api, codes, ORG_OFFICER, 521)
+    member = register(fake_api, codes, MEMBER, 541)
+    due = {"--self-due": in_days(7), "--score-due": in_days(14), "--review-due": in_days(21)}
+    kaohe("cycle", "open", "--name", "2026秋季考核", *(part for item in due.items() for part in item))
+    scored_and_released(database_url)
+
+    officer.send("/appeal")
+    tap(officer, "某个考核项目")
+    tap(officer, "工作业绩")
+    officer.wait_for("申诉理由")
+    officer.send(REASON)
+    officer.wait_for("证明材料")
+    photo = officer.send_photo(caption="迎新晚会签到表")["photo"][-1]["file_id"]
+    officer.wait_for("第 1 份")
+    document = officer.send_document(SIGN_IN_SHEET, "签到表.pdf")["document"]["file_id"]
+    received = officer.wait_for("第 2 份")
+    officer.press(received, next(label for label in received.labels if "完成" in label))
+    tap(officer, "提交申诉")
+    tap(officer, "确认提交")
+    officer.wait_for("申诉已于")
+
+    department.wait_for("收到 郭宇雅 的申诉")
+    department.send("/appeals")
+    tap(department, "郭宇雅")
+    opened = department.wait_for(labelled("上报考核小组"))
+    shown_photo = department.wait_for(lambda m: m.photo is not None)
+    assert shown_photo.photo.file_id == photo and "迎新晚会签到表" in shown_photo.body  # type: ignore[union-attr]
+    department.press(opened, next(label for label in opened.labels if label.endswith("上报考核小组")))
+    department.wait_for("已将 郭宇雅 的申诉上报考核小组")
+    member.wait_for("上报考核小组")
+    return officer, department, member, photo, document
+
+
+def test_the_committee_handling_an_appeal_receives_the_photo_and_the_document_themselves(
+    bot, fake_api, kaohe, sample_roster, database_url
+):
+    _, _, member, photo, document = reported_appeal(bot, fake_api, kaohe, sample_roster, database_url)
+    member.send("/appeals")
+    tap(member, "郭宇雅")
+    member.wait_for(labelled("⚖️ 裁定"))
+    shown_photo = member.wait_for(lambda m: m.photo is not None)
+    shown_document = member.wait_for(lambda m: m.document is not None)
+    assert shown_photo.photo.file_id == photo and "📷 照片：迎新晚会签到表" in shown_photo.body  # type: ignore[union-attr]
+    assert shown_document.document.file_id == document  # type: ignore[union-attr]
+    assert shown_document.document.content == SIGN_IN_SHEET  # type: ignore[union-attr]
+    assert bot.stop() == 0
+
+
+def test_after_an_appeal_decision_result_and_the_workbook_agree(
+    bot, fake_api, kaohe, sample_roster, database_url, tmp_path
+):
+    officer, _, member, _, _ = reported_appeal(bot, fake_api, kaohe, sample_roster, database_url)
+    member.send("/appeals")
+    tap(member, "郭宇雅")
+    tap(member, "⚖️ 裁定")
+    tap(member, "更改结果")
+    tap(member, "工作业绩")
+    member.wait_for("请输入新的分数")
+    member.send("18")
+    tap(member, "填写裁定理由")
+    member.wait_for("裁定理由")
+    member.send(DECISION)
+    tap(member, "确认最终裁定")
+    member.wait_for("已对 郭宇雅 的申诉作出最终裁定")
+    officer.wait_for("最终裁定")
+
+    officer.send("/result")
+    result = officer.wait_for("申诉决定")
+    assert "总分：80 / 100" in result.body and "考核等级：A（良好）" in result.body
+    assert "📝 申诉" not in result.labels
+    officer.press(result, "✍️ 签字（确认收到）")
+    officer.wait_for("签字确认收到结果")
+
+    out = tmp_path / "archive"
+    kaohe("export", "--cycle", "2026秋季考核", "--out", str(out))
+    sheet = load_workbook(io.BytesIO((out / "2026秋季考核.xlsx").read_bytes()))["评分表"]
+    header = [cell.value for cell in sheet[2]]
+    [row] = [r for r in sheet.iter_rows(min_row=3, values_only=True) if "郭宇雅" in r]
+    assert row[header.index("总分（100）")] == 80 and row[header.index("等级")] == "A 良好"
+    assert bot.stop() == 0
