@@ -78,13 +78,18 @@ def committee_scores_the_president(member, points: list[str]) -> None:
     member.wait_for("已提交 李华 的评分表（总分 98）")
 
 
-def balance_and_confirm(teacher) -> None:
-    """Rate the three departments, regrade 刘洋 with a reason, look at the chart, confirm."""
+def rate_departments(teacher) -> None:
+    """In /review, rate the three departments: 主席团 and 办公室 优秀, 学习部 良好."""
     teacher.send("/review")
     for group, rating in (("主席团", "优秀"), ("办公室", "优秀"), ("学习部", "良好")):
         tap(teacher, group)
         tap(teacher, rating)
         teacher.press(teacher.wait_for("部门业绩评价已保存"), "⬅️ 返回")
+
+
+def balance_and_confirm(teacher) -> None:
+    """Rate the three departments, regrade 刘洋 with a reason, look at the chart, confirm."""
+    rate_departments(teacher)
     tap(teacher, "办公室")
     tap(teacher, "刘洋")
     tap(teacher, "改等级")
