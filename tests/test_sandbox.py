@@ -153,6 +153,11 @@ def test_an_appeal_nobody_reports_is_escalated_when_the_clock_passes_its_limit(s
     with Session(sandbox.engine) as session:
         assert session.exec(select(Appeal)).one().status == AppealStatus.ESCALATED
     assert "系统自动" in leader.texts()[-1] and OFFICER in leader.texts()[-1]
+    leader.says("/appeals")
+    leader.taps(OFFICER)
+    [photo] = [m.attachment for m in sandbox.transcript.since(leader.account, 0) if m.attachment]
+    assert photo is not None and photo["kind"] == "photo"
+    assert (sandbox.transcript.files / photo["url"].removeprefix("/files/")).read_bytes() == PNG
 
 
 def test_a_press_answered_with_an_edit_replaces_the_pressed_message_and_other_chats_get_their_own(tmp_path):

@@ -18,6 +18,7 @@ from pathlib import Path
 from flows.ui.chat import Attachment
 
 UNSAFE_NAME = re.compile(r"[^\w.-]+")
+FILE_ID_PREFIX = "sandbox-file-"  # the file ids of files people send in the sandbox
 
 
 @dataclass
@@ -76,6 +77,17 @@ class Transcript:
         self.rev += 1
         return self.rev
 
+    @staticmethod
+    def file_id(message: Message) -> str:
+        """The file id the sandbox gives a file a person sends (as Telegram gives one)."""
+        return f"{FILE_ID_PREFIX}{message.id}"
+
+    def sent_file(self, file_id: str) -> dict[str, str] | None:
+        """The file a person sent with ``file_id`` (see ``file_id``), if it is in this transcript."""
+        number = file_id.removeprefix(FILE_ID_PREFIX)
+        found = [m for m in self.messages if str(m.id) == number and m.attachment is not None]
+        return found[0].attachment if found else None
+
     def add(
         self,
         chat: int,
@@ -102,8 +114,11 @@ class Transcript:
         self.messages.append(message)
         return message
 
-    def keep(self, number: int, attachment: Attachment) -> dict[str, str]:
-        """Store an attachment's bytes as a file the page can show or download."""
+    def keep(self, number: int, attachment: Attachment) -> dict[str, str] | None:
+        """Store an attachment's bytes as a file the page can show or download; one sent again by its
+        file id (e.g. appeal evidence) is the file a person sent before."""
+        if attachment.file_id is not None:
+            return self.sent_file(attachment.file_id)
         name = f"{number}-{UNSAFE_NAME.sub('_', attachment.filename)}"
         (self.files / name).write_bytes(attachment.data)
         return {"kind": attachment.kind.value, "name": attachment.filename, "url": f"/files/{name}"}

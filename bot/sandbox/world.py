@@ -202,7 +202,7 @@ class Sandbox:
             account = self._account_of(user_id)
             at = self.local(self.clock.now())
             sent = self.transcript.add(account.user_id, caption, at=at, mine=True, attachment=attachment)
-            incoming = account.incoming(uploaded(attachment), caption, file_id=f"sandbox-file-{sent.id}")
+            incoming = account.incoming(uploaded(attachment), caption, file_id=self.transcript.file_id(sent))
             return self._step(account, incoming)
 
     # The clock and the scheduler's work
