@@ -41,6 +41,8 @@ EVIDENCE = [
 
 
 def test_the_desk_opening_an_appeal_receives_its_photo_and_document_themselves(people):
+    assert "处理 1 件申诉" in people[ORG_OFFICER].says("/start")  # the home screen points to it
+    people[ORG_OFFICER].taps("处理申诉")
     assert "签到表照片" in opens_the_appeal(people[ORG_OFFICER])
     assert shown(people[ORG_OFFICER]) == EVIDENCE
 

@@ -10,6 +10,7 @@ import pytest
 from cycle_helpers import (
     NOW,
     PASS,
+    REVIEW_TIME,
     SMALL_ROSTER,
     Person,
     import_sample,
@@ -102,3 +103,11 @@ def test_after_archiving_result_says_the_cycle_is_archived_and_where_the_record_
     assert "已于" in text and "归档" in text and "组织部" in text
     assert "不在本次考核的被考核者名单中" not in text
     assert "现在没有进行中的考核周期" in officer.says("/start")
+
+
+def test_the_committee_is_shown_the_review_once_scoring_is_due(people):
+    teacher = people["T01"]
+    assert "复核确认全部考核结果" not in teacher.says("/start")
+    teacher.now = REVIEW_TIME
+    assert "复核确认全部考核结果，截止 2026-12-15 10:00" in teacher.says("/start")
+    assert "办公室" in teacher.taps("复核确认")
