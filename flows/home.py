@@ -30,16 +30,12 @@ from flows.ui.buttons import ButtonData, Id
 from flows.ui.chat import Action, Button, Incoming, Reply
 from flows.ui.context import FlowContext
 from flows.ui.i18n import render
-from storage import accounts
 from storage import appeals as appeal_store
 from storage import cycles as cycle_store
 from storage import review as review_store
+from storage import roster
 from storage import scoring as scoring_store
-from storage.appeal_models import AppealStatus
-from storage.cycle_models import Cycle, SelfStatus
-from storage.models import CommitteeRole, Member
-from storage.review_models import SignatureRole
-from storage.scoring_models import SheetStatus
+from storage.models import AppealStatus, Cycle, Member, SelfStatus, SheetStatus, SignatureRole
 
 
 class Task(StrEnum):
@@ -116,8 +112,7 @@ def home_text(
     ]
     text = render(locale, "home_cycle", cycle=cycle.name, tasks=Markup("\n".join(lines)), nothing=not tasks)
     buttons = tuple(
-        (Button(render(locale, f"home_open_{task.task}"), HomePress(cycle.id, task.task)),)  # type: ignore[arg-type]
-        for task in tasks
+        (Button(render(locale, f"home_open_{task.task}"), HomePress(cycle.id, task.task)),) for task in tasks
     )
     return text, buttons
 
@@ -136,19 +131,20 @@ def help_screen(context: FlowContext, incoming: Incoming) -> list[Action]:
             "review_due": context.local_time(cycle.review_due),
             "appeal_due": context.local_time(closes) if closes else "",
         }
-    committee = review_store.members_with_roles(context.session, [str(role) for role in CommitteeRole])
+    committee = roster.committee(context.session)
     contacts = ", ".join(
-        render(locale, "help_contact", name=m.name, role=name_of(CommitteeRole(m.committee_role), locale))
+        render(locale, "help_contact", name=m.name, role=name_of(m.committee_role, locale))
         for m in committee
+        if m.committee_role is not None
     )
     return [Reply(render(locale, "help", deadlines=deadlines, contacts=contacts))]
 
 
 def _self_assessment(context: FlowContext, member: Member, cycle: Cycle) -> Pending | None:
-    examinee = cycle_store.current_examinee(context.session, member.id)  # type: ignore[arg-type]
+    examinee = cycle_store.current_examinee(context.session, member.id)
     if examinee is None or examinee.cycle_id != cycle.id or context.now >= cycle.self_due:
         return None
-    own = cycle_store.self_assessments(context.session, cycle.id).get(examinee.id)  # type: ignore[arg-type]
+    own = cycle_store.self_assessments(context.session, cycle.id).get(examinee.id)
     if own is not None and own.status == SelfStatus.SUBMITTED:
         return None
     return Pending(Task.SELF, due=cycle.self_due)
@@ -157,20 +153,20 @@ def _self_assessment(context: FlowContext, member: Member, cycle: Cycle) -> Pend
 def _sheets(context: FlowContext, member: Member, cycle: Cycle) -> Pending | None:
     if cycle.released_at is not None:
         return None
-    mine = scoring_store.examinees_of_scorer(context.session, cycle.id, member.id)  # type: ignore[arg-type]
-    sheets = scoring_store.cycle_sheets(context.session, cycle.id)  # type: ignore[arg-type]
-    owed = [e for e in mine if (s := sheets.get(e.id)) is None or s.status != SheetStatus.SUBMITTED]  # type: ignore[arg-type]
+    mine = scoring_store.examinees_of_scorer(context.session, cycle.id, member.id)
+    sheets = scoring_store.cycle_sheets(context.session, cycle.id)
+    owed = [e for e in mine if (s := sheets.get(e.id)) is None or s.status != SheetStatus.SUBMITTED]
     return Pending(Task.SCORE, len(owed), cycle.score_due) if owed else None
 
 
 def _receipt(context: FlowContext, member: Member, cycle: Cycle) -> Pending | None:
-    examinee = cycle_store.current_examinee(context.session, member.id)  # type: ignore[arg-type]
+    examinee = cycle_store.current_examinee(context.session, member.id)
     if cycle.released_at is None or examinee is None or examinee.cycle_id != cycle.id:
         return None
     result = final_result(context.session, examinee)
     signed = {
         s.version
-        for s in review_store.signatures(context.session, cycle.id)  # type: ignore[arg-type]
+        for s in review_store.signatures(context.session, cycle.id)
         if s.role == SignatureRole.EXAMINEE and s.member_id == member.id
     }
     if result is None or result.version in signed:
@@ -180,20 +176,20 @@ def _receipt(context: FlowContext, member: Member, cycle: Cycle) -> Pending | No
 
 def _appeals(context: FlowContext, member: Member, cycle: Cycle) -> Pending | None:
     session, scheme = context.session, scheme_of(cycle)
-    team, department = accounts.team_and_department_names(session, member)
+    team, department = roster.team_and_department_names(session, member)
     reader = Reader(member, team, department)
     dues = [
         report_due(appeal, scheme)
-        for appeal, examinee in appeal_store.of_cycle(session, cycle.id)  # type: ignore[arg-type]
+        for appeal, examinee in appeal_store.of_cycle(session, cycle.id)
         if appeal.status == AppealStatus.SUBMITTED and can_report_appeal(reader, examinee)
     ]
     if is_committee(member):
         dues += [
             decide_due(appeal, scheme)
-            for appeal, _ in appeal_store.of_cycle(session, cycle.id)  # type: ignore[arg-type]
+            for appeal, _ in appeal_store.of_cycle(session, cycle.id)
             if appeal.status == AppealStatus.ESCALATED
         ]
-    asked = appeal_store.asked_of(session, member.id, cycle.id)  # type: ignore[arg-type]
+    asked = appeal_store.asked_of(session, member.id, cycle.id)
     unanswered = [o for o, a in asked if o.answer is None and a.status == AppealStatus.ESCALATED]
     dues += [decide_due(appeal, scheme) for o, appeal in asked if o in unanswered]
     return Pending(Task.APPEALS, len(dues), min(dues)) if dues else None

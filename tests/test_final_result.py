@@ -11,8 +11,7 @@ from sqlmodel import select
 from flows.appeals.result import final_result
 from flows.archive.records import gather
 from flows.review.results import ReceiptPress
-from storage.cycle_models import Cycle
-from storage.review_models import Signature
+from storage.models import Cycle, Signature
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from sqlmodel import select
 
 from flows.home import HomePress, Task
 from flows.roster.invitations import invitations_for_unbound
-from storage.cycle_models import Cycle
+from storage.models import Cycle
 
 
 @pytest.fixture

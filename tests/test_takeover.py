@@ -31,10 +31,8 @@ from flows.archive.records import gather
 from flows.review.presses import ExamineePress, ExamineeStep
 from flows.scoring.presses import ScoreAction, ScorePress
 from storage.audit import entries
-from storage.cycle_models import Cycle, SelfAssessment, SelfStatus
-from storage.models import Member
+from storage.models import Cycle, Member, ScoreSheet, SelfAssessment, SelfStatus, SheetStatus
 from storage.outbox import Notification
-from storage.scoring_models import ScoreSheet, SheetStatus
 
 SCORED_AT = NOW + timedelta(days=8)
 REASON = "评分人王芳逾期三天未提交，多次催办无果。"

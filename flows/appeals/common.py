@@ -103,7 +103,7 @@ def evidence_shown(session: Session, appeal: Appeal, locale: str) -> list[Action
             evidence_line(number, piece, locale),
             attachment=Attachment(_SHOWN_AS[piece.kind], file_id=piece.file_id),
         )
-        for number, piece in enumerate(store.evidence(session, appeal.id), start=1)  # type: ignore[arg-type]
+        for number, piece in enumerate(store.evidence(session, appeal.id), start=1)
         if piece.kind in _SHOWN_AS and piece.file_id
     ]
 

@@ -99,10 +99,10 @@ def final_result(session: Session, examinee: CycleExaminee, board: Board | None 
         assert cycle is not None  # foreign key
         board = load_board(session, cycle)
     released = result_on(board, examinee)
-    appeal = appeals.appeal_of(session, examinee.id)  # type: ignore[arg-type]
+    appeal = appeals.appeal_of(session, examinee.id)
     if released is None or appeal is None or not changed_by(appeal):
         return released
-    new_scores = appeals.changes_of(session, [appeal.id]).get(appeal.id, {})  # type: ignore[list-item,arg-type]
+    new_scores = appeals.changes_of(session, [appeal.id]).get(appeal.id, {})
     return decided_result(released, new_scores, appeal.new_grade, board.scheme, appeal.decided_at)
 
 

@@ -24,7 +24,7 @@ from flows.ui.refusal import Refused
 from flows.ui.text import points, split_message
 from storage import accounts, outbox
 from storage import cycles as cycle_store
-from storage.cycle_models import SelfStatus
+from storage.models import SelfStatus
 
 FLOW = "review"
 P = TypeVar("P", bound=ButtonData)
@@ -78,7 +78,7 @@ class Reviewer(Actor):
     def self_missing(self, entry: Entry) -> bool | None:
         """True when the examinee's self-assessment is recorded as missing (缺交); None while it may be
         so recorded (its deadline passed, not submitted); False otherwise."""
-        assessment = cycle_store.self_assessment(self.session, entry.examinee.id)  # type: ignore[arg-type]
+        assessment = cycle_store.self_assessment(self.session, entry.examinee.id)
         status = assessment.status if assessment is not None else None
         if status == SelfStatus.MISSING:
             return True

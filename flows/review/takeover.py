@@ -19,7 +19,7 @@ from flows.review.reviewer import Reviewer, message, tell
 from flows.ui.chat import Action
 from storage import cycles as cycle_store
 from storage import scoring
-from storage.cycle_models import SelfStatus
+from storage.models import SelfStatus
 
 KINDS = ("takeover", "missing")  # the changes this module makes, as ``_take_reason`` names them
 
@@ -63,8 +63,8 @@ def _take_over(reviewer: Reviewer, entry: Entry, reason: str) -> bool:
     """Hand the sheet to the presser, audited with the reason; tell its scorer (False: no chat)."""
     examinee, scorer = entry.examinee, entry.examinee.scorer_member_id
     assert scorer is not None  # can_take_over
-    sheet = entry.sheet or scoring.start_sheet(reviewer.session, examinee.id, scorer, reviewer.now)  # type: ignore[arg-type]
-    scoring.take_over_sheet(reviewer.session, sheet, reviewer.member.id, reviewer.now)  # type: ignore[arg-type]
+    sheet = entry.sheet or scoring.start_sheet(reviewer.session, examinee.id, scorer, reviewer.now)
+    scoring.take_over_sheet(reviewer.session, sheet, reviewer.member.id, reviewer.now)
     before = {"scorer": scorer, "status": str(sheet.status)}
     after = {"scorer": reviewer.member.id, "examinee": examinee.student_no}
     reviewer.record("score.takeover", "score_sheet", sheet.id, before=before, after=after, reason=reason)
@@ -80,6 +80,6 @@ def _take_over(reviewer: Reviewer, entry: Entry, reason: str) -> bool:
 
 def _mark_missing(reviewer: Reviewer, entry: Entry, reason: str) -> None:
     examinee = entry.examinee
-    assessment = cycle_store.mark_self_missing(reviewer.session, examinee.id, reviewer.now)  # type: ignore[arg-type]
+    assessment = cycle_store.mark_self_missing(reviewer.session, examinee.id, reviewer.now)
     after = {"status": str(SelfStatus.MISSING), "examinee": examinee.student_no}
     reviewer.record("self.missing", "self_assessment", assessment.id, after=after, reason=reason)

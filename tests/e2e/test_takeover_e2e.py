@@ -16,9 +16,8 @@ from test_full_cycle_e2e import USERS, rate_departments, tap
 from test_registration_e2e import invitation_codes
 from test_self_assessment_e2e import in_days, register
 
-from storage.cycle_models import Cycle, CycleExaminee
 from storage.db import make_engine
-from storage.scoring_models import ScoreSheet, SheetStatus
+from storage.models import Cycle, CycleExaminee, ScoreSheet, SheetStatus
 
 REASON = "评分人逾期未提交，多次催办无果，由考核小组接管。"
 
