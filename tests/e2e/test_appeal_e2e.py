@@ -58,37 +58,68 @@ def stored_appeal(database_url: str) -> tuple[Appeal, list[AppealEvidence]]:
     return appeal, evidence
 
 
-def test_an_appeal_with_a_photo_goes_through_the_department_and_the_committee_to_a_final_decision(
-    bot, fake_api, kaohe, sample_roster, database_url, tmp_path
-):
+USERS = {OFFICER: 501, SCORER: 511, ORG_OFFICER: 521, MEMBER: 541}
+
+
+def released_to(bot, fake_api, kaohe, sample_roster, database_url, student_nos: tuple[str, ...]) -> dict:
+    """The sample roster, these members registered (by student number), a cycle open and the officer's
+    result released: each member's chat, by student number."""
     kaohe("roster", "import", str(sample_roster))
     codes = invitation_codes(kaohe)
     bot.start()
-    officer = register(fake_api, codes, OFFICER, 501)
-    scorer = register(fake_api, codes, SCORER, 511)
-    department = register(fake_api, codes, ORG_OFFICER, 521)
-    member = register(fake_api, codes, MEMBER, 541)
+    people = {no: register(fake_api, codes, no, USERS[no]) for no in student_nos}
     due = {"--self-due": in_days(7), "--score-due": in_days(14), "--review-due": in_days(21)}
     kaohe("cycle", "open", "--name", "2026秋季考核", *(part for item in due.items() for part in item))
     scored_and_released(database_url)
+    return people
 
-    # The examinee appeals against one item, with a photo as evidence.
+
+def appeals_against_an_item(officer) -> None:
+    """``/appeal`` against 工作业绩 with the reason, up to the question for evidence."""
     officer.send("/appeal")
     tap(officer, "某个考核项目")
     tap(officer, "工作业绩")
     officer.wait_for("申诉理由")
     officer.send(REASON)
     officer.wait_for("证明材料")
-    photo = officer.send_photo(caption="迎新晚会签到表")
-    tap(officer, "完成")
+
+
+def submits_and_the_department_opens_it(officer, department) -> None:
+    """The officer submits her appeal; the organisation department is told and opens it in /appeals."""
     tap(officer, "提交申诉")
     tap(officer, "确认提交")
     officer.wait_for("申诉已于")
-
-    # The organisation department is told, and reports it to the committee.
     department.wait_for("收到 郭宇雅 的申诉")
     department.send("/appeals")
     tap(department, "郭宇雅")
+
+
+def decides_plus_three(member) -> None:
+    """Having pressed ⚖️ 裁定: the result changed, 工作业绩 18 (three more), with the reason."""
+    tap(member, "更改结果")
+    tap(member, "工作业绩")
+    member.wait_for("请输入新的分数")
+    member.send("18")
+    tap(member, "填写裁定理由")
+    member.wait_for("裁定理由")
+    member.send(DECISION)
+    tap(member, "确认最终裁定")
+    member.wait_for("已对 郭宇雅 的申诉作出最终裁定")
+
+
+def test_an_appeal_with_a_photo_goes_through_the_department_and_the_committee_to_a_final_decision(
+    bot, fake_api, kaohe, sample_roster, database_url, tmp_path
+):
+    people = released_to(
+        bot, fake_api, kaohe, sample_roster, database_url, (OFFICER, SCORER, ORG_OFFICER, MEMBER)
+    )
+    officer, scorer, department, member = (people[no] for no in (OFFICER, SCORER, ORG_OFFICER, MEMBER))
+
+    # The examinee appeals against one item, with a photo as evidence; the department reports it.
+    appeals_against_an_item(officer)
+    photo = officer.send_photo(caption="迎新晚会签到表")
+    tap(officer, "完成")
+    submits_and_the_department_opens_it(officer, department)
     tap(department, "上报考核小组")
     department.wait_for("已将 郭宇雅 的申诉上报考核小组")
 
@@ -119,15 +150,7 @@ def test_an_appeal_with_a_photo_goes_through_the_department_and_the_committee_to
     opened = member.wait_for(labelled("⚖️ 裁定"))
     assert ANSWER in opened.body
     member.press(opened, "⚖️ 裁定")
-    tap(member, "更改结果")
-    tap(member, "工作业绩")
-    member.wait_for("请输入新的分数")
-    member.send("18")
-    tap(member, "填写裁定理由")
-    member.wait_for("裁定理由")
-    member.send(DECISION)
-    tap(member, "确认最终裁定")
-    member.wait_for("已对 郭宇雅 的申诉作出最终裁定")
+    decides_plus_three(member)
 
     # The examinee receives the final decision, privately.
     decision = officer.wait_for("最终裁定")

@@ -8,11 +8,15 @@ import io
 
 from appeal_helpers import MEMBER, OFFICER, ORG_OFFICER
 from openpyxl import load_workbook
-from test_appeal_e2e import REASON, labelled, scored_and_released, tap
-from test_registration_e2e import invitation_codes
-from test_self_assessment_e2e import in_days, register
+from test_appeal_e2e import (
+    appeals_against_an_item,
+    decides_plus_three,
+    labelled,
+    released_to,
+    submits_and_the_department_opens_it,
+    tap,
+)
 
-DECISION = "经核实，迎新晚会签到工作确由本人完成，工作业绩一项加 3 分。"
 SIGN_IN_SHEET = b"%PDF-1.4 sign-in sheet"
 
 
@@ -21,34 +25,15 @@ def reported_appeal(bot, fake_api, kaohe, sample_roster, database_url):
 
     Returns the officer, the organisation department's officer, a committee member, and the file ids
     of the photo and the document as Telegram gave them."""
-    kaohe("roster", "import", str(sample_roster))
-    codes = invitation_codes(kaohe)
-    bot.start()
-    officer = register(fake_api, codes, OFFICER, 501)
-    department = register(fake_api, codes, ORG_OFFICER, 521)
-    member = register(fake_api, codes, MEMBER, 541)
-    due = {"--self-due": in_days(7), "--score-due": in_days(14), "--review-due": in_days(21)}
-    kaohe("cycle", "open", "--name", "2026秋季考核", *(part for item in due.items() for part in item))
-    scored_and_released(database_url)
-
-    officer.send("/appeal")
-    tap(officer, "某个考核项目")
-    tap(officer, "工作业绩")
-    officer.wait_for("申诉理由")
-    officer.send(REASON)
-    officer.wait_for("证明材料")
+    people = released_to(bot, fake_api, kaohe, sample_roster, database_url, (OFFICER, ORG_OFFICER, MEMBER))
+    officer, department, member = (people[no] for no in (OFFICER, ORG_OFFICER, MEMBER))
+    appeals_against_an_item(officer)
     photo = officer.send_photo(caption="迎新晚会签到表")["photo"][-1]["file_id"]
     officer.wait_for("第 1 份")
     document = officer.send_document(SIGN_IN_SHEET, "签到表.pdf")["document"]["file_id"]
     received = officer.wait_for("第 2 份")
     officer.press(received, next(label for label in received.labels if "完成" in label))
-    tap(officer, "提交申诉")
-    tap(officer, "确认提交")
-    officer.wait_for("申诉已于")
-
-    department.wait_for("收到 郭宇雅 的申诉")
-    department.send("/appeals")
-    tap(department, "郭宇雅")
+    submits_and_the_department_opens_it(officer, department)
     opened = department.wait_for(labelled("上报考核小组"))
     shown_photo = department.wait_for(lambda m: m.photo is not None)
     assert shown_photo.photo.file_id == photo and "迎新晚会签到表" in shown_photo.body  # type: ignore[union-attr]
@@ -80,15 +65,7 @@ def test_after_an_appeal_decision_result_and_the_workbook_agree(
     member.send("/appeals")
     tap(member, "郭宇雅")
     tap(member, "⚖️ 裁定")
-    tap(member, "更改结果")
-    tap(member, "工作业绩")
-    member.wait_for("请输入新的分数")
-    member.send("18")
-    tap(member, "填写裁定理由")
-    member.wait_for("裁定理由")
-    member.send(DECISION)
-    tap(member, "确认最终裁定")
-    member.wait_for("已对 郭宇雅 的申诉作出最终裁定")
+    decides_plus_three(member)
     officer.wait_for("最终裁定")
 
     officer.send("/result")
