@@ -19,21 +19,22 @@ from typing import ClassVar, Self
 from flows.actor import Actor
 from flows.appeals.common import window_closes
 from flows.appeals.conversation import appeal_button
+from flows.notices.notice import Body, Kind, Notice, notify
 from flows.review.board import Board, Entry, load_board
 from flows.review.fingerprint import entry_hash
-from flows.review.reviewer import PressHandler, tell
+from flows.review.reviewer import PressHandler
 from flows.rules import access
 from flows.rules.cycles import ensure_writable
 from flows.rules.names import name_of
 from flows.ui.buttons import ButtonData, Id
-from flows.ui.chat import Action, Incoming, Reply
+from flows.ui.chat import Action, Button, Incoming, Reply
 from flows.ui.context import FlowContext
 from flows.ui.i18n import render
 from flows.ui.text import points, split_message
 from storage import audit
 from storage import cycles as cycle_store
 from storage import review as store
-from storage.models import CycleExaminee, Position, Signature, SignatureRole
+from storage.models import Cycle, CycleExaminee, Position, Signature, SignatureRole
 
 # Release
 
@@ -58,15 +59,14 @@ def release(context: FlowContext, board: Board, actor: str) -> tuple[int, int]:
     )
     sent = 0
     for entry in board.entries:
-        examinee = entry.examinee
-        sent += tell(
-            context,
-            examinee.member_id,
-            f"result:{cycle.id}:{examinee.id}",
-            lambda locale, entry=entry: (
-                result_text(context, locale, board, entry) + "\n\n" + render(locale, "result_released_footer")
-            ),
-        )
+
+        def compose(_member_id: int, locale: str, entry: Entry = entry) -> Body:
+            footer = render(locale, "result_released_footer")
+            text = result_text(context, locale, board, entry) + "\n\n" + footer
+            return Body(text, (result_buttons(locale, cycle, entry.examinee, board.version, signed=False),))
+
+        result = Notice(Kind.RESULT, cycle.id, about_id=entry.examinee.id)
+        sent += notify(context, result, [entry.examinee.member_id], compose)
     return sent, len(board.entries)
 
 
@@ -187,7 +187,7 @@ def on_press(context: FlowContext, incoming: Incoming, press: ReceiptPress) -> l
 
 def _receipt_hash(reader: ResultReader, version: int) -> str | None:
     """The hash of the result the examinee signs for (see ``flows.review.fingerprint``)."""
-    entry = load_board(reader.session, reader.cycle).entry(reader.examinee.id)  # type: ignore[arg-type]
+    entry = load_board(reader.session, reader.cycle).entry(reader.examinee.id)
     return entry_hash(entry, version) if entry is not None else None
 
 
@@ -205,12 +205,18 @@ def _view(reader: ResultReader) -> list[Action]:
         due=reader.local(window_closes(cycle, reader.scheme)),  # type: ignore[arg-type]
     )
     parts = split_message(result_text(reader.context, reader.locale, board, entry) + "\n\n" + footer)
-    buttons = [appeal_button(cycle, reader.locale)]
-    if signed is None:
-        receipt = ReceiptPress(cycle.id, reader.examinee.id, board.version)
-        buttons.insert(0, reader.button(reader.text("result_sign_button"), receipt))
+    buttons = result_buttons(reader.locale, cycle, reader.examinee, board.version, signed=signed is not None)
     replies: list[Action] = [Reply(part) for part in parts[:-1]]
-    return [*replies, Reply(parts[-1], (tuple(buttons),))]
+    return [*replies, Reply(parts[-1], (buttons,))]
+
+
+def result_buttons(
+    locale: str, cycle: Cycle, examinee: CycleExaminee, version: int, *, signed: bool
+) -> tuple[Button, ...]:
+    """Under a released result, in ``/result`` and in its notice: sign for it (until signed), appeal."""
+    receipt = ReceiptPress(cycle.id, examinee.id, version)
+    sign = () if signed else (Button(render(locale, "result_sign_button"), receipt),)
+    return (*sign, appeal_button(cycle, locale))
 
 
 PRESSES: dict[type[ButtonData], PressHandler] = {ReceiptPress: on_press}

@@ -59,7 +59,7 @@ def stored_appeal(database_url: str) -> tuple[Appeal, list[AppealEvidence]]:
 
 
 def test_an_appeal_with_a_photo_goes_through_the_department_and_the_committee_to_a_final_decision(
-    bot, fake_api, kaohe, sample_roster, database_url, tmp_path
+    bot, fake_api, kaohe, sample_roster, scheme, database_url, tmp_path
 ):
     kaohe("roster", "import", str(sample_roster))
     codes = invitation_codes(kaohe)
@@ -69,7 +69,8 @@ def test_an_appeal_with_a_photo_goes_through_the_department_and_the_committee_to
     department = register(fake_api, codes, ORG_OFFICER, 521)
     member = register(fake_api, codes, MEMBER, 541)
     due = {"--self-due": in_days(7), "--score-due": in_days(14), "--review-due": in_days(21)}
-    kaohe("cycle", "open", "--name", "2026秋季考核", *(part for item in due.items() for part in item))
+    dues = (part for pair in due.items() for part in pair)
+    kaohe("cycle", "open", "--name", "2026秋季考核", "--scheme", str(scheme), *dues)
     scored_and_released(database_url)
 
     # The examinee appeals against one item, with a photo as evidence.
