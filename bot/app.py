@@ -18,11 +18,10 @@ from sqlmodel import Session
 from telegram import BotCommand, BotCommandScopeDefault, Update
 from telegram.ext import Application, ContextTypes, TypeHandler
 
-from bot import appeal_clock
 from bot.commands.common import open_database
 from bot.config import Config, ConfigError
 from bot.logs import configure_logging
-from bot.scheduler import job_queue, schedule
+from bot.scheduler import schedule
 from bot.sender import rate_limiter
 from bot.telegram_io import incoming_from, perform
 from flows.router import handle
@@ -119,9 +118,6 @@ def build_application(config: Config, engine: Engine) -> Application:
     application.add_handler(TypeHandler(Update, on_update))
     application.add_error_handler(on_error)
     schedule(application, config, engine)
-    job_queue(application).run_repeating(
-        appeal_clock.run_appeal_clocks, interval=appeal_clock.INTERVAL_SECONDS, first=5.0, name="appeals"
-    )
     return application
 
 

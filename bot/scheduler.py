@@ -1,45 +1,66 @@
-"""The bot's scheduler: two repeating jobs on PTB's JobQueue (APScheduler underneath), both run at once.
+"""The bot's scheduler: every repeating job is registered here (PTB's JobQueue, APScheduler underneath).
 
-- ``plan`` every ``delivery.plan_interval_seconds`` (60): queues the reminders, digests and phase
-  announcements in force (``flows.notices.schedule.plan``), in a worker thread so updates keep flowing.
-- ``outbox`` every ``delivery.send_interval_seconds`` (2): drains the outbox (``bot.sender``).
+- ``plan`` every ``delivery.plan_interval_seconds`` (60), at once at start-up: queues the reminders,
+  digests and phase announcements in force (``flows.notices.schedule.plan``).
+- ``appeals`` every ``APPEAL_CLOCK_SECONDS`` (60), first after 5 s: the appeal clocks
+  (``flows.appeals.clock``: escalation after 24 hours, a daily flag after 7 days).
+- ``outbox`` every ``delivery.send_interval_seconds`` (2), at once: drains the outbox (``bot.sender``).
 
-Neither job holds anything that matters: deadlines are columns of the cycle, reminders and every
-other notification are outbox rows with a unique key. So nothing needs rebuilding at start-up, and a
-restart, even after kill -9, loses nothing and repeats nothing: the first runs, at once, queue what
-fell due while the bot was down (once, by key) and send what is pending.
+The first two run in a worker thread, one transaction each, so updates keep flowing. No job holds
+anything that matters: deadlines are columns of the cycle, appeals keep their own times, and every
+notice is an outbox row with a unique subject. So nothing needs rebuilding at start-up, and a
+restart, even after kill -9, loses nothing and repeats nothing: the first runs queue what fell due
+while the bot was down (once) and send what is pending.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from sqlalchemy import Engine
 from telegram.ext import Application, ContextTypes, JobQueue
 
 from bot.config import Config
 from bot.sender import Sender
+from flows.appeals import clock as appeals_clock
 from flows.notices.schedule import plan
 from flows.ui.context import FlowContext
 from storage.db import session_scope
 
 log = logging.getLogger("kaohe.scheduler")
+APPEAL_CLOCK_SECONDS = 60.0
+T = TypeVar("T")
 
 
-def _plan_now(config: Config, engine: Engine) -> int:
+def _in_transaction(config: Config, engine: Engine, step: Callable[[FlowContext], T]) -> T:
+    """Run ``step`` with a context of its own, now, in one transaction."""
     settings = config.settings
     with session_scope(engine) as session:
         now = datetime.now(UTC)
-        return plan(FlowContext(session=session, now=now, tz=settings.tz, default_locale=settings.language))
+        return step(FlowContext(session=session, now=now, tz=settings.tz, default_locale=settings.language))
+
+
+async def _run(context: ContextTypes.DEFAULT_TYPE, step: Callable[[FlowContext], T]) -> T:
+    data = context.bot_data
+    return await asyncio.to_thread(_in_transaction, data["config"], data["engine"], step)
 
 
 async def plan_due(context: ContextTypes.DEFAULT_TYPE) -> None:
     """One planning run: queue what is in force now."""
-    queued = await asyncio.to_thread(_plan_now, context.bot_data["config"], context.bot_data["engine"])
+    queued = await _run(context, plan)
     if queued:
         log.info("notices planned", extra={"event": "schedule.planned", "queued": queued})
+
+
+async def run_appeal_clocks(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """One run of the appeal clocks: escalate and flag what is due, each with its notices."""
+    for item in await _run(context, appeals_clock.run):
+        extra = {"event": f"appeal.{item.kind.value}", "appeal": item.appeal_id, "day": str(item.day or "")}
+        log.info("appeal clock", extra=extra)
 
 
 async def deliver_due(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -58,11 +79,12 @@ def job_queue(application: Application) -> JobQueue:
 
 
 def schedule(application: Application, config: Config, engine: Engine) -> None:
-    """Add both jobs to the application's job queue; each runs first at once."""
+    """Add every job to the application's job queue."""
     settings = config.settings
     application.bot_data["sender"] = Sender(engine, settings.delivery, settings.tz, settings.language)
     jobs = job_queue(application)
     jobs.run_repeating(plan_due, interval=settings.delivery.plan_interval_seconds, first=0, name="plan")
+    jobs.run_repeating(run_appeal_clocks, interval=APPEAL_CLOCK_SECONDS, first=5.0, name="appeals")
     # A second instance may start while a long drain runs; it finds the sender busy and returns,
     # instead of APScheduler skipping it with a warning.
     jobs.run_repeating(

@@ -1,8 +1,8 @@
 """The outbox sender: delivers due notifications from the running bot, paced to Telegram's limits.
 
 A run drains what is due. It takes pending rows whose time has come, cancels those no longer true,
-holds back the scheduler's own notices (reminders, digests, nudges, announcements) until the quiet
-hours end (``flows.notices.schedule.triage``), and sends the rest concurrently, ``concurrency`` in flight at
+holds back every notice until the quiet hours end while they last (``flows.notices.schedule.triage``),
+and sends the rest, each with the buttons it carries, concurrently, ``concurrency`` in flight at
 once, through the bot's rate limiter (``rate_limiter``): PTB's ``AIORateLimiter`` set to space every
 request evenly, ``messages_per_second`` in all and ``group_messages_per_minute`` per group, so that
 no second (or minute) ever holds more than Telegram allows. One chat gets at most one notification
@@ -33,6 +33,7 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import AIORateLimiter
 
 from bot.config import DeliverySettings
+from bot.telegram_io import keyboard
 from flows.notices.schedule import triage
 from flows.ui.context import FlowContext
 from storage import outbox
@@ -142,7 +143,9 @@ class Sender:
     async def _send(self, bot: Bot, row: Notification) -> str:
         """Send one notification and record at once what became of it: sent, failed or retry."""
         try:
-            await bot.send_message(row.chat_id, row.text, parse_mode=ParseMode.HTML)
+            await bot.send_message(
+                row.chat_id, row.text, parse_mode=ParseMode.HTML, reply_markup=keyboard(row.keyboard)
+            )
         except (Forbidden, BadRequest) as error:
             log.warning(
                 "notification undeliverable",

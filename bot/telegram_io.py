@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from functools import partial
 
 from telegram import (
@@ -72,12 +73,17 @@ def incoming_from(update: Update) -> Incoming | None:
     )
 
 
-def _keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
-    if not reply.buttons:
+def keyboard(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup | None:
+    """An inline keyboard of (label, callback data) buttons, row by row; None when there are none."""
+    if not rows:
         return None
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in reply.buttons]
+        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
     )
+
+
+def _keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+    return keyboard([[(b.label, b.data) for b in row] for row in reply.buttons])
 
 
 async def _send(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply) -> None:

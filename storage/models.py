@@ -32,11 +32,12 @@ outside tests. Every stored time is aware UTC (``storage.types.UTCDateTime``). A
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import JSON, BigInteger, Column, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, Numeric, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime
@@ -530,19 +531,69 @@ class NotificationState(StrEnum):
     CANCELLED = "cancelled"  # no longer needed when its time came
 
 
+@dataclass(frozen=True)
+class Subject:
+    """What a notice is about and whom it is for, stored as columns of its ``Notification``.
+
+    ``kind`` names the sort of notice (``flows.notices.notice.Kind``); ``step`` what within it (a
+    reminder's topic, a sign-off stage); ``about_id`` the record it concerns (an appeal, a score sheet,
+    a signature...); ``tag`` which occurrence (a ladder's rung, a day, a version).
+    """
+
+    kind: str
+    cycle_id: int
+    member_id: int
+    step: str = ""
+    about_id: int | None = None
+    tag: str = ""
+
+    def key(self, part: int = 0) -> str:
+        """The row's unique dedupe key, computed from the subject (and the part of a long notice)."""
+        about = "" if self.about_id is None else self.about_id
+        key = f"{self.kind}:{self.cycle_id}:{self.step}:{about}:{self.member_id}:{self.tag}"
+        return f"{key}:{part}" if part else key
+
+
 class Notification(SQLModel, table=True):
-    """An outgoing message (the outbox): sent once, by the running bot, whoever queued it."""
+    """An outgoing message (the outbox): sent once, by the running bot, whoever queued it.
+
+    A notice's row keeps its ``Subject`` as columns (None on rows queued before subjects were kept)
+    and the buttons it carries (label and callback data, row by row).
+    """
+
+    __table_args__ = (Index("ix_notification_subject", "cycle_id", "kind", "member_id"),)
 
     id: int = Field(default=None, primary_key=True)
     dedupe_key: str = Field(max_length=200, unique=True)
     chat_id: int = Field(sa_type=BigInteger, index=True)
     text: str = Field(sa_type=Text)
+    buttons: list[list[dict[str, str]]] | None = Field(default=None, sa_type=JSON)
+    kind: str | None = Field(default=None, max_length=30)
+    cycle_id: int | None = None
+    member_id: int | None = None
+    step: str | None = Field(default=None, max_length=40)
+    about_id: int | None = None
+    tag: str | None = Field(default=None, max_length=40)
     state: NotificationState = Field(default=NotificationState.PENDING, sa_type=String(20), index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     not_before: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     attempts: int = 0
     last_error: str | None = Field(default=None, sa_type=Text)
+
+    @property
+    def subject(self) -> Subject | None:
+        """What the notice is about, from its columns (None for a row queued without one)."""
+        if self.kind is None or self.cycle_id is None or self.member_id is None:
+            return None
+        return Subject(
+            self.kind, self.cycle_id, self.member_id, self.step or "", self.about_id, self.tag or ""
+        )
+
+    @property
+    def keyboard(self) -> list[list[tuple[str, str]]]:
+        """The buttons the notice carries: (label, callback data), row by row."""
+        return [[(button["label"], button["data"]) for button in row] for row in self.buttons or []]
 
 
 class HandledUpdate(SQLModel, table=True):

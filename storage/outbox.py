@@ -5,27 +5,44 @@ queues it here inside the same transaction as the change it announces; the sende
 bot delivers pending rows and marks them. The dedupe key makes queuing the same notice twice a no-op,
 even when two processes race (the insert itself skips a taken key).
 
-A row ends sent, failed for good (the person blocked the bot, the chat is gone: see ``unreachable``)
-or cancelled (no longer true when its time came, e.g. a reminder to someone who has since done it;
-``flows.notices.delivery`` writes what a notice is about into its key, so that this can be checked).
+A row of a notice keeps what it is about as columns (its ``Subject``: the kind of notice, the cycle,
+the member it goes to, the step, the record it is about, the tag), from which its dedupe key is
+computed; nothing reads the key back. It also keeps the buttons it carries. A row ends sent, failed
+for good (the person blocked the bot, the chat is gone: see ``unreachable``) or cancelled (no longer
+true when its time came, e.g. a reminder to someone who has since done it).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from dataclasses import dataclass
+from collections.abc import Collection, Sequence
+from dataclasses import asdict, dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from storage.models import Member, Notification, NotificationState, TelegramBinding
+from storage.models import Member, Notification, NotificationState, Subject, TelegramBinding
+
+ButtonRows = Sequence[Sequence[tuple[str, str]]]  # (label, callback data), row by row
 
 
-def queue(session: Session, *, dedupe_key: str, chat_id: int, text: str, not_before: datetime) -> bool:
+def queue(
+    session: Session,
+    *,
+    dedupe_key: str,
+    chat_id: int,
+    text: str,
+    not_before: datetime,
+    subject: Subject | None = None,
+    buttons: ButtonRows = (),
+) -> bool:
     """Queue a message unless one with the same key exists; True when newly queued."""
-    row = Notification(dedupe_key=dedupe_key, chat_id=chat_id, text=text, not_before=not_before)
+    keyboard = [[{"label": label, "data": data} for label, data in row] for row in buttons] or None
+    columns = asdict(subject) if subject is not None else {}
+    row = Notification(dedupe_key=dedupe_key, chat_id=chat_id, text=text, not_before=not_before, **columns)
+    row.buttons = keyboard
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     statement = (
         dialect.insert(Notification)
@@ -36,13 +53,16 @@ def queue(session: Session, *, dedupe_key: str, chat_id: int, text: str, not_bef
     return session.execute(statement).first() is not None
 
 
-def keys_with_prefix(session: Session, prefix: str) -> set[str]:
-    """The dedupe keys already used that start with ``prefix`` (to queue only what is new)."""
-    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    rows = session.exec(
-        select(Notification.dedupe_key).where(col(Notification.dedupe_key).like(f"{escaped}%", escape="\\"))
-    )
-    return set(rows)
+SUBJECT_COLUMNS = frozenset(("kind", "cycle_id", "step", "about_id", "tag"))
+
+
+def told(session: Session, **subject: Any) -> set[int]:
+    """The members queued a notice whose subject has these column values (any value of those left out)."""
+    assert subject.keys() <= SUBJECT_COLUMNS and {"kind", "cycle_id"} <= subject.keys()
+    query = select(Notification.member_id).distinct()
+    for name, value in subject.items():
+        query = query.where(getattr(Notification, name) == value)
+    return {member_id for member_id in session.exec(query) if member_id is not None}
 
 
 def due(

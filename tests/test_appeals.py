@@ -56,7 +56,7 @@ def people(session, sample_roster) -> dict[str, Person]:
 def notices(session, chat_id: int) -> list[str]:
     """The appeal notices queued for one chat."""
     rows = session.exec(select(Notification).where(Notification.chat_id == chat_id))
-    return [n.text for n in rows if n.dedupe_key.startswith("appeal:")]
+    return [n.text for n in rows if n.kind is not None and n.kind.startswith("appeal_")]
 
 
 def starts_deciding(person: Person, outcome: str = "更改结果") -> str:

@@ -19,6 +19,7 @@ from cycle_helpers import SHANGHAI
 from sqlmodel import select
 
 from flows.appeals.clock import Clock, Due, DueKind, plan, run
+from flows.notices.notice import Kind
 from flows.ui.context import FlowContext
 from storage.audit import entries
 from storage.models import AppealStatus, Notification
@@ -80,7 +81,7 @@ def run_at(session, now: datetime) -> list[Due]:
 
 
 def flags(session) -> list[Notification]:
-    return list(session.exec(select(Notification).where(Notification.dedupe_key.contains(":flag:"))))
+    return list(session.exec(select(Notification).where(Notification.kind == Kind.APPEAL_OVERDUE)))
 
 
 def test_nobody_reporting_within_24_hours_escalates_by_itself_and_records_the_breach(submitted, session):
@@ -96,7 +97,7 @@ def test_nobody_reporting_within_24_hours_escalates_by_itself_and_records_the_br
     member_chat = submitted[MEMBER].id
     [notice] = session.exec(
         select(Notification).where(
-            Notification.chat_id == member_chat, Notification.dedupe_key.contains("escalated")
+            Notification.chat_id == member_chat, Notification.kind == Kind.APPEAL_ESCALATED
         )
     ).all()
     assert "系统自动" in notice.text
@@ -115,9 +116,9 @@ def test_an_undecided_appeal_is_flagged_to_the_leader_once_a_day_until_decided(s
     assert first.chat_id == submitted[LEADER].id and "郭宇雅" in first.text and "仍未裁定" in first.text
     run_at(session, overdue + DAY)
     session.commit()
-    assert [n.dedupe_key for n in flags(session)] == [
-        "appeal:1:flag:2026-12-24:82",
-        "appeal:1:flag:2026-12-25:82",
+    assert [(n.about_id, n.tag, n.member_id) for n in flags(session)] == [
+        (1, "2026-12-24", 82),
+        (1, "2026-12-25", 82),
     ]
     assert len(entries(session, "appeal.overdue_flag")) == 2
 

@@ -8,7 +8,7 @@ from cycle_helpers import bind, import_sample
 from sqlmodel import Session, select
 
 from storage import outbox
-from storage.models import Notification, NotificationState
+from storage.models import Notification, NotificationState, Subject
 
 NOW = datetime(2026, 11, 24, 4, 0, tzinfo=UTC)
 
@@ -40,15 +40,46 @@ def test_due_rows_come_oldest_first_leaving_out_later_rows_given_rows_and_chats(
     assert [n.dedupe_key for n in outbox.due(session, NOW, skip_ids=[first.id], skip_chats=[4])] == ["b"]
 
 
-def test_keys_are_found_by_prefix_with_like_wildcards_taken_literally(session):
-    for key in ("nudge:1:self:7:2026-11-24", "nudge:1:self:8:2026-11-24", "nudge:10:self:7:x", "n_dge:1:x"):
-        queue(session, key)
+def subject(member: int, cycle: int = 1, step: str = "self", tag: str = "2026-11-24") -> Subject:
+    return Subject("nudge", cycle, member, step, None, tag)
+
+
+def test_a_subject_is_kept_as_columns_and_found_by_them(session):
+    for each in (subject(7), subject(8), subject(7, cycle=10), subject(9, step="score"), subject(7, tag="x")):
+        outbox.queue(
+            session, dedupe_key=each.key(), chat_id=each.member_id, text="hi", not_before=NOW, subject=each
+        )
     session.commit()
-    assert outbox.keys_with_prefix(session, "nudge:1:") == {
-        "nudge:1:self:7:2026-11-24",
-        "nudge:1:self:8:2026-11-24",
-    }
-    assert outbox.keys_with_prefix(session, "n_dge") == {"n_dge:1:x"}
+    [row] = session.exec(select(Notification).where(Notification.member_id == 9))
+    assert (row.kind, row.cycle_id, row.member_id, row.step, row.about_id, row.tag) == (
+        "nudge",
+        1,
+        9,
+        "score",
+        None,
+        "2026-11-24",
+    )
+    assert row.subject == subject(9, step="score")
+    day = "2026-11-24"
+    assert outbox.told(session, kind="nudge", cycle_id=1, step="self", about_id=None, tag=day) == {7, 8}
+    assert outbox.told(session, kind="nudge", cycle_id=1, tag="2026-11-24") == {7, 8, 9}  # any step
+    assert outbox.told(session, kind="remind", cycle_id=1) == set()
+
+
+def test_a_key_is_computed_from_the_subject_and_the_part(session):
+    assert subject(7).key() == "nudge:1:self::7:2026-11-24"
+    assert Subject("appeal_question", 3, 12, about_id=5).key(2) == "appeal_question:3::5:12::2"
+
+
+def test_buttons_are_kept_with_the_row_in_their_rows(session):
+    buttons = [[("✍️ 签字", "rs:1:ack:1"), ("📝 申诉", "ap:1:new")], [("/self", "s:1")]]
+    outbox.queue(session, dedupe_key="k", chat_id=1, text="hi", not_before=NOW, buttons=buttons)
+    outbox.queue(session, dedupe_key="plain", chat_id=1, text="hi", not_before=NOW)
+    session.commit()
+    session.expunge_all()
+    rows = {row.dedupe_key: row for row in session.exec(select(Notification))}
+    assert rows["k"].keyboard == buttons
+    assert rows["plain"].keyboard == [] and rows["plain"].buttons is None and rows["plain"].subject is None
 
 
 def test_marks_record_sent_retry_failed_and_cancelled(session):

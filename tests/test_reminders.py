@@ -21,25 +21,30 @@ from reminder_helpers import (
 )
 from sqlmodel import Session, select
 
-from flows.notices.delivery import Kind, Subject, Topic, quiet_end
+from flows.notices.checks import unwanted
+from flows.notices.notice import Kind, Topic
+from flows.notices.quiet import quiet_end
 from flows.notices.reminders import Ladder, rung_in_force, rung_moment
-from flows.notices.schedule import unwanted
 from flows.rules.scheme import QuietHours
 from storage import outbox
-from storage.models import Notification
+from storage.models import Notification, Subject
 
 LADDER = (3, 1, 0, -1)
 cycle = reminder_helpers.cycle
 
 
-def subjects(session: Session) -> list[tuple[Subject, Notification]]:
+PLANNED = (Kind.REMIND, Kind.DIGEST, Kind.NUDGE, Kind.PHASE)
+
+
+def subjects(session: Session, kinds: tuple[Kind, ...] = PLANNED) -> list[tuple[Subject, Notification]]:
+    """The scheduler's notices (or those of ``kinds``), with their subjects, in the order queued."""
     rows = session.exec(select(Notification).order_by(Notification.id)).all()
-    return [(subject, row) for row in rows if (subject := Subject.parse(row.dedupe_key)) is not None]
+    return [(subject, row) for row in rows if (subject := row.subject) is not None and subject.kind in kinds]
 
 
 def of(session: Session, user: int, kind: Kind) -> list[str]:
     """The tags of one kind of notice to one chat, in the order they were queued."""
-    return [s.tag for s, row in subjects(session) if row.chat_id == user and s.kind is kind]
+    return [s.tag for s, row in subjects(session) if row.chat_id == user and s.kind == kind]
 
 
 # The ladder and quiet hours
@@ -113,7 +118,7 @@ def test_through_a_whole_cycle_each_reminder_goes_to_each_person_once_outside_qu
     for member in (VICE_PRESIDENT, PRESIDENT, TEACHER):
         assert of(session, PEOPLE[member], Kind.DIGEST) == days
     assert of(session, PEOPLE[OFFICER], Kind.DIGEST) == []
-    phases = Counter((s.topic, row.chat_id) for s, row in subjects(session) if s.kind is Kind.PHASE)
+    phases = Counter((s.step, row.chat_id) for s, row in subjects(session) if s.kind == Kind.PHASE)
     assert phases[(Topic.SELF_CLOSED, PEOPLE[OFFICER])] == 1
     assert phases[(Topic.SCORING_OPEN, PEOPLE[VICE_PRESIDENT])] == 1
     assert phases[(Topic.SCORING_OPEN, PEOPLE[OFFICER])] == 0
@@ -131,7 +136,7 @@ def test_texts_say_what_is_due_and_a_scorer_sees_whom_they_still_owe(session, cy
     [(_, head)] = [(s, r) for s, r in subjects(session) if r.chat_id == PEOPLE[HEAD]]
     assert "明天" in head.text and "2026-12-01 10:00" in head.text and "/self" in head.text
     plan_at(session, local(8, 8, month=12))
-    scores = {r.chat_id: r for s, r in subjects(session) if s.kind is Kind.REMIND and s.topic is Topic.SCORE}
+    scores = {r.chat_id: r for s, r in subjects(session) if s.kind == Kind.REMIND and s.step == Topic.SCORE}
     assert set(scores) == {PEOPLE[VICE_PRESIDENT], PEOPLE[PRESIDENT]}
     score = scores[PEOPLE[VICE_PRESIDENT]]
     assert "今天" in score.text
@@ -171,10 +176,17 @@ def test_a_queued_reminder_is_dropped_once_its_person_has_submitted_or_its_rung_
     assert {r.chat_id for r in later} == {PEOPLE[m] for m in (HEAD, OFFICER, VICE_PRESIDENT, PRESIDENT)}
 
 
-def test_announcements_and_notices_without_a_subject_hold_only_while_they_are_true(session, cycle):
+def test_announcements_and_the_opening_hold_only_while_what_they_announce_lasts(session, cycle):
     plan_at(session, local(1, 12, month=12))  # scoring is open
-    announced = [r for s, r in subjects(session) if s.kind is Kind.PHASE]
+    announced = [r for s, r in subjects(session) if s.kind == Kind.PHASE]
     assert announced and unwanted(context(session, local(2, 8, month=12)), announced) == []
     assert unwanted(context(session, local(8, 12, month=12)), announced) == announced  # review by now
-    opened = session.exec(select(Notification).where(Notification.dedupe_key.startswith("cycle:"))).all()
-    assert opened and unwanted(context(session, local(8, 12, month=12)), opened) == []
+    opened = [r for _, r in subjects(session, (Kind.OPENED,))]
+    assert opened and unwanted(context(session, local(30, 8)), opened) == []
+    assert unwanted(context(session, local(1, 23, month=12)), opened) == opened  # the self-assessment closed
+
+
+def test_a_row_queued_without_a_subject_is_sent_unchecked(session, cycle):
+    outbox.queue(session, dedupe_key="cycle:1:opened:7", chat_id=PEOPLE[OFFICER], text="old", not_before=NOW)
+    [old] = [row for row in session.exec(select(Notification)) if row.subject is None]
+    assert unwanted(context(session, local(8, 12, month=12)), [old]) == []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -61,7 +61,7 @@ def test_remind_nudges_everyone_pending_once_a_day(config, session, capsys):
 def test_status_lists_who_cannot_be_reached(config, session, capsys):
     bind(session, OFFICER, 501)
     open_cycle(config)
-    [row] = outbox.due(session, datetime.now(UTC))  # the cycle's notice to her
+    [row] = outbox.due(session, datetime.now(UTC) + timedelta(days=1))  # the cycle's notice to her
     outbox.mark_failed(session, row, "Forbidden: bot was blocked by the user", retry_at=None)
     session.commit()
     capsys.readouterr()

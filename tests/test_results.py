@@ -10,6 +10,8 @@ import pytest
 from cycle_helpers import GOOD, NOW, PASS, TOP, Person, open_small_cycle, score_everyone
 from sqlmodel import Session, select
 
+from flows.appeals.presses import AppealAction, AppealPress
+from flows.notices.notice import Kind
 from flows.review.results import ReceiptPress
 from flows.router import handle
 from flows.ui.chat import ChatKind, Incoming
@@ -68,9 +70,7 @@ def examinee_id(session: Session, student_no: str) -> int:
 
 def delivered(session: Session, chat_id: int) -> str:
     rows = session.exec(
-        select(Notification).where(
-            Notification.chat_id == chat_id, Notification.dedupe_key.startswith("result:")
-        )
+        select(Notification).where(Notification.chat_id == chat_id, Notification.kind == Kind.RESULT)
     )
     return "\n".join(row.text for row in rows)
 
@@ -82,7 +82,7 @@ def test_before_the_sign_off_result_says_when_results_are_expected(people):
 
 def test_each_examinee_receives_exactly_their_own_result_in_their_private_chat(session, released):
     bindings = {b.member_id: b.chat_id for b in session.exec(select(TelegramBinding))}
-    results = session.exec(select(Notification).where(Notification.dedupe_key.startswith("result:"))).all()
+    results = session.exec(select(Notification).where(Notification.kind == Kind.RESULT)).all()
     assert len(results) == 5 and {n.chat_id for n in results} <= set(bindings.values())
     for student_no, name in NAMES.items():
         text = delivered(session, released[student_no].id)
@@ -115,6 +115,20 @@ def test_result_shows_the_own_result_with_sign_and_appeal_buttons(session, relea
     assert signature.version == 1 and signature.signed_at == officer.now
     text = officer.says("/result")
     assert "你已于 2026-12-09 10:00 签字确认收到" in text and set(officer.buttons()) == {"📝 申诉"}
+
+
+def test_the_released_result_arrives_with_the_sign_and_appeal_buttons_of_result(session, released):
+    examinees = {e.member_id: e.id for e in session.exec(select(CycleExaminee))}
+    appeal = AppealPress(1, AppealAction.NEW).pack()
+    for row in session.exec(select(Notification).where(Notification.kind == Kind.RESULT)):
+        sign = ReceiptPress(1, examinees[row.member_id], 1).pack()
+        assert row.keyboard == [[("✍️ 签字（确认收到）", sign), ("📝 申诉", appeal)]]
+    officer = released["1004"]
+    [notice] = [
+        row for row in session.exec(select(Notification)) if row.kind == Kind.RESULT and row.chat_id == 804
+    ]
+    [[(_, sign), _]] = notice.keyboard
+    assert "签字确认收到结果" in officer.presses(sign)  # the notice's own button signs
 
 
 def test_the_appeal_button_starts_the_examinees_appeal_until_the_window_closes(released):

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from appeal_helpers import score
-from cycle_helpers import submit_self_assessment
+from cycle_helpers import SHANGHAI, submit_self_assessment
 from sqlmodel import Session, select
 
 from bot.config import CONFIG_ENV, TOKEN_ENV, Config, Settings
@@ -24,8 +24,9 @@ from bot.sandbox.adapter import perform
 from bot.sandbox.server import SandboxServer
 from bot.sandbox.transcript import Transcript
 from bot.sandbox.world import Sandbox
-from flows.notices.delivery import Topic
+from flows.notices.notice import Topic
 from flows.notices.nudge import NudgePress
+from flows.rules.scheme import QuietHours
 from flows.ui.chat import Attachment, AttachmentKind, Button, Reply, SetMenu, Toast
 from storage.models import Appeal, AppealStatus, Cycle, Notification, NotificationState
 
@@ -189,7 +190,8 @@ def test_reset_starts_over_with_new_chats_and_the_real_clock(sandbox):
 
     sandbox.reset()
 
-    assert sandbox.clock.offset == timedelta(0)
+    assert sandbox.clock.offset < timedelta(hours=8)  # the real time, or the quiet hours' end when in them
+    assert not QuietHours().contains(sandbox.clock.now().astimezone(SHANGHAI).time())
     assert len(Chat(sandbox, OFFICER).texts()) == 3  # /start, the welcome, the cycle's notice
     assert sandbox.view(officer.account, 0)["phase"] == "自我评定"
 

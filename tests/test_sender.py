@@ -10,7 +10,7 @@ import pytest
 import reminder_helpers
 from cycle_helpers import SHANGHAI
 from fakebotapi import FakeBotApi
-from reminder_helpers import PEOPLE, context, local, plan_at
+from reminder_helpers import OFFICER, PEOPLE, context, local, plan_at
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 from telegram import Bot
@@ -18,8 +18,12 @@ from telegram.ext import Application
 
 from bot.config import DeliverySettings
 from bot.sender import Sender, rate_limiter
+from flows.appeals.presses import AppealAction, AppealPress
+from flows.notices.notice import Body, Kind, Notice, notify
 from flows.notices.nudge import nudge
-from storage import outbox
+from flows.review.results import ReceiptPress
+from flows.ui.chat import Button
+from storage import outbox, roster
 from storage.models import Notification, NotificationState
 
 NOON = local(25, 12)
@@ -89,16 +93,39 @@ async def test_every_due_notification_is_sent_once_and_marked(engine, api, bot):
     assert len(api.calls("sendMessage")) == 4
 
 
-async def test_in_quiet_hours_the_schedulers_notices_wait_for_their_end(engine, session, cycle, api, bot):
+async def test_in_quiet_hours_every_notice_waits_for_their_end(engine, session, cycle, api, bot):
     for user in PEOPLE.values():
         api.user(user).send("/start")
     assert await sender(engine, Clock(local(25, 22))).drain(bot) == {"sent": 4}  # the cycle's notices
     assert plan_at(session, local(28, 22, 50)) == 4  # 3 days to go: the four examinees among them
-    queue(engine, api, [601], at=local(28, 22, 50), name="result")  # not the scheduler's: goes out
-    assert await sender(engine, Clock(local(28, 23, 30))).drain(bot) == {"sent": 1}
-    assert api.calls("sendMessage")[-1].params["chat_id"] == 601
+    queue(engine, api, [601], at=local(28, 22, 50), name="result")  # any other notice waits as well
+    assert await sender(engine, Clock(local(28, 23, 30))).drain(bot) == {}
     assert await sender(engine, Clock(local(29, 6, 59))).drain(bot) == {}
-    assert await sender(engine, Clock(local(29, 7))).drain(bot) == {"sent": 4}
+    assert await sender(engine, Clock(local(29, 7))).drain(bot) == {"sent": 5}
+    assert len(api.calls("sendMessage")) == 9
+
+
+async def test_a_notice_arrives_with_its_buttons_under_its_last_part(engine, session, cycle, api, bot):
+    officer = PEOPLE[OFFICER]
+    api.user(officer).send("/start")
+    sign, appeal = ReceiptPress(1, 1, 1), AppealPress(1, AppealAction.NEW)
+    buttons = ((Button("✍️ 签字", sign), Button("📝 申诉", appeal)),)
+    long = "\n\n".join(f"第{n}段 " + "很长的结果" * 100 for n in range(12))  # over 4,096 characters
+
+    def compose(_member: int, _locale: str) -> Body:
+        return Body(long, buttons)
+
+    member = roster.member_ids_by_student_no(session)[OFFICER]
+    result = Notice(Kind.RESULT, cycle.id, about_id=1)
+    assert notify(context(session, local(25, 12)), result, [member], compose) == 1
+    session.commit()
+    outbox_sender = sender(engine, Clock(local(25, 12)))
+    while await outbox_sender.drain(bot):
+        await asyncio.sleep(FAST.chat_interval_seconds)
+    *first, last = [m for m in api.sent(officer) if "第" in m.body]
+    assert first and all(m.buttons == [] for m in first)
+    assert last.buttons == [[("✍️ 签字", sign.pack()), ("📝 申诉", appeal.pack())]]
+    assert "".join(m.body for m in [*first, last]).count("很长的结果") == 12 * 100
 
 
 async def test_a_nudge_that_missed_its_day_is_dropped(engine, session, cycle, api, bot):

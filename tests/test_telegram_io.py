@@ -10,7 +10,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackContext
 
 from bot.telegram_io import incoming_from, perform
-from flows.notices.delivery import Topic
+from flows.notices.notice import Topic
 from flows.notices.nudge import NudgePress
 from flows.ui.chat import Attachment, AttachmentKind, Button, ChatKind, Content, Reply, SetMenu
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from sqlmodel import Session
 
 from flows.appeals.common import decide_due, report_due, window_closes
-from flows.notices.delivery import quiet_end, quiet_hours
+from flows.notices.quiet import quiet_end, quiet_hours
 from flows.rules.cycles import scheme_of
 from flows.ui.context import FlowContext
 from storage import appeals as appeal_store

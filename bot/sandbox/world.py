@@ -4,11 +4,13 @@ a cycle open, the chats, and the clock; what a person does on the page goes thro
 Made the way an administrator and the members would make it: the roster is imported, an invitation
 is issued to everyone, each fake account sends ``/start CODE`` (so every chat opens with the bot's
 real welcome and command menu), then a cycle opens and its notice reaches every examinee through the
-outbox. From then on each input goes to ``flows.router.handle`` in one transaction, as in
-``bot.app``, and after each the outbox is drained by the real sender (``bot.sender.Sender``) into
-the chats. Moving the clock runs what the running bot's scheduler runs every minute
-(``bot.scheduler``: plan the reminders, digests and announcements in force; ``bot.appeal_clock``:
-the appeal clocks) at the new time, then drains the outbox. Everything is serialised by one lock.
+outbox. A sandbox made in the quiet hours starts its clock at their end, when the bot speaks (every
+notice keeps them), so that the page never opens on a silent bot. From then on each input goes to
+``flows.router.handle`` in one transaction, as in ``bot.app``, and after each the outbox is drained
+by the real sender (``bot.sender.Sender``) into the chats. Moving the clock runs what the running
+bot's scheduler runs every minute (``bot.scheduler``: plan the reminders, digests and announcements
+in force, and the appeal clocks) at the new time, then drains the outbox. Everything is serialised
+by one lock.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from bot.sandbox.transcript import Message, Transcript
 from bot.sender import Sender
 from flows.appeals import clock as appeal_clocks
 from flows.cycles.opening import Deadlines, open_cycle
+from flows.notices.quiet import quiet_end, quiet_hours
 from flows.notices.schedule import plan
 from flows.roster.importing import import_roster
 from flows.roster.invitations import invitations_for_unbound
@@ -89,6 +92,8 @@ class Sandbox:
             self._populate()
 
     def _populate(self) -> None:
+        with session_scope(self.engine) as session:
+            self.clock.move_to(quiet_end(quiet_hours(session), self.clock.now(), self.config.settings.tz))
         now = self.clock.now()
         with session_scope(self.engine) as session:
             read = read_roster(ROSTER)

@@ -16,11 +16,11 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from flows.appeals.common import committee_without, decide_due, escalate, notify, record
+from flows.appeals.common import committee_without, decide_due, escalate, record
+from flows.notices.notice import Kind, Notice, notify, rendered
 from flows.rules.cycles import scheme_of
 from flows.rules.scheme import QuietHours, Scheme
 from flows.ui.context import FlowContext
-from flows.ui.i18n import render
 from storage import appeals as store
 from storage.models import Appeal, AppealStatus, CommitteeRole, Cycle, CycleExaminee
 
@@ -103,14 +103,10 @@ def _flag(
     leaders = [member for member in committee if member.committee_role == CommitteeRole.LEADER]
     due = context.local_time(decide_due(appeal, scheme_of(cycle)))
     queued = notify(
-        session,
-        leaders or committee,
-        key=f"appeal:{appeal.id}:flag:{day}",
-        text=lambda locale: render(
-            locale, "appeal_overdue_notice", cycle=cycle.name, name=examinee.name, due=due
-        ),
-        now=context.now,
-        default_locale=context.default_locale,
+        context,
+        Notice(Kind.APPEAL_OVERDUE, cycle.id, about_id=appeal.id, tag=str(day)),
+        [member.id for member in leaders or committee],
+        rendered("appeal_overdue_notice", cycle=cycle.name, name=examinee.name, due=due),
     )
     if queued:
         record(session, appeal, "appeal.overdue_flag", None, context.now, after={"day": str(day)})

@@ -1,6 +1,6 @@
 """What the appeal conversations and the appeal clocks share (申诉): who is asking, an appeal's clocks,
-the appeal as text (申诉表, 附表六) and its evidence shown, notices through the outbox, audit rows, and
-escalation.
+the appeal as text (申诉表, 附表六) and its evidence shown, audit rows, and escalation (its notices
+through the one notice path, ``flows.notices.notice``).
 
 An appeal has three clocks, all from the cycle's own scheme: the appeal window after release
 (``window_days``), the report to the committee after submission (``escalate_within_hours``), and
@@ -9,7 +9,7 @@ the decision after escalation (``decide_within_days``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import cached_property, wraps
 from typing import Any, ClassVar
@@ -18,15 +18,16 @@ from markupsafe import Markup
 from sqlmodel import Session
 
 from flows.actor import Actor
+from flows.notices.notice import Kind, Notice, notify, rendered
 from flows.rules.access import APPEAL_OFFICE, Reader, can_read_appeal
 from flows.rules.cycles import scheme_of
 from flows.rules.scheme import Scheme
 from flows.ui.chat import Action, Attachment, AttachmentKind, Incoming, Reply
 from flows.ui.context import FlowContext
-from flows.ui.i18n import locale_for, render
+from flows.ui.i18n import render
 from flows.ui.refusal import Refused
-from storage import accounts, audit, conversations, outbox, roster
 from storage import appeals as store
+from storage import audit, conversations, roster
 from storage.models import (
     Appeal,
     AppealEvidence,
@@ -143,33 +144,7 @@ def appeal_text(context: FlowContext, locale: str, examinee: CycleExaminee, appe
     )
 
 
-# Notices and audit
-
-
-def notify(
-    session: Session,
-    members: Iterable[Member],
-    *,
-    key: str,
-    text: Callable[[str], str],
-    now: datetime,
-    default_locale: str,
-) -> int:
-    """Queue ``text(locale)`` for each bound member, once per ``key``; how many were queued."""
-    people = {member.id: member for member in members if member.id is not None}
-    bindings = accounts.bindings_of(session, list(people))
-    queued = 0
-    for member_id, binding in bindings.items():
-        locale = locale_for(binding.language_code, default_locale)
-        fresh = outbox.queue(
-            session,
-            dedupe_key=f"{key}:{member_id}",
-            chat_id=binding.chat_id,
-            text=text(locale),
-            not_before=now,
-        )
-        queued += fresh
-    return queued
+# Audit
 
 
 def record(
@@ -219,11 +194,10 @@ def escalate(
         reason=note,
     )
     notify(
-        session,
-        committee_without(session, examinee),
-        key=f"appeal:{appeal.id}:escalated",
-        text=lambda locale: render(
-            locale,
+        context,
+        Notice(Kind.APPEAL_ESCALATED, cycle.id, about_id=appeal.id),
+        [member.id for member in committee_without(session, examinee)],
+        rendered(
             "appeal_escalated_notice",
             cycle=cycle.name,
             name=examinee.name,
@@ -231,8 +205,6 @@ def escalate(
             note=note or "",
             due=due,
         ),
-        now=now,
-        default_locale=context.default_locale,
     )
 
 

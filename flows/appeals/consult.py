@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from flows.appeals.common import Desk, ends_when_refused, evidence_shown, notify, record, same_cycle
+from flows.appeals.common import Desk, ends_when_refused, evidence_shown, record, same_cycle
 from flows.appeals.presses import ConsultAction, ConsultPress
+from flows.notices.notice import Kind, Notice, notify, rendered
 from flows.rules.access import can_decide_appeal
 from flows.rules.cycles import ensure_writable
 from flows.ui.chat import Action, Button, Content, Incoming, Reply
 from flows.ui.context import FlowContext
-from flows.ui.i18n import render
 from flows.ui.refusal import Refused
 from storage import appeals as store
 from storage import roster
@@ -187,14 +187,10 @@ def _take_question(
     )
     record(session, appeal, "appeal.consult", desk.member, now, after={"asked": party.name}, reason=question)
     notify(
-        session,
-        [party],
-        key=f"appeal:{appeal.id}:opinion:{opinion.id}",
-        text=lambda locale: render(
-            locale, "appeal_opinion_notice", cycle=desk.cycle.name, name=examinee.name, question=question
-        ),
-        now=now,
-        default_locale=desk.context.default_locale,
+        desk.context,
+        Notice(Kind.APPEAL_QUESTION, desk.cycle.id, about_id=opinion.id),
+        [party.id],
+        rendered("appeal_opinion_notice", cycle=desk.cycle.name, name=examinee.name, question=question),
     )
     desk.forget()
     return [Reply(desk.text("appeal_question_sent", name=party.name))]
@@ -235,14 +231,11 @@ def _take_answer(desk: Consultant, opinion_id: int, answer: str) -> list[Action]
     session.add(opinion)
     name = _examinee(desk, appeal).name
     record(session, appeal, "appeal.opinion", desk.member, now, after={"opinion": opinion.id}, reason=answer)
-    asker = roster.members(session, [opinion.asked_by_member_id]).values()
     notify(
-        session,
-        asker,
-        key=f"appeal:{appeal.id}:answered:{opinion.id}",
-        text=lambda locale: render(locale, "appeal_answered_notice", party=desk.member.name, name=name),
-        now=now,
-        default_locale=desk.context.default_locale,
+        desk.context,
+        Notice(Kind.APPEAL_ANSWERED, desk.cycle.id, about_id=opinion.id),
+        [opinion.asked_by_member_id],
+        rendered("appeal_answered_notice", party=desk.member.name, name=name),
     )
     desk.forget()
     return [Reply(desk.text("appeal_answer_saved", name=name))]

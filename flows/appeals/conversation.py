@@ -23,7 +23,6 @@ from flows.actor import Actor
 from flows.appeals.common import (
     appeal_text,
     ends_when_refused,
-    notify,
     receivers,
     record,
     report_due,
@@ -31,6 +30,7 @@ from flows.appeals.common import (
 )
 from flows.appeals.presses import AppealAction, AppealPress
 from flows.appeals.result import Result, decision_text, released_result, result_text
+from flows.notices.notice import Kind, Notice, notify, rendered
 from flows.rules.cycles import ensure_writable, scheme_of
 from flows.rules.scheme import Scheme
 from flows.ui.chat import Action, Button, Content, Incoming, Reply
@@ -353,14 +353,10 @@ def _submit(draft: Draft, _: AppealPress) -> list[Action]:
     )
     due = draft.local(report_due(appeal, draft.scheme))
     notify(
-        session,
-        receivers(session, draft.examinee),
-        key=f"appeal:{appeal.id}:submitted",
-        text=lambda locale: render(
-            locale, "appeal_submitted_notice", cycle=draft.cycle.name, name=draft.examinee.name, due=due
-        ),
-        now=now,
-        default_locale=draft.context.default_locale,
+        draft.context,
+        Notice(Kind.APPEAL_SUBMITTED, draft.cycle.id, about_id=appeal.id),
+        [member.id for member in receivers(session, draft.examinee)],
+        rendered("appeal_submitted_notice", cycle=draft.cycle.name, name=draft.examinee.name, due=due),
     )
     days = draft.scheme.appeals.decide_within_days
     return [Reply(draft.text("appeal_submitted", at=draft.local(now), due=due, days=days), edit=True)]

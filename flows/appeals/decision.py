@@ -17,7 +17,7 @@ from typing import ClassVar
 
 from markupsafe import Markup
 
-from flows.appeals.common import Desk, ends_when_refused, notify, record, same_cycle
+from flows.appeals.common import Desk, ends_when_refused, record, same_cycle
 from flows.appeals.presses import FROM_TOTAL, DecisionAction, DecisionPress
 from flows.appeals.result import (
     Result,
@@ -27,6 +27,7 @@ from flows.appeals.result import (
     released_result,
     result_text,
 )
+from flows.notices.notice import Body, Kind, Notice, notify
 from flows.rules.access import can_decide_appeal
 from flows.rules.cycles import ensure_writable
 from flows.rules.grading import InvalidScore, check_item_score
@@ -36,7 +37,6 @@ from flows.ui.context import FlowContext
 from flows.ui.i18n import render
 from flows.ui.refusal import Refused
 from storage import appeals as store
-from storage import roster
 from storage.models import Appeal, AppealChange, AppealStatus, CycleExaminee, Outcome
 
 REASON_MIN, REASON_MAX = 10, 1500
@@ -308,19 +308,18 @@ def _audited(result: Result) -> dict[str, object]:
 
 def _tell_examinee(decision: Decision) -> None:
     """The final decision, privately to the examinee."""
-    desk, session = decision.desk, decision.desk.session
-    examinee = roster.members(session, [decision.examinee.member_id]).values()
+    desk = decision.desk
+
+    def compose(_member_id: int, locale: str) -> Body:
+        heading = render(locale, "appeal_decided_notice", cycle=desk.cycle.name)
+        decided = decision_text(desk.context, locale, decision.examinee, decision.appeal, decision.scheme)
+        return Body(heading + "\n\n" + decided)
+
     notify(
-        session,
-        examinee,
-        key=f"appeal:{decision.appeal.id}:decided",
-        text=lambda locale: (
-            render(locale, "appeal_decided_notice", cycle=desk.cycle.name)
-            + "\n\n"
-            + decision_text(desk.context, locale, decision.examinee, decision.appeal, decision.scheme)
-        ),
-        now=desk.now,
-        default_locale=desk.context.default_locale,
+        desk.context,
+        Notice(Kind.APPEAL_DECIDED, desk.cycle.id, about_id=decision.appeal.id),
+        [decision.examinee.member_id],
+        compose,
     )
 
 

@@ -16,8 +16,9 @@ from datetime import datetime
 from typing import ClassVar
 
 from flows.actor import Actor
-from flows.appeals.common import ends_when_refused, notify, same_cycle
+from flows.appeals.common import ends_when_refused, same_cycle
 from flows.appeals.presses import InterviewAction, InterviewField, InterviewPress
+from flows.notices.notice import Kind, Notice, notify, rendered
 from flows.rules.access import can_read_interview, can_record_interview, is_committee
 from flows.rules.cycles import ensure_writable
 from flows.ui.chat import Action, Button, Content, Incoming, Reply
@@ -279,12 +280,10 @@ def _save(recorder: Recorder, examinee: CycleExaminee, draft: dict[str, str]) ->
         at=now,
     )
     notify(
-        session,
-        [m for m in (session.get(Member, examinee.member_id),) if m is not None],
-        key=f"interview:{interview.id}:recorded",
-        text=lambda locale: render(locale, "interview_recorded_notice", topic=draft[InterviewField.TOPIC]),
-        now=now,
-        default_locale=recorder.context.default_locale,
+        recorder.context,
+        Notice(Kind.INTERVIEW, examinee.cycle_id, about_id=interview.id),
+        [examinee.member_id],
+        rendered("interview_recorded_notice", topic=draft[InterviewField.TOPIC]),
     )
     recorder.forget()
     return [Reply(recorder.text("interview_saved", name=examinee.name), edit=True)]

@@ -2,7 +2,7 @@
 
 The cycle keeps its own copy of who is assessed, where they sit and who scores them (per
 ``flows.rules.organisation``), and of the scheme's text, so later roster or scheme edits do not reach in.
-Every registered examinee gets a private notice through the outbox, sent by the running bot.
+Every registered examinee gets a private notice (``flows.notices.notice``), sent by the running bot.
 """
 
 from __future__ import annotations
@@ -14,10 +14,11 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from flows.notices.notice import Kind, Notice, notify, rendered
 from flows.rules.organisation import COMMITTEE, Organisation, is_examinee, scorer_of
 from flows.rules.scheme import Scheme, load_scheme
-from flows.ui.i18n import locale_for, render
-from storage import accounts, audit, outbox, roster
+from flows.ui.context import FlowContext
+from storage import audit, roster
 from storage import cycles as store
 from storage.models import Cycle, CycleExaminee
 
@@ -125,7 +126,13 @@ def open_cycle(
     if not examinees:
         raise CycleError("cycle_no_examinees")
     store.add_examinees(session, examinees)
-    notified = _announce(session, cycle, examinees, now, tz, default_locale)
+    context = FlowContext(session=session, now=now, tz=tz, default_locale=default_locale)
+    notified = notify(
+        context,
+        Notice(Kind.OPENED, cycle.id),
+        [examinee.member_id for examinee in examinees],
+        rendered("cycle_opened", cycle=cycle.name, due=_local(cycle.self_due, tz)),
+    )
     audit.record(
         session,
         actor="cli",
@@ -143,23 +150,3 @@ def open_cycle(
         at=now,
     )
     return OpenedCycle(cycle, len(examinees), notified)
-
-
-def _announce(
-    session: Session, cycle: Cycle, examinees: list[CycleExaminee], now: datetime, tz: ZoneInfo, default: str
-) -> int:
-    bindings = accounts.bindings_of(session, [e.member_id for e in examinees])
-    for examinee in examinees:
-        binding = bindings.get(examinee.member_id)
-        if binding is None:
-            continue
-        locale = locale_for(binding.language_code, default)
-        text = render(locale, "cycle_opened", cycle=cycle.name, due=_local(cycle.self_due, tz))
-        outbox.queue(
-            session,
-            dedupe_key=f"cycle:{cycle.id}:opened:{examinee.member_id}",
-            chat_id=binding.chat_id,
-            text=text,
-            not_before=now,
-        )
-    return sum(1 for e in examinees if e.member_id in bindings)

@@ -1,2 +1,16 @@
-"""Notices to members through the outbox: reminders, digests, nudges and announcements,
-on the scheduler's clock."""
+"""Notices (通知): everything the bot sends on its own, through the one notice path into the outbox.
+
+- ``notice``: ``notify``, the one way to queue a notice (its ``Notice`` subject, each member's
+  ``Body`` with its buttons, once per member), and the ``Kind`` of every notice;
+- ``quiet``: the quiet hours (免打扰时段) every notice keeps;
+- ``checks``: whether a due notice is still true, by its kind;
+- ``schedule``: what the scheduler plans, and the sender's triage (drop, hold, send);
+- ``reminders``, ``announcements``, ``nudge``: the reminder ladder and digests, phase announcements,
+  and the committee's nudge (一键催办).
+
+(``checks`` and ``schedule`` read the review's sign-off, so they are imported by name, not here.)
+"""
+
+from flows.notices.notice import Body, Kind, Notice, Topic, notify, rendered
+
+__all__ = ["Body", "Kind", "Notice", "Topic", "notify", "rendered"]

@@ -4,7 +4,8 @@ When the self-assessment deadline passes, examinees hear that it has closed (and
 in) and scorers that scoring is open, how many they score and by when. The cycle's opening is
 announced by ``flows.cycles.opening``, the release by ``flows.review.results`` (each examinee gets their own
 result). Each announcement goes to each person once; one whose phase is over by the time it could
-go out (the bot was down across it) is not sent.
+go out (the bot was down across it, or it was held through the quiet hours) is not sent: the
+opening once the self-assessment deadline has passed, the others once scoring is over.
 """
 
 from __future__ import annotations
@@ -13,22 +14,22 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
-from flows.notices.delivery import Kind, Subject, Topic, notify
+from flows.notices.notice import Body, Kind, Notice, Topic, notify
 from flows.rules.cycles import current_phase
 from flows.rules.phase import Phase
 from flows.ui.context import FlowContext
 from flows.ui.i18n import render
 from storage import cycles
-from storage.models import Cycle, SelfStatus
+from storage.models import Cycle, SelfStatus, Subject
 
 
 def _announce(context: FlowContext, cycle: Cycle, topic: Topic, params: dict[int, dict[str, Any]]) -> int:
     """Queue message ``phase_<topic>`` once for each member in ``params``, with their own values."""
 
-    def text(member_id: int, locale: str) -> str:
-        return render(locale, f"phase_{topic}", cycle=cycle.name, **params[member_id])
+    def compose(member_id: int, locale: str) -> Body:
+        return Body(render(locale, f"phase_{topic}", cycle=cycle.name, **params[member_id]))
 
-    return notify(context, Kind.PHASE, cycle.id, topic, "", params, text)
+    return notify(context, Notice(Kind.PHASE, cycle.id, topic), params, compose)
 
 
 def plan_announcements(context: FlowContext, cycle: Cycle) -> int:
@@ -56,3 +57,8 @@ def plan_announcements(context: FlowContext, cycle: Cycle) -> int:
 def announcements_still_due(context: FlowContext, cycle: Cycle, subjects: Iterable[Subject]) -> set[Subject]:
     """All of ``subjects`` while it is still scoring time, which is what they announce; else none."""
     return set(subjects) if current_phase(cycle, context.now) is Phase.SCORING else set()
+
+
+def opening_still_due(context: FlowContext, cycle: Cycle, subjects: Iterable[Subject]) -> set[Subject]:
+    """All of ``subjects`` (the opening) until the self-assessment deadline they announce; then none."""
+    return set(subjects) if context.now < cycle.self_due else set()

@@ -17,7 +17,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flows.actor import Actor
-from flows.notices.delivery import Kind, Subject, Topic, already_queued, local_day, notify, send_time
+from flows.notices.notice import Body, Kind, Notice, Topic, notify, told
+from flows.notices.quiet import local_day, send_time
 from flows.notices.reminders import NOT_STARTED, Waiting, pending, waiting_list
 from flows.rules.cycles import current_phase
 from flows.rules.phase import Phase
@@ -26,7 +27,7 @@ from flows.ui.chat import Action, Button, Incoming, Reply
 from flows.ui.context import FlowContext
 from flows.ui.i18n import render
 from storage import audit
-from storage.models import Cycle
+from storage.models import Cycle, Subject
 
 TOPICS = {Phase.SELF_ASSESSMENT: Topic.SELF, Phase.SCORING: Topic.SCORE}
 
@@ -61,17 +62,13 @@ def nudge(context: FlowContext, cycle: Cycle, actor: str) -> Nudged:
         return Nudged(None, 0, 0, 0, 0)
     session = context.session
     waiting = pending(session, cycle, topic)
-    day = local_day(send_time(context), context.tz)
-    had = waiting.keys() & {
-        member_id
-        for t in TOPICS.values()
-        for member_id in already_queued(session, Kind.NUDGE, cycle.id, t, day)
-    }
+    today = Notice(Kind.NUDGE, cycle.id, topic, tag=local_day(send_time(context), context.tz))
+    had = waiting.keys() & told(context, today, any_step=True)
 
-    def text(member_id: int, locale: str) -> str:
-        return _text(context, locale, cycle, topic, waiting[member_id])
+    def compose(member_id: int, locale: str) -> Body:
+        return Body(_text(context, locale, cycle, topic, waiting[member_id]))
 
-    queued = notify(context, Kind.NUDGE, cycle.id, topic, day, waiting.keys() - had, text)
+    queued = notify(context, today, waiting.keys() - had, compose)
     result = Nudged(topic, len(waiting), queued, len(had), len(waiting) - len(had) - queued)
     audit.record(
         session,
@@ -88,7 +85,7 @@ def nudge(context: FlowContext, cycle: Cycle, actor: str) -> Nudged:
 def nudges_still_due(context: FlowContext, cycle: Cycle, subjects: Iterable[Subject]) -> set[Subject]:
     """Those of ``subjects`` (nudges) of today, about the current phase, to people still pending in it."""
     topic, today = topic_now(context, cycle), local_day(context.now, context.tz)
-    mine = [s for s in subjects if s.topic is topic and s.tag == today]
+    mine = [s for s in subjects if s.step == topic and s.tag == today]
     if topic is None or not mine:
         return set()
     waiting = pending(context.session, cycle, topic, {s.member_id for s in mine})

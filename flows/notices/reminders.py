@@ -14,7 +14,7 @@ Only the rung in force is sent: after the bot was down across two rungs the olde
 sent late beside the newer; a rung that came before the people concerned had anything to do (before
 the cycle opened, before scoring opened) is left to that phase's own announcement. Rungs before a
 deadline stop at the deadline, and nothing is reminded once results are released. Each (deadline,
-rung, person) is queued once, its key being its ``Subject``; the sender asks ``reminders_still_due``
+rung, person) is queued once (``flows.notices.notice``); the sender asks ``reminders_still_due``
 before sending, so a person who has since submitted is not reminded.
 """
 
@@ -29,13 +29,14 @@ from zoneinfo import ZoneInfo
 from markupsafe import Markup
 from sqlmodel import Session
 
-from flows.notices.delivery import Kind, Subject, Topic, local_day, notify
+from flows.notices.notice import Body, Kind, Notice, Topic, notify, rendered
+from flows.notices.quiet import local_day
 from flows.rules.cycles import current_phase, scheme_of
 from flows.rules.phase import Phase
 from flows.ui.context import FlowContext
 from flows.ui.i18n import render
 from storage import cycles, outbox, roster, scoring
-from storage.models import Cycle, CycleExaminee, SelfStatus, SheetStatus
+from storage.models import Cycle, CycleExaminee, SelfStatus, SheetStatus, Subject
 
 NOT_STARTED = "not_started"
 LIST_LIMIT = 40  # examinees named in one scorer's digest; the rest are counted
@@ -145,10 +146,10 @@ def _remind(context: FlowContext, cycle: Cycle, ladder: Ladder, days_before: Seq
         return 0
     waiting = pending(context.session, cycle, ladder.topic)
 
-    def text(member_id: int, locale: str) -> str:
-        return _reminder(context, locale, cycle, ladder, rung, waiting[member_id])
+    def compose(member_id: int, locale: str) -> Body:
+        return Body(_reminder(context, locale, cycle, ladder, rung, waiting[member_id]))
 
-    return notify(context, Kind.REMIND, cycle.id, ladder.topic, str(rung), waiting, text)
+    return notify(context, Notice(Kind.REMIND, cycle.id, ladder.topic, tag=str(rung)), waiting, compose)
 
 
 def reminders_still_due(context: FlowContext, cycle: Cycle, subjects: Iterable[Subject]) -> set[Subject]:
@@ -159,7 +160,7 @@ def reminders_still_due(context: FlowContext, cycle: Cycle, subjects: Iterable[S
     due = set()
     for ladder in ladders(cycle):
         rung = rung_in_force(ladder, days_before, context.now, context.tz)
-        mine = [s for s in subjects if s.topic is ladder.topic and s.tag == str(rung)]
+        mine = [s for s in subjects if s.step == ladder.topic and s.tag == str(rung)]
         if mine:
             waiting = pending(context.session, cycle, ladder.topic, {s.member_id for s in mine})
             due |= {s for s in mine if s.member_id in waiting}
@@ -201,15 +202,8 @@ def _digest(context: FlowContext, cycle: Cycle, days_before: Sequence[int]) -> i
         "overdue": now >= cycle.review_due,
     }
     committee = [member.id for member in roster.committee(session)]
-    return notify(
-        context,
-        Kind.DIGEST,
-        cycle.id,
-        Topic.REVIEW,
-        today,
-        committee,
-        lambda _, locale: render(locale, "digest_review", **figures),
-    )
+    digest = Notice(Kind.DIGEST, cycle.id, Topic.REVIEW, tag=today)
+    return notify(context, digest, committee, rendered("digest_review", **figures))
 
 
 def digests_still_due(context: FlowContext, cycle: Cycle, subjects: Iterable[Subject]) -> set[Subject]:

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from flows.notices.notice import Kind, Notice, notify, rendered
 from flows.review.board import Break, Entry, Group, break_identity
-from flows.review.reviewer import Reviewer, message, tell
+from flows.review.reviewer import Reviewer
 from flows.review.signoff import start_new_version
 from flows.ui.text import points
 from storage import review as store
@@ -81,11 +82,12 @@ def return_sheet(reviewer: Reviewer, entry: Entry, note: str) -> bool:
     assert sheet is not None and entry.examinee.scorer_member_id is not None
     start_new_version(reviewer)
     scoring.return_sheet(reviewer.session, sheet, actor=reviewer.actor, reason=note, now=reviewer.now)
-    return tell(
+    returned = Notice(Kind.RETURNED, reviewer.cycle.id, about_id=sheet.id, tag=reviewer.now.isoformat())
+    told = notify(
         reviewer.context,
-        entry.examinee.scorer_member_id,
-        f"return:{sheet.id}:{reviewer.now.isoformat()}",
-        message(
+        returned,
+        [entry.examinee.scorer_member_id],
+        rendered(
             "review_returned_notice",
             cycle=reviewer.cycle.name,
             name=entry.examinee.name,
@@ -94,6 +96,7 @@ def return_sheet(reviewer: Reviewer, entry: Entry, note: str) -> bool:
             due=reviewer.local(reviewer.cycle.review_due),
         ),
     )
+    return told > 0
 
 
 def accept_break(reviewer: Reviewer, group: Group, rule_break: Break, reason: str) -> None:

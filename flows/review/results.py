@@ -20,14 +20,15 @@ from flows.actor import Actor
 from flows.appeals.common import window_closes
 from flows.appeals.conversation import appeal_button
 from flows.appeals.result import Result, final_result
+from flows.notices.notice import Body, Kind, Notice, notify
 from flows.review.board import Board
 from flows.review.fingerprint import receipt_hash
-from flows.review.reviewer import PressHandler, tell
+from flows.review.reviewer import PressHandler
 from flows.rules import access
 from flows.rules.cycles import ensure_writable, scheme_of
 from flows.rules.names import name_of
 from flows.ui.buttons import ButtonData, Id
-from flows.ui.chat import Action, Incoming, Reply
+from flows.ui.chat import Action, Button, Incoming, Reply
 from flows.ui.context import FlowContext
 from flows.ui.i18n import render
 from flows.ui.refusal import Refused
@@ -66,16 +67,16 @@ def release(context: FlowContext, board: Board, actor: str) -> tuple[int, int]:
         result = final_result(context.session, examinee, board)
         if result is None:
             continue
-        sent += tell(
-            context,
-            examinee.member_id,
-            f"result:{cycle.id}:{examinee.id}",
-            lambda locale, examinee=examinee, result=result: (
-                result_text(context, locale, cycle, examinee, result)
-                + "\n\n"
-                + render(locale, "result_released_footer")
-            ),
-        )
+
+        def compose(
+            _member_id: int, locale: str, examinee: CycleExaminee = examinee, result: Result = result
+        ) -> Body:
+            footer = render(locale, "result_released_footer")
+            text = result_text(context, locale, cycle, examinee, result) + "\n\n" + footer
+            return Body(text, (result_buttons(locale, cycle, examinee, result.version, signed=False),))
+
+        notice = Notice(Kind.RESULT, cycle.id, about_id=examinee.id)
+        sent += notify(context, notice, [examinee.member_id], compose)
     return sent, len(board.entries)
 
 
@@ -147,7 +148,7 @@ class ResultReader(Actor):
         """The sender as an examinee of the current cycle, or ``Refused`` saying why they have no result
         (their cycle archived: where its record is kept)."""
         member = context.member_of(incoming.telegram_user_id)
-        examinee = cycle_store.current_examinee(context.session, member.id) if member else None  # type: ignore[arg-type]
+        examinee = cycle_store.current_examinee(context.session, member.id) if member else None
         cycle = context.current_cycle()
         if member is not None and (examinee is None or cycle is None or examinee.cycle_id != cycle.id):
             _refuse_archived(context, member)
@@ -178,7 +179,7 @@ class ResultReader(Actor):
 def _refuse_archived(context: FlowContext, member: Member) -> None:
     """Refuse an examinee of an archived cycle (the newest that assessed them, if any) with where its
     record is kept; return when there is none."""
-    archived = cycle_store.archived_examinee(context.session, member.id)  # type: ignore[arg-type]
+    archived = cycle_store.archived_examinee(context.session, member.id)
     cycle = context.session.get(Cycle, archived.cycle_id) if archived is not None else None
     if cycle is not None and cycle.archived_at is not None:
         raise Refused("result_archived", cycle=cycle.name, at=context.local_time(cycle.archived_at))
@@ -220,7 +221,7 @@ def _view(reader: ResultReader) -> list[Action]:
     result = final_result(reader.session, reader.examinee)
     assert result is not None  # released results are balanced: every sheet submitted
     signed = reader.signature(result.version)
-    appeal = appeals.appeal_of(reader.session, reader.examinee.id)  # type: ignore[arg-type]
+    appeal = appeals.appeal_of(reader.session, reader.examinee.id)
     lodged = appeal is not None and appeal.status != AppealStatus.DRAFT
     footer = reader.text(
         "result_footer",
@@ -230,12 +231,21 @@ def _view(reader: ResultReader) -> list[Action]:
     )
     text = result_text(reader.context, reader.locale, cycle, reader.examinee, result)
     parts = split_message(text + "\n\n" + footer)
-    buttons = [] if lodged else [appeal_button(cycle, reader.locale)]
-    if signed is None:
-        receipt = ReceiptPress(cycle.id, reader.examinee.id, result.version)  # type: ignore[arg-type]
-        buttons.insert(0, reader.button(reader.text("result_sign_button"), receipt))
+    buttons = result_buttons(
+        reader.locale, cycle, reader.examinee, result.version, signed=signed is not None, lodged=lodged
+    )
     replies: list[Action] = [Reply(part) for part in parts[:-1]]
-    return [*replies, Reply(parts[-1], (tuple(buttons),) if buttons else ())]
+    return [*replies, Reply(parts[-1], (buttons,) if buttons else ())]
+
+
+def result_buttons(
+    locale: str, cycle: Cycle, examinee: CycleExaminee, version: int, *, signed: bool, lodged: bool = False
+) -> tuple[Button, ...]:
+    """Under a released result, in ``/result`` and in its notice: sign for it (until signed), and appeal
+    (until an appeal is lodged)."""
+    receipt = ReceiptPress(cycle.id, examinee.id, version)
+    sign = () if signed else (Button(render(locale, "result_sign_button"), receipt),)
+    return (*sign, *(() if lodged else (appeal_button(cycle, locale),)))
 
 
 PRESSES: dict[type[ButtonData], PressHandler] = {ReceiptPress: on_press}

@@ -19,10 +19,8 @@ from flows.rules.scheme import Item
 from flows.ui.buttons import ButtonData
 from flows.ui.chat import Action, Button, Incoming
 from flows.ui.context import FlowContext
-from flows.ui.i18n import locale_for, render
 from flows.ui.refusal import Refused
-from flows.ui.text import points, split_message
-from storage import accounts, outbox
+from flows.ui.text import points
 from storage import cycles as cycle_store
 from storage.models import SelfStatus
 
@@ -131,26 +129,3 @@ def reviewing(step: Callable[[Reviewer, P], list[Action]]) -> PressHandler:
         return step(Reviewer.resolve(context, incoming), press)
 
     return handler
-
-
-def tell(context: FlowContext, member_id: int, dedupe_key: str, compose: Callable[[str], str]) -> bool:
-    """Queue a private notice to a member through the outbox, composed in their own language, once per
-    ``dedupe_key`` (a long one in several parts); False when they have no private chat with the bot."""
-    binding = accounts.bindings_of(context.session, [member_id]).get(member_id)
-    if binding is None:
-        return False
-    parts = split_message(compose(locale_for(binding.language_code, context.default_locale)))
-    for number, part in enumerate(parts, start=1):
-        outbox.queue(
-            context.session,
-            dedupe_key=dedupe_key if len(parts) == 1 else f"{dedupe_key}:{number}",
-            chat_id=binding.chat_id,
-            text=part,
-            not_before=context.now,
-        )
-    return True
-
-
-def message(key: str, **params: object) -> Callable[[str], str]:
-    """A notice ``key`` with ``params``, to be composed in its recipient's language (for ``tell``)."""
-    return lambda locale: render(locale, key, **params)

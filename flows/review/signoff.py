@@ -16,11 +16,12 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from flows.notices.notice import Kind, Notice, notify, rendered
 from flows.review.board import Board
 from flows.review.fingerprint import board_hash
 from flows.review.presses import ReviewPress, SignPress, SignStep, View
 from flows.review.results import release
-from flows.review.reviewer import Reviewer, message, tell
+from flows.review.reviewer import Reviewer
 from flows.rules import access
 from flows.ui.chat import Action, Button, Reply
 from storage import cycles as cycle_store
@@ -89,11 +90,11 @@ def start_new_version(reviewer: Reviewer) -> None:
         return
     version = store.bump_version(session, store.review_of(session, cycle.id, now), now)
     for signature in store.void_signatures(session, cycle.id, version, now, reviewer.actor):
-        tell(
+        notify(
             reviewer.context,
-            signature.member_id,
-            f"void:{signature.id}",
-            message(
+            Notice(Kind.VOIDED, cycle.id, about_id=signature.id),
+            [signature.member_id],
+            rendered(
                 "signoff_voided",
                 cycle=cycle.name,
                 role=str(signature.role),
@@ -252,19 +253,18 @@ def _sign(reviewer: Reviewer, role: SignatureRole, version: int, comment: str | 
 def _ask_next(reviewer: Reviewer, roles: Sequence[str], stage: str, version: int) -> list[str]:
     """Tell whoever signs next that it is their turn; their names."""
     signers = roster.committee(reviewer.session, roles)
-    for signer in signers:
-        tell(
-            reviewer.context,
-            signer.id,
-            f"signoff:{reviewer.cycle.id}:{version}:{stage}:{signer.id}",
-            message(
-                "signoff_your_turn",
-                cycle=reviewer.cycle.name,
-                stage=stage,
-                version=version,
-                by=reviewer.member.name,
-            ),
-        )
+    notify(
+        reviewer.context,
+        Notice(Kind.SIGNOFF, reviewer.cycle.id, step=stage, tag=str(version)),
+        [signer.id for signer in signers],
+        rendered(
+            "signoff_your_turn",
+            cycle=reviewer.cycle.name,
+            stage=stage,
+            version=version,
+            by=reviewer.member.name,
+        ),
+    )
     return [signer.name for signer in signers]
 
 

@@ -11,11 +11,12 @@ the notice path. Once it is submitted, the committee's confirmation can go ahead
 
 from __future__ import annotations
 
+from flows.notices.notice import Kind, Notice, notify, rendered
 from flows.review import presidents, screens
 from flows.review.board import Entry
 from flows.review.changes import REASON_MAX, REASON_MIN
 from flows.review.presses import ExamineePress, ExamineeStep
-from flows.review.reviewer import Reviewer, message, tell
+from flows.review.reviewer import Reviewer
 from flows.ui.chat import Action
 from storage import cycles as cycle_store
 from storage import scoring
@@ -68,14 +69,15 @@ def _take_over(reviewer: Reviewer, entry: Entry, reason: str) -> bool:
     before = {"scorer": scorer, "status": str(sheet.status)}
     after = {"scorer": reviewer.member.id, "examinee": examinee.student_no}
     reviewer.record("score.takeover", "score_sheet", sheet.id, before=before, after=after, reason=reason)
-    notice = message(
+    text = rendered(
         "review_taken_over_notice",
         cycle=reviewer.cycle.name,
         name=examinee.name,
         by=reviewer.member.name,
         reason=reason,
     )
-    return tell(reviewer.context, scorer, f"takeover:{reviewer.cycle.id}:{examinee.id}", notice)
+    notice = Notice(Kind.TAKEN_OVER, reviewer.cycle.id, about_id=sheet.id)
+    return notify(reviewer.context, notice, [scorer], text) > 0
 
 
 def _mark_missing(reviewer: Reviewer, entry: Entry, reason: str) -> None:

@@ -3,6 +3,10 @@
 ``kaohe(...)`` runs a command as an operator would; ``bot`` starts ``kaohe run`` (polling, or webhook
 with ``bot.start(webhook=True)``), can stop it with SIGTERM or kill it with SIGKILL, and reads its
 log. Each test gets a fresh database on every backend (see tests/conftest.py).
+
+The bot runs on the wall clock. Every notice keeps the quiet hours, so a test that waits for one
+opens its cycle with ``scheme``: the shipped scheme with its quiet hours moved hours away from now,
+so that the test does not depend on the time of day it runs at (``quiet_scheme`` makes other hours).
 """
 
 from __future__ import annotations
@@ -14,11 +18,16 @@ import socket
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from fakebotapi import FakeBotApi
 
+from flows.rules.scheme import DEFAULT_SCHEME
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")  # the configured timezone (the default)
 TOKEN = "123456:e2e-SECRET-token"
 WEBHOOK_SECRET = "e2e-webhook-secret"
 KAOHE = [sys.executable, "-m", "bot.cli"]
@@ -166,3 +175,22 @@ def bot(
 @pytest.fixture
 def kaohe(bot: BotProcess) -> Operator:
     return Operator(bot.config, bot.env)
+
+
+def quiet_scheme(folder: Path, start: datetime, end: datetime) -> Path:
+    """The shipped scheme with quiet hours from ``start`` to ``end`` (local times of day, to the second)."""
+    text = DEFAULT_SCHEME.read_text(encoding="utf-8")
+    quiet = 'quiet_hours = { start = "23:00", end = "07:00" }'
+    assert quiet in text
+    start, end = (f"{moment.astimezone(SHANGHAI):%H:%M:%S}" for moment in (start, end))
+    hours = f'quiet_hours = {{ start = "{start}", end = "{end}" }}'
+    path = folder / f"scheme-{start.replace(':', '')}.toml"
+    path.write_text(text.replace(quiet, hours), "utf-8")
+    return path
+
+
+@pytest.fixture
+def scheme(tmp_path: Path) -> Path:
+    """The shipped scheme with quiet hours from six to seven hours from now."""
+    now = datetime.now(SHANGHAI)
+    return quiet_scheme(tmp_path, now + timedelta(hours=6), now + timedelta(hours=7))

@@ -61,7 +61,9 @@ def stored_appeal(database_url: str) -> tuple[Appeal, list[AppealEvidence]]:
 USERS = {OFFICER: 501, SCORER: 511, ORG_OFFICER: 521, MEMBER: 541}
 
 
-def released_to(bot, fake_api, kaohe, sample_roster, database_url, student_nos: tuple[str, ...]) -> dict:
+def released_to(
+    bot, fake_api, kaohe, sample_roster, scheme, database_url, student_nos: tuple[str, ...]
+) -> dict:
     """The sample roster, these members registered (by student number), a cycle open and the officer's
     result released: each member's chat, by student number."""
     kaohe("roster", "import", str(sample_roster))
@@ -69,7 +71,8 @@ def released_to(bot, fake_api, kaohe, sample_roster, database_url, student_nos: 
     bot.start()
     people = {no: register(fake_api, codes, no, USERS[no]) for no in student_nos}
     due = {"--self-due": in_days(7), "--score-due": in_days(14), "--review-due": in_days(21)}
-    kaohe("cycle", "open", "--name", "2026秋季考核", *(part for item in due.items() for part in item))
+    dues = (part for pair in due.items() for part in pair)
+    kaohe("cycle", "open", "--name", "2026秋季考核", "--scheme", str(scheme), *dues)
     scored_and_released(database_url)
     return people
 
@@ -108,10 +111,10 @@ def decides_plus_three(member) -> None:
 
 
 def test_an_appeal_with_a_photo_goes_through_the_department_and_the_committee_to_a_final_decision(
-    bot, fake_api, kaohe, sample_roster, database_url, tmp_path
+    bot, fake_api, kaohe, sample_roster, scheme, database_url, tmp_path
 ):
     people = released_to(
-        bot, fake_api, kaohe, sample_roster, database_url, (OFFICER, SCORER, ORG_OFFICER, MEMBER)
+        bot, fake_api, kaohe, sample_roster, scheme, database_url, (OFFICER, SCORER, ORG_OFFICER, MEMBER)
     )
     officer, scorer, department, member = (people[no] for no in (OFFICER, SCORER, ORG_OFFICER, MEMBER))
 

@@ -20,12 +20,14 @@ from test_appeal_e2e import (
 SIGN_IN_SHEET = b"%PDF-1.4 sign-in sheet"
 
 
-def reported_appeal(bot, fake_api, kaohe, sample_roster, database_url):
+def reported_appeal(bot, fake_api, kaohe, sample_roster, scheme, database_url):
     """The officer's appeal against one item, with a photo and a document, reported to the committee.
 
     Returns the officer, the organisation department's officer, a committee member, and the file ids
     of the photo and the document as Telegram gave them."""
-    people = released_to(bot, fake_api, kaohe, sample_roster, database_url, (OFFICER, ORG_OFFICER, MEMBER))
+    people = released_to(
+        bot, fake_api, kaohe, sample_roster, scheme, database_url, (OFFICER, ORG_OFFICER, MEMBER)
+    )
     officer, department, member = (people[no] for no in (OFFICER, ORG_OFFICER, MEMBER))
     appeals_against_an_item(officer)
     photo = officer.send_photo(caption="迎新晚会签到表")["photo"][-1]["file_id"]
@@ -44,9 +46,9 @@ def reported_appeal(bot, fake_api, kaohe, sample_roster, database_url):
 
 
 def test_the_committee_handling_an_appeal_receives_the_photo_and_the_document_themselves(
-    bot, fake_api, kaohe, sample_roster, database_url
+    bot, fake_api, kaohe, sample_roster, scheme, database_url
 ):
-    _, _, member, photo, document = reported_appeal(bot, fake_api, kaohe, sample_roster, database_url)
+    _, _, member, photo, document = reported_appeal(bot, fake_api, kaohe, sample_roster, scheme, database_url)
     member.send("/appeals")
     tap(member, "郭宇雅")
     member.wait_for(labelled("⚖️ 裁定"))
@@ -59,9 +61,9 @@ def test_the_committee_handling_an_appeal_receives_the_photo_and_the_document_th
 
 
 def test_after_an_appeal_decision_result_and_the_workbook_agree(
-    bot, fake_api, kaohe, sample_roster, database_url, tmp_path
+    bot, fake_api, kaohe, sample_roster, scheme, database_url, tmp_path
 ):
-    officer, _, member, _, _ = reported_appeal(bot, fake_api, kaohe, sample_roster, database_url)
+    officer, _, member, _, _ = reported_appeal(bot, fake_api, kaohe, sample_roster, scheme, database_url)
     member.send("/appeals")
     tap(member, "郭宇雅")
     tap(member, "⚖️ 裁定")

@@ -10,19 +10,16 @@ import time
 from collections import Counter
 from datetime import datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import BotProcess
+from conftest import SHANGHAI, BotProcess
 from sqlmodel import Session, select
 from test_registration_e2e import HEAD, OFFICER, invitation_codes
 from test_self_assessment_e2e import button, register
 
-from flows.rules.scheme import DEFAULT_SCHEME
 from storage.db import make_engine
 from storage.models import Cycle
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 DEPUTY, CLERK = "2023000186", "2023000331"  # 杨超 and 江桂, also of 校学生会 办公室
 VICE_PRESIDENT, PRESIDENT, TEACHER = "2023000111", "2023000042", "T001"  # 马凯秀, 罗晨秀, 龚杰
 EXAMINEES = {OFFICER: 501, HEAD: 502, DEPUTY: 503, CLERK: 504, VICE_PRESIDENT: 505, PRESIDENT: 506}
@@ -49,19 +46,6 @@ def bot(fake_api, tmp_path, database_url, e2e_env):
     yield process
     if process.running:
         process.kill()
-
-
-@pytest.fixture
-def scheme(tmp_path: Path) -> Path:
-    """The shipped scheme with quiet hours from six to seven hours from now."""
-    now = datetime.now(SHANGHAI)
-    start, end = (f"{(now + timedelta(hours=h)):%H:%M}" for h in (6, 7))
-    text = DEFAULT_SCHEME.read_text(encoding="utf-8")
-    quiet = 'quiet_hours = { start = "23:00", end = "07:00" }'
-    assert quiet in text
-    path = tmp_path / "scheme.toml"
-    path.write_text(text.replace(quiet, f'quiet_hours = {{ start = "{start}", end = "{end}" }}'), "utf-8")
-    return path
 
 
 def at(seconds: float) -> str:

@@ -126,7 +126,7 @@ def results_in(user) -> list[str]:
 
 
 def test_a_whole_cycle_ends_with_each_result_known_only_to_its_examinee_and_the_committee(
-    bot, fake_api, kaohe, database_url
+    bot, fake_api, kaohe, scheme, database_url
 ):
     kaohe("roster", "import", str(SMALL_ROSTER))
     codes = invitation_codes(kaohe)
@@ -134,7 +134,8 @@ def test_a_whole_cycle_ends_with_each_result_known_only_to_its_examinee_and_the_
     people = {student_no: register(fake_api, codes, student_no, user) for student_no, user in USERS.items()}
     president, vice, teacher = people["1001"], people["1002"], people["T01"]
     due = {"--self-due": in_days(7), "--score-due": in_days(14), "--review-due": in_days(21)}
-    kaohe("cycle", "open", "--name", "2026秋季考核", *(part for pair in due.items() for part in pair))
+    dues = (part for pair in due.items() for part in pair)
+    kaohe("cycle", "open", "--name", "2026秋季考核", "--scheme", str(scheme), *dues)
     for student_no in NAMES:
         people[student_no].wait_for("2026秋季考核")
         write_self_assessment(people[student_no])

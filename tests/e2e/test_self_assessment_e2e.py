@@ -69,7 +69,7 @@ def in_days(days: int) -> str:
 
 
 def test_a_cycle_is_announced_and_self_assessments_survive_a_kill(
-    bot, fake_api, kaohe, sample_roster, database_url
+    bot, fake_api, kaohe, sample_roster, scheme, database_url
 ):
     kaohe("roster", "import", str(sample_roster))
     codes = invitation_codes(kaohe)
@@ -78,9 +78,8 @@ def test_a_cycle_is_announced_and_self_assessments_survive_a_kill(
     head = register(fake_api, codes, HEAD, 502)
 
     due = {"--self-due": in_days(7), "--score-due": in_days(14), "--review-due": in_days(21)}
-    opened = kaohe(
-        "cycle", "open", "--name", "2026秋季考核", *(part for item in due.items() for part in item)
-    )
+    dues = (part for pair in due.items() for part in pair)
+    opened = kaohe("cycle", "open", "--name", "2026秋季考核", "--scheme", str(scheme), *dues)
     assert "80" in opened.stdout
     officer.wait_for("2026秋季考核")  # the running bot delivers the notice from the outbox
     head.wait_for("/self")

@@ -1,0 +1,137 @@
+"""The one notice path: everything the bot sends other than a direct reply is queued by ``notify``.
+
+A notice is about something (``Notice``: its kind, the cycle, the step, the record it concerns, a
+tag) and goes to members, each in their own language and with the buttons it carries (``Body``).
+``notify`` queues one outbox row per member (a long text in several parts, the buttons on the last),
+with the subject stored as columns of the row. So every notice alike:
+
+- goes once to each member: one already told this notice is skipped, and the row's unique key,
+  computed from the subject, settles a race between two processes;
+- waits for the quiet hours to end when queued in them (``send_time``); the sender also holds back
+  whatever falls due in them (``flows.notices.schedule.triage``);
+- is checked again just before it is sent, by its kind (``flows.notices.checks``), and dropped if no
+  longer true;
+- is paced per chat by the sender (``bot.sender``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from flows.notices.quiet import send_time
+from flows.ui.chat import Button
+from flows.ui.context import FlowContext
+from flows.ui.i18n import locale_for, render
+from flows.ui.text import split_message
+from storage import accounts, outbox
+from storage.models import Subject
+
+
+class Kind(StrEnum):
+    """What sort of notice it is (the re-check before sending dispatches on this)."""
+
+    REMIND = "remind"  # a rung of a deadline's ladder (催办); step: the topic, tag: the rung
+    DIGEST = "digest"  # the committee's daily progress digest during review; tag: the day
+    NUDGE = "nudge"  # a committee member's nudge (one a day per person); step: the topic, tag: the day
+    PHASE = "phase"  # a phase change announced; step: the topic
+    OPENED = "opened"  # the cycle has opened
+    RESULT = "result"  # an examinee's released result; about: the examinee
+    SIGNOFF = "signoff"  # a signer's turn to sign; step: the stage, tag: the version
+    VOIDED = "voided"  # a signature voided by a change; about: the signature
+    RETURNED = "returned"  # a score sheet returned to its scorer; about: the sheet, tag: when
+    TAKEN_OVER = "taken_over"  # a score sheet taken over by the committee, to its scorer; about: the sheet
+    APPEAL_SUBMITTED = "appeal_submitted"  # to those who receive appeals; about: the appeal
+    APPEAL_ESCALATED = "appeal_escalated"  # reported to the committee; about: the appeal
+    APPEAL_OVERDUE = "appeal_overdue"  # undecided past its time; about: the appeal, tag: the day
+    APPEAL_QUESTION = "appeal_question"  # a party asked for an opinion; about: the opinion
+    APPEAL_ANSWERED = "appeal_answered"  # the party has answered; about: the opinion
+    APPEAL_DECIDED = "appeal_decided"  # the final decision, to the examinee; about: the appeal
+    INTERVIEW = "interview"  # a talk (谈话) recorded, to the examinee; about: the interview
+
+
+class Topic(StrEnum):
+    """The step of the scheduler's notices: what a reminder, nudge or announcement is about."""
+
+    SELF = "self"  # their self-assessment is not submitted
+    SCORE = "score"  # score sheets of theirs are not submitted
+    REVIEW = "review"  # the committee's review is under way
+    SELF_CLOSED = "self_closed"  # the self-assessment has closed
+    SCORING_OPEN = "scoring_open"  # scoring has opened
+
+
+@dataclass(frozen=True)
+class Notice:
+    """What a notice is about, whoever it goes to: a ``Subject`` less its member."""
+
+    kind: Kind
+    cycle_id: int
+    step: str = ""
+    about_id: int | None = None
+    tag: str = ""
+
+    def to(self, member_id: int) -> Subject:
+        return Subject(self.kind, self.cycle_id, member_id, self.step, self.about_id, self.tag)
+
+
+@dataclass(frozen=True)
+class Body:
+    """What one member receives: the text (Telegram HTML) and the buttons under it."""
+
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+
+
+Compose = Callable[[int, str], Body]  # (member id, their locale) → what they receive
+
+
+def rendered(key: str, **params: object) -> Compose:
+    """A notice that is the message ``key`` with ``params``, in each member's language."""
+    return lambda _member_id, locale: Body(render(locale, key, **params))
+
+
+def told(context: FlowContext, notice: Notice, *, any_step: bool = False) -> set[int]:
+    """The members already queued ``notice`` (with any step, if ``any_step``)."""
+    step = {} if any_step else {"step": notice.step}
+    return outbox.told(
+        context.session,
+        kind=notice.kind,
+        cycle_id=notice.cycle_id,
+        about_id=notice.about_id,
+        tag=notice.tag,
+        **step,
+    )
+
+
+def notify(context: FlowContext, notice: Notice, members: Iterable[int], compose: Compose) -> int:
+    """Queue ``notice`` for each of ``members`` who is bound to the bot and has not had it yet, composed
+    by ``compose`` in their own language; how many members were newly queued."""
+    fresh = set(members) - told(context, notice)
+    bindings = accounts.bindings_of(context.session, list(fresh))
+    not_before = send_time(context)
+    queued = 0
+    for member_id, binding in bindings.items():
+        body = compose(member_id, locale_for(binding.language_code, context.default_locale))
+        queued += _queue(context, notice.to(member_id), binding.chat_id, body, not_before)
+    return queued
+
+
+def _queue(context: FlowContext, subject: Subject, chat_id: int, body: Body, not_before: datetime) -> bool:
+    """One member's rows: the text in parts if it is long, the buttons under the last part."""
+    parts = split_message(body.text)
+    buttons = [[(button.label, button.data) for button in row] for row in body.buttons]
+    queued = [
+        outbox.queue(
+            context.session,
+            dedupe_key=subject.key(number if len(parts) > 1 else 0),
+            chat_id=chat_id,
+            text=part,
+            not_before=not_before,
+            subject=subject,
+            buttons=buttons if number == len(parts) else (),
+        )
+        for number, part in enumerate(parts, start=1)
+    ]
+    return queued[0]
