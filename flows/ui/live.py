@@ -1,0 +1,31 @@
+"""One live message per task: the screen a press acts on must be the task's latest one.
+
+A task (the score sheet, the self-assessment, the /review screens, an appeal form) shows its steps by
+editing one message (``Reply(..., live=task, edit=True)``); the bot adapter records which message
+that is (``storage.live_messages``) and removes the keyboard of the one it replaces. A press that
+still reaches an older screen of the task (a keyboard that could not be removed, two quick taps) is
+refused with a pointer to the latest one, before anything changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from flows.ui.chat import Incoming, Reply
+from flows.ui.context import FlowContext
+from flows.ui.refusal import Refused
+from storage import live_messages
+
+
+def ensure_live(context: FlowContext, incoming: Incoming, task: str) -> None:
+    """Refuse a press made on a screen of ``task`` that a newer screen has replaced."""
+    shown = live_messages.live_message(context.session, incoming.chat_id, task)
+    if shown is not None and incoming.message_id is not None and incoming.message_id != shown:
+        raise Refused("stale_screen", reason=f"pressed on an earlier {task} screen")
+
+
+def live_screen(task: str, replies: Sequence[Reply], *, edit: bool = True) -> list[Reply]:
+    """``replies`` shown as the task's live message: with ``edit`` the first replaces the one shown, and
+    any further parts of a long screen follow it, the last (with the keyboard) becoming the live one."""
+    return [replace(reply, live=task, edit=edit and index == 0) for index, reply in enumerate(replies)]
