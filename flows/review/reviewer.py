@@ -17,9 +17,10 @@ from flows.review.board import Board, Entry, load_board
 from flows.rules import access
 from flows.rules.scheme import Item
 from flows.ui.buttons import ButtonData
-from flows.ui.chat import Action, Button, Incoming
+from flows.ui.chat import Action, Button, Incoming, Reply
 from flows.ui.context import FlowContext
 from flows.ui.i18n import locale_for, render
+from flows.ui.live import ensure_live, live_screen
 from flows.ui.refusal import Refused
 from flows.ui.text import points, split_message
 from storage import accounts, outbox
@@ -101,11 +102,20 @@ def place_in(items: Sequence[object], index: object) -> int:
     return index
 
 
-def reviewing(step: Callable[[Reviewer, P], list[Action]]) -> PressHandler:
-    """A press handler for the router: the presser as a reviewer (or refused), then ``step``."""
+def reviewing(step: Callable[[Reviewer, P], list[Action]], opens: Callable[[P], bool]) -> PressHandler:
+    """A press handler for the router: the presser as a reviewer (or refused), a press on a replaced
+    screen refused unless it ``opens`` one, then ``step``, shown on the review's live message (a chart,
+    being a picture, as a message of its own)."""
 
     def handler(context: FlowContext, incoming: Incoming, press: P) -> list[Action]:
-        return step(Reviewer.resolve(context, incoming), press)
+        reviewer = Reviewer.resolve(context, incoming)
+        if not opens(press):
+            ensure_live(context, incoming, FLOW)
+        shown = step(reviewer, press)
+        screens = [a for a in shown if isinstance(a, Reply) and a.attachment is None and a.chat_id is None]
+        if len(screens) != len(shown):
+            return shown
+        return [*live_screen(FLOW, screens)]
 
     return handler
 
