@@ -104,6 +104,16 @@ def test_an_examinee_appeals_against_an_item_with_evidence_and_the_receivers_are
     assert row.actor.startswith("member:") and row.reason == REASON
 
 
+def test_a_refused_reason_asks_for_the_reason_again_and_it_is_still_waited_for(people, session):
+    officer = people[OFFICER]
+    officer.says("/appeal")
+    officer.taps("总分与等级")
+    text = officer.says("不公平")
+    assert "你写了 3 字" in text and text.index("你写了 3 字") < text.index("请写明申诉理由")
+    assert "第 1 份" not in officer.says(REASON)  # taken as the reason, not as evidence
+    assert the_appeal(session).reason == REASON
+
+
 def test_photos_and_documents_are_kept_by_their_telegram_file_ids(people, session):
     officer = people[OFFICER]
     officer.says("/appeal")
@@ -111,7 +121,8 @@ def test_photos_and_documents_are_kept_by_their_telegram_file_ids(people, sessio
     officer.says(REASON)
     assert "第 1 份" in sends_file(officer, Content.PHOTO, "photo-1", "签到表照片")
     assert "第 2 份" in sends_file(officer, Content.DOCUMENT, "doc-2")
-    assert "只能是文字、照片或文件" in officer.sends(Content.STICKER)
+    refused = officer.sends(Content.STICKER)
+    assert "只能是文字、照片或文件" in refused and "已收到 2 份" in refused  # and the question again
     review = officer.taps("完成")
     assert "📷 照片：签到表照片" in review and "📄 文件" in review
     pieces = session.exec(select(AppealEvidence).order_by(AppealEvidence.id)).all()

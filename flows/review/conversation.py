@@ -43,7 +43,7 @@ from flows.ui.buttons import ButtonData
 from flows.ui.chat import Action, Content, Incoming, Reply
 from flows.ui.context import FlowContext
 from flows.ui.keyboards import with_buttons
-from flows.ui.live import live_screen
+from flows.ui.live import asked_again, live_screen
 from flows.ui.refusal import Refused
 from flows.ui.text import points
 from storage import conversations
@@ -201,7 +201,7 @@ def _take_value(reviewer: Reviewer, state: dict, text: str) -> list[Action]:
             max=points(item.points),
             decimals=reviewer.scheme.scoring.decimals,
         )
-        raise refusal.repeating(_question(_value_prompt(reviewer, entry, key)))
+        raise refusal.repeating(asked_again(FLOW, _value_prompt(reviewer, entry, key)))
     if value == entry.scores.get(key):
         return [Reply(reviewer.text("review_unchanged"))]
     change = {"kind": "score", "examinee": entry.examinee.id, "item": key, "value": str(value)}
@@ -266,11 +266,6 @@ def _accept_prompt(reviewer: Reviewer, index: int) -> Reply:
     return screens.prompt(reviewer, "review_ask_accept", back, group=label, min=REASON_MIN, max=REASON_MAX)
 
 
-def _question(prompt: Reply) -> Reply:
-    """A question asked again after a refused answer: a new live message, under the reason."""
-    return live_screen(FLOW, [prompt], edit=False)[0]
-
-
 def _take_reason(reviewer: Reviewer, state: dict, reason: str) -> list[Action]:
     """The reason arrived: check everything again, then make the change."""
     change = dict(state.get("change") or {})
@@ -278,11 +273,10 @@ def _take_reason(reviewer: Reviewer, state: dict, reason: str) -> list[Action]:
     if not REASON_MIN <= len(reason) <= REASON_MAX:
         refusal = Refused("review_reason_length", min=REASON_MIN, max=REASON_MAX, length=len(reason))
         if kind == "accept":
-            raise refusal.repeating(
-                _question(_accept_prompt(reviewer, place_in(reviewer.board().groups, change.get("group"))))
-            )
+            index = place_in(reviewer.board().groups, change.get("group"))
+            raise refusal.repeating(asked_again(FLOW, _accept_prompt(reviewer, index)))
         entry = reviewer.changeable(change.get("examinee"))
-        raise refusal.repeating(_question(_ask_reason(reviewer, entry, change)))
+        raise refusal.repeating(asked_again(FLOW, _ask_reason(reviewer, entry, change)))
     if kind == "accept":
         return _accept(reviewer, change, reason)
     entry = reviewer.changeable(change.get("examinee"))

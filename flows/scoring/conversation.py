@@ -28,7 +28,7 @@ from flows.scoring.presses import ScoreAction, ScorePress
 from flows.scoring.sheet import Scorer, Sheet, standings
 from flows.ui.chat import Action, Content, Incoming, Reply
 from flows.ui.context import FlowContext
-from flows.ui.live import ensure_live, live_screen
+from flows.ui.live import asked_again, ensure_live, live_screen
 from flows.ui.refusal import Refused
 from flows.ui.text import points
 from storage import scoring as store
@@ -93,7 +93,7 @@ def on_input(context: FlowContext, incoming: Incoming, state: dict) -> list[Acti
     awaiting = state.get("awaiting")
     if not awaiting:
         raise Refused("score_use_buttons", reason="no answer is waited for")
-    question = live_screen(FLOW, [_ask(sheet, awaiting)], edit=False)[0]
+    question = asked_again(FLOW, _ask(sheet, awaiting))
     try:
         if incoming.content is not Content.TEXT:
             raise Refused("score_text_only", reason="not a typed answer")

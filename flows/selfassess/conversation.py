@@ -25,7 +25,7 @@ from flows.selfassess.examinee import Examinee
 from flows.selfassess.presses import SelfAction, SelfPress
 from flows.ui.chat import Action, Content, Incoming, Reply
 from flows.ui.context import FlowContext
-from flows.ui.live import ensure_live, live_screen
+from flows.ui.live import asked_again, ensure_live, live_screen
 from flows.ui.refusal import Refused
 from storage import cycles as store
 from storage import scoring
@@ -68,7 +68,7 @@ def on_input(context: FlowContext, incoming: Incoming, state: dict) -> list[Acti
         _store_answer(examinee, awaiting, incoming.text.strip())
     except Refused as refusal:
         question = screens.question(examinee, awaiting)
-        raise refusal.repeating(live_screen(FLOW, [question], edit=False)[0]) from None
+        raise refusal.repeating(asked_again(FLOW, question)) from None
     return [*live_screen(FLOW, _after_answer(examinee, awaiting, state.get("then", "next")))]
 
 

@@ -29,3 +29,9 @@ def live_screen(task: str, replies: Sequence[Reply], *, edit: bool = True) -> li
     """``replies`` shown as the task's live message: with ``edit`` the first replaces the one shown, and
     any further parts of a long screen follow it, the last (with the keyboard) becoming the live one."""
     return [replace(reply, live=task, edit=edit and index == 0) for index, reply in enumerate(replies)]
+
+
+def asked_again(task: str, question: Reply) -> Reply:
+    """The question still waiting after a refused answer, to ask again under the reason
+    (``Refused.repeating``): a new live message, where the eyes are."""
+    return replace(question, live=task, edit=False)
