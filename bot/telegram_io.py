@@ -20,6 +20,7 @@ from telegram.error import BadRequest, Forbidden
 from telegram.ext import ContextTypes
 
 from flows.ui.chat import Action, AttachmentKind, ChatKind, Content, Incoming, Reply, SetMenu, Toast
+from flows.ui.live import live_target
 from storage import live_messages
 from storage.db import session_scope
 
@@ -123,9 +124,7 @@ async def _show_live(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: 
         shown = live_messages.live_message(session, chat_id, task)
     query = update.callback_query
     pressed = query.message.message_id if query is not None and query.message is not None else None
-    # A press edits its message only when that is the live one (a press on a notice opens anew);
-    # typed input edits the live message above it.
-    target = shown if reply.edit and (query is None or pressed == shown) else None
+    target = live_target(reply, shown, pressed)
     if target is None or not await _edit(context, chat_id, target, reply):
         sent = await context.bot.send_message(
             chat_id, reply.text, parse_mode=ParseMode.HTML, reply_markup=_keyboard(reply)

@@ -35,3 +35,12 @@ def asked_again(task: str, question: Reply) -> Reply:
     """The question still waiting after a refused answer, to ask again under the reason
     (``Refused.repeating``): a new live message, where the eyes are."""
     return replace(question, live=task, edit=False)
+
+
+def live_target(reply: Reply, shown: int | None, pressed: int | None) -> int | None:
+    """The message a live ``reply`` goes in place of (None: send it anew), given the task's live message
+    ``shown`` and the message whose button was ``pressed``: a press edits its message only when that
+    is the live one (a press on a notice opens the screen anew); typed input edits the live message."""
+    if not reply.edit or (pressed is not None and pressed != shown):
+        return None
+    return shown
