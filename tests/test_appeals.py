@@ -294,7 +294,8 @@ def decide_changed(member: Person) -> str:
     member.taps("裁定")
     member.taps("更改结果")
     member.taps("工作业绩")
-    assert "有效的分数" in member.says("25")
+    text = member.says("25")
+    assert "有效的分数" in text and "工作业绩：原得分 15" in text  # the item asked again
     member.says("18")
     member.taps("填写裁定理由")
     member.says("经核实，签到工作确由本人完成，工作业绩加 3 分。")
@@ -319,6 +320,7 @@ def test_a_changed_decision_is_final_and_goes_privately_to_the_examinee(people, 
 
 def test_an_upheld_decision_keeps_the_result(people, session):
     leader = deciding(people, "维持原结果")
+    assert "请写明裁定理由" in leader.says("维持")  # too short: refused, and asked again
     leader.says("评分依据充分，签到工作已计入工作态度。")
     text = leader.taps("确认最终裁定")
     assert "最终裁定" in text
