@@ -221,6 +221,8 @@ def test_a_receiver_reports_with_a_note_and_the_committee_is_told(people, sessio
     org = people[ORG_OFFICER]
     opens_the_appeal(org)
     org.taps("附说明上报")
+    text = org.says("请" * 501)
+    assert "不能超过 500 字" in text and "请发送随申诉一并上报的说明" in text  # asked again, still waiting
     assert "2026-12-23 11:00" in org.says("请考核小组核实签到记录。")
     appeal = the_appeal(session)
     assert appeal.status == AppealStatus.ESCALATED and not appeal.escalation_overdue

@@ -17,10 +17,10 @@ from flows.review.board import Board, Entry, load_board
 from flows.rules import access
 from flows.rules.scheme import Item
 from flows.ui.buttons import ButtonData
-from flows.ui.chat import Action, Button, Incoming, Reply
+from flows.ui.chat import Action, Button, Incoming
 from flows.ui.context import FlowContext
 from flows.ui.i18n import locale_for, render
-from flows.ui.live import ensure_live, live_screen
+from flows.ui.live import ensure_live, shown_live
 from flows.ui.refusal import Refused
 from flows.ui.text import points, split_message
 from storage import accounts, outbox
@@ -111,11 +111,7 @@ def reviewing(step: Callable[[Reviewer, P], list[Action]], opens: Callable[[P], 
         reviewer = Reviewer.resolve(context, incoming)
         if not opens(press):
             ensure_live(context, incoming, FLOW)
-        shown = step(reviewer, press)
-        screens = [a for a in shown if isinstance(a, Reply) and a.attachment is None and a.chat_id is None]
-        if len(screens) != len(shown):
-            return shown
-        return [*live_screen(FLOW, screens)]
+        return shown_live(FLOW, step(reviewer, press))
 
     return handler
 

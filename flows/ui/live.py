@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from flows.ui.chat import Incoming, Reply
+from flows.ui.chat import Action, Incoming, Reply
 from flows.ui.context import FlowContext
 from flows.ui.refusal import Refused
 from storage import live_messages
@@ -44,3 +44,12 @@ def live_target(reply: Reply, shown: int | None, pressed: int | None) -> int | N
     if not reply.edit or (pressed is not None and pressed != shown):
         return None
     return shown
+
+
+def shown_live(task: str, actions: Sequence[Action]) -> list[Action]:
+    """A step's actions as the task's live screen (``live_screen``, in place of the one shown) when they
+    are all text replies in this chat; otherwise (a picture, a message to someone else) as they are."""
+    screens = [a for a in actions if isinstance(a, Reply) and a.attachment is None and a.chat_id is None]
+    if len(screens) != len(actions):
+        return list(actions)
+    return [*live_screen(task, screens)]
