@@ -265,6 +265,8 @@ def test_the_committee_asks_the_scorer_who_sees_only_the_question_and_answers(pe
     scorer = people[SCORER]
     scorer.says("/appeals")
     scorer.taps("答复")
+    text = scorer.says("很" * 1501)
+    assert "不能超过 1500 字" in text and "请说明工作业绩评分的依据" in text  # the question asked again
     scorer.says("签到工作由学生会统一安排，已计入工作态度一项。")
     assert any("马凯秀" in t and "已答复" in t for t in notices(session, people[MEMBER].id))
     assert "已计入工作态度一项" in opens_the_appeal(member)
