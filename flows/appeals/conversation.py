@@ -11,8 +11,7 @@ Everything is saved before the reply and where the examinee stands is derived fr
 so ``/appeal`` resumes a draft at any time; nothing is written until the examinee gives something to
 keep. Every press (``AppealPress``) is checked against the presser's own appeal and its state.
 
-The form is one live message (``flows.ui.live``): each press, the reason and each piece of evidence
-edit it into the next step; a refused answer is asked again as a new message under the reason.
+The form is one live message (``flows.ui.live``) edited step by step; a refused answer is asked again.
 """
 
 from __future__ import annotations
@@ -276,19 +275,21 @@ def _evidence_prompt(draft: Draft, prefix: str = "") -> Reply:
     return Reply(_joined(prefix, text), _done(draft))
 
 
+def _evidence_refused(draft: Draft, refusal: Refused) -> Refused:
+    """A piece of evidence refused, with the request for evidence made again."""
+    return refusal.repeating(asked_again(FLOW, _evidence_prompt(draft)))
+
+
 def _take_evidence(draft: Draft, incoming: Incoming) -> list[Reply]:
     kind = _EVIDENCE_KINDS.get(incoming.content)
     count = len(draft.evidence())
     text = incoming.text.strip()
-    refusal = None
     if kind is None or (kind != EvidenceKind.TEXT and not incoming.file_id):
-        refusal = Refused("appeal_evidence_kinds")
-    elif count >= EVIDENCE_MAX:
-        refusal = Refused("appeal_evidence_full", max=EVIDENCE_MAX)
-    elif (kind == EvidenceKind.TEXT and not text) or len(text) > TEXT_MAX:
-        refusal = Refused("appeal_bad_evidence_text", max=TEXT_MAX)
-    if refusal is not None:
-        raise refusal.repeating(asked_again(FLOW, _evidence_prompt(draft)))
+        raise _evidence_refused(draft, Refused("appeal_evidence_kinds"))
+    if count >= EVIDENCE_MAX:
+        raise _evidence_refused(draft, Refused("appeal_evidence_full", max=EVIDENCE_MAX))
+    if (kind == EvidenceKind.TEXT and not text) or len(text) > TEXT_MAX:
+        raise _evidence_refused(draft, Refused("appeal_bad_evidence_text", max=TEXT_MAX))
     draft.touch()
     store.add_evidence(
         draft.session,

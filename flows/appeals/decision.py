@@ -35,7 +35,7 @@ from flows.rules.scheme import Scheme
 from flows.ui.chat import Action, Button, Content, Incoming, Reply
 from flows.ui.context import FlowContext
 from flows.ui.i18n import render
-from flows.ui.live import asked_again, ensure_live, live_screen
+from flows.ui.live import asked_again, ensure_live, shown_live
 from flows.ui.refusal import Refused
 from storage import appeals as store
 from storage import roster
@@ -102,7 +102,7 @@ def on_press(context: FlowContext, incoming: Incoming, press: DecisionPress) -> 
     if press.action is not DecisionAction.START:
         ensure_live(context, incoming, FLOW)
     decision = _decision(decider, press.appeal, fresh=press.action is DecisionAction.START)
-    return [*live_screen(FLOW, _STEPS[press.action](decision, press.key or ""))]
+    return shown_live(FLOW, _STEPS[press.action](decision, press.key or ""))
 
 
 @ends_when_refused
@@ -115,9 +115,9 @@ def on_input(context: FlowContext, incoming: Incoming, state: dict) -> list[Acti
         return [Reply(decider.text("appeal_text_only"))]
     awaiting, text = str(decision.state.get("awaiting") or ""), incoming.text.strip()
     if awaiting.startswith("item:"):
-        return [*live_screen(FLOW, _take_score(decision, awaiting.removeprefix("item:"), text))]
+        return shown_live(FLOW, _take_score(decision, awaiting.removeprefix("item:"), text))
     if awaiting == "reason":
-        return [*live_screen(FLOW, _take_reason(decision, text))]
+        return shown_live(FLOW, _take_reason(decision, text))
     return [Reply(decider.text("appeal_stale"))]
 
 

@@ -166,7 +166,7 @@ def on_press(context: FlowContext, incoming: Incoming, press: InterviewPress) ->
     return shown_live(FLOW, _pressed(recorder, press))
 
 
-def _pressed(recorder: Recorder, press: InterviewPress) -> list[Action]:
+def _pressed(recorder: Recorder, press: InterviewPress) -> list[Reply]:
     examinee = recorder.examinee(press.examinee)
     if press.action is InterviewAction.PICK:
         return _next(recorder, examinee, {})
@@ -192,7 +192,7 @@ def _press(
     return recorder.button(label, InterviewPress(recorder.cycle.id, action, examinee.id, field))
 
 
-def _find(recorder: Recorder, text: str) -> list[Action]:
+def _find(recorder: Recorder, text: str) -> list[Reply]:
     found = [
         e
         for e in cycles.find_examinees(recorder.session, recorder.cycle.id, text)
@@ -241,7 +241,7 @@ def _field_prompt(recorder: Recorder, examinee: CycleExaminee, field: str) -> Re
 
 def _next(
     recorder: Recorder, examinee: CycleExaminee, draft: dict[str, str], prefix: str = ""
-) -> list[Action]:
+) -> list[Reply]:
     """Ask for the first missing field, or show the review."""
     missing = next((field for field in FIELDS if field not in draft), None)
     recorder.keep(examinee, draft, missing)
@@ -253,7 +253,7 @@ def _next(
 
 def _review(
     recorder: Recorder, examinee: CycleExaminee, draft: dict[str, str], prefix: str = ""
-) -> list[Action]:
+) -> list[Reply]:
     text = record_text(recorder.context, recorder.locale, _interview(recorder, examinee, draft), examinee)
     text += "\n\n" + recorder.text("interview_review_footer")
     edits = [
@@ -279,7 +279,7 @@ def _interview(recorder: Recorder, examinee: CycleExaminee, draft: dict[str, str
     )
 
 
-def _save(recorder: Recorder, examinee: CycleExaminee, draft: dict[str, str]) -> list[Action]:
+def _save(recorder: Recorder, examinee: CycleExaminee, draft: dict[str, str]) -> list[Reply]:
     session, now = recorder.session, recorder.now
     ensure_writable(recorder.cycle, now)
     interview = store.add(session, _interview(recorder, examinee, draft))
