@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from functools import partial
 
 from telegram import (
@@ -20,6 +21,9 @@ from telegram.error import BadRequest, Forbidden
 from telegram.ext import ContextTypes
 
 from flows.ui.chat import Action, AttachmentKind, ChatKind, Content, Incoming, Reply, SetMenu, Toast
+from flows.ui.live import live_target
+from storage import live_messages
+from storage.db import session_scope
 
 log = logging.getLogger("kaohe.bot")
 
@@ -59,8 +63,10 @@ def incoming_from(update: Update) -> Incoming | None:
         username=user.username,
         first_name=user.first_name or "",
     )
-    if update.callback_query is not None:
-        return incoming(content=Content.BUTTON, text=update.callback_query.data or "")
+    query = update.callback_query
+    if query is not None:
+        pressed = query.message.message_id if query.message is not None else None
+        return incoming(content=Content.BUTTON, text=query.data or "", message_id=pressed)
     message = update.message
     if message is None:
         return None
@@ -70,6 +76,7 @@ def incoming_from(update: Update) -> Incoming | None:
         text=message.text or message.caption or "",
         file_id=file_id,
         file_unique_id=file_unique_id,
+        message_id=message.message_id,
     )
 
 
@@ -86,7 +93,59 @@ def _keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     return keyboard([[(b.label, b.data) for b in row] for row in reply.buttons])
 
 
+async def _edit(context: ContextTypes.DEFAULT_TYPE, chat_id: int, message_id: int, reply: Reply) -> bool:
+    """Put the reply in place of a message; False when Telegram refuses (too old, deleted …)."""
+    try:
+        await context.bot.edit_message_text(
+            reply.text,
+            chat_id=chat_id,
+            message_id=message_id,
+            parse_mode=ParseMode.HTML,
+            reply_markup=_keyboard(reply),
+        )
+    except BadRequest as error:
+        if "not modified" in str(error).lower():
+            return True
+        log.info(
+            "live message not editable: sent anew",
+            extra={"event": "live.edit_refused", "chat": chat_id, "error": str(error)},
+        )
+        return False
+    return True
+
+
+async def _drop_keyboard(context: ContextTypes.DEFAULT_TYPE, chat_id: int, message_id: int) -> None:
+    """Remove the keyboard of a message a newer screen replaced (nothing to do if it is gone)."""
+    try:
+        await context.bot.edit_message_reply_markup(chat_id=chat_id, message_id=message_id)
+    except BadRequest as error:
+        log.debug("old keyboard left", extra={"event": "live.keyboard_left", "error": str(error)})
+
+
+async def _show_live(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply, task: str) -> None:
+    """Show a task's screen as its one live message, and remember which message that is."""
+    chat_id = update.effective_chat.id  # type: ignore[union-attr]
+    engine = context.bot_data["engine"]
+    with session_scope(engine) as session:
+        shown = live_messages.live_message(session, chat_id, task)
+    query = update.callback_query
+    pressed = query.message.message_id if query is not None and query.message is not None else None
+    target = live_target(reply, shown, pressed)
+    if target is None or not await _edit(context, chat_id, target, reply):
+        sent = await context.bot.send_message(
+            chat_id, reply.text, parse_mode=ParseMode.HTML, reply_markup=_keyboard(reply)
+        )
+        target = sent.message_id
+    with session_scope(engine) as session:
+        earlier = live_messages.record(session, chat_id, task, target, datetime.now(UTC))
+    if earlier is not None:
+        await _drop_keyboard(context, chat_id, earlier)
+
+
 async def _send(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply) -> None:
+    if reply.live is not None and reply.chat_id is None and reply.attachment is None:
+        await _show_live(update, context, reply, reply.live)
+        return
     query = update.callback_query
     if reply.edit and query is not None and query.message is not None and reply.chat_id is None:
         try:

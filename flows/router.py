@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from flows import home, review, scoring
@@ -113,9 +114,16 @@ def handle(context: FlowContext, incoming: Incoming) -> list[Action]:
     except Refused as refusal:
         message = render(context.locale(incoming), refusal.key, **refusal.params)
         if incoming.content is not Content.BUTTON:
-            return [Reply(message)]
+            return [_refusal_reply(message, refusal.question)]
         _audit_refused_press(context, incoming, refusal)
         return [Toast(message)]
+
+
+def _refusal_reply(message: str, question: Reply | None) -> Reply:
+    """The reason, and under it the question still waiting (as a new message: it is where the eyes are)."""
+    if question is None:
+        return Reply(message)
+    return replace(question, text=message + "\n\n" + question.text, edit=False)
 
 
 def _dispatch(context: FlowContext, incoming: Incoming) -> list[Action]:

@@ -603,4 +603,13 @@ class HandledUpdate(SQLModel, table=True):
     handled_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
 
 
+class LiveMessage(SQLModel, table=True):
+    """A task's one live message in a chat (``storage.live_messages``): the one its next screen edits."""
+
+    chat_id: int = Field(sa_type=BigInteger, primary_key=True)
+    task: str = Field(primary_key=True, max_length=40)
+    message_id: int = Field(sa_type=BigInteger)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
 metadata = SQLModel.metadata  # every table above: what Alembic and the tests compare against

@@ -124,7 +124,8 @@ def decide_changed(member: Person) -> str:
     member.taps("裁定")
     member.taps("更改结果")
     member.taps("工作业绩")
-    assert "有效的分数" in member.says("25")
+    text = member.says("25")
+    assert "有效的分数" in text and "工作业绩：原得分 15" in text  # the item asked again
     member.says("18")
     member.taps("填写裁定理由")
     member.says("经核实，签到工作确由本人完成，工作业绩加 3 分。")

@@ -95,6 +95,16 @@ def test_an_examinee_appeals_against_an_item_with_evidence_and_the_receivers_are
     assert row.actor.startswith("member:") and row.reason == REASON
 
 
+def test_a_refused_reason_asks_for_the_reason_again_and_it_is_still_waited_for(people, session):
+    officer = people[OFFICER]
+    officer.says("/appeal")
+    officer.taps("总分与等级")
+    text = officer.says("不公平")
+    assert "你写了 3 字" in text and text.index("你写了 3 字") < text.index("请写明申诉理由")
+    assert "第 1 份" not in officer.says(REASON)  # taken as the reason, not as evidence
+    assert the_appeal(session).reason == REASON
+
+
 def test_photos_and_documents_are_kept_by_their_telegram_file_ids(people, session):
     officer = people[OFFICER]
     officer.says("/appeal")
@@ -102,7 +112,8 @@ def test_photos_and_documents_are_kept_by_their_telegram_file_ids(people, sessio
     officer.says(REASON)
     assert "第 1 份" in sends_file(officer, Content.PHOTO, "photo-1", "签到表照片")
     assert "第 2 份" in sends_file(officer, Content.DOCUMENT, "doc-2")
-    assert "只能是文字、照片或文件" in officer.sends(Content.STICKER)
+    refused = officer.sends(Content.STICKER)
+    assert "只能是文字、照片或文件" in refused and "已收到 2 份" in refused  # and the question again
     review = officer.taps("完成")
     assert "📷 照片：签到表照片" in review and "📄 文件" in review
     pieces = session.exec(select(AppealEvidence).order_by(AppealEvidence.id)).all()
@@ -201,6 +212,8 @@ def test_a_receiver_reports_with_a_note_and_the_committee_is_told(people, sessio
     org = people[ORG_OFFICER]
     opens_the_appeal(org)
     org.taps("附说明上报")
+    text = org.says("请" * 501)
+    assert "不能超过 500 字" in text and "请发送随申诉一并上报的说明" in text  # asked again, still waiting
     assert "2026-12-23 11:00" in org.says("请考核小组核实签到记录。")
     appeal = the_appeal(session)
     assert appeal.status == AppealStatus.ESCALATED and not appeal.escalation_overdue
@@ -243,6 +256,8 @@ def test_the_committee_asks_the_scorer_who_sees_only_the_question_and_answers(pe
     scorer = people[SCORER]
     scorer.says("/appeals")
     scorer.taps("答复")
+    text = scorer.says("很" * 1501)
+    assert "不能超过 1500 字" in text and "请说明工作业绩评分的依据" in text  # the question asked again
     scorer.says("签到工作由学生会统一安排，已计入工作态度一项。")
     assert any("马凯秀" in t and "已答复" in t for t in notices(session, people[MEMBER].id))
     assert "已计入工作态度一项" in opens_the_appeal(member)
@@ -287,6 +302,7 @@ def test_a_changed_decision_is_final_and_goes_privately_to_the_examinee(people, 
 
 def test_an_upheld_decision_keeps_the_result(people, session):
     leader = deciding(people, "维持原结果")
+    assert "请写明裁定理由" in leader.says("维持")  # too short: refused, and asked again
     leader.says("评分依据充分，签到工作已计入工作态度。")
     text = leader.taps("确认最终裁定")
     assert "最终裁定" in text

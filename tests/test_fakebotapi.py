@@ -229,6 +229,20 @@ async def test_edit_or_delete_of_a_missing_message_is_refused(
     assert last_description(api) == "Bad Request: message to edit not found"
 
 
+async def test_a_user_can_delete_a_bot_message_which_can_then_no_longer_be_edited_or_pressed(
+    api: FakeBotApi, bot: Bot, alice: SimUser
+) -> None:
+    message = await bot.send_message(ALICE, "sheet", reply_markup=keyboard([("Next", "next")]))
+    seen = alice.wait_for("sheet")
+    alice.delete(seen)
+    assert api.sent(ALICE)[-1].deleted
+    with pytest.raises(BadRequest):
+        await bot.edit_message_text("sheet 2", ALICE, message.message_id)
+    assert last_description(api) == "Bad Request: message to edit not found"
+    with pytest.raises(LookupError, match="deleted"):
+        alice.press(seen, "Next")
+
+
 # Telegram's refusals of content.
 
 

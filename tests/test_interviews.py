@@ -60,10 +60,11 @@ def test_the_examinee_is_named_after_the_command_too_and_fields_can_be_edited(pe
     assert session.exec(select(Interview)).one().place == "学生活动中心 201"
 
 
-def test_a_bad_time_or_a_future_time_is_refused(people):
+def test_a_bad_time_or_a_future_time_is_refused_and_the_time_asked_again(people):
     leader = people[LEADER]
     leader.says("/interview 郭宇雅")
-    assert "时间格式不对" in leader.says("下周三")
+    text = leader.says("下周三")
+    assert "时间格式不对" in text and "请输入面谈时间" in text
     assert "时间格式不对" in leader.says("2099-01-01 10:00")
     assert "面谈地点" in leader.says("2026-12-15")
 

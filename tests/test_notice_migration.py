@@ -98,7 +98,7 @@ def test_old_keys_fill_the_subject_columns_where_they_parse(database_url, sample
                     {"key": key, "chat": 500 + n, "at": NOW},
                 )
         upgrade(engine)
-        assert current_revision(engine) == head_revision() == "0008"
+        assert current_revision(engine) == head_revision()
         with Session(engine) as session:
             rows = {row.dedupe_key: row for row in session.exec(select(Notification))}
         assert {key: rows[key].subject for key in expected} == expected

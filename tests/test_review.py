@@ -147,7 +147,9 @@ def test_a_score_change_needs_a_reason_and_keeps_the_scorers_original(session, s
     assert "分数没有变化" in teacher.says("19")
     text = teacher.says("16.5")
     assert "<b>张伟 · 工作业绩：19 → 16.5</b>" in text and "请写下修改理由（5–300 字）" in text
-    assert "理由需要 5–300 字，你写了 2 字" in teacher.says("不好")
+    text = teacher.says("不好")
+    assert "理由需要 5–300 字，你写了 2 字" in text
+    assert text.index("你写了 2 字") < text.index("<b>张伟 · 工作业绩：19 → 16.5</b>")  # asked again
     assert "你写了 301 字" in teacher.says("理" * 301)
     assert session.exec(select(ReviewChange)).all() == []
     text = teacher.says("工作业绩的证明材料不足")
@@ -232,7 +234,8 @@ def test_a_rule_break_is_accepted_only_with_a_reason(session, scored):
     teacher = scored["T01"]
     in_review(teacher, "办公室", "优秀")
     assert "请写下接受的理由" in teacher.taps("接受问题 1")
-    assert "理由需要" in teacher.says("好")
+    text = teacher.says("好")
+    assert "理由需要" in text and "请写下接受的理由" in text  # the question asked again
     text = teacher.says("办公室本学期承办全校大型活动，两人表现都很突出")
     assert "✓ 问题 1：S 共 2 人，至多 1 人\n已接受（赵敏）：办公室本学期承办全校大型活动" in text
     [audited] = entries(session, "review.accept")

@@ -236,3 +236,17 @@ def test_kaohe_sandbox_without_a_token_says_how_to_connect_a_real_bot_and_serves
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_a_tasks_live_replies_edit_one_message_in_the_sandbox_as_in_telegram(tmp_path, session):
+    transcript = Transcript(tmp_path)
+    sheet = [Reply("第 1 项", buttons=((Button("15", NudgePress(1, Topic.SCORE)),),), live="score")]
+    perform(transcript, 1, sheet, "10:00", session=session)
+    [shown] = transcript.since(1, 0)
+    perform(
+        transcript, 1, [Reply("第 2 项", live="score", edit=True)], "10:01", pressed=shown.id, session=session
+    )
+    perform(transcript, 1, [Reply("第 3 项", live="score", edit=True)], "10:02", session=session)  # typed
+    assert [m.text for m in transcript.since(1, 0)] == ["第 3 项"] and transcript.get(shown.id).edited
+    perform(transcript, 1, [Reply("名单", live="score")], "10:03", session=session)  # /score again
+    assert [m.text for m in transcript.since(1, 0)] == ["第 3 项", "名单"]

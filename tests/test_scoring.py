@@ -113,11 +113,15 @@ def test_each_item_is_scored_by_a_tap_or_a_typed_number_with_the_running_total(s
 
 
 @pytest.mark.parametrize("typed", ["21", "-1", "很好", "15.25", ""])
-def test_an_out_of_range_or_non_numeric_score_is_refused_with_the_range(scorer, session, typed):
+def test_an_out_of_range_or_non_numeric_score_is_refused_with_the_range_and_the_item_asked_again(
+    scorer, session, typed
+):
     scorer.says("/score")
     scorer.taps("郭宇雅")
     text = scorer.says(typed)
     assert "不是有效分数" in text and "0–20" in text and "最多一位小数" in text
+    assert text.index("不是有效分数") < text.index("评分（1/10）：工作绩效 · 工作业绩")
+    assert {"20", "15", "📄 自评"} <= set(scorer.buttons())  # the question with its buttons, below
     assert stored_points(session) == {}
     assert "评分（2/10）" in scorer.says("20")
 

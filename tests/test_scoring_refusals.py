@@ -5,6 +5,7 @@ again."""
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -12,6 +13,7 @@ from cycle_helpers import (
     AFTER_SELF_DUE,
     NOW,
     SCORING_CLOSED,
+    SHANGHAI,
     Person,
     changeable_rows,
     cycle_id,
@@ -22,7 +24,10 @@ from cycle_helpers import (
 )
 from sqlmodel import Session, select
 
-from storage import scoring
+from flows.router import handle
+from flows.ui.chat import Content, Incoming, Toast
+from flows.ui.context import FlowContext
+from storage import live_messages, scoring
 from storage.audit import entries
 from storage.models import ItemScore, ScoreSheet, SheetStatus
 
@@ -244,3 +249,19 @@ def test_only_a_submitted_sheet_can_be_returned(scorer, session):
     score_through(scorer, "郭宇雅", POINTS[:1], "")
     with pytest.raises(ValueError, match="not submitted"):
         scoring.return_sheet(session, session.exec(select(ScoreSheet)).one(), actor="x", reason="y", now=NOW)
+
+
+def test_a_press_on_a_sheet_screen_a_newer_one_replaced_is_refused_and_points_to_the_latest(scorer, session):
+    scorer.says("/score")
+    scorer.taps("郭宇雅")
+    tap = scorer.buttons()["15"]
+    live_messages.record(session, scorer.id, "score", 41, scorer.now)  # the adapter showed it as message 41
+    session.commit()
+    context = FlowContext(session=session, now=scorer.now, tz=SHANGHAI)
+    on_old_screen = Incoming(scorer.id, scorer.id, content=Content.BUTTON, text=tap, message_id=40)
+    before = changeable_rows(session)
+    [toast] = handle(context, on_old_screen)
+    assert isinstance(toast, Toast) and "下方最新的消息" in toast.text
+    assert changeable_rows(session) == before
+    [shown] = handle(context, replace(on_old_screen, message_id=41))
+    assert "评分（2/10）" in shown.text and shown.live == "score" and shown.edit

@@ -71,11 +71,14 @@ def test_sections_are_asked_one_at_a_time_with_their_length_limits(examinee):
     assert "已保存" in text and "（2/5）学习" in text
 
 
-def test_a_too_short_or_too_long_answer_is_refused_and_the_question_stands(examinee, session):
+def test_a_too_short_or_too_long_answer_is_refused_and_the_section_is_asked_again(examinee, session):
     examinee.says("/self")
     examinee.taps("信息无误")
-    assert "至少需要 20 字" in examinee.says("还行")
-    assert "最多 1500 字" in examinee.says("很" * 1501)
+    text = examinee.says("还行")
+    assert "至少需要 20 字" in text and "（1/5）思想政治" in text
+    assert text.index("至少需要 20 字") < text.index("（1/5）思想政治")
+    text = examinee.says("很" * 1501)
+    assert "最多 1500 字" in text and "（1/5）思想政治" in text
     assert stored_answers(session) == {}
     assert "（2/5）" in examinee.says(ANSWERS["ideology"])
 

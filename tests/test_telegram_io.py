@@ -13,6 +13,8 @@ from bot.telegram_io import incoming_from, perform
 from flows.notices.notice import Topic
 from flows.notices.nudge import NudgePress
 from flows.ui.chat import Attachment, AttachmentKind, Button, ChatKind, Content, Reply, SetMenu
+from storage import live_messages
+from storage.db import session_scope
 
 
 @pytest.fixture
@@ -106,3 +108,92 @@ async def test_a_button_press_is_answered_once_and_its_message_edited(api, appli
     await perform(update, context, [Reply("已确认", edit=True, notice="好")])
     assert pressed.wait_answer().text == "好"
     assert user.wait_for("已确认").edited
+
+
+def _pressable(label: str, data: Topic = Topic.SCORE) -> tuple[tuple[Button, ...], ...]:
+    return ((Button(label, NudgePress(1, data)),),)
+
+
+async def _pressed(
+    api: FakeBotApi, application: Application, user, message
+) -> tuple[Update, CallbackContext]:
+    """The update of a press of the first button on ``message``."""
+    user.press(message, message.labels[0])
+    raw = [u for u in api.pending_updates() if "callback_query" in u][-1]
+    return await update_from(api, application, raw)
+
+
+async def test_an_update_says_which_message_was_typed_or_pressed(api, application):
+    user = api.user(505)
+    typed = user.send("18")
+    update, context = await update_from(api, application, {"message": typed})
+    assert incoming_from(update).message_id == typed["message_id"]
+    await perform(update, context, [Reply("问题", buttons=_pressable("是"))])
+    question = user.wait_for("问题")
+    update, _ = await _pressed(api, application, user, question)
+    assert incoming_from(update).message_id == question.message_id
+
+
+async def test_a_task_keeps_one_live_message_edited_by_presses_and_typed_answers(api, application, engine):
+    application.bot_data["engine"] = engine
+    user = api.user(506)
+    update, context = await update_from(api, application, {"message": user.send("/score")})
+    await perform(update, context, [Reply("第 1 项", buttons=_pressable("15"), live="score")])
+    sheet = user.wait_for("第 1 项")
+    update, context = await _pressed(api, application, user, sheet)
+    await perform(update, context, [Reply("第 2 项", buttons=_pressable("12"), live="score", edit=True)])
+    update, context = await update_from(api, application, {"message": user.send("12")})
+    await perform(update, context, [Reply("第 3 项", buttons=_pressable("10"), live="score", edit=True)])
+    assert user.wait_for("第 3 项").edited
+    [only] = api.sent(506)  # one message, edited twice
+    assert only.message_id == sheet.message_id and only.labels == ["10"]
+    with session_scope(engine) as session:
+        assert live_messages.live_message(session, 506, "score") == sheet.message_id
+
+
+async def test_a_newer_screen_removes_the_keyboard_of_the_one_it_replaces(api, application, engine):
+    application.bot_data["engine"] = engine
+    user = api.user(507)
+    update, context = await update_from(api, application, {"message": user.send("/score")})
+    await perform(update, context, [Reply("名单", buttons=_pressable("龙浩"), live="score")])
+    update, context = await update_from(api, application, {"message": user.send("/score")})
+    await perform(update, context, [Reply("名单（新）", buttons=_pressable("龙浩"), live="score")])
+    user.wait_for("名单（新）")
+    older, newer = api.sent(507)
+    assert older.buttons == [] and newer.labels == ["龙浩"]
+    with session_scope(engine) as session:
+        assert live_messages.live_message(session, 507, "score") == newer.message_id
+
+
+async def test_a_live_message_telegram_refuses_to_edit_is_sent_anew_and_kept_as_the_live_one(
+    api, application, engine
+):
+    application.bot_data["engine"] = engine
+    user = api.user(508)
+    update, context = await update_from(api, application, {"message": user.send("/self")})
+    await perform(update, context, [Reply("（1/5）思想政治", live="self")])
+    user.delete(user.wait_for("（1/5）"))
+    update, context = await update_from(
+        api, application, {"message": user.send("认真学习，积极参加团日活动。")}
+    )
+    await perform(update, context, [Reply("已保存。（2/5）学习", live="self", edit=True)])
+    resent = user.wait_for("（2/5）")
+    assert not resent.edited
+    with session_scope(engine) as session:
+        assert live_messages.live_message(session, 508, "self") == resent.message_id
+    assert "update failed" not in str([c.description for c in api.calls() if not c.ok])
+
+
+async def test_a_press_on_a_message_that_is_not_the_live_one_opens_the_screen_anew(api, application, engine):
+    application.bot_data["engine"] = engine
+    user = api.user(509)
+    update, context = await update_from(api, application, {"message": user.send("/score")})
+    await perform(update, context, [Reply("评分表", buttons=_pressable("📋"), live="score")])
+    await perform(update, context, [Reply("提醒：请评分", buttons=_pressable("打开"))])
+    reminder = user.wait_for("提醒")
+    update, context = await _pressed(api, application, user, reminder)
+    await perform(update, context, [Reply("名单", buttons=_pressable("龙浩"), live="score", edit=True)])
+    sheet, reminder_now, listing = api.sent(509)
+    assert reminder_now.text == "提醒：请评分" and reminder_now.labels == ["打开"]  # the notice stays
+    assert listing.text == "名单" and not listing.edited
+    assert sheet.buttons == []  # the screen it replaces lost its keyboard

@@ -3,7 +3,8 @@ flows' actions (and the outbox's notices) become messages in the sandbox's chats
 
 It does what a Telegram client and ``telegram_io.perform`` do between them: a reply goes to the chat
 it names (or the one the input came from), with its buttons and attachment; a reply with ``edit``
-answering a press replaces the pressed message; a toast (or a reply's ``notice``) answers the press;
+answering a press replaces the pressed message; a task's live reply (``Reply.live``) replaces its
+live message; a toast (or a reply's ``notice``) answers the press;
 ``SetMenu`` gives the chat its command menu. ``OutboxBot`` is what the real outbox sender
 (``bot.sender.Sender``) is handed in place of Telegram's ``Bot``: its sends land in the chats too.
 """
@@ -12,7 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
+from sqlmodel import Session
 from telegram import InlineKeyboardMarkup
 
 from bot.sandbox.transcript import Keyed, Transcript
@@ -27,6 +30,8 @@ from flows.ui.chat import (
     SetMenu,
     Toast,
 )
+from flows.ui.live import live_target
+from storage import live_messages
 
 
 @dataclass(frozen=True)
@@ -37,7 +42,9 @@ class Account:
     language_code: str
     first_name: str
 
-    def incoming(self, content: Content, text: str = "", file_id: str | None = None) -> Incoming:
+    def incoming(
+        self, content: Content, text: str = "", file_id: str | None = None, message_id: int | None = None
+    ) -> Incoming:
         return Incoming(
             telegram_user_id=self.user_id,
             chat_id=self.user_id,
@@ -48,6 +55,7 @@ class Account:
             first_name=self.first_name,
             file_id=file_id,
             file_unique_id=file_id,
+            message_id=message_id,
         )
 
 
@@ -56,9 +64,15 @@ def keyboard(reply: Reply) -> list[list[Keyed]]:
 
 
 def perform(
-    transcript: Transcript, chat: int, actions: list[Action], at: str, pressed: int | None = None
+    transcript: Transcript,
+    chat: int,
+    actions: list[Action],
+    at: str,
+    pressed: int | None = None,
+    session: Session | None = None,
 ) -> str | None:
-    """Carry out a step's actions in the chats; the toast that answers a press, if any."""
+    """Carry out a step's actions in the chats; the toast that answers a press, if any. With a
+    ``session``, a task's live message is kept as ``telegram_io`` keeps it (``storage.live_messages``)."""
     toast = None
     for action in actions:
         if isinstance(action, Toast):
@@ -67,8 +81,27 @@ def perform(
             transcript.menus[action.chat_id] = [list(command) for command in action.commands]
         elif isinstance(action, Reply):
             toast = action.notice or toast
-            _deliver(transcript, chat, action, at, pressed)
+            if action.live is not None and action.chat_id is None and session is not None:
+                _show_live(transcript, chat, action, at, pressed, session)
+            else:
+                _deliver(transcript, chat, action, at, pressed)
     return toast
+
+
+def _show_live(
+    transcript: Transcript, chat: int, reply: Reply, at: str, pressed: int | None, session: Session
+) -> None:
+    """A task's screen in place of its live message (or anew), the replaced one losing its keyboard."""
+    task = str(reply.live)
+    target = live_target(reply, live_messages.live_message(session, chat, task), pressed)
+    if target is not None:
+        transcript.edit(target, reply.text, keyboard(reply))
+    else:
+        target = transcript.add(chat, reply.text, at=at, buttons=keyboard(reply)).id
+    earlier = live_messages.record(session, chat, task, target, datetime.now(UTC))
+    replaced = transcript.get(earlier) if earlier is not None else None
+    if replaced is not None and replaced.buttons:
+        transcript.edit(replaced.id, replaced.text, [])
 
 
 def _deliver(transcript: Transcript, chat: int, reply: Reply, at: str, pressed: int | None) -> None:

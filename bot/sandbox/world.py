@@ -181,7 +181,8 @@ class Sandbox:
         now = self.clock.now()
         with session_scope(self.engine) as session:
             actions = handle(flow_context(self.config, session, now), incoming)
-        toast = perform(self.transcript, account.user_id, actions, self.local(now), pressed)
+        with session_scope(self.engine) as session:
+            toast = perform(self.transcript, account.user_id, actions, self.local(now), pressed, session)
         self.deliver()
         return toast
 
@@ -199,7 +200,9 @@ class Sandbox:
             message = self.transcript.get(message_id)
             if message is None or message.chat != account.user_id:
                 raise KeyError(message_id)
-            return self._step(account, account.incoming(Content.BUTTON, data), pressed=message_id)
+            return self._step(
+                account, account.incoming(Content.BUTTON, data, message_id=message_id), pressed=message_id
+            )
 
     def send_file(self, user_id: int, attachment: Attachment, caption: str) -> str | None:
         """The person sends a photo or a document (say, evidence for an appeal), with a caption."""

@@ -243,14 +243,16 @@ InputStep = Callable[[FlowContext, Incoming, dict], list[Action]]
 
 def ends_when_refused(step: InputStep) -> InputStep:
     """A typed answer to a conversation that no longer holds (its appeal moved on, the sender lost the
-    right, the window closed) is refused, and the conversation ends so the next message is not."""
+    right, the window closed) is refused, and the conversation ends so the next message is not; an
+    answer refused with its question asked again (``Refused.repeating``) keeps the question waiting."""
 
     @wraps(step)
     def answer(context: FlowContext, incoming: Incoming, state: dict) -> list[Action]:
         try:
             return step(context, incoming, state)
-        except Refused:
-            conversations.end_conversation(context.session, incoming.telegram_user_id)
+        except Refused as refusal:
+            if refusal.question is None:
+                conversations.end_conversation(context.session, incoming.telegram_user_id)
             raise
 
     return answer

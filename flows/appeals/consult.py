@@ -4,7 +4,8 @@ through the bot, and their answers are attached to it.
 A committee member who may decide the appeal picks the scorer with one button, or types anyone's
 name or student number, then types the question. The person asked is told through the outbox and
 answers from ``/appeals``; they see only the question and whose appeal it concerns, never the appeal
-itself. Their buttons are ``ConsultPress``es, checked on every press.
+itself. Their buttons are ``ConsultPress``es, checked on every press. Asking and answering are each
+one live message (``flows.ui.live``); a refused name, question or answer is asked for again.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from flows.rules.access import can_decide_appeal
 from flows.rules.cycles import ensure_writable
 from flows.ui.chat import Action, Button, Content, Incoming, Reply
 from flows.ui.context import FlowContext
+from flows.ui.live import asked_again, shown_live
 from flows.ui.refusal import Refused
 from storage import appeals as store
 from storage import roster
@@ -108,12 +110,12 @@ def on_press(context: FlowContext, incoming: Incoming, press: ConsultPress) -> l
     if press.action is ConsultAction.ANSWER:
         if press.party is not None:
             raise Refused("appeal_stale", reason="an answer names no party")
-        return _ask_answer(consultant, press.subject)
+        return shown_live(FLOW, _ask_answer(consultant, press.subject))
     case = _decidable(consultant, press.subject)
     if press.party is not None:
-        return _choose_party(consultant, case, press.party)
+        return shown_live(FLOW, _choose_party(consultant, case, press.party))
     consultant.remember(appeal=press.subject, awaiting="party")
-    return [Reply(consultant.text("appeal_ask_party"))]
+    return shown_live(FLOW, [Reply(consultant.text("appeal_ask_party"))])
 
 
 @ends_when_refused
@@ -125,11 +127,11 @@ def on_input(context: FlowContext, incoming: Incoming, state: dict) -> list[Acti
         return [Reply(consultant.text("appeal_text_only"))]
     text = incoming.text.strip()
     if state.get("awaiting") == "answer":
-        return _take_answer(consultant, state["opinion"], text)
+        return shown_live(FLOW, _take_answer(consultant, state["opinion"], text))
     case = _decidable(consultant, state["appeal"])
     if state.get("awaiting") == "party":
-        return _find_party(consultant, case, text)
-    return _take_question(consultant, case, state["party"], text)
+        return shown_live(FLOW, _find_party(consultant, case, text))
+    return shown_live(FLOW, _take_question(consultant, case, state["party"], text))
 
 
 def _decidable(desk: Desk, appeal_id: int) -> tuple[Appeal, CycleExaminee]:
@@ -143,7 +145,8 @@ def _decidable(desk: Desk, appeal_id: int) -> tuple[Appeal, CycleExaminee]:
 def _find_party(desk: Consultant, case: tuple[Appeal, CycleExaminee], text: str) -> list[Action]:
     found = [m for m in roster.find_members(desk.session, text) if m.id != case[1].member_id]
     if not found:
-        return [Reply(desk.text("appeal_party_unknown", text=text[:40]))]
+        question = asked_again(FLOW, Reply(desk.text("appeal_ask_party")))
+        raise Refused("appeal_party_unknown", text=text[:40]).repeating(question)
     if len(found) == 1:
         return _choose_party(desk, case, found[0].id)
     buttons = tuple(
@@ -155,7 +158,11 @@ def _find_party(desk: Consultant, case: tuple[Appeal, CycleExaminee], text: str)
 def _choose_party(desk: Consultant, case: tuple[Appeal, CycleExaminee], member_id: int) -> list[Action]:
     party = _party(desk, case, member_id)
     desk.remember(appeal=case[0].id, awaiting="question", party=party.id)
-    return [Reply(desk.text("appeal_ask_question", name=party.name, max=TEXT_MAX))]
+    return [_question_prompt(desk, party)]
+
+
+def _question_prompt(desk: Desk, party: Member) -> Reply:
+    return Reply(desk.text("appeal_ask_question", name=party.name, max=TEXT_MAX))
 
 
 def _party(desk: Desk, case: tuple[Appeal, CycleExaminee], member_id: int) -> Member:
@@ -172,7 +179,8 @@ def _take_question(
     party = _party(desk, case, party_id)
     appeal, examinee = case
     if not 1 <= len(question) <= TEXT_MAX:
-        return [Reply(desk.text("appeal_bad_text", max=TEXT_MAX))]
+        refusal = Refused("appeal_bad_text", max=TEXT_MAX)
+        raise refusal.repeating(asked_again(FLOW, _question_prompt(desk, party)))
     session, now = desk.session, desk.now
     ensure_writable(desk.cycle, now)
     opinion = store.add_opinion(
@@ -201,7 +209,11 @@ def _ask_answer(desk: Consultant, opinion_id: int) -> list[Action]:
     opinion, appeal = _own_opinion(desk, opinion_id)
     desk.remember(opinion=opinion.id, awaiting="answer")
     shown = evidence_shown(desk.session, appeal, desk.locale)
-    return [*shown, Reply(desk.text("appeal_ask_answer", question=opinion.question, max=TEXT_MAX))]
+    return [*shown, _answer_prompt(desk, opinion)]
+
+
+def _answer_prompt(desk: Desk, opinion: AppealOpinion) -> Reply:
+    return Reply(desk.text("appeal_ask_answer", question=opinion.question, max=TEXT_MAX))
 
 
 def _own_opinion(desk: Desk, opinion_id: int) -> tuple[AppealOpinion, Appeal]:
@@ -224,7 +236,8 @@ def _own_opinion(desk: Desk, opinion_id: int) -> tuple[AppealOpinion, Appeal]:
 def _take_answer(desk: Consultant, opinion_id: int, answer: str) -> list[Action]:
     opinion, appeal = _own_opinion(desk, opinion_id)
     if not 1 <= len(answer) <= TEXT_MAX:
-        return [Reply(desk.text("appeal_bad_text", max=TEXT_MAX))]
+        refusal = Refused("appeal_bad_text", max=TEXT_MAX)
+        raise refusal.repeating(asked_again(FLOW, _answer_prompt(desk, opinion)))
     session, now = desk.session, desk.now
     ensure_writable(desk.cycle, now)
     opinion.answer, opinion.answered_at = answer, now

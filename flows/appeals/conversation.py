@@ -10,6 +10,8 @@ with the reason (already appealed, decided, or the window closed).
 Everything is saved before the reply and where the examinee stands is derived from what is saved,
 so ``/appeal`` resumes a draft at any time; nothing is written until the examinee gives something to
 keep. Every press (``AppealPress``) is checked against the presser's own appeal and its state.
+
+The form is one live message (``flows.ui.live``) edited step by step; a refused answer is asked again.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from flows.rules.scheme import Scheme
 from flows.ui.chat import Action, Button, Content, Incoming, Reply
 from flows.ui.context import FlowContext
 from flows.ui.i18n import render
+from flows.ui.live import asked_again, ensure_live, live_screen
 from flows.ui.refusal import Refused
 from storage import appeals as store
 from storage import cycles as cycle_store
@@ -134,7 +137,7 @@ def start(context: FlowContext, incoming: Incoming) -> list[Action]:
         draft = Draft.resolve(context, incoming)
     except Lodged as lodged:
         return _submitted_view(context, context.locale(incoming), lodged)
-    return _next(draft)
+    return [*live_screen(FLOW, _next(draft), edit=False)]
 
 
 @ends_when_refused
@@ -145,17 +148,18 @@ def on_input(context: FlowContext, incoming: Incoming, state: dict) -> list[Acti
     if state.get("cycle") != draft.cycle.id or awaiting not in ("reason", "evidence"):
         raise Refused("appeal_stale", reason=f"the appeal does not wait for {awaiting!r}")
     if awaiting == "evidence":
-        return _take_evidence(draft, incoming)
+        return [*live_screen(FLOW, _take_evidence(draft, incoming))]
     if incoming.content is not Content.TEXT:
         return [Reply(draft.text("appeal_text_only"))]
     reason = incoming.text.strip()
     if not REASON_MIN <= len(reason) <= TEXT_MAX:
-        return [Reply(draft.text("appeal_bad_reason", min=REASON_MIN, max=TEXT_MAX, length=len(reason)))]
+        refusal = Refused("appeal_bad_reason", min=REASON_MIN, max=TEXT_MAX, length=len(reason))
+        raise refusal.repeating(asked_again(FLOW, _reason_prompt(draft)))
     draft.appeal.reason = reason
     draft.touch()
     if state.get("then") == "review":
-        return _review(draft, prefix=draft.text("appeal_saved"))
-    return _ask_evidence(draft, prefix=draft.text("appeal_saved"))
+        return [*live_screen(FLOW, _review(draft, prefix=draft.text("appeal_saved")))]
+    return [*live_screen(FLOW, _ask_evidence(draft, prefix=draft.text("appeal_saved")))]
 
 
 def on_press(context: FlowContext, incoming: Incoming, press: AppealPress) -> list[Action]:
@@ -164,7 +168,8 @@ def on_press(context: FlowContext, incoming: Incoming, press: AppealPress) -> li
         raise Refused("appeal_stale", reason=f"{press.action} with disputed {press.disputed!r}")
     if press.action is AppealAction.NEW:
         return start(context, incoming)
-    return _STEPS[press.action](Draft.resolve(context, incoming), press)
+    ensure_live(context, incoming, FLOW)
+    return [*live_screen(FLOW, _STEPS[press.action](Draft.resolve(context, incoming), press))]
 
 
 def _button(
@@ -192,14 +197,18 @@ def _submitted_view(context: FlowContext, locale: str, lodged: Lodged) -> list[A
 # Steps
 
 
-def _next(draft: Draft, prefix: str = "") -> list[Action]:
+def _next(draft: Draft, prefix: str = "") -> list[Reply]:
     """The first thing the draft lacks: what is disputed, the reason; else the review."""
     if draft.appeal.disputed is None:
         return _dispute_screen(draft, prefix)
     if draft.appeal.reason is None:
         draft.wait_for("reason")
-        return [Reply(_joined(prefix, draft.text("appeal_ask_reason", min=REASON_MIN, max=TEXT_MAX)))]
+        return [Reply(_joined(prefix, _reason_prompt(draft).text))]
     return _review(draft, prefix)
+
+
+def _reason_prompt(draft: Draft) -> Reply:
+    return Reply(draft.text("appeal_ask_reason", min=REASON_MIN, max=TEXT_MAX))
 
 
 def _written(step: Step) -> Step:
@@ -211,7 +220,7 @@ def _joined(*parts: str) -> str:
     return "\n\n".join(part for part in parts if part)
 
 
-def _dispute_screen(draft: Draft, prefix: str = "") -> list[Action]:
+def _dispute_screen(draft: Draft, prefix: str = "") -> list[Reply]:
     draft.wait_for(None)
     intro = draft.text("appeal_intro", cycle=draft.cycle.name, closes=draft.local(draft.closes))
     text = _joined(
@@ -230,7 +239,7 @@ def _dispute_screen(draft: Draft, prefix: str = "") -> list[Action]:
     return [Reply(text, tuple(rows))]
 
 
-def _item_screen(draft: Draft, _: AppealPress) -> list[Action]:
+def _item_screen(draft: Draft, _: AppealPress) -> list[Reply]:
     buttons = [
         _button(draft, item.name.for_locale(draft.locale), AppealAction.DISPUTE, Disputed.ITEM, item.key)
         for item in draft.scheme.rubric.items
@@ -239,7 +248,7 @@ def _item_screen(draft: Draft, _: AppealPress) -> list[Action]:
     return [Reply(draft.text("appeal_ask_item"), tuple(rows))]
 
 
-def _choose(draft: Draft, press: AppealPress) -> list[Action]:
+def _choose(draft: Draft, press: AppealPress) -> list[Reply]:
     assert press.disputed is not None  # on_press: DISPUTE names what
     if not _known(draft.scheme, press.disputed, press.key):
         raise Refused("appeal_stale", reason=f"nothing to dispute as {press.disputed} {press.key!r}")
@@ -256,22 +265,31 @@ def _known(scheme: Scheme, kind: Disputed, key: str | None) -> bool:
     return key in {item.key for item in scheme.rubric.items}
 
 
-def _ask_evidence(draft: Draft, prefix: str = "") -> list[Action]:
+def _ask_evidence(draft: Draft, prefix: str = "") -> list[Reply]:
     draft.wait_for("evidence")
+    return [_evidence_prompt(draft, prefix)]
+
+
+def _evidence_prompt(draft: Draft, prefix: str = "") -> Reply:
     text = draft.text("appeal_ask_evidence", max=EVIDENCE_MAX, count=len(draft.evidence()))
-    return [Reply(_joined(prefix, text), _done(draft))]
+    return Reply(_joined(prefix, text), _done(draft))
 
 
-def _take_evidence(draft: Draft, incoming: Incoming) -> list[Action]:
+def _evidence_refused(draft: Draft, refusal: Refused) -> Refused:
+    """A piece of evidence refused, with the request for evidence made again."""
+    return refusal.repeating(asked_again(FLOW, _evidence_prompt(draft)))
+
+
+def _take_evidence(draft: Draft, incoming: Incoming) -> list[Reply]:
     kind = _EVIDENCE_KINDS.get(incoming.content)
-    if kind is None or (kind != EvidenceKind.TEXT and not incoming.file_id):
-        return [Reply(draft.text("appeal_evidence_kinds"), _done(draft))]
     count = len(draft.evidence())
-    if count >= EVIDENCE_MAX:
-        return [Reply(draft.text("appeal_evidence_full", max=EVIDENCE_MAX), _done(draft))]
     text = incoming.text.strip()
+    if kind is None or (kind != EvidenceKind.TEXT and not incoming.file_id):
+        raise _evidence_refused(draft, Refused("appeal_evidence_kinds"))
+    if count >= EVIDENCE_MAX:
+        raise _evidence_refused(draft, Refused("appeal_evidence_full", max=EVIDENCE_MAX))
     if (kind == EvidenceKind.TEXT and not text) or len(text) > TEXT_MAX:
-        return [Reply(draft.text("appeal_bad_evidence_text", max=TEXT_MAX), _done(draft))]
+        raise _evidence_refused(draft, Refused("appeal_bad_evidence_text", max=TEXT_MAX))
     draft.touch()
     store.add_evidence(
         draft.session,
@@ -285,14 +303,14 @@ def _take_evidence(draft: Draft, incoming: Incoming) -> list[Action]:
         ),
     )
     received = draft.text("appeal_evidence_received", number=count + 1, max=EVIDENCE_MAX)
-    return [Reply(received, _done(draft))]
+    return [Reply(received, _done(draft))]  # in place of the question: send more, or done
 
 
 def _done(draft: Draft) -> tuple[tuple[Button, ...], ...]:
     return ((_labelled(draft, "appeal_evidence_done", AppealAction.EVIDENCE_DONE),),)
 
 
-def _review(draft: Draft, prefix: str = "") -> list[Action]:
+def _review(draft: Draft, prefix: str = "") -> list[Reply]:
     draft.wait_for(None)
     if not draft.written:
         return _next(draft, prefix)
@@ -312,26 +330,26 @@ def _review(draft: Draft, prefix: str = "") -> list[Action]:
     return [Reply(_joined(prefix, form, footer), buttons)]
 
 
-def _edit_reason(draft: Draft, _: AppealPress) -> list[Action]:
+def _edit_reason(draft: Draft, _: AppealPress) -> list[Reply]:
     draft.wait_for("reason", then="review")
     current = draft.appeal.reason
     prompt = Reply(draft.text("appeal_ask_reason", min=REASON_MIN, max=TEXT_MAX))
     return [prompt, Reply(current)] if current else [prompt]
 
 
-def _clear_evidence(draft: Draft, _: AppealPress) -> list[Action]:
+def _clear_evidence(draft: Draft, _: AppealPress) -> list[Reply]:
     store.clear_evidence(draft.session, draft.appeal.id)
     draft.touch()
     return _review(draft, prefix=draft.text("appeal_evidence_cleared"))
 
 
-def _ask_submit(draft: Draft, _: AppealPress) -> list[Action]:
+def _ask_submit(draft: Draft, _: AppealPress) -> list[Reply]:
     confirm = _labelled(draft, "appeal_confirm_yes", AppealAction.CONFIRM)
     back = _labelled(draft, "appeal_confirm_no", AppealAction.REVIEW)
     return [Reply(draft.text("appeal_confirm"), ((confirm, back),))]
 
 
-def _submit(draft: Draft, _: AppealPress) -> list[Action]:
+def _submit(draft: Draft, _: AppealPress) -> list[Reply]:
     session, now, appeal = draft.session, draft.now, draft.appeal
     appeal.status, appeal.submitted_at, appeal.updated_at = AppealStatus.SUBMITTED, now, now
     session.add(appeal)
@@ -359,10 +377,10 @@ def _submit(draft: Draft, _: AppealPress) -> list[Action]:
         rendered("appeal_submitted_notice", cycle=draft.cycle.name, name=draft.examinee.name, due=due),
     )
     days = draft.scheme.appeals.decide_within_days
-    return [Reply(draft.text("appeal_submitted", at=draft.local(now), due=due, days=days), edit=True)]
+    return [Reply(draft.text("appeal_submitted", at=draft.local(now), due=due, days=days))]
 
 
-Step = Callable[[Draft, AppealPress], list[Action]]
+Step = Callable[[Draft, AppealPress], list[Reply]]
 
 _STEPS: dict[AppealAction, Step] = {
     AppealAction.DISPUTE: _choose,

@@ -5,7 +5,8 @@ scorer) chooses to uphold the result or to change it: new scores for any items, 
 then writes the reasons, sees the whole decision and confirms. The decision is final: it goes
 privately to the examinee through the outbox, marked 最终裁定, and is audited with the result
 before and after. The decision in progress is kept in the conversation's saved state, so it
-survives a restart. Its buttons are ``DecisionPress``es, checked on every press.
+survives a restart. Its buttons are ``DecisionPress``es, checked on every press. The decision is one
+live message (``flows.ui.live``) edited step by step; a refused score or reason is asked again.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from flows.rules.scheme import Scheme
 from flows.ui.chat import Action, Button, Content, Incoming, Reply
 from flows.ui.context import FlowContext
 from flows.ui.i18n import render
+from flows.ui.live import asked_again, ensure_live, shown_live
 from flows.ui.refusal import Refused
 from storage import appeals as store
 from storage.models import Appeal, AppealChange, AppealStatus, CycleExaminee, Outcome
@@ -97,8 +99,10 @@ def on_press(context: FlowContext, incoming: Incoming, press: DecisionPress) -> 
     decider = Decider.resolve(context, incoming)
     if (press.key is not None) != (press.action in KEYED):
         raise Refused("appeal_stale", reason=f"{press.action} with key {press.key!r}")
+    if press.action is not DecisionAction.START:
+        ensure_live(context, incoming, FLOW)
     decision = _decision(decider, press.appeal, fresh=press.action is DecisionAction.START)
-    return _STEPS[press.action](decision, press.key or "")
+    return shown_live(FLOW, _STEPS[press.action](decision, press.key or ""))
 
 
 @ends_when_refused
@@ -111,9 +115,9 @@ def on_input(context: FlowContext, incoming: Incoming, state: dict) -> list[Acti
         return [Reply(decider.text("appeal_text_only"))]
     awaiting, text = str(decision.state.get("awaiting") or ""), incoming.text.strip()
     if awaiting.startswith("item:"):
-        return _take_score(decision, awaiting.removeprefix("item:"), text)
+        return shown_live(FLOW, _take_score(decision, awaiting.removeprefix("item:"), text))
     if awaiting == "reason":
-        return _take_reason(decision, text)
+        return shown_live(FLOW, _take_reason(decision, text))
     return [Reply(decider.text("appeal_stale"))]
 
 
@@ -183,6 +187,10 @@ def _ask_item(decision: Decision, key: str) -> list[Action]:
     if decision.outcome != Outcome.CHANGED or key not in {i.key for i in decision.scheme.rubric.items}:
         raise Refused("appeal_stale", reason=f"no item {key!r} to change")
     decision.save(awaiting=f"item:{key}")
+    return [_item_prompt(decision, key)]
+
+
+def _item_prompt(decision: Decision, key: str) -> Reply:
     item = decision.scheme.rubric.item(key)
     text = decision.desk.text(
         "appeal_ask_item_score",
@@ -190,7 +198,7 @@ def _ask_item(decision: Decision, key: str) -> list[Action]:
         points=decision.released.scores.get(key, "—"),
         max=item.points,
     )
-    return [Reply(text)]
+    return Reply(text)
 
 
 def _take_score(decision: Decision, key: str, text: str) -> list[Action]:
@@ -199,7 +207,8 @@ def _take_score(decision: Decision, key: str, text: str) -> list[Action]:
     item = decision.scheme.rubric.item(key)
     points = check_item_score(text, item, decision.scheme)
     if isinstance(points, InvalidScore):
-        return [Reply(decision.desk.text("appeal_bad_score", max=item.points, value=text[:20]))]
+        refusal = Refused("appeal_bad_score", max=item.points, value=text[:20])
+        raise refusal.repeating(asked_again(FLOW, _item_prompt(decision, key)))
     decision.save(scores={**decision.state.get("scores", {}), key: str(points)})
     return _change_screen(decision)
 
@@ -231,14 +240,17 @@ def _ask_reason(decision: Decision, _: str = "") -> list[Action]:
     if decision.outcome == Outcome.CHANGED and not (decision.new_scores or decision.state.get("grade")):
         return _change_screen(decision)  # a change that changes nothing is not one
     decision.save(awaiting="reason")
-    return [Reply(decision.desk.text("appeal_ask_decision_reason", min=REASON_MIN, max=REASON_MAX))]
+    return [_reason_prompt(decision)]
+
+
+def _reason_prompt(decision: Decision) -> Reply:
+    return Reply(decision.desk.text("appeal_ask_decision_reason", min=REASON_MIN, max=REASON_MAX))
 
 
 def _take_reason(decision: Decision, reason: str) -> list[Action]:
     if not REASON_MIN <= len(reason) <= REASON_MAX:
-        return [
-            Reply(decision.desk.text("appeal_bad_reason", min=REASON_MIN, max=REASON_MAX, length=len(reason)))
-        ]
+        refusal = Refused("appeal_bad_reason", min=REASON_MIN, max=REASON_MAX, length=len(reason))
+        raise refusal.repeating(asked_again(FLOW, _reason_prompt(decision)))
     decision.save(reason=reason, awaiting=None)
     return _confirm_screen(decision)
 
@@ -295,7 +307,7 @@ def _decide(decision: Decision, _: str) -> list[Action]:
     )
     _tell_examinee(decision)
     desk.forget()
-    return [Reply(desk.text("appeal_decided", name=decision.examinee.name), edit=True)]
+    return [Reply(desk.text("appeal_decided", name=decision.examinee.name))]
 
 
 def _audited(result: Result) -> dict[str, object]:

@@ -7,6 +7,8 @@ reader for. Opening an appeal shows the form (附表六); the committee sees it 
 score sheet, and can open the self-assessment and the change history of the examinee's records.
 Those who receive appeals report a submitted one to the committee with one button, optionally
 with a note. Every press (``DeskPress``) is checked against the presser's rights to that appeal.
+An opened appeal is one live message (``flows.ui.live``): its readings, the note asked for and the
+report edit it; a refused note is asked for again.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from flows.rules.access import can_decide_appeal, can_report_appeal, is_committe
 from flows.rules.cycles import ensure_writable
 from flows.ui.chat import Action, Button, Content, Incoming, Reply
 from flows.ui.context import FlowContext
+from flows.ui.live import asked_again, ensure_live, shown_live
 from flows.ui.refusal import Refused
 from flows.ui.text import split_message
 from storage import appeals as store
@@ -52,7 +55,9 @@ def start(context: FlowContext, incoming: Incoming) -> list[Action]:
 def on_press(context: FlowContext, incoming: Incoming, press: DeskPress) -> list[Action]:
     """A press on one appeal: opened, read beside the self-assessment or history, or reported."""
     desk = Desk.resolve(context, incoming)
-    return _STEPS[press.action](desk, *desk.case(press.appeal))
+    if press.action is not DeskAction.OPEN:
+        ensure_live(context, incoming, FLOW)
+    return shown_live(FLOW, _STEPS[press.action](desk, *desk.case(press.appeal)))
 
 
 @ends_when_refused
@@ -65,8 +70,8 @@ def on_input(context: FlowContext, incoming: Incoming, state: dict) -> list[Acti
         return [Reply(desk.text("appeal_text_only"))]
     note = incoming.text.strip()
     if not 1 <= len(note) <= NOTE_MAX:
-        return [Reply(desk.text("appeal_bad_note", max=NOTE_MAX))]
-    return _escalate(desk, appeal, examinee, note=note)
+        raise Refused("appeal_bad_note", max=NOTE_MAX).repeating(asked_again(FLOW, _note_prompt(desk)))
+    return shown_live(FLOW, _escalate(desk, appeal, examinee, note=note))
 
 
 def _button(desk: Desk, label_key: str, action: DeskAction, appeal: Appeal, **params: object) -> Button:
@@ -174,7 +179,11 @@ def _reportable(desk: Desk, appeal: Appeal, examinee: CycleExaminee) -> tuple[Ap
 def _ask_note(desk: Desk, appeal: Appeal, examinee: CycleExaminee) -> list[Action]:
     _reportable(desk, appeal, examinee)
     desk.remember(appeal=appeal.id)
-    return [Reply(desk.text("appeal_ask_note", max=NOTE_MAX))]
+    return [_note_prompt(desk)]
+
+
+def _note_prompt(desk: Desk) -> Reply:
+    return Reply(desk.text("appeal_ask_note", max=NOTE_MAX))
 
 
 def _report_now(desk: Desk, appeal: Appeal, examinee: CycleExaminee) -> list[Action]:

@@ -6,7 +6,8 @@ participants (参加人), topic (面谈主题) and summary (面谈内容概要);
 save. The examinee is told and reads their own records with ``/interviews``; a committee member
 reads anyone's with ``/interviews NAME``. Nobody else reads anyone's. The record in progress lives
 in the conversation's saved state, so it survives a restart. Its buttons are ``InterviewPress``es,
-checked on every press against the record in progress.
+checked on every press against the record in progress. Recording is one live message
+(``flows.ui.live``) edited field by field; a refused field is asked for again.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from flows.rules.cycles import ensure_writable
 from flows.ui.chat import Action, Button, Content, Incoming, Reply
 from flows.ui.context import FlowContext
 from flows.ui.i18n import render
+from flows.ui.live import asked_again, ensure_live, live_screen, shown_live
 from flows.ui.refusal import Refused
 from flows.ui.text import split_message
 from storage import audit, cycles
@@ -125,9 +127,13 @@ def start(context: FlowContext, incoming: Incoming) -> list[Action]:
     """``/interview``: record a new interview (committee only); ``/interview NAME`` picks the examinee."""
     recorder = Recorder.resolve(context, incoming)
     if incoming.argument:
-        return _find(recorder, incoming.argument)
+        return [*live_screen(FLOW, _find(recorder, incoming.argument), edit=False)]
     recorder.remember(awaiting="examinee")
-    return [Reply(recorder.text("interview_ask_examinee"))]
+    return [*live_screen(FLOW, [_examinee_prompt(recorder)], edit=False)]
+
+
+def _examinee_prompt(recorder: Recorder) -> Reply:
+    return Reply(recorder.text("interview_ask_examinee"))
 
 
 @ends_when_refused
@@ -139,15 +145,17 @@ def on_input(context: FlowContext, incoming: Incoming, state: dict) -> list[Acti
         return [Reply(recorder.text("appeal_text_only"))]
     text, awaiting = incoming.text.strip(), state.get("awaiting")
     if awaiting == "examinee":
-        return _find(recorder, text)
+        return shown_live(FLOW, _find(recorder, text))
     if awaiting not in FIELDS:
         raise Refused(STALE, reason=f"the record does not wait for {awaiting!r}")
     examinee = recorder.examinee(state["examinee"])
     value = _parse(recorder, awaiting, text)
     if value is None:
-        return [Reply(_field_refusal(recorder, awaiting))]
+        raise _field_refusal(awaiting).repeating(
+            asked_again(FLOW, _field_prompt(recorder, examinee, awaiting))
+        )
     draft = {**state.get("draft", {}), awaiting: value}
-    return _next(recorder, examinee, draft, prefix=recorder.text("appeal_saved"))
+    return shown_live(FLOW, _next(recorder, examinee, draft, prefix=recorder.text("appeal_saved")))
 
 
 def on_press(context: FlowContext, incoming: Incoming, press: InterviewPress) -> list[Action]:
@@ -155,6 +163,11 @@ def on_press(context: FlowContext, incoming: Incoming, press: InterviewPress) ->
     recorder = Recorder.resolve(context, incoming)
     if (press.field is not None) != (press.action is InterviewAction.EDIT):
         raise Refused(STALE, reason=f"{press.action} with field {press.field!r}")
+    ensure_live(context, incoming, FLOW)
+    return shown_live(FLOW, _pressed(recorder, press))
+
+
+def _pressed(recorder: Recorder, press: InterviewPress) -> list[Reply]:
     examinee = recorder.examinee(press.examinee)
     if press.action is InterviewAction.PICK:
         return _next(recorder, examinee, {})
@@ -180,14 +193,15 @@ def _press(
     return recorder.button(label, InterviewPress(recorder.cycle.id, action, examinee.id, field))
 
 
-def _find(recorder: Recorder, text: str) -> list[Action]:
+def _find(recorder: Recorder, text: str) -> list[Reply]:
     found = [
         e
         for e in cycles.find_examinees(recorder.session, recorder.cycle.id, text)
         if can_record_interview(recorder.member, e)
     ]
     if not found:
-        return [Reply(recorder.text("interview_unknown_examinee", text=text[:40]))]
+        refusal = Refused("interview_unknown_examinee", text=text[:40])
+        raise refusal.repeating(asked_again(FLOW, _examinee_prompt(recorder)))
     if len(found) == 1:
         return _next(recorder, found[0], {})
     buttons = tuple(
@@ -216,27 +230,31 @@ def _parse_time(text: str, recorder: Recorder) -> datetime | None:
     return None
 
 
-def _field_refusal(recorder: Recorder, field: str) -> str:
+def _field_refusal(field: str) -> Refused:
     if field == InterviewField.HELD_AT:
-        return recorder.text("interview_bad_time")
-    return recorder.text("interview_bad_field", max=FIELDS[field])
+        return Refused("interview_bad_time")
+    return Refused("interview_bad_field", max=FIELDS[field])
+
+
+def _field_prompt(recorder: Recorder, examinee: CycleExaminee, field: str) -> Reply:
+    return Reply(recorder.text(f"interview_ask_{field}", name=examinee.name, max=FIELDS[field]))
 
 
 def _next(
     recorder: Recorder, examinee: CycleExaminee, draft: dict[str, str], prefix: str = ""
-) -> list[Action]:
+) -> list[Reply]:
     """Ask for the first missing field, or show the review."""
     missing = next((field for field in FIELDS if field not in draft), None)
     recorder.keep(examinee, draft, missing)
     if missing is not None:
-        ask = recorder.text(f"interview_ask_{missing}", name=examinee.name, max=FIELDS[missing])
+        ask = _field_prompt(recorder, examinee, missing).text
         return [Reply("\n\n".join(p for p in (prefix, ask) if p))]
     return _review(recorder, examinee, draft, prefix)
 
 
 def _review(
     recorder: Recorder, examinee: CycleExaminee, draft: dict[str, str], prefix: str = ""
-) -> list[Action]:
+) -> list[Reply]:
     text = record_text(recorder.context, recorder.locale, _interview(recorder, examinee, draft), examinee)
     text += "\n\n" + recorder.text("interview_review_footer")
     edits = [
@@ -262,7 +280,7 @@ def _interview(recorder: Recorder, examinee: CycleExaminee, draft: dict[str, str
     )
 
 
-def _save(recorder: Recorder, examinee: CycleExaminee, draft: dict[str, str]) -> list[Action]:
+def _save(recorder: Recorder, examinee: CycleExaminee, draft: dict[str, str]) -> list[Reply]:
     session, now = recorder.session, recorder.now
     ensure_writable(recorder.cycle, now)
     interview = store.add(session, _interview(recorder, examinee, draft))
@@ -286,4 +304,4 @@ def _save(recorder: Recorder, examinee: CycleExaminee, draft: dict[str, str]) ->
         rendered("interview_recorded_notice", topic=draft[InterviewField.TOPIC]),
     )
     recorder.forget()
-    return [Reply(recorder.text("interview_saved", name=examinee.name), edit=True)]
+    return [Reply(recorder.text("interview_saved", name=examinee.name))]

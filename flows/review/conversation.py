@@ -8,6 +8,9 @@ its scorer with a note, accepts a rule break with a reason, scores the president
 sees a team's grade distribution as a chart, and confirms the balance; then the sign-off follows
 (flows.review.signoff).
 
+The review is one live message (``flows.ui.live``): each press and each accepted answer edits it
+into the next screen; a refused answer is asked again as a new message under the reason.
+
 Buttons are the families of ``flows.review.presses``. Every press and every typed answer is checked
 again against the presser's own rights (flows.rules.access) and what is saved, so a forged or stale
 button changes nothing: it is refused (``Refused``), and the router answers it with a toast and
@@ -40,6 +43,7 @@ from flows.ui.buttons import ButtonData
 from flows.ui.chat import Action, Content, Incoming, Reply
 from flows.ui.context import FlowContext
 from flows.ui.keyboards import with_buttons
+from flows.ui.live import asked_again, live_screen
 from flows.ui.refusal import Refused
 from flows.ui.text import points
 from storage import conversations
@@ -56,18 +60,20 @@ def start(context: FlowContext, incoming: Incoming) -> list[Action]:
     """``/review``: the overview of every department of the current cycle."""
     reviewer = Reviewer.resolve(context, incoming)
     reviewer.forget()
-    return [*screens.overview(reviewer)]
+    return [*live_screen(FLOW, screens.overview(reviewer), edit=False)]
 
 
 def on_input(context: FlowContext, incoming: Incoming, _state: dict) -> list[Action]:
     """A typed answer: a score, a reason, a note or a comment, while the review waits for one.
 
-    An answer that is refused ends the conversation: there is nothing left to wait for.
+    An answer that is refused with its question asked again keeps the question waiting; any other
+    refusal ends the conversation: there is nothing left to wait for.
     """
     try:
         return _answer(Reviewer.resolve(context, incoming), incoming)
-    except Refused:
-        conversations.end_conversation(context.session, incoming.telegram_user_id)
+    except Refused as refusal:
+        if refusal.question is None:
+            conversations.end_conversation(context.session, incoming.telegram_user_id)
         raise
 
 
@@ -79,12 +85,14 @@ def _answer(reviewer: Reviewer, incoming: Incoming) -> list[Action]:
         return [Reply(reviewer.text("review_text_only"))]
     text, awaiting = incoming.text.strip(), state.get("awaiting")
     if awaiting == "value":
-        return _take_value(reviewer, state, text)
-    if awaiting == "reason":
-        return _take_reason(reviewer, state, text)
-    if awaiting == "sign_comment":
-        return signoff.president_comment(reviewer, state, text)
-    return review_presidents.on_input(reviewer, state, text)
+        shown = _take_value(reviewer, state, text)
+    elif awaiting == "reason":
+        shown = _take_reason(reviewer, state, text)
+    elif awaiting == "sign_comment":
+        shown = signoff.president_comment(reviewer, state, text)
+    else:
+        shown = review_presidents.on_input(reviewer, state, text)
+    return [*live_screen(FLOW, shown)]  # type: ignore[arg-type]
 
 
 # Screens
@@ -185,8 +193,15 @@ def _take_value(reviewer: Reviewer, state: dict, text: str) -> list[Action]:
     key = str(state.get("item"))
     value = check_item_score(text, reviewer.scheme.rubric.item(key), reviewer.scheme)
     if isinstance(value, InvalidScore):
-        refusal = reviewer.bad_score(text, reviewer.scheme.rubric.item(key))
-        return [_value_prompt(reviewer, entry, key, prefix=refusal + "\n\n")]
+        item = reviewer.scheme.rubric.item(key)
+        refusal = Refused(
+            "review_bad_score",
+            reason=f"not a score for {key}",
+            value=text[:20],
+            max=points(item.points),
+            decimals=reviewer.scheme.scoring.decimals,
+        )
+        raise refusal.repeating(asked_again(FLOW, _value_prompt(reviewer, entry, key)))
     if value == entry.scores.get(key):
         return [Reply(reviewer.text("review_unchanged"))]
     change = {"kind": "score", "examinee": entry.examinee.id, "item": key, "value": str(value)}
@@ -241,18 +256,27 @@ def _ask_accept(reviewer: Reviewer, press: ReviewPress) -> list[Action]:
         reviewer.refuse("review_stale", reason="the rule break is accepted already")
     change = {"kind": "accept", "group": index, "break": list(break_identity(rule_break.violation))}
     reviewer.remember(awaiting="reason", change=change)
+    return [_accept_prompt(reviewer, index)]
+
+
+def _accept_prompt(reviewer: Reviewer, index: int) -> Reply:
+    """Ask for the reason to accept a rule break of the department at ``index``."""
     back = reviewer.cycle_button(reviewer.text("review_cancel_button"), ReviewPress, View.GROUP, index)
-    label = screens.group_label(reviewer, group)
-    return [screens.prompt(reviewer, "review_ask_accept", back, group=label, min=REASON_MIN, max=REASON_MAX)]
+    label = screens.group_label(reviewer, reviewer.board().groups[index])
+    return screens.prompt(reviewer, "review_ask_accept", back, group=label, min=REASON_MIN, max=REASON_MAX)
 
 
 def _take_reason(reviewer: Reviewer, state: dict, reason: str) -> list[Action]:
     """The reason arrived: check everything again, then make the change."""
-    if not REASON_MIN <= len(reason) <= REASON_MAX:
-        length = len(reason)
-        return [Reply(reviewer.text("review_reason_length", min=REASON_MIN, max=REASON_MAX, length=length))]
     change = dict(state.get("change") or {})
     kind = change.get("kind")
+    if not REASON_MIN <= len(reason) <= REASON_MAX:
+        refusal = Refused("review_reason_length", min=REASON_MIN, max=REASON_MAX, length=len(reason))
+        if kind == "accept":
+            index = place_in(reviewer.board().groups, change.get("group"))
+            raise refusal.repeating(asked_again(FLOW, _accept_prompt(reviewer, index)))
+        entry = reviewer.changeable(change.get("examinee"))
+        raise refusal.repeating(asked_again(FLOW, _ask_reason(reviewer, entry, change)))
     if kind == "accept":
         return _accept(reviewer, change, reason)
     if kind in takeover.KINDS:
@@ -323,10 +347,21 @@ def _examinee_step(reviewer: Reviewer, press: ExamineePress) -> list[Action]:
     return _EXAMINEE_STEPS[press.step](reviewer, press)
 
 
+def _opens(press: ButtonData) -> bool:
+    """Presses that only show a screen, from anywhere (a notice, a chart); every other one acts on the
+    live review screen."""
+    if isinstance(press, ReviewPress):
+        return press.view is not View.ACCEPT
+    return isinstance(press, ExamineePress) and press.step in {
+        ExamineeStep.OPEN,
+        ExamineeStep.SELF_ASSESSMENT,
+    }
+
+
 PRESSES: dict[type[ButtonData], PressHandler] = {
-    ReviewPress: reviewing(_view),
-    RatingPress: reviewing(_rate),
-    ExamineePress: reviewing(_examinee_step),
-    SignPress: reviewing(signoff.on_press),
+    ReviewPress: reviewing(_view, _opens),
+    RatingPress: reviewing(_rate, _opens),
+    ExamineePress: reviewing(_examinee_step, _opens),
+    SignPress: reviewing(signoff.on_press, _opens),
 }
 """Each ``/review`` button family and the step that handles a press of it (for ``flows.router``)."""

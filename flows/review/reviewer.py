@@ -19,6 +19,7 @@ from flows.rules.scheme import Item
 from flows.ui.buttons import ButtonData
 from flows.ui.chat import Action, Button, Incoming
 from flows.ui.context import FlowContext
+from flows.ui.live import ensure_live, shown_live
 from flows.ui.refusal import Refused
 from flows.ui.text import points
 from storage import cycles as cycle_store
@@ -122,10 +123,15 @@ def place_in(items: Sequence[object], index: object) -> int:
     return index
 
 
-def reviewing(step: Callable[[Reviewer, P], list[Action]]) -> PressHandler:
-    """A press handler for the router: the presser as a reviewer (or refused), then ``step``."""
+def reviewing(step: Callable[[Reviewer, P], list[Action]], opens: Callable[[P], bool]) -> PressHandler:
+    """A press handler for the router: the presser as a reviewer (or refused), a press on a replaced
+    screen refused unless it ``opens`` one, then ``step``, shown on the review's live message (a chart,
+    being a picture, as a message of its own)."""
 
     def handler(context: FlowContext, incoming: Incoming, press: P) -> list[Action]:
-        return step(Reviewer.resolve(context, incoming), press)
+        reviewer = Reviewer.resolve(context, incoming)
+        if not opens(press):
+            ensure_live(context, incoming, FLOW)
+        return shown_live(FLOW, step(reviewer, press))
 
     return handler

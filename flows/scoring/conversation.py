@@ -6,7 +6,11 @@ item in turn (tap a suggested value or type one), then the evaluation comment (�
 a summary: items, total, band, the department's bands so far against its quotas. Submitting asks
 for confirmation and warns a scorer who gave a whole department the same total (拉开分数档次).
 
-Each score is committed before the reply, and where the scorer stands is derived from what is saved.
+The sheet is one live message (``flows.ui.live``): the list turns into the examinee's
+self-assessment when one is opened, and the sheet below it is edited step by step, by a press or a
+typed score alike, until it turns back into the list once submitted. A refused answer is asked again
+as a new message under the reason. Each score is committed before the reply, and where the scorer
+stands is derived from what is saved.
 A press (``flows.scoring.presses``) reaches ``on_press`` once the router has checked that it parses
 and names the current cycle; here it is checked against the presser's own examinees and the sheet's
 state. Whatever fails those checks (another scorer's examinee, a submitted sheet's button, a closed
@@ -24,13 +28,16 @@ from flows.scoring.presses import ScoreAction, ScorePress
 from flows.scoring.sheet import Scorer, Sheet, standings
 from flows.ui.chat import Action, Content, Incoming, Reply
 from flows.ui.context import FlowContext
+from flows.ui.live import asked_again, ensure_live, live_screen
 from flows.ui.refusal import Refused
 from flows.ui.text import points
 from storage import scoring as store
 
 FLOW = Scorer.flow
 
-Step = Callable[[Sheet, ScorePress], list[Action]]
+Step = Callable[[Sheet, ScorePress], list[Reply]]
+ENTRIES = {ScoreAction.LIST, ScoreAction.OPEN}
+"""Presses that open a screen from anywhere (a list, a notice); every other one acts on the live sheet."""
 
 
 # Entry points
@@ -43,12 +50,13 @@ def start(context: FlowContext, incoming: Incoming) -> list[Action]:
     if not examinees:
         scorer.forget()
         return [Reply(scorer.text("score_nobody"))]
-    replies: list[Action] = [*screens.examinee_list(scorer, examinees)]
+    listing = screens.examinee_list(scorer, examinees)
     sheet = _resumable(scorer)
     if sheet is None:
         scorer.forget()
-        return replies
-    return replies + _next(sheet, prefix=scorer.text("score_resume", name=sheet.examinee.name) + "\n\n")
+        return [*live_screen(FLOW, listing, edit=False)]
+    resumed = _next(sheet, prefix=scorer.text("score_resume", name=sheet.examinee.name) + "\n\n")
+    return [*listing, *live_screen(FLOW, resumed, edit=False)]
 
 
 def on_press(context: FlowContext, incoming: Incoming, press: ScorePress) -> list[Action]:
@@ -59,8 +67,10 @@ def on_press(context: FlowContext, incoming: Incoming, press: ScorePress) -> lis
     examinees = scorer.examinees()
     if not examinees:
         raise Refused("score_refused", reason="scores nobody in this cycle")
+    if press.action not in ENTRIES:
+        ensure_live(context, incoming, FLOW)
     if press.action is ScoreAction.LIST:
-        return [*screens.examinee_list(scorer, examinees)]
+        return [*live_screen(FLOW, screens.examinee_list(scorer, examinees))]
     examinee = scorer.examinee(press.examinee)  # type: ignore[arg-type]
     if examinee is None:
         raise Refused("score_refused", reason=f"examinee {press.examinee} is not this scorer's")
@@ -69,7 +79,7 @@ def on_press(context: FlowContext, incoming: Incoming, press: ScorePress) -> lis
     if step is None:
         _ensure_changeable(sheet)
         step = _EDITS[press.action]
-    return step(sheet, press)
+    return [*step(sheet, press)]
 
 
 def on_input(context: FlowContext, incoming: Incoming, state: dict) -> list[Action]:
@@ -83,11 +93,15 @@ def on_input(context: FlowContext, incoming: Incoming, state: dict) -> list[Acti
     awaiting = state.get("awaiting")
     if not awaiting:
         raise Refused("score_use_buttons", reason="no answer is waited for")
-    if incoming.content is not Content.TEXT:
-        return [Reply(scorer.text("score_text_only")), *_ask(sheet, awaiting)]
-    if awaiting == "comment":
-        return _take_comment(sheet, incoming.text.strip())
-    return _take_score(sheet, awaiting.removeprefix("item:"), incoming.text.strip())
+    question = asked_again(FLOW, _ask(sheet, awaiting))
+    try:
+        if incoming.content is not Content.TEXT:
+            raise Refused("score_text_only", reason="not a typed answer")
+        if awaiting == "comment":
+            return [*live_screen(FLOW, _take_comment(sheet, incoming.text.strip()))]
+        return [*live_screen(FLOW, _take_score(sheet, awaiting.removeprefix("item:"), incoming.text.strip()))]
+    except Refused as refusal:
+        raise refusal.repeating(question) from None
 
 
 # Whether the sheet can change
@@ -126,27 +140,28 @@ def _remember(sheet: Sheet, awaiting: str | None) -> None:
     sheet.scorer.remember(examinee=sheet.examinee.id, awaiting=awaiting)
 
 
-def _next(sheet: Sheet, prefix: str = "") -> list[Action]:
+def _next(sheet: Sheet, prefix: str = "") -> list[Reply]:
     """The first unscored item, else the comment, else the summary."""
     step = sheet.next_step()
     if step == "summary":
         _remember(sheet, None)
-        return [*screens.summary(sheet, prefix)]
+        return screens.summary(sheet, prefix)
     _remember(sheet, step)
-    [reply] = _ask(sheet, step)
+    reply = _ask(sheet, step)
     return [Reply(prefix + reply.text, reply.buttons)]
 
 
-def _ask(sheet: Sheet, awaiting: str) -> list[Reply]:
+def _ask(sheet: Sheet, awaiting: str) -> Reply:
+    """The question waiting: a rubric item's score or the evaluation comment."""
     if awaiting == "comment":
-        return [screens.comment_prompt(sheet)]
-    return [screens.item_prompt(sheet, awaiting.removeprefix("item:"))]
+        return screens.comment_prompt(sheet)
+    return screens.item_prompt(sheet, awaiting.removeprefix("item:"))
 
 
 # Answers
 
 
-def _take_score(sheet: Sheet, key: str, value: str) -> list[Action]:
+def _take_score(sheet: Sheet, key: str, value: str) -> list[Reply]:
     scorer, scheme = sheet.scorer, sheet.scheme
     item = scheme.rubric.item(key)
     name = item.name.for_locale(scorer.locale)
@@ -169,7 +184,7 @@ def _take_score(sheet: Sheet, key: str, value: str) -> list[Action]:
     return _next(sheet, prefix=scorer.text("score_saved", item=name, points=points(given)) + "\n\n")
 
 
-def _take_comment(sheet: Sheet, comment: str) -> list[Action]:
+def _take_comment(sheet: Sheet, comment: str) -> list[Reply]:
     scoring = sheet.scheme.scoring
     if len(comment) < scoring.comment_min_length:
         raise Refused("score_comment_too_short", min=scoring.comment_min_length, length=len(comment))
@@ -185,26 +200,28 @@ def _take_comment(sheet: Sheet, comment: str) -> list[Action]:
 # Buttons that only show
 
 
-def _open(sheet: Sheet, _: ScorePress) -> list[Action]:
-    """The examinee's self-assessment, then the next step (or the summary, when it can no longer change)."""
+def _open(sheet: Sheet, _: ScorePress) -> list[Reply]:
+    """The list turns into the examinee's self-assessment, and under it the sheet: the next step (or the
+    summary, when it can no longer change) as the new live message."""
     _ensure_ready(sheet)
-    shown: list[Action] = [*screens.self_assessment_view(sheet)]
+    shown = live_screen(FLOW, screens.self_assessment_view(sheet))
     if sheet.submitted or not sheet.is_open:
         sheet.scorer.forget()
-        return [*shown, *screens.summary(sheet)]
-    return shown + _next(sheet)
+        return [*shown, *live_screen(FLOW, screens.summary(sheet), edit=False)]
+    return [*shown, *live_screen(FLOW, _next(sheet), edit=False)]
 
 
-def _show_self(sheet: Sheet, _: ScorePress) -> list[Action]:
+def _show_self(sheet: Sheet, _: ScorePress) -> list[Reply]:
+    """The self-assessment again, and the question still waiting under it."""
     _ensure_ready(sheet)
-    return [*screens.self_assessment_view(sheet)]
+    return [*screens.self_assessment_view(sheet), *live_screen(FLOW, _next(sheet), edit=False)]
 
 
-def _summary(sheet: Sheet, _: ScorePress) -> list[Action]:
+def _summary(sheet: Sheet, _: ScorePress) -> list[Reply]:
     _ensure_ready(sheet)
     if sheet.submitted or not sheet.is_open:
-        return [*screens.summary(sheet)]
-    return _next(sheet)
+        return live_screen(FLOW, screens.summary(sheet))
+    return live_screen(FLOW, _next(sheet))
 
 
 # Buttons that change the sheet (only for an open draft of the presser's own examinee)
@@ -217,36 +234,35 @@ def _rubric_item(sheet: Sheet, press: ScorePress) -> str:
     return press.item
 
 
-def _tap_score(sheet: Sheet, press: ScorePress) -> list[Action]:
-    return _take_score(sheet, _rubric_item(sheet, press), press.points)  # type: ignore[arg-type]
+def _tap_score(sheet: Sheet, press: ScorePress) -> list[Reply]:
+    return live_screen(FLOW, _take_score(sheet, _rubric_item(sheet, press), press.points))  # type: ignore[arg-type]
 
 
-def _edit_item(sheet: Sheet, press: ScorePress) -> list[Action]:
+def _edit_item(sheet: Sheet, press: ScorePress) -> list[Reply]:
     key = _rubric_item(sheet, press)
     _remember(sheet, f"item:{key}")
-    return [screens.item_prompt(sheet, key)]
+    return live_screen(FLOW, [screens.item_prompt(sheet, key)])
 
 
-def _edit_comment(sheet: Sheet, _: ScorePress) -> list[Action]:
+def _edit_comment(sheet: Sheet, _: ScorePress) -> list[Reply]:
     _remember(sheet, "comment")
-    return [screens.comment_prompt(sheet)]
+    return live_screen(FLOW, [screens.comment_prompt(sheet)])
 
 
-def _not_yet_submittable(sheet: Sheet) -> list[Action]:
+def _not_yet_submittable(sheet: Sheet) -> list[Reply]:
     """What to show instead of submitting while the sheet is incomplete or held back by the level below."""
     scorer = sheet.scorer
     if sheet.next_step() != "summary":
-        return [Reply(scorer.text("score_incomplete")), *_next(sheet)]
+        return live_screen(FLOW, _next(sheet, prefix=scorer.text("score_incomplete") + "\n\n"))
     done, total = sheet.lower_level_pending()
     if total:
         due = scorer.local(sheet.cycle.score_due)
-        return [
-            Reply(scorer.text("score_held_back", name=sheet.examinee.name, done=done, total=total, due=due))
-        ]
+        held = scorer.text("score_held_back", name=sheet.examinee.name, done=done, total=total, due=due)
+        return live_screen(FLOW, screens.summary(sheet, prefix=held + "\n\n"))
     return []
 
 
-def _ask_submit(sheet: Sheet, _: ScorePress) -> list[Action]:
+def _ask_submit(sheet: Sheet, _: ScorePress) -> list[Reply]:
     waiting = _not_yet_submittable(sheet)
     if waiting:
         return waiting
@@ -269,10 +285,10 @@ def _ask_submit(sheet: Sheet, _: ScorePress) -> list[Action]:
             scorer.button(scorer.text("score_confirm_no"), scorer.press(ScoreAction.SUMMARY, examinee)),
         ),
     )
-    return [Reply(text, buttons)]
+    return live_screen(FLOW, [Reply(text, buttons)])
 
 
-def _submit(sheet: Sheet, _: ScorePress) -> list[Action]:
+def _submit(sheet: Sheet, _: ScorePress) -> list[Reply]:
     waiting = _not_yet_submittable(sheet)
     if waiting:
         return waiting
@@ -291,8 +307,8 @@ def _submit(sheet: Sheet, _: ScorePress) -> list[Action]:
     )
     scorer.forget()
     at, total = scorer.local(scorer.now), points(sheet.total)
-    done = Reply(scorer.text("score_submitted", name=sheet.examinee.name, total=total, at=at), edit=True)
-    return [done, *screens.examinee_list(scorer, scorer.examinees())]
+    done = scorer.text("score_submitted", name=sheet.examinee.name, total=total, at=at) + "\n\n"
+    return live_screen(FLOW, screens.examinee_list(scorer, scorer.examinees(), prefix=done))
 
 
 _VIEWS: dict[ScoreAction, Step] = {

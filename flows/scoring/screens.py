@@ -47,7 +47,7 @@ def place(scorer: Scorer, examinee: CycleExaminee) -> dict[str, str | None]:
 # The list (/score)
 
 
-def examinee_list(scorer: Scorer, examinees: Sequence[CycleExaminee]) -> list[Reply]:
+def examinee_list(scorer: Scorer, examinees: Sequence[CycleExaminee], prefix: str = "") -> list[Reply]:
     found = standings(scorer.session, scorer.scheme, examinees)
     sheets = [scorer.sheet(examinee) for examinee in examinees]
     due = max(sheet.closes_at for sheet in sheets)
@@ -77,7 +77,7 @@ def examinee_list(scorer: Scorer, examinees: Sequence[CycleExaminee]) -> list[Re
         for s in sheets
         if s.ready
     ]
-    return with_buttons("\n\n".join(blocks), rows_of(labels))
+    return with_buttons(prefix + "\n\n".join(blocks), rows_of(labels))
 
 
 def _list_line(sheet: Sheet, standing: Standing) -> str:

@@ -6,6 +6,9 @@ the scheme asks; reviews the whole form, edits any part, and submits after confi
 is committed before the reply, and where they are is derived from what is saved, so ``/self``
 always resumes at the first unanswered part, after minutes or days, a ``/cancel`` or a restart.
 
+The form is one live message (``flows.ui.live``): each press and each accepted answer edits it into
+the next step; a refused answer is asked again as a new message under the reason.
+
 A press (``flows.selfassess.presses``) reaches ``on_press`` once the router has checked that it
 parses and names the current cycle; here it is checked against the form's state. An answer or a
 press that cannot be taken is refused (``Refused``) before anything is written.
@@ -22,6 +25,7 @@ from flows.selfassess.examinee import Examinee
 from flows.selfassess.presses import SelfAction, SelfPress
 from flows.ui.chat import Action, Content, Incoming, Reply
 from flows.ui.context import FlowContext
+from flows.ui.live import asked_again, ensure_live, live_screen
 from flows.ui.refusal import Refused
 from storage import cycles as store
 from storage import scoring
@@ -29,7 +33,9 @@ from storage.models import Member, SelfStatus
 
 FLOW = Examinee.flow
 
-Step = Callable[[Examinee, SelfPress], list[Action]]
+Step = Callable[[Examinee, SelfPress], list[Reply]]
+ENTRIES = {SelfAction.REVIEW}
+"""Presses that only show the form, from anywhere; every other one acts on the live screen."""
 
 
 # Entry points
@@ -40,12 +46,12 @@ def start(context: FlowContext, incoming: Incoming) -> list[Action]:
     examinee = Examinee.resolve(context, incoming)
     if examinee.submitted:
         examinee.forget()
-        return screens.submitted(examinee)
+        return [*live_screen(FLOW, screens.submitted(examinee), edit=False)]
     if not examinee.open:
         examinee.forget()
         return [Reply(examinee.text("self_deadline_passed", due=examinee.due()))]
     examinee.save()
-    return _next(examinee)
+    return [*live_screen(FLOW, _next(examinee), edit=False)]
 
 
 def on_input(context: FlowContext, incoming: Incoming, state: dict) -> list[Action]:
@@ -56,10 +62,14 @@ def on_input(context: FlowContext, incoming: Incoming, state: dict) -> list[Acti
         raise Refused("self_stale_button", reason="no answer is waited for")
     if not examinee.open:
         raise Refused("self_deadline_passed", reason="the self-assessment closed", due=examinee.due())
-    if incoming.content is not Content.TEXT:
-        return [Reply(examinee.text("self_text_only")), screens.question(examinee, awaiting)]
-    _store_answer(examinee, awaiting, incoming.text.strip())
-    return _after_answer(examinee, awaiting, state.get("then", "next"))
+    try:
+        if incoming.content is not Content.TEXT:
+            raise Refused("self_text_only", reason="not a typed answer")
+        _store_answer(examinee, awaiting, incoming.text.strip())
+    except Refused as refusal:
+        question = screens.question(examinee, awaiting)
+        raise refusal.repeating(asked_again(FLOW, question)) from None
+    return [*live_screen(FLOW, _after_answer(examinee, awaiting, state.get("then", "next")))]
 
 
 def on_press(context: FlowContext, incoming: Incoming, press: SelfPress) -> list[Action]:
@@ -67,19 +77,21 @@ def on_press(context: FlowContext, incoming: Incoming, press: SelfPress) -> list
     examinee = Examinee.resolve(context, incoming)
     if not press.well_formed:
         raise Refused("self_stale_button", reason=f"{press.action} takes other arguments")
+    if press.action not in ENTRIES:
+        ensure_live(context, incoming, FLOW)
     if press.action is SelfAction.WITHDRAW:
-        return _withdraw(examinee)
+        return [*live_screen(FLOW, _withdraw(examinee))]
     if examinee.submitted:
         raise Refused("self_already_submitted", reason="the form is submitted")
     if not examinee.open:
         raise Refused("self_deadline_passed", reason="the self-assessment closed", due=examinee.due())
-    return _STEPS[press.action](examinee, press)
+    return [*live_screen(FLOW, _STEPS[press.action](examinee, press))]
 
 
 # What comes next
 
 
-def _next(examinee: Examinee, prefix: str = "") -> list[Action]:
+def _next(examinee: Examinee, prefix: str = "") -> list[Reply]:
     """The first part still missing, or the whole form to review."""
     step = examinee.form.next_step()
     if step == "review":
@@ -89,7 +101,7 @@ def _next(examinee: Examinee, prefix: str = "") -> list[Action]:
     return [Reply(prefix + reply.text, reply.buttons)]
 
 
-def _review(examinee: Examinee, prefix: str = "") -> list[Action]:
+def _review(examinee: Examinee, prefix: str = "") -> list[Reply]:
     """The whole form to review, once nothing is missing."""
     if examinee.form.next_step() != "review":
         return _next(examinee, prefix)
@@ -97,7 +109,7 @@ def _review(examinee: Examinee, prefix: str = "") -> list[Action]:
     return screens.review(examinee, prefix)
 
 
-def _after_answer(examinee: Examinee, answered: str, then: str) -> list[Action]:
+def _after_answer(examinee: Examinee, answered: str, then: str) -> list[Reply]:
     """Where to go once ``answered`` is saved: the next missing part, the review, or the next self-score."""
     examinee.assessment.updated_at = examinee.now
     examinee.save()
@@ -161,35 +173,35 @@ def _store_score(examinee: Examinee, key: str, answer: str) -> None:
 # Buttons
 
 
-def _confirm_header(examinee: Examinee, _: SelfPress) -> list[Action]:
+def _confirm_header(examinee: Examinee, _: SelfPress) -> list[Reply]:
     examinee.assessment.header_confirmed = True
     examinee.save()
     return _next(examinee)
 
 
-def _ask_header_field(examinee: Examinee, press: SelfPress) -> list[Action]:
+def _ask_header_field(examinee: Examinee, press: SelfPress) -> list[Reply]:
     field = "term" if press.action is SelfAction.EDIT_TERM else "college"
     examinee.remember(awaiting=field, then="review" if examinee.assessment.header_confirmed else "header")
     return [screens.question(examinee, field)]
 
 
-def _edit_header(examinee: Examinee, _: SelfPress) -> list[Action]:
+def _edit_header(examinee: Examinee, _: SelfPress) -> list[Reply]:
     examinee.assessment.header_confirmed = False
     examinee.save()
     examinee.remember(awaiting=None)
     return [screens.header(examinee)]
 
 
-def _edit_section(examinee: Examinee, press: SelfPress) -> list[Action]:
+def _edit_section(examinee: Examinee, press: SelfPress) -> list[Reply]:
     if examinee.form.section(press.key) is None:  # type: ignore[arg-type]
         raise Refused("self_stale_button", reason=f"no section {press.key}")
     examinee.remember(awaiting=f"section:{press.key}", then="review")
     current = examinee.form.answers.get(press.key)  # type: ignore[arg-type]
     prompt = screens.section_prompt(examinee, press.key)  # type: ignore[arg-type]
-    return [prompt, Reply(current)] if current else [prompt]
+    return [prompt, Reply(current)] if current else [prompt]  # the answer below the question, to copy
 
 
-def _edit_scores(examinee: Examinee, _: SelfPress) -> list[Action]:
+def _edit_scores(examinee: Examinee, _: SelfPress) -> list[Reply]:
     if not examinee.scheme.self_assessment.self_score:
         raise Refused("self_stale_button", reason="the scheme asks for no self-scores")
     first = examinee.scheme.rubric.items[0].key
@@ -197,7 +209,7 @@ def _edit_scores(examinee: Examinee, _: SelfPress) -> list[Action]:
     return [screens.score_prompt(examinee, first)]
 
 
-def _tap_score(examinee: Examinee, press: SelfPress) -> list[Action]:
+def _tap_score(examinee: Examinee, press: SelfPress) -> list[Reply]:
     awaiting = f"score:{press.key}"
     state = examinee.position()
     if state.get("awaiting") != awaiting:
@@ -206,13 +218,13 @@ def _tap_score(examinee: Examinee, press: SelfPress) -> list[Action]:
     return _after_answer(examinee, awaiting, state.get("then", "next"))
 
 
-def _ask_submit(examinee: Examinee, _: SelfPress) -> list[Action]:
+def _ask_submit(examinee: Examinee, _: SelfPress) -> list[Reply]:
     if examinee.form.next_step() != "review":
-        return [Reply(examinee.text("self_incomplete")), *_next(examinee)]
+        return _next(examinee, prefix=examinee.text("self_incomplete") + "\n\n")
     return [screens.confirmation(examinee)]
 
 
-def _submit(examinee: Examinee, press: SelfPress) -> list[Action]:
+def _submit(examinee: Examinee, press: SelfPress) -> list[Reply]:
     if examinee.form.next_step() != "review":
         return _ask_submit(examinee, press)
     assessment, now = examinee.assessment, examinee.now
@@ -224,17 +236,17 @@ def _submit(examinee: Examinee, press: SelfPress) -> list[Action]:
     scorer_id = examinee.place.scorer_member_id
     scorer = examinee.session.get(Member, scorer_id) if scorer_id else None
     text = examinee.text("self_submitted", at=examinee.local(now), scorer=scorer.name if scorer else "")
-    return [Reply(text, edit=True)]
+    return [Reply(text)]
 
 
-def _withdraw(examinee: Examinee) -> list[Action]:
+def _withdraw(examinee: Examinee) -> list[Reply]:
     if not examinee.submitted:
         raise Refused("self_stale_button", reason="the form is not submitted")
     if not examinee.open or scoring.scoring_started(examinee.session, examinee.place.id):
         raise Refused("self_cannot_withdraw", reason="closed, or scoring has started")
     examinee.assessment.status, examinee.assessment.submitted_at = SelfStatus.DRAFT, None
     examinee.record("self.withdraw", "self_assessment", examinee.save().id)
-    return [Reply(examinee.text("self_withdrawn", due=examinee.due())), *_review(examinee)]
+    return _review(examinee, prefix=examinee.text("self_withdrawn", due=examinee.due()) + "\n\n")
 
 
 _STEPS: dict[SelfAction, Step] = {

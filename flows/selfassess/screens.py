@@ -6,7 +6,7 @@ from __future__ import annotations
 from flows.selfassess.examinee import Examinee
 from flows.selfassess.form import rendered_form
 from flows.selfassess.presses import SelfAction
-from flows.ui.chat import Action, Button, Reply
+from flows.ui.chat import Button, Reply
 from flows.ui.keyboards import with_buttons
 
 COLLEGE_MAX = 100  # characters of a college's name
@@ -85,7 +85,7 @@ def score_prompt(examinee: Examinee, key: str) -> Reply:
     return Reply(text, (row,) if row else ())
 
 
-def review(examinee: Examinee, prefix: str = "") -> list[Action]:
+def review(examinee: Examinee, prefix: str = "") -> list[Reply]:
     """The whole form, with a button to change each part and one to submit."""
     text = (
         prefix
@@ -114,7 +114,7 @@ def confirmation(examinee: Examinee) -> Reply:
     return Reply(examinee.text("self_confirm"), buttons)
 
 
-def submitted(examinee: Examinee) -> list[Action]:
+def submitted(examinee: Examinee) -> list[Reply]:
     """The submitted form, read only; a button to withdraw it while that is still allowed."""
     at = examinee.local(examinee.assessment.submitted_at)  # type: ignore[arg-type]
     text = rendered_form(examinee.form) + "\n\n" + examinee.text("self_submitted_view", at=at)

@@ -47,6 +47,7 @@ class Incoming:
     first_name: str = ""
     file_id: str | None = None  # photo or document, for flows that keep evidence
     file_unique_id: str | None = None  # the same file's lasting id (file ids may change)
+    message_id: int | None = None  # the message typed, or the one whose button was pressed
 
     @property
     def is_private(self) -> bool:
@@ -107,7 +108,13 @@ class Attachment:
 
 @dataclass(frozen=True)
 class Reply:
-    """A message to send (or, with ``edit``, to put in place of the message whose button was pressed)."""
+    """A message to send (or, with ``edit``, to put in place of the message whose button was pressed).
+
+    A reply with ``live`` is the one live message of that task (``"score"``, ``"self"`` …) in the chat:
+    with ``edit`` it replaces the task's live message (the pressed one, or for a typed answer the one
+    shown last), or is sent anew where that message can no longer be edited; without ``edit`` it is
+    sent anew. Either way it becomes the task's live message and the one before loses its keyboard.
+    """
 
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
@@ -115,6 +122,7 @@ class Reply:
     edit: bool = False
     notice: str | None = None  # a short toast for a button press (answerCallbackQuery)
     attachment: Attachment | None = None
+    live: str | None = None  # the task whose live message this is
 
 
 @dataclass(frozen=True)

@@ -3,10 +3,13 @@
 Whoever acts (an examinee, a scorer, a reviewer, the appeal desk, an interview recorder) is refused
 the same way, from any depth of a flow, before anything is written. The router (``flows.router``)
 turns a refusal into the answer: a short toast for a button press (logged and audited as
-``button.refused``), a reply for a typed answer or a command.
+``button.refused``), a reply for a typed answer or a command. A refused typed answer can carry the
+question still waiting (``repeating``), so the reply asks it again under the reason.
 """
 
 from __future__ import annotations
+
+from flows.ui.chat import Reply
 
 
 class Refused(Exception):
@@ -17,3 +20,9 @@ class Refused(Exception):
         self.key = key
         self.params = params
         self.reason = reason or key  # for the log and the audit row: what exactly was wrong
+        self.question: Reply | None = None
+
+    def repeating(self, question: Reply) -> Refused:
+        """This refusal, answered with ``question`` (the one still waiting) asked again under it."""
+        self.question = question
+        return self

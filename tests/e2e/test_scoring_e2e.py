@@ -27,8 +27,13 @@ def names_button(name: str):
 
 
 def score_one(scorer, name: str, offset: int) -> Decimal:
-    """Open ``name`` from /score, type every item but tap the second, comment, submit; the total entered."""
+    """Open ``name`` from /score, type every item but tap the second, comment, submit; the total entered.
+
+    The whole sheet is at most three bot messages: the list (which becomes the examinee's
+    self-assessment), the sheet edited step by step, and the question asked again after a refused score.
+    """
     items = default_scheme().rubric.items
+    before = len(scorer.messages)
     scorer.send("/score")
     listing = scorer.wait_for(names_button(name))
     scorer.press(listing, next(label for label in listing.labels if name in label))
@@ -48,7 +53,11 @@ def score_one(scorer, name: str, offset: int) -> Decimal:
     scorer.send(COMMENT)
     scorer.press(scorer.wait_for(button("📨 提交")), "📨 提交")
     scorer.press(scorer.wait_for(button("✅ 确认提交")), "✅ 确认提交")
-    scorer.wait_for("已于")
+    done = scorer.wait_for("已于")
+    assert done.edited and names_button(name)(done)  # the sheet turned back into the list
+    shown = scorer.messages[before:]
+    assert len(shown) <= 3, [message.body[:40] for message in shown]
+    assert [message for message in shown if message.buttons] == [done]  # older keyboards are gone
     return sum(typed, Decimal(0))
 
 

@@ -235,6 +235,13 @@ class SimUser(ChatView):
         with self.store.lock:
             return self._callback(self._visible(message), data)
 
+    def delete(self, message: BotMessage) -> None:
+        """Deletes a message of this user's private chat for both sides, as a user may (the bot gets no
+        update; editing the message afterwards fails with "message to edit not found")."""
+        with self.store.lock:
+            self._visible(message).deleted = True
+            self.store.notify()
+
     def _visible(self, message: BotMessage) -> StoredMessage:
         """The stored message, if this user can see it; call with the lock held."""
         chat = self.store.chats[message.chat_id]

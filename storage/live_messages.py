@@ -1,0 +1,32 @@
+"""Each task's one live message per chat: the message a conversation's next screen replaces.
+
+A task (the score sheet, the self-assessment, the /review screens, an appeal form) keeps one message
+in a chat up to date instead of sending a new one per step. The Telegram adapter records here which
+message that is once it has sent or edited it; a later screen of the task edits it, and a press on
+any other message of the task is stale.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session
+
+from storage.models import LiveMessage
+
+
+def live_message(session: Session, chat_id: int, task: str) -> int | None:
+    """The id of the task's live message in the chat, or None when it has none."""
+    row = session.get(LiveMessage, (chat_id, task))
+    return None if row is None else row.message_id
+
+
+def record(session: Session, chat_id: int, task: str, message_id: int, now: datetime) -> int | None:
+    """Make ``message_id`` the task's live message in the chat; returns the one it replaces, if any."""
+    row = session.get(LiveMessage, (chat_id, task))
+    if row is None:
+        session.add(LiveMessage(chat_id=chat_id, task=task, message_id=message_id, updated_at=now))
+        return None
+    earlier, row.message_id, row.updated_at = row.message_id, message_id, now
+    session.add(row)
+    return earlier if earlier != message_id else None
