@@ -9,7 +9,15 @@ from decimal import Decimal
 from sqlalchemy import or_
 from sqlmodel import Session, SQLModel, col, select
 
-from storage.models import Cycle, CycleExaminee, SelfAnswer, SelfAssessment, SelfScore, SelfStatus
+from storage.models import (
+    Cycle,
+    CycleExaminee,
+    ScoreSheet,
+    SelfAnswer,
+    SelfAssessment,
+    SelfScore,
+    SelfStatus,
+)
 
 
 def cycle_by_name(session: Session, name: str) -> Cycle | None:
@@ -136,13 +144,25 @@ def self_statuses(
     session: Session, cycle_id: int, member_ids: Collection[int] | None = None
 ) -> list[tuple[CycleExaminee, str | None]]:
     """Each examinee of the cycle (or only these members) with their self-assessment's status, if any."""
+    return form_statuses(session, cycle_id, SelfAssessment, "member_id", member_ids)
+
+
+def form_statuses(
+    session: Session,
+    cycle_id: int,
+    form: type[SelfAssessment] | type[ScoreSheet],
+    member_field: str,
+    member_ids: Collection[int] | None,
+) -> list[tuple[CycleExaminee, str | None]]:
+    """Each examinee of the cycle with the status of their ``form`` (self-assessment or score sheet), if
+    any, in roster order; with ``member_ids``, only examinees whose ``member_field`` is one of them."""
     query = (
-        select(CycleExaminee, SelfAssessment.status)
-        .outerjoin(SelfAssessment, col(SelfAssessment.examinee_id) == col(CycleExaminee.id))
+        select(CycleExaminee, form.status)
+        .outerjoin(form, col(form.examinee_id) == col(CycleExaminee.id))
         .where(CycleExaminee.cycle_id == cycle_id)
     )
     if member_ids is not None:
-        query = query.where(col(CycleExaminee.member_id).in_(list(member_ids)))
+        query = query.where(col(getattr(CycleExaminee, member_field)).in_(list(member_ids)))
     return [(examinee, status) for examinee, status in session.exec(query.order_by(col(CycleExaminee.id)))]
 
 

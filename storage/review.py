@@ -7,6 +7,7 @@ Every write here adds its audit row (``review.*``) to the same transaction.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -42,6 +43,23 @@ def bump_version(session: Session, review: CycleReview, now: datetime) -> int:
     return review.version
 
 
+def _keep(
+    session: Session,
+    row: ReviewChange | AcceptedViolation | Signature,
+    *,
+    action: str,
+    entity: str,
+    **audited: Any,
+) -> None:
+    """Add ``row`` (flushed, so it has its id) with its audit row: ``action`` on ``entity`` by the row's
+    member; ``audited`` carries ``before``, ``after``, ``reason`` and ``at``."""
+    session.add(row)
+    session.flush()
+    audit.record(
+        session, actor=f"member:{row.member_id}", action=action, entity=entity, entity_id=row.id, **audited
+    )
+
+
 def changes(session: Session, cycle_id: int) -> list[ReviewChange]:
     """Every change made in the cycle's review, oldest first."""
     return list(
@@ -53,17 +71,14 @@ def changes(session: Session, cycle_id: int) -> list[ReviewChange]:
 
 def record_change(session: Session, change: ReviewChange) -> ReviewChange:
     """Keep one change and audit it as ``review.<kind>`` with before, after and the reason."""
-    session.add(change)
-    session.flush()
     target = {"examinee": change.examinee_id, "team": change.team, "department": change.department}
     if change.kind == ChangeKind.SCORE:
         target["item"] = change.item
-    audit.record(
+    _keep(
         session,
-        actor=f"member:{change.member_id}",
+        change,
         action=f"review.{change.kind}",
         entity="review_change",
-        entity_id=change.id,
         before={**target, "value": change.before},
         after={**target, "value": change.after, "version": change.version},
         reason=change.reason,
@@ -84,14 +99,11 @@ def accepted_violations(session: Session, cycle_id: int) -> list[AcceptedViolati
 
 def accept_violation(session: Session, accepted: AcceptedViolation) -> None:
     """Keep the committee's acceptance of one rule break, audited as ``review.accept``."""
-    session.add(accepted)
-    session.flush()
-    audit.record(
+    _keep(
         session,
-        actor=f"member:{accepted.member_id}",
+        accepted,
         action="review.accept",
         entity="accepted_violation",
-        entity_id=accepted.id,
         after={
             "team": accepted.team,
             "department": accepted.department,
@@ -133,14 +145,11 @@ def sign(
         comment=comment,
         result_hash=result_hash,
     )
-    session.add(signature)
-    session.flush()
-    audit.record(
+    _keep(
         session,
-        actor=f"member:{member_id}",
+        signature,
         action="review.sign",
         entity="signature",
-        entity_id=signature.id,
         after={"role": str(role), "version": version, "comment": comment, "result_hash": result_hash},
         at=now,
     )

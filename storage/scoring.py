@@ -10,6 +10,7 @@ from decimal import Decimal
 from sqlmodel import Session, col, select
 
 from storage import audit
+from storage.cycles import form_statuses
 from storage.models import CycleExaminee, ItemScore, ScoreSheet, SheetStatus
 
 
@@ -158,11 +159,4 @@ def sheet_statuses(
     session: Session, cycle_id: int, scorer_ids: Collection[int] | None = None
 ) -> list[tuple[CycleExaminee, str | None]]:
     """Each examinee of the cycle (or only those these members score) with their score sheet's status."""
-    query = (
-        select(CycleExaminee, ScoreSheet.status)
-        .outerjoin(ScoreSheet, col(ScoreSheet.examinee_id) == col(CycleExaminee.id))
-        .where(CycleExaminee.cycle_id == cycle_id)
-    )
-    if scorer_ids is not None:
-        query = query.where(col(CycleExaminee.scorer_member_id).in_(list(scorer_ids)))
-    return [(examinee, status) for examinee, status in session.exec(query.order_by(col(CycleExaminee.id)))]
+    return form_statuses(session, cycle_id, ScoreSheet, "scorer_member_id", scorer_ids)

@@ -15,12 +15,11 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from bot.commands.common import UsageError, open_database
+from bot.commands.common import named_cycle, open_database
 from bot.config import Config
 from flows.archive.manifest import chain_holds
 from flows.ui.i18n import both
 from storage import audit
-from storage import cycles as store
 from storage.audit import Break
 from storage.db import session_scope
 from storage.models import Cycle
@@ -47,9 +46,7 @@ def verify_command(config: Config, args: argparse.Namespace) -> int:
         with session_scope(engine) as session:
             names = {}
             if args.cycle:
-                cycle = store.cycle_by_name(session, args.cycle)
-                if cycle is None:
-                    raise UsageError(both("cycle_unknown", name=args.cycle))
+                cycle = named_cycle(session, args.cycle)
                 names[audit.cycle_chain(cycle.id)] = cycle.name
             else:
                 names = {chain: _chain_name(session, chain) for chain in audit.chains(session)}

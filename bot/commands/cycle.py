@@ -9,7 +9,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from bot.commands.common import UsageError, open_database
+from bot.commands.common import UsageError, named_cycle, open_database
 from bot.config import Config
 from flows.archive.export import ArchiveError, archive_cycle
 from flows.cycles.opening import CycleError, Deadlines, open_cycle
@@ -19,7 +19,6 @@ from flows.rules.cycles import current_phase
 from flows.rules.scheme import DEFAULT_SCHEME, SchemeError
 from flows.scoring.progress import ScorerProgress, scoring_progress
 from flows.ui.i18n import both
-from storage import cycles as store
 from storage import outbox
 from storage.db import session_scope
 
@@ -101,10 +100,7 @@ def status_command(config: Config, args: argparse.Namespace) -> int:
     engine = open_database(config)
     try:
         with session_scope(engine) as session:
-            cycle = store.cycle_by_name(session, args.name) if args.name else store.latest_cycle(session)
-            if cycle is None:
-                key = "cycle_unknown" if args.name else "cycle_none"
-                raise UsageError(both(key, name=args.name or ""))
+            cycle = named_cycle(session, args.name)
             progress = self_assessment_progress(session, cycle)
             scoring = scoring_progress(session, cycle)
             signoff = signoff_state(session, cycle)
@@ -206,9 +202,7 @@ def archive_command(config: Config, args: argparse.Namespace) -> int:
     engine = open_database(config)
     try:
         with session_scope(engine) as session:
-            cycle = store.cycle_by_name(session, args.name)
-            if cycle is None:
-                raise UsageError(both("cycle_unknown", name=args.name))
+            cycle = named_cycle(session, args.name)
             archive_cycle(session, cycle, actor="cli", now=datetime.now(UTC), tz=config.settings.tz)
     except ArchiveError as error:
         raise UsageError(both(error.key, **error.params)) from None

@@ -11,11 +11,10 @@ import argparse
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.commands.common import UsageError, open_database
+from bot.commands.common import named_cycle, open_database
 from bot.config import Config
 from flows.archive.export import export_files, record_export
 from flows.ui.i18n import both
-from storage import cycles as store
 from storage.db import session_scope
 
 
@@ -36,9 +35,7 @@ def export_command(config: Config, args: argparse.Namespace) -> int:
     engine = open_database(config)
     try:
         with session_scope(engine) as session:
-            cycle = store.cycle_by_name(session, args.cycle)
-            if cycle is None:
-                raise UsageError(both("cycle_unknown", name=args.cycle))
+            cycle = named_cycle(session, args.cycle)
             now = datetime.now(UTC)
             files = export_files(session, cycle, config.settings.tz, now=now, english=args.english)
             for path, data in files.items():

@@ -9,12 +9,11 @@ from __future__ import annotations
 import argparse
 from datetime import UTC, datetime
 
-from bot.commands.common import UsageError, open_database
+from bot.commands.common import named_cycle, open_database
 from bot.config import Config
 from flows.notices.nudge import nudge
 from flows.ui.context import FlowContext
 from flows.ui.i18n import both
-from storage import cycles as store
 from storage.db import session_scope
 
 
@@ -29,9 +28,7 @@ def remind_command(config: Config, args: argparse.Namespace) -> int:
     engine = open_database(config)
     try:
         with session_scope(engine) as session:
-            cycle = store.cycle_by_name(session, args.name) if args.name else store.latest_cycle(session)
-            if cycle is None:
-                raise UsageError(both("cycle_unknown" if args.name else "cycle_none", name=args.name or ""))
+            cycle = named_cycle(session, args.name)
             context = FlowContext(
                 session=session, now=datetime.now(UTC), tz=settings.tz, default_locale=settings.language
             )

@@ -19,6 +19,7 @@ from flows.review.reviewer import Reviewer
 from flows.rules.grading import InvalidScore, check_item_score
 from flows.rules.scheme import Item
 from flows.scoring.screens import suggested
+from flows.scoring.sheet import submit
 from flows.ui.chat import Action, Button, Reply
 from flows.ui.text import points
 from storage import audit, scoring
@@ -259,19 +260,7 @@ def _ask_submit(reviewer: Reviewer, entry: Entry) -> list[Action]:
 def _submit(reviewer: Reviewer, entry: Entry) -> list[Action]:
     if not _complete(reviewer, entry):
         return _next(reviewer, entry)
-    scoring.submit_sheet(
-        reviewer.session,
-        _row(reviewer, entry),
-        actor=reviewer.actor,
-        now=reviewer.now,
-        after={
-            "cycle": reviewer.cycle.name,
-            "examinee": entry.examinee.student_no,
-            "scores": {key: str(value) for key, value in entry.original.items()},
-            "total": str(entry.total),
-            "by": "committee",
-        },
-    )
+    submit(reviewer, _row(reviewer, entry), entry.examinee, entry.original, entry.total, by="committee")
     reviewer.forget()
     done = reviewer.text("review_president_submitted", name=entry.examinee.name, total=points(entry.total))
     return [*screens.examinee_screen(reviewer, _fresh(reviewer, entry), prefix=done + "\n\n")]

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from flows.rules.grading import InvalidScore, all_alike, check_item_score
 from flows.scoring import screens
 from flows.scoring.presses import ScoreAction, ScorePress
-from flows.scoring.sheet import Scorer, Sheet, standings
+from flows.scoring.sheet import Scorer, Sheet, standings, submit
 from flows.ui.chat import Action, Content, Incoming, Reply
 from flows.ui.context import FlowContext
 from flows.ui.live import asked_again, ensure_live, live_screen
@@ -293,18 +293,7 @@ def _submit(sheet: Sheet, _: ScorePress) -> list[Reply]:
     if waiting:
         return waiting
     scorer = sheet.scorer
-    store.submit_sheet(
-        scorer.session,
-        sheet.ensure_row(),
-        actor=scorer.actor,
-        now=scorer.now,
-        after={
-            "cycle": sheet.cycle.name,
-            "examinee": sheet.examinee.student_no,
-            "scores": {key: str(given) for key, given in sheet.scores.items()},
-            "total": str(sheet.total),
-        },
-    )
+    submit(scorer, sheet.ensure_row(), sheet.examinee, sheet.scores, sheet.total)
     scorer.forget()
     at, total = scorer.local(scorer.now), points(sheet.total)
     done = scorer.text("score_submitted", name=sheet.examinee.name, total=total, at=at) + "\n\n"

@@ -17,7 +17,7 @@ the department distribution, the vice-presidents' department averages and ``kaoh
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -93,6 +93,33 @@ class Scorer(Actor):
 
     def sheet(self, examinee: CycleExaminee) -> Sheet:
         return Sheet(self, examinee, store.sheet_of(self.session, examinee.id))
+
+
+def submit(
+    actor: Actor,
+    row: ScoreSheet,
+    examinee: CycleExaminee,
+    scores: Mapping[str, Decimal],
+    total: Decimal,
+    **extra: str,
+) -> None:
+    """Lock ``row`` as submitted, audited (``score.submit``) with its cycle, examinee, scores and total.
+
+    ``extra`` adds to the audit payload (the committee's president submitting passes ``by``).
+    """
+    store.submit_sheet(
+        actor.session,
+        row,
+        actor=actor.actor,
+        now=actor.now,
+        after={
+            "cycle": actor.cycle.name,
+            "examinee": examinee.student_no,
+            "scores": {key: str(given) for key, given in scores.items()},
+            "total": str(total),
+            **extra,
+        },
+    )
 
 
 def group_key(examinee: CycleExaminee) -> tuple[str, str | None]:
