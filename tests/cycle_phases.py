@@ -11,45 +11,27 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 
-from appeal_helpers import (
-    IDS,
-    LEADER,
-    MEMBER,
-    OFFICER,
-    ORG_OFFICER,
-    OUTSIDER,
-    RELEASED,
-    SCORER,
-    appeal_through,
-    released_cycle,
-    score,
-)
-from cycle_helpers import (
-    NOW,
-    SHANGHAI,
-    Person,
-    bind,
-    import_sample,
-    open_sample_cycle,
-    submit_self_assessment,
-)
+import appeal_helpers as appeals
+import cycle_helpers as cycles
+from appeal_helpers import IDS, OFFICER, ORG_OFFICER
+from cycle_helpers import NOW, SHANGHAI, Person, bind, import_sample, open_sample_cycle
 from sqlmodel import Session, select
 
 from flows.archive.export import archive_cycle
 from storage.cycle_models import Cycle
 
 PRESIDENT = "2023000042"  # 罗晨秀, 校学生会 主席: scores the vice-presidents; deputy leader of the committee
-HEAD = OUTSIDER  # 龙浩, head of 办公室, scored by 马凯秀 like the officer
+HEAD = appeals.OUTSIDER  # 龙浩, head of 办公室, scored by 马凯秀 like the officer
 STRANGER = 590  # a Telegram account bound to nobody
 
 ROLES: dict[str, int] = {
     "stranger": STRANGER,
     "examinee": IDS[OFFICER],
-    "vice-president scorer": IDS[SCORER],
+    "vice-president scorer": IDS[appeals.SCORER],
     "president": 561,
-    "committee member": IDS[MEMBER],
+    "committee member": IDS[appeals.MEMBER],
     "organisation department (appeal desk)": IDS[ORG_OFFICER],
-    "teacher (committee leader)": IDS[LEADER],
+    "teacher (committee leader)": IDS[appeals.LEADER],
 }
 """Each kind of person who might press a button, and their Telegram user id."""
 
@@ -76,14 +58,14 @@ def at_phase(session: Session, sample: Path, phase: Phase) -> datetime:
         return NOW
     open_sample_cycle(session)
     if phase is Phase.SELF_ASSESSMENT:
-        submit_self_assessment(session, HEAD)
+        cycles.submit_self_assessment(session, HEAD)
         _half_written_self_assessment(Person(session, IDS[OFFICER]))
         return NOW + timedelta(hours=2)
-    submit_self_assessment(session, OFFICER)
-    submit_self_assessment(session, HEAD)
+    cycles.submit_self_assessment(session, OFFICER)
+    cycles.submit_self_assessment(session, HEAD)
     if phase is Phase.SCORING:
-        return _half_scored(Person(session, IDS[SCORER]), NOW + timedelta(days=8))
-    score(session, OFFICER, at=NOW + timedelta(days=8))
+        return _half_scored(Person(session, IDS[appeals.SCORER]), NOW + timedelta(days=8))
+    appeals.score(session, OFFICER, at=NOW + timedelta(days=8))
     return NOW + timedelta(days=15)  # after the scoring deadline, before the review deadline
 
 
@@ -104,14 +86,14 @@ def _half_scored(scorer: Person, now: datetime) -> datetime:
 
 
 def _released(session: Session, sample: Path, phase: Phase) -> datetime:
-    people = released_cycle(session, sample)
+    people = appeals.released_cycle(session, sample)
     bind(session, PRESIDENT, ROLES["president"])
     now = people[OFFICER].now
     if phase is Phase.RESULTS:
         return now
     if phase is Phase.APPEAL:
         return _appeal_under_way(people)
-    archived = RELEASED + timedelta(days=10)
+    archived = appeals.RELEASED + timedelta(days=10)
     archive_cycle(session, session.exec(select(Cycle)).one(), actor="test", now=archived, tz=SHANGHAI)
     session.commit()
     return archived + timedelta(hours=1)
@@ -119,12 +101,12 @@ def _released(session: Session, sample: Path, phase: Phase) -> datetime:
 
 def _appeal_under_way(people: dict[str, Person]) -> datetime:
     """The officer has appealed, the desk has reported it, and a committee member has asked her scorer."""
-    appeal_through(people[OFFICER])
+    appeals.appeal_through(people[OFFICER])
     desk = people[ORG_OFFICER]
     desk.says("/appeals")
     desk.taps("郭宇雅")
     desk.taps("上报考核小组")
-    committee = people[MEMBER]
+    committee = people[appeals.MEMBER]
     committee.says("/appeals")
     committee.taps("郭宇雅")
     committee.taps("征求评分人意见")
