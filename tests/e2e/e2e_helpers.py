@@ -164,10 +164,11 @@ format = "json"
 
 @contextmanager
 def database(database_url: str) -> Iterator[Session]:
-    """A session on the bot's database, from the test's side; committed when the block ends."""
+    """A session on the bot's database, from the test's side; committed when the block ends (what it
+    read stays readable after)."""
     engine = make_engine(database_url)
     try:
-        with Session(engine) as session:
+        with Session(engine, expire_on_commit=False) as session:
             yield session
             session.commit()
     finally:
