@@ -9,7 +9,6 @@ import io
 import json
 import zipfile
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from appeal_helpers import (
@@ -25,6 +24,7 @@ from appeal_helpers import (
     score,
 )
 from archive_helpers import FORMULA, decided_and_interviewed
+from cli_helpers import kaohe_config
 from conftest import SAMPLE_ROSTER as SAMPLE
 from cycle_helpers import SHANGHAI, Person, import_sample, open_sample_cycle
 from openpyxl import load_workbook
@@ -267,14 +267,8 @@ def test_the_router_answers_a_refused_write_instead_of_failing(people, session, 
 # The command line
 
 
-def config_for(tmp_path: Path, database_url: str) -> str:
-    path = tmp_path / "config.toml"
-    path.write_text(f'[database]\nurl = "{database_url}"\n', encoding="utf-8")
-    return str(path)
-
-
 def test_kaohe_export_and_archive(people, session, tmp_path, database_url, capsys):
-    config = config_for(tmp_path, database_url)
+    config = kaohe_config(tmp_path, database_url)
     out = tmp_path / "archive"
     assert main(["--config", config, "export", "--cycle", "2026秋季考核", "--out", str(out)]) == 0
     assert "2026秋季考核" in capsys.readouterr().out

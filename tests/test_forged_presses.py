@@ -26,6 +26,10 @@ from cycle_phases import ROLES, Phase, at_phase
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 from sqlmodel import Session, select
+from storage.appeal_models import Appeal, AppealOpinion
+from storage.cycle_models import Cycle, CycleExaminee
+from storage.schema import metadata
+from storage.scoring_models import ScoreSheet
 
 from flows.router import handle
 from flows.rules.scheme import Key as SchemeKey
@@ -33,11 +37,7 @@ from flows.rules.scheme import default_scheme
 from flows.ui.buttons import CALLBACK_DATA_LIMIT, ID_MAX, INDEX_MAX, ButtonData, Id, Index, Key, families
 from flows.ui.chat import Action, ChatKind, Content, Incoming, Reply, Toast
 from flows.ui.context import FlowContext
-from storage.appeal_models import Appeal, AppealOpinion
-from storage.cycle_models import Cycle, CycleExaminee
 from storage.models import TelegramBinding
-from storage.schema import metadata
-from storage.scoring_models import ScoreSheet
 
 BUTTON_WORDS: dict[str, tuple[str, ...]] = {
     "s": ("hdr", "term", "col", "hdr_edit", "ed", "sc_edit", "sc", "sub", "yes", "rev", "wd"),
