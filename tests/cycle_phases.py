@@ -16,9 +16,9 @@ import cycle_helpers as cycles
 from appeal_helpers import IDS, OFFICER, ORG_OFFICER
 from cycle_helpers import NOW, SHANGHAI, Person, bind, import_sample, open_sample_cycle
 from sqlmodel import Session, select
-from storage.cycle_models import Cycle
 
 from flows.archive.export import archive_cycle
+from storage.models import Cycle
 
 PRESIDENT = "2023000042"  # 罗晨秀, 校学生会 主席: scores the vice-presidents; deputy leader of the committee
 HEAD = appeals.OUTSIDER  # 龙浩, head of 办公室, scored by 马凯秀 like the officer

@@ -16,7 +16,7 @@ from __future__ import annotations
 import types
 import typing
 from dataclasses import dataclass, fields
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import Enum
 from typing import Any, Union
 
@@ -25,11 +25,8 @@ import pytest
 from cycle_phases import ROLES, Phase, at_phase
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
+from sqlalchemy import Row
 from sqlmodel import Session, select
-from storage.appeal_models import Appeal, AppealOpinion
-from storage.cycle_models import Cycle, CycleExaminee
-from storage.schema import metadata
-from storage.scoring_models import ScoreSheet
 
 from flows.router import handle
 from flows.rules.scheme import Key as SchemeKey
@@ -37,7 +34,8 @@ from flows.rules.scheme import default_scheme
 from flows.ui.buttons import CALLBACK_DATA_LIMIT, ID_MAX, INDEX_MAX, ButtonData, Id, Index, Key, families
 from flows.ui.chat import Action, ChatKind, Content, Incoming, Reply, Toast
 from flows.ui.context import FlowContext
-from storage.models import TelegramBinding
+from storage import audit
+from storage.models import Appeal, AppealOpinion, Cycle, CycleExaminee, ScoreSheet, TelegramBinding, metadata
 
 BUTTON_WORDS: dict[str, tuple[str, ...]] = {
     "s": ("hdr", "term", "col", "hdr_edit", "ed", "sc_edit", "sc", "sub", "yes", "rev", "wd"),
@@ -65,7 +63,7 @@ HOSTILE = (
 
 AUDIT_TABLE = "auditentry"
 LANGUAGES = ("zh-hans", "en", None)
-EXAMPLES_PER_PREFIX = 12  # in each phase; every example is pressed by each of the seven roles
+EXAMPLES_PER_PREFIX = 10  # in each phase; every example is pressed by each of the seven roles
 
 
 # A forged field
@@ -174,20 +172,24 @@ def _real(name: str, hint: Any, pools: Pools) -> st.SearchStrategy[str]:
 
 
 @st.composite
-def _one_forged(draw: st.DrawFn, prefix: str, slots: list[st.SearchStrategy[str]]) -> str:
-    """``prefix`` and a real value for each slot but one, which is forged (or one field too many)."""
+def _one_forged(
+    draw: st.DrawFn, prefix: str, slots: list[st.SearchStrategy[str]], beyond: st.SearchStrategy[str] = FORGED
+) -> str:
+    """``prefix`` and a real value for each slot but one, which is forged, or one field more drawn from
+    ``beyond`` (forged too, unless the slots are all the family's fields: then any field is one too many)."""
     forged_at = draw(st.integers(0, len(slots)))
     values = [draw(FORGED if i == forged_at else slot) for i, slot in enumerate(slots)]
     if forged_at == len(slots):
-        values.append(draw(FORGED | st.sampled_from(("1", "o"))))
+        values.append(draw(beyond))
     return ":".join((prefix, *values))
 
 
 def _family_press(family: type[ButtonData], pools: Pools) -> st.SearchStrategy[str]:
     """A press of ``family``: its fields (some trailing ones left off, perhaps), one of them forged."""
-    described = _field_types(family)
-    slots = [_real(name, hint, pools) for name, hint in described]
-    return st.integers(0, len(slots)).flatmap(lambda kept: _one_forged(family.prefix, slots[:kept]))
+    slots = [_real(name, hint, pools) for name, hint in _field_types(family)]
+    every_field = _one_forged(family.prefix, slots, FORGED | st.sampled_from(("1", "o")))
+    fewer = st.integers(0, len(slots) - 1).flatmap(lambda kept: _one_forged(family.prefix, slots[:kept]))
+    return every_field | fewer
 
 
 def _worded_press(prefix: str, pools: Pools) -> st.SearchStrategy[str]:
@@ -216,7 +218,7 @@ def forged_presses(prefix: str | None, pools: Pools) -> st.SearchStrategy[str]:
 # What must hold
 
 
-def snapshot(session: Session) -> dict[str, list[tuple]]:
+def snapshot(session: Session) -> dict[str, list[Row]]:
     """Every row of every table but the audit log (flushed changes included)."""
     session.flush()
     connection = session.connection()
@@ -227,14 +229,14 @@ def snapshot(session: Session) -> dict[str, list[tuple]]:
     }
 
 
-def changes(before: dict[str, list], after: dict[str, list]) -> dict[str, dict[str, list]]:
+def changes(before: dict[str, list[Row]], after: dict[str, list[Row]]) -> dict[str, dict[str, list]]:
     """Per table, the rows added and removed (a changed row is both), the first three of each."""
     found = {}
     for table, rows in after.items():
-        added = [tuple(row) for row in rows if row not in before[table]]
-        removed = [tuple(row) for row in before[table] if row not in rows]
-        if added or removed:
-            found[table] = {"added": added[:3], "removed": removed[:3]}
+        if rows == before[table]:
+            continue
+        old, new = {repr(tuple(row)) for row in before[table]}, {repr(tuple(row)) for row in rows}
+        found[table] = {"added": sorted(new - old)[:3], "removed": sorted(old - new)[:3]}
     return found
 
 
@@ -299,8 +301,12 @@ def test_every_forged_press_is_answered_and_changes_nothing(session, sample_rost
         pytest.fail("\n".join(failures), pytrace=False)
 
 
-def _largest(hint: Any) -> Any:
-    """The largest value a field of this type holds in a real button."""
+SCORE_FIELDS = ("points", "score")
+LONGEST_SCORE = "100.0"  # a score is at most the scheme's whole 100 points, with one decimal
+
+
+def _largest(name: str, hint: Any) -> Any:
+    """The largest value a field holds in a real button: a score, a scheme's key, an id, an index."""
     if _is_enum(hint):
         return max(hint, key=lambda member: len(member.value))
     if hint == Id:
@@ -308,13 +314,26 @@ def _largest(hint: Any) -> Any:
     if hint == Index:
         return INDEX_MAX
     assert hint == Key, hint
+    if name in SCORE_FIELDS:
+        return LONGEST_SCORE
     longest = next(m.max_length for m in SchemeKey.__metadata__[0].metadata if hasattr(m, "max_length"))
-    return "k" * longest  # a scheme's key, the longest thing a Key field holds
+    return "k" * longest  # a key of the scheme: a section, rubric item, dimension, grade or rating
 
 
 @pytest.mark.parametrize("family", flow_families().values(), ids=lambda family: family.__name__)
 def test_every_button_family_fits_in_64_bytes_with_its_largest_values(family: type[ButtonData]) -> None:
-    press = family(*(_largest(hint) for _, hint in _field_types(family)))
+    press = family(*(_largest(name, hint) for name, hint in _field_types(family)))
     data = press.pack()
     assert len(data.encode()) <= CALLBACK_DATA_LIMIT
     assert family.parse(data) == press
+
+
+def test_the_snapshot_sees_any_row_change_but_the_audit_logs(session, sample_roster) -> None:
+    at_phase(session, sample_roster, Phase.NO_CYCLE)
+    before = snapshot(session)
+    audit.record(session, actor="test", action="button.refused", entity="button", at=datetime.now(UTC))
+    assert changes(before, snapshot(session)) == {}
+    binding = session.exec(select(TelegramBinding)).first()
+    assert binding is not None
+    binding.language_code = "en"
+    assert list(changes(before, snapshot(session))) == ["telegrambinding"]
