@@ -35,7 +35,17 @@ from flows.ui.buttons import CALLBACK_DATA_LIMIT, ID_MAX, INDEX_MAX, ButtonData,
 from flows.ui.chat import Action, ChatKind, Content, Incoming, Reply, Toast
 from flows.ui.context import FlowContext
 from storage import audit
-from storage.models import Appeal, AppealOpinion, Cycle, CycleExaminee, ScoreSheet, TelegramBinding, metadata
+from storage.models import (
+    Appeal,
+    AppealOpinion,
+    AuditChain,
+    AuditEntry,
+    Cycle,
+    CycleExaminee,
+    ScoreSheet,
+    TelegramBinding,
+    metadata,
+)
 
 BUTTON_WORDS: dict[str, tuple[str, ...]] = {
     "s": ("hdr", "term", "col", "hdr_edit", "ed", "sc_edit", "sc", "sub", "yes", "rev", "wd"),
@@ -61,7 +71,7 @@ HOSTILE = (
 )
 """Other field values that are nobody's id, index or key."""
 
-AUDIT_TABLE = "auditentry"
+AUDIT_LOG = {AuditEntry.__tablename__, AuditChain.__tablename__}  # its rows, and the heads of its hash chains
 LANGUAGES = ("zh-hans", "en", None)
 EXAMPLES_PER_PREFIX = 10  # in each phase; every example is pressed by each of the seven roles
 
@@ -225,7 +235,7 @@ def snapshot(session: Session) -> dict[str, list[Row]]:
     return {
         table.name: connection.execute(table.select().order_by(*table.primary_key.columns)).all()
         for table in metadata.sorted_tables
-        if table.name != AUDIT_TABLE
+        if table.name not in AUDIT_LOG
     }
 
 

@@ -62,7 +62,7 @@ class BotApiServer:
         app = web.Application(client_max_size=MAX_REQUEST_BYTES)
         app.router.add_route("*", "/bot{token}/{method}", self._api)
         app.router.add_route("GET", "/file/bot{token}/{path:.+}", self._file)
-        self.runner = web.AppRunner(app, shutdown_timeout=1.0)
+        self.runner = web.AppRunner(app, shutdown_timeout=1.0, access_log=None)  # tests read calls, not logs
         await self.runner.setup()
         await web.TCPSite(self.runner, "127.0.0.1", 0).start()
         return self.runner.addresses[0][1]
