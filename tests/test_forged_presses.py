@@ -66,10 +66,10 @@ NUMBER_TRAPS = ("9" * 25, "²", "３")
 """Field values that crashed the parsers written by hand (issue 10): too large for SQLite, or ``isdigit``."""
 
 HOSTILE = (
-    *("٣", "１２", "-1", "-0", "0", "00", "01", "", " 1", "1 ", "+1", "1.0", "1e3", "0x1", "NaN", "∞"),
+    *("٣", "１２", "½", "-1", "00", "01", "", " 1", "1 ", "1,5", "1.5.5", "1e3", "0x1", "NaN", "∞"),
     *(str(ID_MAX + 1), str(2**63), "\x00", "\u200b1", "1\n", "no_such_key"),
 )
-"""Other field values that are nobody's id, index or key."""
+"""Other field values that are nobody's id, index, key or score (no ``0`` or ``1.0``: an index, a score)."""
 
 AUDIT_LOG = {AuditEntry.__tablename__, AuditChain.__tablename__}  # its rows, and the heads of its hash chains
 LANGUAGES = ("zh-hans", "en", None)
