@@ -1,9 +1,14 @@
-"""What the end-to-end tests share: the rig (the ``kaohe`` command line, ``kaohe run`` as a child
-process), the people of the sample roster who register, and ways to wait for something to be true.
+"""What the end-to-end tests share, so that no test module imports another: the rig (the ``kaohe``
+command line, ``kaohe run`` as a child process, a scheme with quiet hours of the test's choosing),
+waiting for the database or the fake Bot API to show something, and the steps people take in chat.
 
 ``Operator`` runs ``kaohe`` sub-commands as the administrator would; ``BotProcess`` starts ``kaohe run``
 (polling, or webhook with ``start(webhook=True)``), stops it with SIGTERM or kills it with SIGKILL,
 and reads its log. The fixtures that make them live in conftest.py.
+
+The bot runs on the wall clock. Every notice keeps the quiet hours, so a test that waits for one
+opens its cycle with conftest's ``scheme``: the shipped scheme with its quiet hours moved hours away
+from now (``quiet_scheme`` makes other hours).
 """
 
 from __future__ import annotations
@@ -18,16 +23,21 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
+from zoneinfo import ZoneInfo
 
+import appeal_helpers as appeals
 from fakebotapi import FakeBotApi, SimUser
 from fakebotapi.records import BotMessage
-from sqlmodel import Session
+from sqlmodel import Session, select
 
+from flows.rules.scheme import DEFAULT_SCHEME
 from storage.db import make_engine
+from storage.models import Cycle
 
+SHANGHAI = ZoneInfo("Asia/Shanghai")  # the configured timezone (the default)
 TOKEN = "123456:e2e-SECRET-token"
 WEBHOOK_SECRET = "e2e-webhook-secret"
 KAOHE = [sys.executable, "-m", "bot.cli"]
@@ -162,6 +172,21 @@ format = "json"
         return records
 
 
+def quiet_scheme(folder: Path, start: datetime, end: datetime) -> Path:
+    """The shipped scheme with quiet hours from ``start`` to ``end`` (local times of day, to the second)."""
+    text = DEFAULT_SCHEME.read_text(encoding="utf-8")
+    quiet = 'quiet_hours = { start = "23:00", end = "07:00" }'
+    assert quiet in text
+    start, end = (f"{moment.astimezone(SHANGHAI):%H:%M:%S}" for moment in (start, end))
+    hours = f'quiet_hours = {{ start = "{start}", end = "{end}" }}'
+    path = folder / f"scheme-{start.replace(':', '')}.toml"
+    path.write_text(text.replace(quiet, hours), "utf-8")
+    return path
+
+
+# The database and waiting
+
+
 @contextmanager
 def database(database_url: str) -> Iterator[Session]:
     """A session on the bot's database, from the test's side; committed when the block ends (what it
@@ -256,3 +281,83 @@ def tap(user: SimUser, part: str) -> BotMessage:
     message = user.wait_for(labelled(part))
     user.press(message, next(label for label in message.labels if part in label))
     return message
+
+
+# A small cycle (the small roster)
+
+SMALL_USERS = {"1001": 901, "1002": 902, "1003": 903, "1004": 904, "1005": 905, "T01": 906}
+"""The Telegram user of each member of tests/data/roster/small.csv, by student number."""
+
+
+def rate_departments(teacher: SimUser) -> None:
+    """In /review, rate the three departments: 主席团 and 办公室 优秀, 学习部 良好."""
+    teacher.send("/review")
+    for group, rating in (("主席团", "优秀"), ("办公室", "优秀"), ("学习部", "良好")):
+        tap(teacher, group)
+        tap(teacher, rating)
+        teacher.press(teacher.wait_for("部门业绩评价已保存"), "⬅️ 返回")
+
+
+# An appeal (the sample roster)
+
+APPEAL_USERS = {appeals.OFFICER: 501, appeals.SCORER: 511, appeals.ORG_OFFICER: 521, appeals.MEMBER: 541}
+"""The Telegram user of each member an appeal concerns: the officer, her scorer, the desk, the committee."""
+APPEAL_REASON = "工作业绩一项没有计入我负责的迎新晚会签到工作，与事实不符，请核实。"
+DECISION = "经核实，迎新晚会签到工作确由本人完成，工作业绩一项加 3 分。"
+
+
+def released_to(
+    bot: BotProcess,
+    fake_api: FakeBotApi,
+    kaohe: Operator,
+    sample_roster: Path,
+    scheme: Path,
+    database_url: str,
+    student_nos: tuple[str, ...],
+) -> dict[str, SimUser]:
+    """The sample roster, these members registered (by student number), a cycle open and the officer's
+    result released: each member's chat, by student number."""
+    kaohe("roster", "import", str(sample_roster))
+    codes = invitation_codes(kaohe)
+    bot.start()
+    people = {no: register(fake_api, codes, no, APPEAL_USERS[no]) for no in student_nos}
+    open_cycle(kaohe, None, "--scheme", str(scheme))
+    with database(database_url) as session:
+        appeals.score(session, appeals.OFFICER, at=datetime.now(UTC) - timedelta(hours=2))
+        cycle = session.exec(select(Cycle)).one()
+        cycle.released_at = datetime.now(UTC) - timedelta(hours=1)
+        session.add(cycle)
+    return people
+
+
+def appeals_against_an_item(officer: SimUser) -> None:
+    """``/appeal`` against 工作业绩 with the reason, up to the question for evidence."""
+    officer.send("/appeal")
+    tap(officer, "某个考核项目")
+    tap(officer, "工作业绩")
+    officer.wait_for("申诉理由")
+    officer.send(APPEAL_REASON)
+    officer.wait_for("证明材料")
+
+
+def submits_and_the_department_opens_it(officer: SimUser, department: SimUser) -> None:
+    """The officer submits her appeal; the organisation department is told and opens it in /appeals."""
+    tap(officer, "提交申诉")
+    tap(officer, "确认提交")
+    officer.wait_for("申诉已于")
+    department.wait_for("收到 郭宇雅 的申诉")
+    department.send("/appeals")
+    tap(department, "郭宇雅")
+
+
+def decides_plus_three(member: SimUser) -> None:
+    """Having pressed ⚖️ 裁定: the result changed, 工作业绩 18 (three more), with the reason."""
+    tap(member, "更改结果")
+    tap(member, "工作业绩")
+    member.wait_for("请输入新的分数")
+    member.send("18")
+    tap(member, "填写裁定理由")
+    member.wait_for("裁定理由")
+    member.send(DECISION)
+    tap(member, "确认最终裁定")
+    member.wait_for("已对 郭宇雅 的申诉作出最终裁定")

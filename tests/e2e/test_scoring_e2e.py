@@ -48,7 +48,7 @@ def score_one(scorer, name: str, offset: int) -> Decimal:
     scorer.press(scorer.wait_for(button("📨 提交")), "📨 提交")
     scorer.press(scorer.wait_for(button("✅ 确认提交")), "✅ 确认提交")
     done = scorer.wait_for("已于")
-    assert done.edited and names_button(name)(done)  # the sheet turned back into the list
+    assert done.edited and labelled(name)(done)  # the sheet turned back into the list
     shown = scorer.messages[before:]
     assert len(shown) <= 3, [message.body[:40] for message in shown]
     assert [message for message in shown if message.buttons] == [done]  # older keyboards are gone
