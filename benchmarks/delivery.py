@@ -29,6 +29,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
 from fakebotapi import FakeBotApi  # noqa: E402
+from fakebotapi.faults import TELEGRAM_FLOOD_LIMITS  # noqa: E402
 
 from bot.config import DeliverySettings  # noqa: E402
 from bot.sender import Sender, rate_limiter  # noqa: E402
@@ -101,7 +102,7 @@ def main() -> None:
         url = args.database_url or f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
         run = f"bench:{time.time_ns()}"
         people = queue(url, api, args.count, run)
-        api.flood_limits(per_chat_per_second=1, global_per_second=30, group_per_minute=20)
+        api.flood_limits(**TELEGRAM_FLOOD_LIMITS)
         outcomes, elapsed = asyncio.run(drain(url, api, settings))
         calls = api.calls("sendMessage")
         refused = sum(1 for call in calls if call.status == 429)

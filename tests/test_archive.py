@@ -9,7 +9,6 @@ import io
 import json
 import zipfile
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from appeal_helpers import (
@@ -25,7 +24,7 @@ from appeal_helpers import (
     score,
 )
 from archive_helpers import FORMULA, decided_and_interviewed
-from conftest import SAMPLE_ROSTER as SAMPLE
+from cli_helpers import kaohe_config
 from cycle_helpers import SHANGHAI, Person, import_sample, open_sample_cycle
 from openpyxl import load_workbook
 from pypdf import PdfReader
@@ -267,14 +266,8 @@ def test_the_router_answers_a_refused_write_instead_of_failing(people, session, 
 # The command line
 
 
-def config_for(tmp_path: Path, database_url: str) -> str:
-    path = tmp_path / "config.toml"
-    path.write_text(f'[database]\nurl = "{database_url}"\n', encoding="utf-8")
-    return str(path)
-
-
 def test_kaohe_export_and_archive(people, session, tmp_path, database_url, capsys):
-    config = config_for(tmp_path, database_url)
+    config = kaohe_config(tmp_path, database_url)
     out = tmp_path / "archive"
     assert main(["--config", config, "export", "--cycle", "2026秋季考核", "--out", str(out)]) == 0
     assert "2026秋季考核" in capsys.readouterr().out
@@ -299,13 +292,15 @@ def test_kaohe_export_and_archive(people, session, tmp_path, database_url, capsy
     assert examinee_of(session, OFFICER) is not None
 
 
-def test_an_archived_cycle_exports_the_same_bytes_after_the_roster_changes(people, session, tmp_path):
+def test_an_archived_cycle_exports_the_same_bytes_after_the_roster_changes(
+    people, session, tmp_path, sample_roster
+):
     cycle = cycle_of(session)
     archive_cycle(session, cycle, actor="test", now=RELEASED + timedelta(days=10), tz=SHANGHAI)
     session.commit()
     before = exported(session)
     renamed = tmp_path / "roster.csv"
-    text = SAMPLE.read_text(encoding="utf-8")
+    text = sample_roster.read_text(encoding="utf-8")
     renamed.write_text(text.replace("马凯秀", "马凯").replace("程婷", "程亭").replace(",干事,", ",部长,", 1))
     import_sample(session, renamed)
     assert member(session, SCORER).name == "马凯"  # the roster did change

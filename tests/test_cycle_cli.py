@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from cli_helpers import kaohe_config
 from sqlmodel import Session, select
 
 from bot.cli import main
@@ -24,10 +25,7 @@ from storage.models import (
 
 @pytest.fixture
 def config(tmp_path: Path, database_url: str, sample_roster: Path) -> str:
-    path = tmp_path / "config.toml"
-    path.write_text(f'[database]\nurl = "{database_url}"\n', encoding="utf-8")
-    assert main(["--config", str(path), "roster", "import", str(sample_roster)]) == 0
-    return str(path)
+    return kaohe_config(tmp_path, database_url, sample_roster)
 
 
 def open_cycle(config: str, name: str = "2026秋季考核", *, self_due: str | None = None) -> int:

@@ -69,38 +69,34 @@ def test_only_registered_examinees_are_notified_once_each_in_their_language(sess
     assert "self-assessment" in notices[502]
 
 
-def test_deadlines_must_be_in_order(session, sample_roster):
-    import_sample(session, sample_roster)
-    good = deadlines()
-    bad = Deadlines(self_due=good.score_due, score_due=good.self_due, review_due=good.review_due)
+def refused(session, dues: Deadlines) -> CycleError:
+    """Why opening a cycle with ``dues`` is refused."""
     with pytest.raises(CycleError) as raised:
         open_cycle(
             session,
             name="x",
-            deadlines=bad,
+            deadlines=dues,
             scheme_path=DEFAULT_SCHEME,
             now=NOW,
             tz=SHANGHAI,
             default_locale="zh-CN",
         )
-    assert raised.value.key == "cycle_deadlines_out_of_order"
+    return raised.value
+
+
+def test_deadlines_must_be_in_order(session, sample_roster):
+    import_sample(session, sample_roster)
+    good = deadlines()
+    bad = Deadlines(self_due=good.score_due, score_due=good.self_due, review_due=good.review_due)
+    assert refused(session, bad).key == "cycle_deadlines_out_of_order"
 
 
 def test_deadlines_must_be_in_the_future(session, sample_roster):
     import_sample(session, sample_roster)
     good = deadlines()
     past = Deadlines(self_due=NOW - timedelta(hours=1), score_due=good.score_due, review_due=good.review_due)
-    with pytest.raises(CycleError) as raised:
-        open_cycle(
-            session,
-            name="x",
-            deadlines=past,
-            scheme_path=DEFAULT_SCHEME,
-            now=NOW,
-            tz=SHANGHAI,
-            default_locale="zh-CN",
-        )
-    assert raised.value.key == "cycle_deadline_past" and raised.value.params["which"] == "--self-due"
+    error = refused(session, past)
+    assert error.key == "cycle_deadline_past" and error.params["which"] == "--self-due"
 
 
 def test_a_cycle_name_is_used_once(session, sample_roster):

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from aiohttp import web
 from fakebotapi import FakeBotApi, SimUser
-from fakebotapi.faults import FloodLimiter
+from fakebotapi.faults import TELEGRAM_FLOOD_LIMITS, FloodLimiter
 from fakebotapi.formatting import parse_html
 from telegram import (
     Bot,
@@ -282,6 +282,17 @@ async def test_callback_data_not_of_1_to_64_bytes_is_refused(
 
 async def test_callback_data_of_64_bytes_is_accepted(bot: Bot, alice: SimUser) -> None:
     await bot.send_message(ALICE, "pick", reply_markup=keyboard([("Pick", "x" * 64)]))
+
+
+async def test_an_inline_keyboard_holds_at_most_100_buttons(
+    api: FakeBotApi, bot: Bot, alice: SimUser
+) -> None:
+    rows = [[(f"{row}.{column}", f"{row}:{column}") for column in range(5)] for row in range(20)]
+    await bot.send_message(ALICE, "a hundred", reply_markup=keyboard(*rows))
+    with pytest.raises(BadRequest, match="Reply markup is too long"):
+        await bot.send_message(ALICE, "one more", reply_markup=keyboard(*rows, [("101", "101")]))
+    assert last_description(api) == "Bad Request: reply markup is too long"
+    assert [m.text for m in api.sent(ALICE)] == ["a hundred"]
 
 
 @pytest.mark.parametrize(
@@ -595,10 +606,10 @@ async def test_flood_limits_refuse_sends_above_the_rate_with_retry_after(
     assert [m.text for m in api.sent(ALICE)] == ["one", "four"]
 
 
-def test_flood_limiter_counts_per_chat_overall_and_per_group_minute() -> None:
+def test_flood_limiter_counts_per_chat_overall_and_per_group_minute_as_telegram_does() -> None:
     clock = [0.0]
     limiter = FloodLimiter(clock=lambda: clock[0])
-    limiter.configure(per_chat_per_second=1, global_per_second=30, group_per_minute=20)
+    limiter.configure(**TELEGRAM_FLOOD_LIMITS)
     limiter.check(ALICE, group=False)
     with pytest.raises(Exception, match="retry after 1"):
         limiter.check(ALICE, group=False)
@@ -632,6 +643,30 @@ async def test_fail_next_scripts_429_and_server_errors_without_sending(
         (200, None),
     ]
     assert [m.text for m in api.sent(ALICE)] == ["third try"]
+
+
+async def test_held_sends_wait_until_released_and_a_gone_bots_are_never_carried_out(
+    api: FakeBotApi, alice: SimUser
+) -> None:
+    url = f"{api.base_url}{api.token}/sendMessage"
+    api.hold_sends(after=1)
+    async with httpx.AsyncClient() as client:
+        await client.post(url, data={"chat_id": ALICE, "text": "goes through"})
+        held = asyncio.create_task(client.post(url, data={"chat_id": ALICE, "text": "held"}))
+        await asyncio.sleep(0.3)
+        assert not held.done() and [m.text for m in api.sent(ALICE)] == ["goes through"]
+        api.release_sends()
+        assert (await held).status_code == 200
+    api.hold_sends()
+    async with httpx.AsyncClient() as client:
+        gone = asyncio.create_task(client.post(url, data={"chat_id": ALICE, "text": "never sent"}))
+        await asyncio.sleep(0.3)
+        gone.cancel()  # the bot dies with its request held
+    await asyncio.sleep(0.1)
+    api.release_sends()
+    await asyncio.sleep(0.3)
+    assert [m.text for m in api.sent(ALICE)] == ["goes through", "held"]
+    assert [c.params["text"] for c in api.calls("sendMessage")] == ["goes through", "held"]
 
 
 # A whole python-telegram-bot Application against the fake.

@@ -24,27 +24,15 @@ def org(session: Session) -> dict[str, Member]:
     office = Department(team_id=team.id, name="办公室")
     session.add(office)
     session.flush()
+    officer = {"team_id": team.id, "department_id": office.id, "position": Position.OFFICER}
     members = {
         "president": Member(
             student_no="2023000042", name="罗晨秀", team_id=team.id, position=Position.PRESIDENT
         ),
         "officer": Member(
-            student_no="2023000256",
-            name="郭宇雅",
-            team_id=team.id,
-            department_id=office.id,
-            position=Position.OFFICER,
-            college="外国语学院",
-            term_start="2025-09",
+            student_no="2023000256", name="郭宇雅", college="外国语学院", term_start="2025-09", **officer
         ),
-        "gone": Member(
-            student_no="2023000331",
-            name="江桂",
-            team_id=team.id,
-            position=Position.OFFICER,
-            department_id=office.id,
-            active=False,
-        ),
+        "gone": Member(student_no="2023000331", name="江桂", active=False, **officer),
     }
     session.add_all(members.values())
     session.commit()

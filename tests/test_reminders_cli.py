@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from cli_helpers import kaohe_config
 from cycle_helpers import bind
 from sqlmodel import Session
 
@@ -18,10 +19,7 @@ OFFICER, HEAD = "2023000256", "2023000157"
 
 @pytest.fixture
 def config(tmp_path: Path, database_url: str, sample_roster: Path) -> str:
-    path = tmp_path / "config.toml"
-    path.write_text(f'[database]\nurl = "{database_url}"\n', encoding="utf-8")
-    assert main(["--config", str(path), "roster", "import", str(sample_roster)]) == 0
-    return str(path)
+    return kaohe_config(tmp_path, database_url, sample_roster)
 
 
 @pytest.fixture

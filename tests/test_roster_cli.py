@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from cli_helpers import kaohe_config
 from sqlmodel import Session, func, select
 
 from bot.cli import main
@@ -16,9 +17,7 @@ DATA = Path(__file__).parent / "data" / "roster"
 
 @pytest.fixture
 def config(tmp_path: Path, database_url: str) -> str:
-    path = tmp_path / "config.toml"
-    path.write_text(f'[database]\nurl = "{database_url}"\n', encoding="utf-8")
-    return str(path)
+    return kaohe_config(tmp_path, database_url)
 
 
 def kaohe(config: str, *args: str) -> int:

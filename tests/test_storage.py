@@ -11,7 +11,18 @@ from alembic.script import ScriptDirectory
 from sqlmodel import select
 
 from storage.db import MIGRATIONS_DIR, current_revision, head_revision, make_engine, upgrade
-from storage.models import Invitation, Member, Position, Team, metadata
+from storage.models import Invitation, Member, Position, Team, TelegramBinding, metadata
+
+
+def a_member(session, team: str, student_no: str, name: str) -> Member:
+    """A president of a new team, flushed so that it has its id."""
+    organisation = Team(name=team)
+    session.add(organisation)
+    session.flush()
+    member = Member(student_no=student_no, name=name, team_id=organisation.id, position=Position.PRESIDENT)
+    session.add(member)
+    session.flush()
+    return member
 
 
 def test_migrations_bring_an_empty_database_to_head(tmp_path):
@@ -38,12 +49,7 @@ def test_migration_files_are_numbered_in_the_order_of_their_chain():
 
 
 def test_times_come_back_aware_in_utc(session):
-    team = Team(name="校学生会")
-    session.add(team)
-    session.flush()
-    member = Member(student_no="1", name="罗晨秀", team_id=team.id, position=Position.PRESIDENT)
-    session.add(member)
-    session.flush()
+    member = a_member(session, "校学生会", "1", "罗晨秀")
     beijing = timezone(timedelta(hours=8))
     expires = datetime(2026, 12, 1, 20, 0, tzinfo=beijing)
     session.add(Invitation(member_id=member.id, code="abc", expires_at=expires))
@@ -57,14 +63,7 @@ def test_times_come_back_aware_in_utc(session):
 
 
 def test_telegram_ids_beyond_32_bits_are_kept(session):
-    from storage.models import TelegramBinding
-
-    team = Team(name="校团委")
-    session.add(team)
-    session.flush()
-    member = Member(student_no="2", name="莫玲", team_id=team.id, position=Position.PRESIDENT)
-    session.add(member)
-    session.flush()
+    member = a_member(session, "校团委", "2", "莫玲")
     big = 7_123_456_789
     session.add(TelegramBinding(member_id=member.id, telegram_user_id=big, chat_id=big))
     session.commit()

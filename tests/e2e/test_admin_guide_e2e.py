@@ -9,7 +9,7 @@ import csv
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from test_self_assessment_e2e import submit_from, write_self_assessment
+from e2e_helpers import submit_from, write_self_assessment
 
 OFFICER, HEAD = "2025000004", "2025000003"  # 刘洋 and 张伟 of the template's 办公室
 

@@ -7,8 +7,7 @@ from __future__ import annotations
 import io
 
 from appeal_helpers import MEMBER, OFFICER, ORG_OFFICER
-from openpyxl import load_workbook
-from test_appeal_e2e import (
+from e2e_helpers import (
     appeals_against_an_item,
     decides_plus_three,
     labelled,
@@ -16,6 +15,7 @@ from test_appeal_e2e import (
     submits_and_the_department_opens_it,
     tap,
 )
+from openpyxl import load_workbook
 
 SIGN_IN_SHEET = b"%PDF-1.4 sign-in sheet"
 

@@ -9,44 +9,25 @@ scorer or a group chat learns anything of it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from cycle_helpers import GOOD, PASS, SMALL_ROSTER, TOP
-from fakebotapi.records import BotMessage
-from sqlmodel import Session, select
-from test_registration_e2e import invitation_codes
-from test_self_assessment_e2e import ANSWERS, in_days, register
+from e2e_helpers import (
+    SMALL_USERS,
+    database,
+    invitation_codes,
+    open_cycle,
+    rate_departments,
+    register,
+    submit_from,
+    tap,
+    write_self_assessment,
+)
+from sqlmodel import select
 
-from storage.db import make_engine
 from storage.models import Cycle, ReviewChange
 
-USERS = {"1001": 901, "1002": 902, "1003": 903, "1004": 904, "1005": 905, "T01": 906}
 NAMES = {"1001": "李华", "1002": "王芳", "1003": "张伟", "1004": "刘洋", "1005": "陈静"}
 COMMENT = "工作认真负责，能按时完成任务；希望今后更加主动，多提建设性意见。"
 REASON = "本学期三次缺席部门例会，经考核小组讨论调为及格"
-
-
-def labelled(part: str) -> Callable[[BotMessage], bool]:
-    """Matches a message with a button whose label contains ``part``."""
-    return lambda message: any(part in label for label in message.labels)
-
-
-def tap(user, part: str) -> BotMessage:
-    """Wait for a message with a button labelled with ``part`` and press that button."""
-    message = user.wait_for(labelled(part))
-    user.press(message, next(label for label in message.labels if part in label))
-    return message
-
-
-def write_self_assessment(user) -> None:
-    user.send("/self")
-    tap(user, "信息无误")
-    for answer in ANSWERS:
-        user.wait_for("请用文字回答")
-        user.send(answer)
-    tap(user, "📨 提交")
-    tap(user, "✅ 确认提交")
-    user.wait_for("已于")
 
 
 def score(scorer, name: str, points: list[str]) -> None:
@@ -76,15 +57,6 @@ def committee_scores_the_president(member, points: list[str]) -> None:
     tap(member, "提交评分表")
     tap(member, "✅ 确认提交")
     member.wait_for("已提交 李华 的评分表（总分 98）")
-
-
-def rate_departments(teacher) -> None:
-    """In /review, rate the three departments: 主席团 and 办公室 优秀, 学习部 良好."""
-    teacher.send("/review")
-    for group, rating in (("主席团", "优秀"), ("办公室", "优秀"), ("学习部", "良好")):
-        tap(teacher, group)
-        tap(teacher, rating)
-        teacher.press(teacher.wait_for("部门业绩评价已保存"), "⬅️ 返回")
 
 
 def balance_and_confirm(teacher) -> None:
@@ -131,14 +103,14 @@ def test_a_whole_cycle_ends_with_each_result_known_only_to_its_examinee_and_the_
     kaohe("roster", "import", str(SMALL_ROSTER))
     codes = invitation_codes(kaohe)
     bot.start()
-    people = {student_no: register(fake_api, codes, student_no, user) for student_no, user in USERS.items()}
+    people = {
+        student_no: register(fake_api, codes, student_no, user) for student_no, user in SMALL_USERS.items()
+    }
     president, vice, teacher = people["1001"], people["1002"], people["T01"]
-    due = {"--self-due": in_days(7), "--score-due": in_days(14), "--review-due": in_days(21)}
-    dues = (part for pair in due.items() for part in pair)
-    kaohe("cycle", "open", "--name", "2026秋季考核", "--scheme", str(scheme), *dues)
+    open_cycle(kaohe, None, "--scheme", str(scheme))
     for student_no in NAMES:
         people[student_no].wait_for("2026秋季考核")
-        write_self_assessment(people[student_no])
+        submit_from(people[student_no], write_self_assessment(people[student_no]))
 
     score(vice, "张伟", TOP)
     score(vice, "刘洋", GOOD)
@@ -183,10 +155,8 @@ def test_a_whole_cycle_ends_with_each_result_known_only_to_its_examinee_and_the_
     assert "复核签字 Sign-off: 第 1 版 version 1" in status and "李华" in status and "赵敏" in status
     assert "1/5" in status.split("被考核者签字 acknowledged")[1].splitlines()[0]
 
-    engine = make_engine(database_url)
-    with Session(engine) as session:
+    with database(database_url) as session:
         assert session.exec(select(Cycle)).one().released_at is not None
         [change] = session.exec(select(ReviewChange).where(ReviewChange.reason == REASON)).all()
         assert (change.before, change.after) == ("A", "B")
-    engine.dispose()
     assert bot.stop() == 0

@@ -4,8 +4,7 @@ the deadline and the next step in their greeting, with a button that opens it.""
 from __future__ import annotations
 
 from cycle_helpers import SMALL_ROSTER
-from test_registration_e2e import invitation_codes
-from test_self_assessment_e2e import in_days
+from e2e_helpers import in_days, invitation_codes, open_cycle
 
 
 def test_a_member_who_registers_mid_cycle_is_told_the_cycle_the_deadline_and_the_next_step(
@@ -15,8 +14,7 @@ def test_a_member_who_registers_mid_cycle_is_told_the_cycle_the_deadline_and_the
     codes = invitation_codes(kaohe)
     bot.start()
     self_due = in_days(7)
-    due = {"--self-due": self_due, "--score-due": in_days(14), "--review-due": in_days(21)}
-    kaohe("cycle", "open", "--name", "2026秋季考核", *(part for item in due.items() for part in item))
+    open_cycle(kaohe, (self_due, in_days(14), in_days(21)))
 
     newcomer = fake_api.user(904)
     newcomer.send(f"/start {codes['1004']}")

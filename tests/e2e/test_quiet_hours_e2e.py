@@ -9,32 +9,34 @@ database: scoring and the sign-off have their own end-to-end tests.)
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
-from conftest import quiet_scheme
 from cycle_helpers import GOOD, PASS, SMALL_ROSTER, TOP, score_everyone
-from sqlmodel import Session, select
-from test_full_cycle_e2e import tap
-from test_registration_e2e import invitation_codes
-from test_self_assessment_e2e import in_days, register
+from e2e_helpers import (
+    APPEAL_REASON,
+    SMALL_USERS,
+    database,
+    eventually,
+    invitation_codes,
+    open_cycle,
+    quiet_scheme,
+    register,
+    tap,
+)
+from sqlmodel import select
 
 from storage import review
-from storage.db import make_engine
-from storage.models import Cycle, Member, SignatureRole
+from storage.models import Cycle, Member, Notification, NotificationState, SignatureRole
 
-USERS = {"1001": 901, "1002": 902, "1003": 903, "1004": 904, "1005": 905, "T01": 906}
 EXAMINEES = ("1001", "1002", "1003", "1004", "1005")
 QUIET_FOR = timedelta(seconds=90)
-REASON = "工作业绩一项没有计入我负责的迎新晚会签到工作，与事实不符，请核实。"
 NOTICES = {"opened": "已开始", "result": "签字后发布", "appeal": "收到 刘洋 的申诉"}
 
 
 def scored_and_signed_by_committee_and_president(database_url: str) -> None:
     """Every sheet submitted, the committee's confirmation and the president's signature on version 1."""
-    engine = make_engine(database_url)
-    with Session(engine) as session:
+    with database(database_url) as session:
         now = datetime.now(UTC)
         score_everyone(
             session, {"1001": TOP, "1002": GOOD, "1003": TOP, "1004": GOOD, "1005": PASS}, now, "T01"
@@ -45,8 +47,6 @@ def scored_and_signed_by_committee_and_president(database_url: str) -> None:
             review.sign(
                 session, cycle_id=cycle.id, role=role, member_id=signers[student_no], version=1, now=now
             )
-        session.commit()
-    engine.dispose()
 
 
 def appeal(user) -> None:
@@ -54,13 +54,24 @@ def appeal(user) -> None:
     tap(user, "某个考核项目")
     tap(user, "工作业绩")
     user.wait_for("申诉理由")
-    user.send(REASON)
+    user.send(APPEAL_REASON)
     user.wait_for("证明材料")
     user.send("迎新晚会签到表由我整理，共 312 人。")
     tap(user, "完成")
     tap(user, "提交申诉")
     tap(user, "确认提交")
     user.wait_for("申诉已于")
+
+
+def pending_notices(database_url: str) -> list[Notification]:
+    with database(database_url) as session:
+        return list(session.exec(select(Notification).where(Notification.state == NotificationState.PENDING)))
+
+
+def held_until(database_url: str, end: datetime) -> bool:
+    """Whether every notice (all eleven) waits in the outbox for the quiet hours to end."""
+    pending = pending_notices(database_url)
+    return len(pending) >= 11 and all(n.not_before >= end.replace(microsecond=0) for n in pending)
 
 
 def notices(fake_api, chat: int) -> Counter[str]:
@@ -75,14 +86,15 @@ def test_opening_releasing_and_appealing_in_quiet_hours_send_nothing_until_they_
     kaohe("roster", "import", str(SMALL_ROSTER))
     bot.start()
     codes = invitation_codes(kaohe)
-    people = {student_no: register(fake_api, codes, student_no, user) for student_no, user in USERS.items()}
+    people = {
+        student_no: register(fake_api, codes, student_no, user) for student_no, user in SMALL_USERS.items()
+    }
     teacher, officer = people["T01"], people["1004"]
 
     now = datetime.now(UTC)
     end = now + QUIET_FOR
     scheme = quiet_scheme(tmp_path, now - timedelta(hours=1), end)
-    due = ("--self-due", in_days(7), "--score-due", in_days(14), "--review-due", in_days(21))
-    kaohe("cycle", "open", "--name", "2026秋季考核", "--scheme", str(scheme), *due)
+    open_cycle(kaohe, None, "--scheme", str(scheme))
     scored_and_signed_by_committee_and_president(database_url)
 
     teacher.send("/review")
@@ -91,23 +103,23 @@ def test_opening_releasing_and_appealing_in_quiet_hours_send_nothing_until_they_
     teacher.wait_for("5 位被考核者将在与我的私聊中收到本人结果")  # a reply goes out at once
     appeal(officer)
 
-    time.sleep(3)  # a few of the sender's runs (every 2 s)
+    eventually(lambda: held_until(database_url, end), timeout=20, what="every notice held back until the end")
     assert datetime.now(UTC) < end, "the steps took longer than the quiet hours; make QUIET_FOR longer"
-    assert {user: notices(fake_api, user) for user in USERS.values()} == {
-        user: Counter() for user in USERS.values()
+    assert {user: notices(fake_api, user) for user in SMALL_USERS.values()} == {
+        user: Counter() for user in SMALL_USERS.values()
     }
 
     for student_no in EXAMINEES:
         result = people[student_no].wait_for(NOTICES["result"], timeout=QUIET_FOR.total_seconds() + 30)
         assert result.labels == ["✍️ 签字（确认收到）", "📝 申诉"]  # the buttons of /result, with the notice
     teacher.wait_for(NOTICES["appeal"], timeout=30)
-    time.sleep(3)  # anything sent twice would be sent by now
+    eventually(lambda: not pending_notices(database_url), timeout=30, what="every notice sent")
     for student_no in EXAMINEES:
-        assert notices(fake_api, USERS[student_no]) == Counter(opened=1, result=1), student_no
-    assert notices(fake_api, USERS["T01"]) == Counter(appeal=1)
+        assert notices(fake_api, SMALL_USERS[student_no]) == Counter(opened=1, result=1), student_no
+    assert notices(fake_api, SMALL_USERS["T01"]) == Counter(appeal=1)
     sent = [
         m
-        for user in USERS.values()
+        for user in SMALL_USERS.values()
         for m in fake_api.sent(user)
         if any(w in m.body for w in NOTICES.values())
     ]

@@ -10,33 +10,19 @@ import urllib.request
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import TOKEN, WEBHOOK_SECRET
-from sqlmodel import Session, select
+from e2e_helpers import HEAD, OFFICER, TOKEN, WEBHOOK_SECRET, database, invitation_codes
+from sqlmodel import select
 
-from storage.db import make_engine
 from storage.models import Invitation, Member, TelegramBinding
-
-OFFICER, HEAD = "2023000256", "2023000157"  # 郭宇雅 and 龙浩, both of 校学生会 办公室
-
-
-def invitation_codes(kaohe) -> dict[str, str]:
-    out = kaohe("invites", "--format", "csv").stdout
-    rows = list(csv.DictReader(io.StringIO(out)))
-    assert rows and list(rows[0]) == ["id", "name", "code", "link"]
-    for row in rows:
-        assert row["link"] == f"https://t.me/kaohe_test_bot?start={row['code']}"  # the username from getMe
-    return {row["id"]: row["code"] for row in rows}
 
 
 def bindings(database_url: str) -> dict[str, int]:
-    engine = make_engine(database_url)
-    with Session(engine) as session:
+    with database(database_url) as session:
         rows = session.exec(
             select(Member.student_no, TelegramBinding.telegram_user_id).join(
                 TelegramBinding, TelegramBinding.member_id == Member.id
             )
         ).all()
-    engine.dispose()
     return dict(rows)
 
 
@@ -76,13 +62,10 @@ def test_members_register_with_their_links_and_every_refusal_changes_nothing(
     officer.wait_for("已绑定为")
     assert bindings(database_url) == {OFFICER: 501, HEAD: 502}
 
-    engine = make_engine(database_url)
-    with Session(engine) as session:
+    with database(database_url) as session:
         invitation = session.exec(select(Invitation).where(Invitation.code == codes["2023000404"])).one()
         invitation.expires_at = datetime.now(UTC) - timedelta(minutes=1)
         session.add(invitation)
-        session.commit()
-    engine.dispose()
     late = fake_api.user(504)
     late.send(f"/start {codes['2023000404']}")
     late.wait_for("过期")

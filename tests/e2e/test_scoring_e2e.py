@@ -6,24 +6,18 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from cycle_helpers import submit_self_assessment
-from sqlmodel import Session, select
-from test_registration_e2e import invitation_codes
-from test_self_assessment_e2e import button, in_days, register
+from e2e_helpers import button, database, invitation_codes, labelled, open_cycle, register
+from sqlmodel import select
 
 from flows.rules.scheme import default_scheme
 from flows.scoring.presses import ScoreAction, ScorePress
 from flows.ui.buttons import parse_button
-from storage.db import make_engine
 from storage.models import CycleExaminee, ItemScore, ScoreSheet, SheetStatus
 
 VICE_PRESIDENT = "2023000111"  # 马凯秀, in charge of 办公室, 体育部 and 生活部
 OFFICE = {"2023000157": "龙浩", "2023000186": "杨超", "2023000256": "郭宇雅", "2023000331": "江桂"}
 OTHER_TEAM_OFFICER = "2023002373"  # 闫欣刚 of 校团委 组织部: scored by someone else
 COMMENT = "工作认真负责，能按时完成任务；希望今后更加主动，多提建设性意见。"
-
-
-def names_button(name: str):
-    return lambda message: any(name in label for label in message.labels)
 
 
 def score_one(scorer, name: str, offset: int) -> Decimal:
@@ -35,7 +29,7 @@ def score_one(scorer, name: str, offset: int) -> Decimal:
     items = default_scheme().rubric.items
     before = len(scorer.messages)
     scorer.send("/score")
-    listing = scorer.wait_for(names_button(name))
+    listing = scorer.wait_for(labelled(name))
     scorer.press(listing, next(label for label in listing.labels if name in label))
     scorer.wait_for(f"评分（1/{len(items)}）")
     scorer.send("二十")  # not a number: refused with the item's range
@@ -54,7 +48,7 @@ def score_one(scorer, name: str, offset: int) -> Decimal:
     scorer.press(scorer.wait_for(button("📨 提交")), "📨 提交")
     scorer.press(scorer.wait_for(button("✅ 确认提交")), "✅ 确认提交")
     done = scorer.wait_for("已于")
-    assert done.edited and names_button(name)(done)  # the sheet turned back into the list
+    assert done.edited and labelled(name)(done)  # the sheet turned back into the list
     shown = scorer.messages[before:]
     assert len(shown) <= 3, [message.body[:40] for message in shown]
     assert [message for message in shown if message.buttons] == [done]  # older keyboards are gone
@@ -62,14 +56,12 @@ def score_one(scorer, name: str, offset: int) -> Decimal:
 
 
 def entered_totals(database_url: str) -> dict[str, Decimal]:
-    engine = make_engine(database_url)
-    with Session(engine) as session:
-        totals = {}
+    totals = {}
+    with database(database_url) as session:
         for sheet, examinee in session.exec(select(ScoreSheet, CycleExaminee).join(CycleExaminee)).all():
             assert sheet.status == SheetStatus.SUBMITTED
             points = session.exec(select(ItemScore.points).where(ItemScore.sheet_id == sheet.id)).all()
             totals[examinee.student_no] = sum((Decimal(p) for p in points), Decimal(0))
-    engine.dispose()
     return totals
 
 
@@ -78,16 +70,13 @@ def test_a_vice_president_scores_a_department_and_the_database_holds_what_was_en
 ):
     kaohe("roster", "import", str(sample_roster))
     codes = invitation_codes(kaohe)
-    due = {"--self-due": in_days(7), "--score-due": in_days(14), "--review-due": in_days(21)}
-    kaohe("cycle", "open", "--name", "2026秋季考核", *(part for pair in due.items() for part in pair))
-    engine = make_engine(database_url)
-    with Session(engine) as session:
+    open_cycle(kaohe)
+    with database(database_url) as session:
         for student_no in OFFICE:
             submit_self_assessment(session, student_no, at=datetime.now(UTC))
         stranger = session.exec(
             select(CycleExaminee).where(CycleExaminee.student_no == OTHER_TEAM_OFFICER)
         ).one()
-    engine.dispose()
     bot.start()
     scorer = register(fake_api, codes, VICE_PRESIDENT, 601)
 
@@ -97,7 +86,7 @@ def test_a_vice_president_scores_a_department_and_the_database_holds_what_was_en
     }
 
     scorer.send("/score")
-    listing = scorer.wait_for(names_button("江桂"))
+    listing = scorer.wait_for(labelled("江桂"))
     opened = parse_button(listing.buttons[0][0][1])
     assert isinstance(opened, ScorePress)
     forged = ScorePress(opened.cycle, ScoreAction.OPEN, stranger.id).pack()  # another scorer's examinee

@@ -2,70 +2,33 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from e2e_helpers import (
+    ANSWERS,
+    HEAD,
+    OFFICER,
+    button,
+    database,
+    invitation_codes,
+    open_cycle,
+    register,
+    submit_from,
+    write_self_assessment,
+)
+from sqlmodel import select
 
-from fakebotapi import BotMessage, SimUser
-from sqlmodel import Session, select
-from test_registration_e2e import HEAD, OFFICER, invitation_codes
-
-from storage.db import make_engine
 from storage.models import SelfAnswer, SelfAssessment, SelfStatus
-
-ANSWERS = [
-    "认真学习党的二十大精神，积极参加团日活动，思想上积极要求进步，按时参加政治学习。",
-    "本学期绩点3.6，专业排名前15%，获得校级二等奖学金，没有缺课记录，英语六级通过。",
-    "负责办公室档案整理和例会记录，共整理档案120份；协助组织迎新晚会，负责签到与物资，按时完成所有交办任务。",
-    "文字表达和沟通协调能力明显提高，学会了用表格管理物资和经费。",
-    "主动性还不够，遇到问题有时等待安排；今后要多提建议、多承担任务。",
-]
 
 
 def statuses(database_url: str) -> dict[int, tuple[str, int]]:
     """Each self-assessment's status and how many sections it has, by examinee id."""
-    engine = make_engine(database_url)
-    with Session(engine) as session:
-        result = {
+    with database(database_url) as session:
+        return {
             a.examinee_id: (
                 a.status,
                 len(session.exec(select(SelfAnswer).where(SelfAnswer.assessment_id == a.id)).all()),
             )
             for a in session.exec(select(SelfAssessment))
         }
-    engine.dispose()
-    return result
-
-
-def register(fake_api, codes, student_no: str, user_id: int):
-    user = fake_api.user(user_id)
-    user.send(f"/start {codes[student_no]}")
-    user.wait_for("你好")
-    return user
-
-
-def button(label: str):
-    """Matches a message that carries the button ``label``."""
-    return lambda message: label in message.labels
-
-
-def write_self_assessment(user: SimUser) -> BotMessage:
-    """``/self``, the header confirmed, every section answered: the review screen, with its submit button."""
-    user.send("/self")
-    user.press(user.wait_for(button("✅ 信息无误")), "✅ 信息无误")
-    for answer in ANSWERS:
-        user.wait_for("请用文字回答")
-        user.send(answer)
-    return user.wait_for(button("📨 提交"))
-
-
-def submit_from(user: SimUser, review: BotMessage) -> None:
-    """Submit the self-assessment from its review screen, and confirm."""
-    user.press(review, "📨 提交")
-    user.press(user.wait_for("确认提交自我评定吗"), "✅ 确认提交")
-    user.wait_for("已于")
-
-
-def in_days(days: int) -> str:
-    return (datetime.now() + timedelta(days=days)).strftime("%Y-%m-%dT%H:%M")
 
 
 def test_a_cycle_is_announced_and_self_assessments_survive_a_kill(
@@ -77,9 +40,7 @@ def test_a_cycle_is_announced_and_self_assessments_survive_a_kill(
     officer = register(fake_api, codes, OFFICER, 501)
     head = register(fake_api, codes, HEAD, 502)
 
-    due = {"--self-due": in_days(7), "--score-due": in_days(14), "--review-due": in_days(21)}
-    dues = (part for pair in due.items() for part in pair)
-    opened = kaohe("cycle", "open", "--name", "2026秋季考核", "--scheme", str(scheme), *dues)
+    opened = open_cycle(kaohe, None, "--scheme", str(scheme))
     assert "80" in opened.stdout
     officer.wait_for("2026秋季考核")  # the running bot delivers the notice from the outbox
     head.wait_for("/self")

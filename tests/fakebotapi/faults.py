@@ -1,7 +1,9 @@
-"""Failures on demand: Telegram's flood control, and errors a test scripts for the next calls of a method."""
+"""Failures on demand: Telegram's flood control, errors a test scripts for the next calls of a method,
+and sends held back as if Telegram had stalled."""
 
 from __future__ import annotations
 
+import asyncio
 import math
 import time
 from collections import defaultdict, deque
@@ -34,11 +36,16 @@ class _Window:
         self.events[key].append(now)
 
 
+TELEGRAM_FLOOD_LIMITS = {"per_chat_per_second": 1.0, "global_per_second": 30.0, "group_per_minute": 20.0}
+"""Telegram's published limits: one message a second in a chat, about 30 a second in all, 20 a minute
+in a group (https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this)."""
+
+
 class FloodLimiter:
     """Telegram's limits on sending: per chat per second, overall per second, per group per minute.
 
-    Off until configured. A send above a limit is refused with 429 and the whole seconds to wait; refused
-    sends do not count.
+    Off until configured (``configure(**TELEGRAM_FLOOD_LIMITS)`` for Telegram's own figures). A send
+    above a limit is refused with 429 and the whole seconds to wait; refused sends do not count.
     """
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
@@ -102,3 +109,28 @@ class ScriptedFailures:
     def take(self, method: str) -> ApiError | None:
         queue = self.queued[method.lower()]
         return queue.popleft() if queue else None
+
+
+class SendHold:
+    """Sends held back, as if Telegram had stalled: once held, ``after`` more sends go through and each
+    one after that waits until released. Runs on the server's event loop."""
+
+    def __init__(self) -> None:
+        self.allowance: int | None = None  # None: not held
+        self.released = asyncio.Event()
+
+    def hold(self, after: int) -> None:
+        self.allowance = after
+        self.released.clear()
+
+    def release(self) -> None:
+        self.allowance = None
+        self.released.set()
+
+    async def admit(self) -> None:
+        """Returns when a send may go ahead: at once unless sends are held and the allowance is spent."""
+        while self.allowance is not None:
+            if self.allowance > 0:
+                self.allowance -= 1
+                return
+            await self.released.wait()

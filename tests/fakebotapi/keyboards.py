@@ -21,6 +21,7 @@ BUTTON_ACTIONS = (
     "copy_text",
 )
 MAX_CALLBACK_DATA_BYTES = 64
+MAX_INLINE_BUTTONS = 100
 
 
 def _is_rows(value: Any) -> bool:
@@ -36,9 +37,11 @@ def validate(markup: Any) -> dict[str, Any] | None:
     if "inline_keyboard" in markup:
         if not _is_rows(markup["inline_keyboard"]):
             raise bad_request("can't parse reply keyboard markup JSON object")
-        for row in markup["inline_keyboard"]:
-            for button in row:
-                _validate_inline_button(button)
+        buttons = [button for row in markup["inline_keyboard"] for button in row]
+        if len(buttons) > MAX_INLINE_BUTTONS:
+            raise bad_request("reply markup is too long")
+        for button in buttons:
+            _validate_inline_button(button)
     elif "keyboard" in markup:
         if not _is_rows(markup["keyboard"]):
             raise bad_request("can't parse reply keyboard markup JSON object")

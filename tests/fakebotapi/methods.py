@@ -241,11 +241,10 @@ class Methods:
     # Sending.
 
     @staticmethod
-    def _render(
-        raw: str | None, params: Params, entities: Any, *, limit: int, too_long: str, empty: str | None
-    ) -> tuple[str, list[dict[str, Any]]]:
-        """The text Telegram stores for ``raw`` under the call's parse_mode, with its entities."""
-        raw = raw or ""
+    def _render(params: Params, field: str, *, edit: bool = False) -> tuple[str, list[dict[str, Any]]]:
+        """The text or caption (``field``) Telegram stores under the call's parse_mode, with its entities."""
+        raw = params.get(field) or ""
+        text_field = field == "text"
         mode = (params.get("parse_mode") or "").lower()
         if mode == "html":
             try:
@@ -253,14 +252,17 @@ class Methods:
             except EntityParseError as error:
                 raise bad_request(f"can't parse entities: {error}") from None
         elif mode in ("", "markdown", "markdownv2"):
+            entities = params.get("entities" if text_field else "caption_entities")
             text, found = raw, (entities if not mode and isinstance(entities, list) else [])
         else:
             raise bad_request("unsupported parse_mode")
         text, found = strip(text, found)
-        if empty is not None and not text:
-            raise bad_request(empty)
-        if utf16_len(text) > limit:
-            raise bad_request(too_long)
+        if text_field and not text:
+            raise bad_request("message text is empty")
+        if utf16_len(text) > (MAX_TEXT if text_field else MAX_CAPTION):
+            if not text_field:
+                raise bad_request("message caption is too long")
+            raise bad_request("MESSAGE_TOO_LONG" if edit else "message is too long")
         return text, found
 
     @staticmethod
@@ -302,14 +304,7 @@ class Methods:
 
     def send_message(self, params: Params) -> dict[str, Any]:
         chat = self._writable(params.chat_id())
-        text, entities = self._render(
-            params.get("text"),
-            params,
-            params.get("entities"),
-            limit=MAX_TEXT,
-            too_long="message is too long",
-            empty="message text is empty",
-        )
+        text, entities = self._render(params, "text")
         payload: dict[str, Any] = {"text": text}
         if entities:
             payload["entities"] = entities
@@ -332,14 +327,7 @@ class Methods:
     def _send_media(self, params: Params, field: str, folder: str) -> dict[str, Any]:
         chat = self._writable(params.chat_id())
         file = self._input_file(params.file(field), field, folder)
-        caption, entities = self._render(
-            params.get("caption"),
-            params,
-            params.get("caption_entities"),
-            limit=MAX_CAPTION,
-            too_long="message caption is too long",
-            empty=None,
-        )
+        caption, entities = self._render(params, "caption")
         payload: dict[str, Any] = {field: document_json(file) if field == "document" else photo_json(file)}
         if caption:
             payload["caption"] = caption
@@ -355,15 +343,21 @@ class Methods:
 
     # Editing and deleting.
 
-    def _editable(self, params: Params) -> tuple[Chat, StoredMessage]:
-        if params.get("inline_message_id"):
-            raise bad_request("message to edit not found")
-        chat = self._writable(params.chat_id())
+    @staticmethod
+    def _message(chat: Chat, params: Params, *, missing: str) -> StoredMessage:
+        """The message of ``chat`` the call names by message_id; ``missing`` when it is not there."""
         if params.get("message_id") is None:
             raise bad_request("message identifier is not specified")
         stored = chat.messages.get(params.get("message_id"))
         if stored is None or stored.deleted:
+            raise bad_request(missing)
+        return stored
+
+    def _editable(self, params: Params) -> tuple[Chat, StoredMessage]:
+        if params.get("inline_message_id"):
             raise bad_request("message to edit not found")
+        chat = self._writable(params.chat_id())
+        stored = self._message(chat, params, missing="message to edit not found")
         if not stored.from_bot:
             raise bad_request("message can't be edited")
         return chat, stored
@@ -393,14 +387,7 @@ class Methods:
         chat, stored = self._editable(params)
         if "text" not in stored.json:
             raise bad_request("there is no text in the message to edit")
-        text, entities = self._render(
-            params.get("text"),
-            params,
-            params.get("entities"),
-            limit=MAX_TEXT,
-            too_long="MESSAGE_TOO_LONG",
-            empty="message text is empty",
-        )
+        text, entities = self._render(params, "text", edit=True)
         return self._apply_edit(
             chat, stored, params, {"text": text, "entities": entities}, params.get("text")
         )
@@ -409,14 +396,7 @@ class Methods:
         chat, stored = self._editable(params)
         if "text" in stored.json:
             raise bad_request("there is no caption in the message to edit")
-        caption, entities = self._render(
-            params.get("caption"),
-            params,
-            params.get("caption_entities"),
-            limit=MAX_CAPTION,
-            too_long="message caption is too long",
-            empty=None,
-        )
+        caption, entities = self._render(params, "caption", edit=True)
         content = {"caption": caption, "caption_entities": entities}
         return self._apply_edit(chat, stored, params, content, params.get("caption"))
 
@@ -425,12 +405,7 @@ class Methods:
         return self._apply_edit(chat, stored, params, {}, stored.raw)
 
     def delete_message(self, params: Params) -> bool:
-        chat = self._chat(params.chat_id())
-        if params.get("message_id") is None:
-            raise bad_request("message identifier is not specified")
-        stored = chat.messages.get(params.get("message_id"))
-        if stored is None or stored.deleted:
-            raise bad_request("message to delete not found")
+        stored = self._message(self._chat(params.chat_id()), params, missing="message to delete not found")
         stored.deleted = True
         self.store.notify()
         return True

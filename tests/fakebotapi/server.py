@@ -22,7 +22,7 @@ from aiohttp import web
 
 from .actors import SimGroup, SimUser, sent_messages
 from .errors import ApiError, conflict, not_found, unauthorized
-from .faults import FloodLimiter, ScriptedFailures
+from .faults import FloodLimiter, ScriptedFailures, SendHold
 from .methods import Described, Methods, scope_key
 from .params import Params, read_params
 from .records import ApiCall, BotMessage, CallbackAnswer
@@ -33,6 +33,7 @@ DEFAULT_TOKEN = "123456789:AAF4keT0kenForKaoheTests_abcdefghijk"
 TOKEN = re.compile(r"(\d+):[A-Za-z0-9_-]+")
 MAX_REQUEST_BYTES = 60 * 1024 * 1024
 TERMINATED = "terminated by other getUpdates request; make sure that only one bot instance is running"
+SENDS = frozenset({"sendMessage", "sendPhoto", "sendDocument"})
 
 
 def _error_response(error: ApiError) -> web.Response:
@@ -51,6 +52,7 @@ class BotApiServer:
         self.names = {name.lower(): name for name in [*self.functions, "getUpdates"]}
         self.closing = False
         self.poll_generation = 0
+        self.hold = SendHold()
 
     async def start(self, webhook_retry_delay: float) -> int:
         """Starts serving on a free port of 127.0.0.1 and returns the port."""
@@ -60,7 +62,7 @@ class BotApiServer:
         app = web.Application(client_max_size=MAX_REQUEST_BYTES)
         app.router.add_route("*", "/bot{token}/{method}", self._api)
         app.router.add_route("GET", "/file/bot{token}/{path:.+}", self._file)
-        self.runner = web.AppRunner(app, shutdown_timeout=1.0)
+        self.runner = web.AppRunner(app, shutdown_timeout=1.0, access_log=None)  # tests read calls, not logs
         await self.runner.setup()
         await web.TCPSite(self.runner, "127.0.0.1", 0).start()
         return self.runner.addresses[0][1]
@@ -107,6 +109,10 @@ class BotApiServer:
         except ApiError as error:
             self._record(ApiCall(name, {}, status=error.status, description=error.description))
             return _error_response(error)
+        if name in SENDS:
+            await self.hold.admit()
+            if request.transport is None or request.transport.is_closing():
+                return web.Response(status=499)  # the bot went away while its send was held: never sent
         call = ApiCall(name, params.values, dict(params.uploads))
         self._record(call)
         try:
@@ -403,26 +409,31 @@ class FakeBotApi:
 
     # Failures on demand.
 
-    def flood_limits(
-        self,
-        per_chat_per_second: float | None = None,
-        global_per_second: float | None = None,
-        group_per_minute: float | None = None,
-    ) -> None:
-        """Turns on Telegram-like flood control for sends (429 with retry_after); no arguments turn it off."""
+    def flood_limits(self, **limits: float) -> None:
+        """Turns on Telegram-like flood control for sends (429 with retry_after), with the limits of
+        ``FloodLimiter.configure`` (``**TELEGRAM_FLOOD_LIMITS`` for Telegram's own); none turn it off."""
         with self.store.lock:
-            self.limiter.configure(per_chat_per_second, global_per_second, group_per_minute)
+            self.limiter.configure(**limits)
 
-    def fail_next(
-        self,
-        method: str,
-        times: int = 1,
-        *,
-        retry_after: int | None = None,
-        status: int | None = None,
-        description: str | None = None,
-    ) -> None:
-        """The next ``times`` calls of ``method`` fail: 429 with retry_after, or the given status (500,
-        502 and 503 come with Telegram's description; others need one), without doing anything."""
+    def fail_next(self, method: str, times: int = 1, **error: Any) -> None:
+        """The next ``times`` calls of ``method`` fail without doing anything, with the error of
+        ``ScriptedFailures.add``: ``retry_after=N`` a 429, ``status=500`` (502, 503) a server error."""
         with self.store.lock:
-            self.failures.add(method, times, retry_after=retry_after, status=status, description=description)
+            self.failures.add(method, times, **error)
+
+    def hold_sends(self, after: int = 0) -> None:
+        """From now on ``after`` more sends go through, and each one after that waits (as if Telegram
+        had stalled) until ``release_sends``; one whose bot has gone by then is never carried out."""
+        self._on_server_loop(lambda: self._server.hold.hold(after))
+
+    def release_sends(self) -> None:
+        self._on_server_loop(self._server.hold.release)
+
+    def _on_server_loop(self, action: Callable[[], None]) -> None:
+        """Runs ``action`` on the server's event loop and returns once it has."""
+
+        async def run() -> None:
+            action()
+
+        assert self._loop is not None, "the fake Bot API is not running"
+        asyncio.run_coroutine_threadsafe(run(), self._loop).result(timeout=10)
