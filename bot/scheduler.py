@@ -5,6 +5,9 @@
 - ``appeals`` every ``APPEAL_CLOCK_SECONDS`` (60), first after 5 s: the appeal clocks
   (``flows.appeals.clock``: escalation after 24 hours, a daily flag after 7 days).
 - ``outbox`` every ``delivery.send_interval_seconds`` (2), at once: drains the outbox (``bot.sender``).
+- ``inbox`` every ``TIDY_SECONDS`` (15): frees the inbox claims of processes of this host that died, so
+  their answers are taken over at once rather than when the claims run out, and forgets updates done
+  more than ``KEEP_INBOX`` (two days) ago (``storage.inbox``).
 
 The first two run in a worker thread, one transaction each, so updates keep flowing. No job holds
 anything that matters: deadlines are columns of the cycle, appeals keep their own times, and every
@@ -18,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 from sqlalchemy import Engine
@@ -29,10 +32,13 @@ from bot.sender import Sender
 from flows.appeals import clock as appeals_clock
 from flows.notices.schedule import plan
 from flows.ui.context import FlowContext
+from storage import inbox, leases
 from storage.db import session_scope
 
 log = logging.getLogger("kaohe.scheduler")
 APPEAL_CLOCK_SECONDS = 60.0
+TIDY_SECONDS = 15.0
+KEEP_INBOX = timedelta(days=2)  # Telegram re-sends an unconfirmed update for at most a day
 T = TypeVar("T")
 
 
@@ -71,6 +77,19 @@ async def deliver_due(context: ContextTypes.DEFAULT_TYPE) -> None:
         log.info("outbox drained", extra={"event": "outbox.drained", **outcomes})
 
 
+def tidy(engine: Engine) -> None:
+    """Free the inbox claims of processes of this host that died, and forget updates done long ago."""
+    with session_scope(engine) as session:
+        released = inbox.release_claims(session, leases.is_gone)
+        inbox.forget_before(session, datetime.now(UTC) - KEEP_INBOX)
+    if released:
+        log.info("claims of stopped processes released", extra={"event": "inbox.released", "count": released})
+
+
+async def tidy_inbox(context: ContextTypes.DEFAULT_TYPE) -> None:
+    await asyncio.to_thread(tidy, context.bot_data["engine"])
+
+
 def job_queue(application: Application) -> JobQueue:
     """The application's job queue (there is one when python-telegram-bot has its job-queue extra)."""
     if application.job_queue is None:
@@ -94,3 +113,4 @@ def schedule(application: Application, config: Config, engine: Engine) -> None:
         name="outbox",
         job_kwargs={"max_instances": 2},
     )
+    jobs.run_repeating(tidy_inbox, interval=TIDY_SECONDS, first=TIDY_SECONDS, name="inbox")
