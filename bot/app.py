@@ -41,8 +41,9 @@ from flows.ui.chat import Action, Incoming
 from flows.ui.context import FlowContext
 from flows.ui.i18n import both
 from flows.ui.menu import stranger_menu
-from storage import inbox, leases
+from storage import leases
 from storage.db import session_scope
+from storage.models import InboxUpdate
 
 log = logging.getLogger("kaohe.bot")
 SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
@@ -238,7 +239,7 @@ async def _receive_and_answer(
             task.cancel()
         await asyncio.gather(*running, return_exceptions=True)
         with session_scope(engine) as session:
-            inbox.release_claims(session, leases.mine)
+            leases.release_claims(session, InboxUpdate, leases.mine)
 
 
 def run_bot(config: Config) -> int:

@@ -9,12 +9,11 @@ chat unfinished), in one statement: on PostgreSQL with ``FOR UPDATE SKIP LOCKED`
 each other's rows instead of waiting), on SQLite as the transaction's first write (which locks the
 database). The claim is a lease, ``claimed_by`` until ``claimed_until``, that covers the answer's
 calls after the commit; it runs out if its process dies (and is released at once when that process
-was on this host, see ``storage.leases``). Without an owner, ``claimed_until`` is a retry time.
+was on this host, see ``storage.leases.release_claims``). Without an owner, ``claimed_until`` is a retry time.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -166,18 +165,6 @@ def _finish(row: InboxUpdate, now: datetime) -> None:
     row.done_at = now
     row.replies = None  # attachments can be large; what was sent is in the log
     row.claimed_by = row.claimed_until = None
-
-
-def release_claims(session: Session, gone: Callable[[str], bool]) -> int:
-    """Free the claims of owners that are ``gone`` (a crashed process of this host); how many."""
-    claimer = col(InboxUpdate.claimed_by)
-    owners = session.execute(select(claimer).where(claimer.is_not(None)).distinct()).scalars()
-    dead = [owner for owner in owners if owner is not None and gone(owner)]
-    if not dead:
-        return 0
-    claimed = session.execute(select(func.count()).where(claimer.in_(dead))).scalar_one()
-    session.execute(update(InboxUpdate).where(claimer.in_(dead)).values(claimed_by=None, claimed_until=None))
-    return claimed
 
 
 def unfinished(session: Session) -> int:

@@ -12,13 +12,15 @@ from __future__ import annotations
 import os
 import socket
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, delete
 
-from storage.models import Lease
+from storage.models import InboxUpdate, Lease, Notification
 
 HOST = socket.gethostname()
 INCARNATION = uuid.uuid4().hex[:8]  # tells this process from an earlier one that had its pid
@@ -96,3 +98,17 @@ def take(session: Session, name: str, owner: str, now: datetime, until: datetime
 def give_up(session: Session, name: str, owner: str) -> None:
     """Release the lease ``name`` if ``owner`` holds it."""
     session.exec(delete(Lease).where(col(Lease.name) == name, col(Lease.owner) == owner))
+
+
+def release_claims(
+    session: Session, rows: type[InboxUpdate] | type[Notification], gone: Callable[[str], bool]
+) -> int:
+    """Free the claims on inbox updates or outbox rows held by owners that are ``gone``; how many."""
+    claimer = col(rows.claimed_by)
+    owners = session.execute(select(claimer).where(claimer.is_not(None)).distinct()).scalars()
+    dead = [owner for owner in owners if owner is not None and gone(owner)]
+    if not dead:
+        return 0
+    claimed = session.execute(select(func.count()).where(claimer.in_(dead))).scalar_one()
+    session.execute(update(rows).where(claimer.in_(dead)).values(claimed_by=None, claimed_until=None))
+    return claimed

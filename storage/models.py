@@ -559,7 +559,8 @@ class Notification(SQLModel, table=True):
     """An outgoing message (the outbox): sent once, by the running bot, whoever queued it.
 
     A notice's row keeps its ``Subject`` as columns (None on rows queued before subjects were kept)
-    and the buttons it carries (label and callback data, row by row).
+    and the buttons it carries (label and callback data, row by row). A sender claims a row before
+    sending it (``claimed_by`` until ``claimed_until``), so that two processes never send it both.
     """
 
     __table_args__ = (Index("ix_notification_subject", "cycle_id", "kind", "member_id"),)
@@ -581,6 +582,8 @@ class Notification(SQLModel, table=True):
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     attempts: int = 0
     last_error: str | None = Field(default=None, sa_type=Text)
+    claimed_by: str | None = Field(default=None, max_length=120)  # the sender sending it (``storage.leases``)
+    claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
     @property
     def subject(self) -> Subject | None:

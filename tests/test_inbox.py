@@ -85,7 +85,7 @@ def test_the_claims_of_a_process_that_is_gone_are_released_at_once(session):
     receive(session, 2, 502)
     claim(session, "here:1:a")
     claim(session, "here:2:a")
-    assert inbox.release_claims(session, lambda owner: owner.startswith("here:1:")) == 1
+    assert leases.release_claims(session, InboxUpdate, lambda owner: owner.startswith("here:1:")) == 1
     session.commit()
     assert claim(session, "here:3:a") == 1
 

@@ -1,5 +1,6 @@
 """End to end: two ``kaohe run`` in webhook mode on one PostgreSQL behind a load balancer share a burst of
-updates, and each update is handled by one of them, once."""
+updates, each handled by one of them, once; and a broadcast of 1,000 notices goes out once, sent by the
+process holding the sender lease, taken over by the other when that one is killed."""
 
 from __future__ import annotations
 
@@ -8,12 +9,23 @@ import re
 import threading
 import urllib.error
 import urllib.request
+from collections import Counter
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from conftest import BotProcess, free_port
+from fakebotapi import FakeBotApi
+from sqlmodel import Session, select
 from test_intake_e2e import Burst, check_each_update_handled_once, invitations, wait_until_inbox_done
+
+from storage import outbox
+from storage.db import make_engine
+from storage.models import Lease
+
+BROADCAST = 1000
+FIRST_READER = 800_001
 
 FORWARDED = ("Content-Type", "X-Telegram-Bot-Api-Secret-Token")
 
@@ -57,15 +69,24 @@ class Forward(BaseHTTPRequestHandler):
         pass
 
 
+def daytime_zone() -> str:
+    """A timezone where it is about noon now, so that no quiet hours hold the notices back."""
+    offset = (12 - datetime.now(UTC).hour) % 24
+    offset = offset - 24 if offset > 12 else offset
+    return f"Etc/GMT{-offset:+d}"  # the Etc zones' signs are inverted: Etc/GMT-8 is UTC+8
+
+
 class BalancedBot(BotProcess):
-    """``kaohe run`` in webhook mode, with the load balancer's address as the webhook's public URL."""
+    """``kaohe run`` in webhook mode, with the load balancer's address as the webhook's public URL, in a
+    timezone where it is daytime."""
 
     public_url = ""
 
     def write_config(self, *, webhook: bool) -> None:
         super().write_config(webhook=webhook)
         text = self.config.read_text(encoding="utf-8")
-        self.config.write_text(re.sub(r'\nurl = "http[^"]*"', f'\nurl = "{self.public_url}"', text), "utf-8")
+        text = re.sub(r'\nurl = "http[^"]*"', f'\nurl = "{self.public_url}"', text)
+        self.config.write_text(f'timezone = "{daytime_zone()}"\n{text}', "utf-8")
 
 
 @pytest.fixture
@@ -117,3 +138,71 @@ def test_two_webhook_processes_share_a_burst_and_handle_each_update_once(
     assert by_first and by_second, "one process did all the work"
     if not kill:
         assert not by_first & by_second and len(by_first | by_second) == burst.updates
+
+
+def queue_broadcast(api: FakeBotApi, database_url: str) -> list[int]:
+    """1,000 notices to 1,000 people who have started the bot; their chats."""
+    chats = list(range(FIRST_READER, FIRST_READER + BROADCAST))
+    for chat in chats:
+        api.user(chat)
+    with api.store.lock:  # as if each had written to the bot once, without 1,000 updates to answer
+        for chat in chats:
+            api.store.chats[chat].known = api.store.chats[chat].started = True
+    engine = make_engine(database_url)
+    with Session(engine) as session:
+        for chat in chats:
+            text = f"📣 <b>通知</b> {chat}: 考核小组会议今晚七点。"
+            outbox.queue(
+                session, dedupe_key=f"broadcast:{chat}", chat_id=chat, text=text, not_before=datetime.now(UTC)
+            )
+        session.commit()
+    engine.dispose()
+    return chats
+
+
+def delivered(api: FakeBotApi, chats: list[int]) -> Counter[int]:
+    return Counter({chat: len(api.sent(chat)) for chat in chats})
+
+
+def wait_until_sent(api: FakeBotApi, chats: list[int], count: int, timeout: float) -> None:
+    """Until ``count`` of the chats have their notice."""
+
+    def reached() -> bool | None:
+        return sum(n > 0 for n in delivered(api, chats).values()) >= count or None
+
+    api.store.wait(reached, timeout, lambda: f"fewer than {count} notices sent within {timeout}s")
+
+
+def sending(bots: tuple[BalancedBot, ...], database_url: str) -> BalancedBot:
+    """The process holding the sender lease."""
+    engine = make_engine(database_url)
+    with Session(engine) as session:
+        owner = session.exec(select(Lease.owner).where(Lease.name == "sender")).one()
+    engine.dispose()
+    return next(bot for bot in bots if bot.process is not None and f":{bot.process.pid}:" in owner)
+
+
+@pytest.mark.parametrize("kill", [False, True], ids=["both-up", "sender-killed"])
+def test_a_broadcast_of_a_thousand_notices_goes_out_once_from_two_webhook_processes(
+    two_bots, fake_api, kaohe, database_url, kill
+):
+    kaohe("init")
+    for bot in two_bots:
+        bot.start(webhook=True)
+    chats = queue_broadcast(fake_api, database_url)
+    total = lambda: sum(delivered(fake_api, chats).values())  # noqa: E731
+    if kill:
+        fake_api.store.wait(lambda: total() >= BROADCAST // 3 or None, 120, lambda: f"{total()} sent")
+        sender = sending(two_bots, database_url)
+        sender.kill()  # the other takes the sender lease over, and the killed one's claims, at once
+    fake_api.store.wait(
+        lambda: all(delivered(fake_api, chats).values()) or None, 240, lambda: f"{total()} sent"
+    )
+    counts = delivered(fake_api, chats)
+    assert set(counts) == set(chats) and min(counts.values()) == 1
+    repeated = sum(counts.values()) - BROADCAST  # sent, then killed before noting it: at most those in flight
+    assert repeated == 0 if not kill else repeated <= 30
+    assert [c for c in fake_api.calls("sendMessage") if c.status == 429] == []
+    for bot in two_bots:
+        if bot.running:
+            assert bot.stop() == 0

@@ -1,4 +1,4 @@
-"""the inbox of updates (replacing handled updates) and leases
+"""the inbox of updates (replacing handled updates), leases, and claims on the outbox
 
 Revision ID: 0010
 Revises: 0009
@@ -48,6 +48,11 @@ def upgrade() -> None:
         sa.Column("until", storage.types.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("name"),
     )
+    with op.batch_alter_table("notification", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("claimed_by", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=True)
+        )
+        batch_op.add_column(sa.Column("claimed_until", storage.types.UTCDateTime(), nullable=True))
     # Updates handled before the inbox existed stay known, so that one Telegram sends again is skipped.
     op.execute(
         "INSERT INTO inboxupdate (update_id, payload, received_at, attempts, handled_at, failed, "
@@ -73,6 +78,9 @@ def downgrade() -> None:
         "SELECT update_id, handled_at FROM inboxupdate WHERE handled_at IS NOT NULL"
     )
     op.drop_table("lease")
+    with op.batch_alter_table("notification", schema=None) as batch_op:
+        batch_op.drop_column("claimed_until")
+        batch_op.drop_column("claimed_by")
     with op.batch_alter_table("inboxupdate", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_inboxupdate_done_at"))
         batch_op.drop_index(batch_op.f("ix_inboxupdate_chat_id"))
