@@ -1,38 +1,57 @@
-"""The running bot: a python-telegram-bot Application wired to the flows.
+"""The running bot: receiving into the inbox, workers answering from it, the jobs, until SIGINT or SIGTERM.
 
-Each update is turned into a flow input, handled inside one database transaction that commits
-before anything is sent (so a crash never loses an answer the user saw acknowledged), and the
-resulting actions are sent. Polling by default; webhook mode checks Telegram's secret token on
-every request. SIGINT and SIGTERM stop it cleanly.
+PTB's Application is built without its Updater (which would confirm updates to Telegram before they
+are handled): ``bot.intake`` receives (polling or webhook) and commits each update first, and
+``bot.worker`` handles each once, inside one database transaction with its effects, and sends the
+answer after the commit. The Application still gives the bot, its rate limiter and the job queue.
+
+In polling mode one process at a time receives: it holds the ``polling`` lease, renewed while it
+runs; a second ``kaohe run`` on the same database says so and waits to take over. In webhook mode
+any number of processes share the inbox. The Bot API out of reach (at start or later) is retried
+with growing pauses, one line a try.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
-import time
+import signal
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 from telegram import BotCommand, BotCommandScopeDefault, Update
-from telegram.ext import Application, ContextTypes, TypeHandler
+from telegram.ext import Application, ContextTypes
 
 from bot.commands.common import open_database
 from bot.config import Config, ConfigError
+from bot.failures import Fatal
+from bot.intake import Reconnecting, pause, poll, webhook_server
 from bot.logs import configure_logging
-from bot.scheduler import schedule
+from bot.scheduler import schedule, tidy
 from bot.sender import rate_limiter
-from bot.telegram_io import incoming_from, perform
+from bot.telegram_io import incoming_from
+from bot.worker import Handler, Worker
 from flows.router import handle
 from flows.rules.names import LOCALES
+from flows.ui.chat import Action, Incoming
 from flows.ui.context import FlowContext
+from flows.ui.i18n import both
 from flows.ui.menu import stranger_menu
-from storage import updates
+from storage import leases
 from storage.db import session_scope
+from storage.models import InboxUpdate
 
 log = logging.getLogger("kaohe.bot")
 SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+WORKERS = 4  # updates of different chats answered at once by one process
+POLLING_LEASE = "polling"
+LEASE_SECONDS, RENEW_SECONDS = 30.0, 10.0
+GRACE_SECONDS = 5.0  # for the answers being sent when the bot is told to stop
 
 
 def flow_context(config: Config, session: Session, now: datetime) -> FlowContext:
@@ -47,47 +66,20 @@ def flow_context(config: Config, session: Session, now: datetime) -> FlowContext
     )
 
 
-async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    incoming = incoming_from(update)
-    if incoming is None:
-        return
-    config: Config = context.bot_data["config"]
-    engine: Engine = context.bot_data["engine"]
-    started = time.monotonic()
-    now = datetime.now(UTC)
-    with session_scope(engine) as session:
-        if not updates.first_delivery(session, update.update_id, now):
-            log.info(
-                "update delivered again: skipped",
-                extra={"event": "update.duplicate", "update_id": update.update_id},
-            )
-            return
-        actions = handle(flow_context(config, session, now), incoming)
-    await perform(update, context, actions)
-    log.info(
-        "update handled",
-        extra={
-            "event": "update.handled",
-            "update_id": update.update_id,
-            "user": incoming.telegram_user_id,
-            "chat": incoming.chat_id,
-            "content": incoming.content.value,
-            "command": incoming.command,
-            "replies": len(actions),
-            "ms": round((time.monotonic() - started) * 1000, 1),
-        },
-    )
+def update_handler(config: Config) -> Handler:
+    """The flows, run on one update inside the worker's transaction."""
+
+    def on_update(session: Session, update: Update, now: datetime) -> tuple[Incoming | None, list[Action]]:
+        incoming = incoming_from(update)
+        if incoming is None:
+            return None, []
+        return incoming, handle(flow_context(config, session, now), incoming)
+
+    return on_update
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    log.error("update failed", exc_info=context.error, extra={"event": "update.error"})
-
-
-async def on_start(application: Application) -> None:
-    """Start-up: forget long-handled updates, and register the strangers' command menu."""
-    with session_scope(application.bot_data["engine"]) as session:
-        updates.forget_before(session, datetime.now(UTC) - timedelta(days=2))
-    await register_menus(application)
+    log.error("job failed", exc_info=context.error, extra={"event": "job.error"})
 
 
 async def register_menus(application: Application) -> None:
@@ -104,18 +96,19 @@ async def register_menus(application: Application) -> None:
 
 def build_application(config: Config, engine: Engine) -> Application:
     settings = config.settings.telegram
-    application = (
+    builder = (
         Application.builder()
         .token(config.require_token())
         .base_url(settings.api_base_url)
         .base_file_url(settings.api_file_url)
         .rate_limiter(rate_limiter(config.settings.delivery))
-        .post_init(on_start)
-        .build()
+        .updater(None)
     )
+    if settings.proxy:
+        builder = builder.proxy(settings.proxy)
+    application = builder.build()
     application.bot_data["config"] = config
     application.bot_data["engine"] = engine
-    application.add_handler(TypeHandler(Update, on_update))
     application.add_error_handler(on_error)
     schedule(application, config, engine)
     return application
@@ -134,31 +127,130 @@ def _check_webhook(config: Config) -> None:
         )
 
 
+def _take_polling(engine: Engine, owner: str) -> leases.Holder | None:
+    now = datetime.now(UTC)
+    with session_scope(engine) as session:
+        return leases.take(session, POLLING_LEASE, owner, now, now + timedelta(seconds=LEASE_SECONDS))
+
+
+async def wait_for_polling(engine: Engine, owner: str, stop: asyncio.Event) -> bool:
+    """Take the polling lease, waiting while another process holds it; False when stopped first."""
+    said = False
+    while not stop.is_set():
+        holder = await asyncio.to_thread(_take_polling, engine, owner)
+        if holder is None:
+            return True
+        if not said:
+            log.warning(
+                both("polling_taken", host=holder.host, pid=holder.pid),
+                extra={"event": "polling.taken", "holder": holder.owner},
+            )
+            said = True
+        await pause(stop, RENEW_SECONDS / 2)
+    return False
+
+
+async def keep_polling(engine: Engine, owner: str, stop: asyncio.Event) -> None:
+    """Renew the polling lease while running; lost (the database was out of reach too long) ends it."""
+    while not stop.is_set():
+        await pause(stop, RENEW_SECONDS)
+        try:
+            holder = await asyncio.to_thread(_take_polling, engine, owner)
+        except SQLAlchemyError as error:  # the database out of reach for a while: try again
+            log.warning("polling lease not renewed: %s", error, extra={"event": "polling.unrenewed"})
+            continue
+        if holder is not None and not stop.is_set():
+            raise Fatal(both("polling_lost"))
+
+
+def _release(engine: Engine, owner: str) -> None:
+    with session_scope(engine) as session:
+        leases.give_up(session, POLLING_LEASE, owner)
+
+
+async def serve(config: Config, engine: Engine) -> None:
+    """Run until SIGINT or SIGTERM (or a failure that ends the process)."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    settings = config.settings
+    polling = settings.telegram.mode == "polling"
+    owner = leases.new_owner("run")
+    if polling and not await wait_for_polling(engine, owner, stop):
+        return
+    await asyncio.to_thread(tidy, engine)  # at once: the job queue's first run comes an interval late
+    application = build_application(config, engine)
+    reconnecting = Reconnecting(settings.language, settings.telegram.api_base_url, stop)
+    try:
+        await reconnecting.run(application.initialize)
+        if stop.is_set():
+            return
+        await application.start()
+        await reconnecting.run(partial(register_menus, application))
+        await _receive_and_answer(application, config, engine, owner, reconnecting)
+    finally:
+        if application.running:
+            await application.stop()
+        await application.shutdown()
+        if polling:
+            await asyncio.to_thread(_release, engine, owner)
+
+
+async def _receive_and_answer(
+    application: Application, config: Config, engine: Engine, owner: str, reconnecting: Reconnecting
+) -> None:
+    telegram = config.settings.telegram
+    stop, bot, arrived = reconnecting.stop, application.bot, asyncio.Event()
+    handler = update_handler(config)
+    tasks = [
+        Worker(bot, engine, handler, leases.new_owner(f"worker{n}"), arrived, config.settings.language).run(
+            stop
+        )
+        for n in range(WORKERS)
+    ]
+    server = None
+    if telegram.mode == "polling":
+        await reconnecting.run(partial(bot.delete_webhook, drop_pending_updates=False))
+        receive = poll(
+            bot, engine, arrived, reconnecting, timeout=telegram.poll_timeout, allowed=ALLOWED_UPDATES
+        )
+        tasks += [receive, keep_polling(engine, owner, stop)]
+    else:
+        webhook = telegram.webhook
+        secret = webhook.secret_token.get_secret_value()
+        server = webhook_server(bot, engine, arrived, path=webhook.path, secret=secret)
+        server.listen(webhook.port, address=webhook.listen)
+        await reconnecting.run(
+            partial(bot.set_webhook, webhook.url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)
+        )
+    running = [asyncio.ensure_future(task) for task in tasks]
+    stopping = asyncio.ensure_future(stop.wait())
+    try:
+        done, _ = await asyncio.wait([stopping, *running], return_when=asyncio.FIRST_COMPLETED)
+        for task in done - {stopping}:
+            task.result()  # a task ends before the stop only by failing: raise its error
+    finally:
+        stop.set()
+        if server is not None:
+            server.stop()
+        await asyncio.wait(running, timeout=GRACE_SECONDS)  # workers finish the answer they are sending
+        for task in running:
+            task.cancel()
+        await asyncio.gather(*running, return_exceptions=True)
+        with session_scope(engine) as session:
+            leases.release_claims(session, InboxUpdate, leases.mine)
+
+
 def run_bot(config: Config) -> int:
     """Start the bot and block until SIGINT or SIGTERM."""
-    token = config.require_token()
-    webhook = config.settings.telegram.webhook
-    secrets = [token, webhook.secret_token.get_secret_value()]
-    configure_logging(config.settings.logging.level, config.settings.logging.format, secrets)
+    config.require_token()
     if config.settings.telegram.mode == "webhook":
         _check_webhook(config)
     engine = open_database(config)
-    application = build_application(config, engine)
-    allowed = [Update.MESSAGE, Update.CALLBACK_QUERY]
+    configure_logging(config.settings.logging.level, config.settings.logging.format, config.secrets())
     try:
-        if config.settings.telegram.mode == "webhook":
-            application.run_webhook(
-                listen=webhook.listen,
-                port=webhook.port,
-                url_path=webhook.path,
-                webhook_url=webhook.url,
-                secret_token=webhook.secret_token.get_secret_value(),
-                allowed_updates=allowed,
-            )
-        else:
-            application.run_polling(
-                allowed_updates=allowed, timeout=config.settings.telegram.poll_timeout, poll_interval=0.0
-            )
+        asyncio.run(serve(config, engine))
     finally:
         engine.dispose()
         log.info("bot stopped", extra={"event": "bot.stop"})

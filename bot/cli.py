@@ -1,18 +1,25 @@
 """The ``kaohe`` command line: one sub-command module per area under ``bot/commands``.
 
-Every sub-command gets the loaded configuration; a configuration or input problem ends with a
-clear message on stderr and exit status 2, never a traceback.
+Every sub-command gets the loaded configuration. Whatever it does, files it creates are the owner's
+alone (umask 077), and the configuration's secrets are scrubbed from everything it prints. Every
+failure ends in ``bot.failures``: one clear line (exit status 2 for a problem with the configuration
+or the request, 1 otherwise), never a bare traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
 from bot.commands import COMMAND_MODULES
-from bot.commands.common import UsageError
-from bot.config import ConfigError, load_config
+from bot.config import Config, load_config
+from bot.failures import report
+from bot.logs import protected_output
+from flows.ui.i18n import DEFAULT_LOCALE
+
+PRIVATE_UMASK = 0o077  # databases, exports, backups and logs readable by their owner only
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -33,17 +40,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+def _run(args: argparse.Namespace) -> int:
+    config: Config | None = None
     try:
         config = load_config(args.config)
-        return int(args.func(config, args) or 0)
-    except (ConfigError, UsageError) as error:
-        print(f"kaohe: {error}", file=sys.stderr)
-        return 2
+        with protected_output(config.secrets()):
+            try:
+                return int(args.func(config, args) or 0)
+            except Exception as error:
+                settings = config.settings
+                return report(error, settings.language, settings.telegram.api_base_url, args.command)
     except KeyboardInterrupt:
         return 130
+    except Exception as error:  # the configuration itself
+        return report(error, DEFAULT_LOCALE, "", args.command)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    umask = os.umask(PRIVATE_UMASK)
+    try:
+        return _run(args)
+    finally:
+        os.umask(umask)
 
 
 if __name__ == "__main__":

@@ -8,18 +8,23 @@ never shows the token.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import tomllib
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_core import ErrorDetails
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 TOKEN_ENV = "KAOHE_BOT_TOKEN"
 CONFIG_ENV = "KAOHE_CONFIG"
 DEFAULT_CONFIG = Path("config.toml")
+PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")  # what httpx, under PTB, speaks
 
 
 class ConfigError(Exception):
@@ -45,7 +50,24 @@ class TelegramSettings(_Section):
     bot_username: str = ""  # for invitation links; asked of Telegram when empty
     mode: Literal["polling", "webhook"] = "polling"
     poll_timeout: int = Field(default=30, ge=0, le=50)
+    proxy: str = ""  # e.g. socks5://127.0.0.1:1080 or http://proxy.example:3128; empty: none
     webhook: WebhookSettings = WebhookSettings()
+
+    @field_validator("proxy")
+    @classmethod
+    def _usable_proxy(cls, value: str) -> str:
+        if not value:
+            return value
+        url = urlsplit(value)
+        if url.scheme not in PROXY_SCHEMES or not url.hostname:
+            raise ValueError(f"not a proxy URL: use {', '.join(s + '://host:port' for s in PROXY_SCHEMES)}")
+        try:
+            url.port  # noqa: B018 -- a port that is no number raises here
+        except ValueError as error:
+            raise ValueError(f"not a proxy URL: {error}") from None
+        if url.scheme.startswith("socks") and importlib.util.find_spec("socksio") is None:
+            raise ValueError("a SOCKS proxy needs the socks extra: pip install 'python-telegram-bot[socks]'")
+        return value
 
 
 class DatabaseSettings(_Section):
@@ -118,6 +140,18 @@ class Config:
             return self.settings.database.url
         base = self.path.parent if self.path else Path.cwd()
         return f"sqlite:///{(base / 'kaohe.sqlite3').resolve()}"
+
+    def secrets(self) -> list[str]:
+        """What must never be written anywhere: the token, the webhook's secret, the passwords of the
+        database and the proxy."""
+        telegram = self.settings.telegram
+        try:
+            database = make_url(self.database_url).password
+        except ArgumentError:  # not a URL: the database layer says so, without a password to leak
+            database = None
+        proxy = urlsplit(telegram.proxy).password
+        webhook = telegram.webhook.secret_token.get_secret_value()
+        return [str(s) for s in (self.settings.token, webhook, database, proxy) if s]
 
     def require_token(self) -> str:
         token = self.settings.token

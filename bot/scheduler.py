@@ -4,7 +4,11 @@
   digests and phase announcements in force (``flows.notices.schedule.plan``).
 - ``appeals`` every ``APPEAL_CLOCK_SECONDS`` (60), first after 5 s: the appeal clocks
   (``flows.appeals.clock``: escalation after 24 hours, a daily flag after 7 days).
-- ``outbox`` every ``delivery.send_interval_seconds`` (2), at once: drains the outbox (``bot.sender``).
+- ``outbox`` every ``delivery.send_interval_seconds`` (2), at once: drains the outbox (``bot.sender``),
+  in the one process holding the ``sender`` lease (renewed every run; another takes over when it stops).
+- ``inbox`` every ``TIDY_SECONDS`` (15): frees the inbox's and the outbox's claims of processes of this
+  host that died, so their work is taken over at once rather than when the claims run out, and
+  forgets updates done more than ``KEEP_INBOX`` (two days) ago (``storage.inbox``).
 
 The first two run in a worker thread, one transaction each, so updates keep flowing. No job holds
 anything that matters: deadlines are columns of the cycle, appeals keep their own times, and every
@@ -18,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 from sqlalchemy import Engine
@@ -29,10 +33,15 @@ from bot.sender import Sender
 from flows.appeals import clock as appeals_clock
 from flows.notices.schedule import plan
 from flows.ui.context import FlowContext
+from storage import inbox, leases
 from storage.db import session_scope
+from storage.models import InboxUpdate, Notification
 
 log = logging.getLogger("kaohe.scheduler")
 APPEAL_CLOCK_SECONDS = 60.0
+TIDY_SECONDS = 15.0
+SENDER_LEASE, SENDER_LEASE_TIME = "sender", timedelta(seconds=30)
+KEEP_INBOX = timedelta(days=2)  # Telegram re-sends an unconfirmed update for at most a day
 T = TypeVar("T")
 
 
@@ -63,12 +72,38 @@ async def run_appeal_clocks(context: ContextTypes.DEFAULT_TYPE) -> None:
         log.info("appeal clock", extra=extra)
 
 
+def _sends(sender: Sender) -> bool:
+    """Take or renew the ``sender`` lease; False while another process holds it."""
+    now = datetime.now(UTC)
+    with session_scope(sender.engine) as session:
+        return leases.take(session, SENDER_LEASE, sender.owner, now, now + SENDER_LEASE_TIME) is None
+
+
 async def deliver_due(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """One sending run: drain the outbox, stopping early when the bot is shutting down."""
+    """One sending run: drain the outbox, stopping early when the bot is shutting down. Telegram's
+    limits are the bot's, so only the process holding the ``sender`` lease sends (others stand by)."""
     sender: Sender = context.bot_data["sender"]
+    if not await asyncio.to_thread(_sends, sender):
+        return
     outcomes = await sender.drain(context.bot, keep_going=lambda: context.application.running)
     if outcomes:
         log.info("outbox drained", extra={"event": "outbox.drained", **outcomes})
+
+
+def tidy(engine: Engine) -> None:
+    """Free the inbox's and the outbox's claims of processes of this host that died, and forget updates
+    done long ago."""
+    with session_scope(engine) as session:
+        released = sum(
+            leases.release_claims(session, rows, leases.is_gone) for rows in (InboxUpdate, Notification)
+        )
+        inbox.forget_before(session, datetime.now(UTC) - KEEP_INBOX)
+    if released:
+        log.info("claims of stopped processes released", extra={"event": "inbox.released", "count": released})
+
+
+async def tidy_inbox(context: ContextTypes.DEFAULT_TYPE) -> None:
+    await asyncio.to_thread(tidy, context.bot_data["engine"])
 
 
 def job_queue(application: Application) -> JobQueue:
@@ -94,3 +129,4 @@ def schedule(application: Application, config: Config, engine: Engine) -> None:
         name="outbox",
         job_kwargs={"max_instances": 2},
     )
+    jobs.run_repeating(tidy_inbox, interval=TIDY_SECONDS, first=TIDY_SECONDS, name="inbox")

@@ -1,6 +1,8 @@
 """The outbox sender: delivers due notifications from the running bot, paced to Telegram's limits.
 
-A run drains what is due. It takes pending rows whose time has come, cancels those no longer true,
+A run drains what is due. It claims pending rows whose time has come (``storage.outbox.claim_due``: a
+row another process is sending is skipped, so several bot processes never send one row twice, and a
+claim of a process that died runs out after ``CLAIM``), cancels those no longer true,
 holds back every notice until the quiet hours end while they last (``flows.notices.schedule.triage``),
 and sends the rest, each with the buttons it carries, concurrently, ``concurrency`` in flight at
 once, through the bot's rate limiter (``rate_limiter``): PTB's ``AIORateLimiter`` set to space every
@@ -36,12 +38,13 @@ from bot.config import DeliverySettings
 from bot.telegram_io import keyboard
 from flows.notices.schedule import triage
 from flows.ui.context import FlowContext
-from storage import outbox
+from storage import leases, outbox
 from storage.db import session_scope
 from storage.models import Notification
 
 log = logging.getLogger("kaohe.sender")
 Clock = Callable[[], datetime]
+CLAIM = timedelta(minutes=5)  # a row in flight, waiting in the rate limiter (429s included), then sent
 
 
 def rate_limiter(settings: DeliverySettings, retries: int = 3) -> AIORateLimiter:
@@ -78,7 +81,9 @@ class Sender:
         tz: ZoneInfo,
         default_locale: str,
         clock: Clock = lambda: datetime.now(UTC),
+        owner: str | None = None,
     ) -> None:
+        self.owner = owner or leases.new_owner("sender")  # in its claims on outbox rows
         self.engine = engine
         self.settings = settings
         self.tz = tz
@@ -120,13 +125,14 @@ class Sender:
         return set(self.last_sent)
 
     def _take(self, room: int, flying: Collection[Notification]) -> tuple[list[Notification], int]:
-        """Up to ``room`` rows to send, the oldest of each chat not busy or cooling; and how many dropped."""
+        """Up to ``room`` rows to send, claimed, the oldest of each chat not busy or cooling; and how many
+        were dropped."""
         now = self.clock()
         busy = self._cooling() | {row.chat_id for row in flying}
         dropped = 0
         with session_scope(self.engine) as session:
             context = FlowContext(session=session, now=now, tz=self.tz, default_locale=self.default_locale)
-            while rows := outbox.due(session, now, room, skip_ids=[r.id for r in flying], skip_chats=busy):
+            while rows := outbox.claim_due(session, self.owner, now, now + CLAIM, room, skip_chats=busy):
                 verdict = triage(context, rows)
                 for row in verdict.drop:
                     outbox.mark_cancelled(session, row, "no longer true when due")
@@ -135,7 +141,8 @@ class Sender:
                 dropped += len(verdict.drop)
                 first: dict[int, Notification] = {}
                 for row in verdict.send:
-                    first.setdefault(row.chat_id, row)
+                    if first.setdefault(row.chat_id, row) is not row:
+                        outbox.release(session, row)  # its chat's older one goes first
                 if first:
                     return list(first.values()), dropped
             return [], dropped

@@ -1,13 +1,23 @@
-"""Translation between Telegram and the flows: an Update becomes an ``Incoming``; actions become API calls."""
+"""Translation between Telegram and the flows: an Update becomes an ``Incoming``; actions become API calls.
+
+The calls are plain JSON (``Call``), so that the answer to an update is stored with it, in the
+transaction of its effects, before any of it is sent (``bot.worker``). A task's live message
+(``Reply.live``) is settled when its call is made: the message it replaces is looked up then, edited
+or, when Telegram refuses, replaced by a new one, which is recorded (``storage.live_messages``).
+"""
 
 from __future__ import annotations
 
+import base64
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from functools import partial
+from typing import Any
 
+from sqlalchemy import Engine
 from telegram import (
+    Bot,
     BotCommand,
     BotCommandScopeChat,
     InlineKeyboardButton,
@@ -17,8 +27,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden
-from telegram.ext import ContextTypes
+from telegram.error import BadRequest
 
 from flows.ui.chat import Action, AttachmentKind, ChatKind, Content, Incoming, Reply, SetMenu, Toast
 from flows.ui.live import live_target
@@ -89,96 +98,11 @@ def keyboard(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup 
     )
 
 
-def _keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
-    return keyboard([[(b.label, b.data) for b in row] for row in reply.buttons])
+Call = dict[str, Any]  # one Bot API request (or a live message's show), as JSON
 
 
-async def _edit(context: ContextTypes.DEFAULT_TYPE, chat_id: int, message_id: int, reply: Reply) -> bool:
-    """Put the reply in place of a message; False when Telegram refuses (too old, deleted …)."""
-    try:
-        await context.bot.edit_message_text(
-            reply.text,
-            chat_id=chat_id,
-            message_id=message_id,
-            parse_mode=ParseMode.HTML,
-            reply_markup=_keyboard(reply),
-        )
-    except BadRequest as error:
-        if "not modified" in str(error).lower():
-            return True
-        log.info(
-            "live message not editable: sent anew",
-            extra={"event": "live.edit_refused", "chat": chat_id, "error": str(error)},
-        )
-        return False
-    return True
-
-
-async def _drop_keyboard(context: ContextTypes.DEFAULT_TYPE, chat_id: int, message_id: int) -> None:
-    """Remove the keyboard of a message a newer screen replaced (nothing to do if it is gone)."""
-    try:
-        await context.bot.edit_message_reply_markup(chat_id=chat_id, message_id=message_id)
-    except BadRequest as error:
-        log.debug("old keyboard left", extra={"event": "live.keyboard_left", "error": str(error)})
-
-
-async def _show_live(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply, task: str) -> None:
-    """Show a task's screen as its one live message, and remember which message that is."""
-    chat_id = update.effective_chat.id  # type: ignore[union-attr]
-    engine = context.bot_data["engine"]
-    with session_scope(engine) as session:
-        shown = live_messages.live_message(session, chat_id, task)
-    query = update.callback_query
-    pressed = query.message.message_id if query is not None and query.message is not None else None
-    target = live_target(reply, shown, pressed)
-    if target is None or not await _edit(context, chat_id, target, reply):
-        sent = await context.bot.send_message(
-            chat_id, reply.text, parse_mode=ParseMode.HTML, reply_markup=_keyboard(reply)
-        )
-        target = sent.message_id
-    with session_scope(engine) as session:
-        earlier = live_messages.record(session, chat_id, task, target, datetime.now(UTC))
-    if earlier is not None:
-        await _drop_keyboard(context, chat_id, earlier)
-
-
-async def _send(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply) -> None:
-    if reply.live is not None and reply.chat_id is None and reply.attachment is None:
-        await _show_live(update, context, reply, reply.live)
-        return
-    query = update.callback_query
-    if reply.edit and query is not None and query.message is not None and reply.chat_id is None:
-        try:
-            await query.edit_message_text(
-                reply.text, parse_mode=ParseMode.HTML, reply_markup=_keyboard(reply)
-            )
-        except BadRequest as error:
-            if "not modified" not in str(error).lower():
-                raise
-        return
-    chat_id = reply.chat_id
-    if chat_id is None:
-        assert update.effective_chat is not None  # incoming_from passes only updates with a chat
-        chat_id = update.effective_chat.id
-    attachment = reply.attachment
-    if attachment is None:
-        await context.bot.send_message(
-            chat_id, reply.text, parse_mode=ParseMode.HTML, reply_markup=_keyboard(reply)
-        )
-        return
-    send = context.bot.send_photo if attachment.kind is AttachmentKind.PHOTO else context.bot.send_document
-    await send(
-        chat_id,
-        attachment.file_id or InputFile(attachment.data, filename=attachment.filename),
-        caption=reply.text or None,
-        parse_mode=ParseMode.HTML,
-        reply_markup=_keyboard(reply),
-    )
-
-
-async def _set_menu(context: ContextTypes.DEFAULT_TYPE, menu: SetMenu) -> None:
-    commands = [BotCommand(command, description) for command, description in menu.commands]
-    await context.bot.set_my_commands(commands, scope=BotCommandScopeChat(menu.chat_id))
+def _keyboard(reply: Reply) -> list[list[tuple[str, str]]]:
+    return [[(b.label, b.data) for b in row] for row in reply.buttons]
 
 
 def _notice(action: Action) -> str | None:
@@ -188,17 +112,132 @@ def _notice(action: Action) -> str | None:
     return action.notice if isinstance(action, Reply) else None
 
 
-async def perform(update: Update, context: ContextTypes.DEFAULT_TYPE, actions: list[Action]) -> None:
-    """Carry out the actions a flow returned, answering a button press exactly once."""
+def _reply_call(update: Update, reply: Reply) -> Call:
     query = update.callback_query
-    notice = next((text for text in map(_notice, actions) if text is not None), None)
+    pressed = query.message if query is not None else None
+    chat_id = reply.chat_id
+    if chat_id is None:
+        assert update.effective_chat is not None  # incoming_from passes only updates with a chat
+        chat_id = update.effective_chat.id
+    text, buttons = reply.text, _keyboard(reply)
+    if reply.live is not None and reply.chat_id is None and reply.attachment is None:
+        return {
+            "method": "showLive",
+            "chat_id": chat_id,
+            "task": reply.live,
+            "edit": reply.edit,
+            "pressed": pressed.message_id if pressed is not None else None,
+            "text": text,
+            "keyboard": buttons,
+        }
+    if reply.edit and pressed is not None and reply.chat_id is None:
+        where = {"chat_id": pressed.chat.id, "message_id": pressed.message_id}
+        return {"method": "editMessageText", **where, "text": text, "keyboard": buttons}
+    attachment = reply.attachment
+    if attachment is None:
+        return {"method": "sendMessage", "chat_id": chat_id, "text": text, "keyboard": buttons}
+    return {
+        "method": "sendPhoto" if attachment.kind is AttachmentKind.PHOTO else "sendDocument",
+        "chat_id": chat_id,
+        "caption": text or None,
+        "keyboard": buttons,
+        "filename": attachment.filename,
+        "file_id": attachment.file_id,
+        "data": base64.b64encode(attachment.data).decode("ascii"),
+    }
+
+
+def calls_for(update: Update, actions: list[Action]) -> list[Call]:
+    """The Bot API calls that carry out a flow's actions, a button press answered exactly once (first)."""
+    calls: list[Call] = []
+    query = update.callback_query
     if query is not None:
-        await query.answer(notice)
+        notice = next((text for text in map(_notice, actions) if text is not None), None)
+        calls.append({"method": "answerCallbackQuery", "query_id": query.id, "text": notice})
     for action in actions:
-        try:
-            if isinstance(action, Reply):
-                await _send(update, context, action)
-            elif isinstance(action, SetMenu):
-                await _set_menu(context, action)
-        except Forbidden as error:
-            log.warning("chat unreachable", extra={"event": "send.forbidden", "error": str(error)})
+        if isinstance(action, Reply):
+            calls.append(_reply_call(update, action))
+        elif isinstance(action, SetMenu):
+            commands = [list(pair) for pair in action.commands]
+            calls.append({"method": "setMyCommands", "chat_id": action.chat_id, "commands": commands})
+    return calls
+
+
+async def _edit(bot: Bot, call: Call, message_id: int) -> bool:
+    """Put the call's text in place of a message; False when Telegram refuses (too old, deleted …)."""
+    try:
+        await bot.edit_message_text(
+            call["text"],
+            chat_id=call["chat_id"],
+            message_id=message_id,
+            parse_mode=ParseMode.HTML,
+            reply_markup=keyboard(call["keyboard"]),
+        )
+    except BadRequest as error:
+        if "not modified" in str(error).lower():
+            return True
+        if call["method"] == "editMessageText":
+            raise
+        log.info(
+            "live message not editable: sent anew",
+            extra={"event": "live.edit_refused", "chat": call["chat_id"], "error": str(error)},
+        )
+        return False
+    return True
+
+
+async def _drop_keyboard(bot: Bot, chat_id: int, message_id: int) -> None:
+    """Remove the keyboard of a message a newer screen replaced (nothing to do if it is gone)."""
+    try:
+        await bot.edit_message_reply_markup(chat_id=chat_id, message_id=message_id)
+    except BadRequest as error:
+        log.debug("old keyboard left", extra={"event": "live.keyboard_left", "error": str(error)})
+
+
+async def _show_live(bot: Bot, engine: Engine, call: Call) -> None:
+    """Show a task's screen as its one live message, and remember which message that is."""
+    chat_id, task = call["chat_id"], call["task"]
+    with session_scope(engine) as session:
+        shown = live_messages.live_message(session, chat_id, task)
+    target = live_target(Reply(call["text"], edit=call["edit"]), shown, call["pressed"])
+    if target is None or not await _edit(bot, call, target):
+        sent = await _send_message(bot, call)
+        target = sent.message_id
+    with session_scope(engine) as session:
+        earlier = live_messages.record(session, chat_id, task, target, datetime.now(UTC))
+    if earlier is not None:
+        await _drop_keyboard(bot, chat_id, earlier)
+
+
+async def _send_message(bot: Bot, call: Call) -> Message:
+    markup = keyboard(call["keyboard"])
+    return await bot.send_message(
+        call["chat_id"], call["text"], parse_mode=ParseMode.HTML, reply_markup=markup
+    )
+
+
+async def execute(bot: Bot, engine: Engine, call: Call) -> None:
+    """Make one call (a live message's show looks up and records which message is live)."""
+    method = call["method"]
+    if method == "answerCallbackQuery":
+        await bot.answer_callback_query(call["query_id"], call["text"])
+    elif method == "showLive":
+        await _show_live(bot, engine, call)
+    elif method == "editMessageText":
+        await _edit(bot, call, call["message_id"])
+    elif method == "sendMessage":
+        await _send_message(bot, call)
+    elif method in ("sendPhoto", "sendDocument"):
+        send = bot.send_photo if method == "sendPhoto" else bot.send_document
+        await send(
+            call["chat_id"],
+            call["file_id"] or InputFile(base64.b64decode(call["data"]), filename=call["filename"]),
+            caption=call["caption"],
+            parse_mode=ParseMode.HTML,
+            reply_markup=keyboard(call["keyboard"]),
+        )
+    elif method == "setMyCommands":
+        commands = [BotCommand(command, description) for command, description in call["commands"]]
+        await bot.set_my_commands(commands, scope=BotCommandScopeChat(call["chat_id"]))
+    else:
+        raise ValueError(f"unknown call {method!r}")

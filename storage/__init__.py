@@ -3,7 +3,8 @@
 Layout: every table is in ``storage.models``; the queries are in one module per family of tables:
 ``accounts`` (Telegram bindings, invitations), ``roster`` (the organisation and its members),
 ``cycles`` (cycles, examinees, self-assessments), ``conversations``, ``scoring`` (score sheets),
-``review``, ``appeals``, ``interviews``, ``outbox``, ``audit``, ``updates`` (handled Telegram updates)
-and ``archive``. ``db`` makes engines and sessions and runs the migrations; ``types`` holds column
-types. Nothing here imports ``flows`` or Telegram.
+``review``, ``appeals``, ``interviews``, ``outbox``, ``audit``, ``inbox`` (Telegram updates, stored
+before they are confirmed and handled once), ``leases`` (who holds a claim or a role) and
+``archive``. ``db`` makes engines and sessions and runs the migrations; ``types`` holds column types.
+Nothing here imports ``flows`` or Telegram.
 """

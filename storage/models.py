@@ -27,7 +27,8 @@ outside tests. Every stored time is aware UTC (``storage.types.UTCDateTime``). A
   hours or escalated by the scheduler (the breach recorded); the committee asks parties for opinions
   and decides (最终裁定): upheld, or changed with new item scores or a new grade.
 - Interviews (面谈记录) with examinees.
-- The outbox (发件箱) of outgoing notifications, and the Telegram updates already handled.
+- The outbox (发件箱) of outgoing notifications; the inbox (收件箱) of Telegram updates, each stored
+  before Telegram is told and handled once; leases, a role one process holds at a time.
 """
 
 from __future__ import annotations
@@ -521,7 +522,7 @@ class Interview(SQLModel, table=True):
     recorded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-# The outbox (发件箱) and handled updates
+# The outbox (发件箱), the inbox (收件箱) of updates, and leases
 
 
 class NotificationState(StrEnum):
@@ -558,7 +559,8 @@ class Notification(SQLModel, table=True):
     """An outgoing message (the outbox): sent once, by the running bot, whoever queued it.
 
     A notice's row keeps its ``Subject`` as columns (None on rows queued before subjects were kept)
-    and the buttons it carries (label and callback data, row by row).
+    and the buttons it carries (label and callback data, row by row). A sender claims a row before
+    sending it (``claimed_by`` until ``claimed_until``), so that two processes never send it both.
     """
 
     __table_args__ = (Index("ix_notification_subject", "cycle_id", "kind", "member_id"),)
@@ -580,6 +582,8 @@ class Notification(SQLModel, table=True):
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     attempts: int = 0
     last_error: str | None = Field(default=None, sa_type=Text)
+    claimed_by: str | None = Field(default=None, max_length=120)  # the sender sending it (``storage.leases``)
+    claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
     @property
     def subject(self) -> Subject | None:
@@ -596,11 +600,37 @@ class Notification(SQLModel, table=True):
         return [[(button["label"], button["data"]) for button in row] for row in self.buttons or []]
 
 
-class HandledUpdate(SQLModel, table=True):
-    """A Telegram update acted on, kept so that a second delivery after a crash is skipped."""
+class InboxUpdate(SQLModel, table=True):
+    """A Telegram update as received (收件箱): stored before Telegram is told it arrived, then handled once.
 
-    update_id: int = Field(sa_type=BigInteger, primary_key=True)
-    handled_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    ``handled_at`` is set in the transaction that commits the update's effects (or gives up on it:
+    ``failed``); ``replies`` holds the Bot API calls its answer still needs, ``replies_sent`` how many of
+    them went out; ``done_at`` ends the row. ``claimed_by``/``claimed_until`` is the lease of the
+    process answering it (and, without an owner, the time before which it is not tried again).
+    """
+
+    update_id: int = Field(sa_type=BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False})
+    chat_id: int | None = Field(default=None, sa_type=BigInteger, index=True)
+    user_id: int | None = Field(default=None, sa_type=BigInteger)
+    payload: dict = Field(sa_column=Column(JSON, nullable=False))
+    received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    attempts: int = 0
+    handled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    failed: bool = False
+    error: str | None = Field(default=None, sa_type=Text)
+    replies: list | None = Field(default=None, sa_column=Column(JSON))
+    replies_sent: int = 0
+    done_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    claimed_by: str | None = Field(default=None, max_length=120)
+    claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Lease(SQLModel, table=True):
+    """A named role only one process may hold at a time (e.g. ``polling``), renewed while it runs."""
+
+    name: str = Field(max_length=40, primary_key=True)
+    owner: str = Field(max_length=120)
+    until: datetime = Field(sa_type=UTCDateTime)
 
 
 class LiveMessage(SQLModel, table=True):

@@ -104,3 +104,24 @@ def test_the_token_never_appears_in_an_error(tmp_path):
     with pytest.raises(ConfigError) as raised:
         load_config(str(path))
     assert secret not in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "proxy", ["socks5://127.0.0.1:1080", "socks5h://user:pw@proxy:1080", "http://proxy:3128"]
+)
+def test_a_socks_or_http_proxy_is_accepted(tmp_path, proxy):
+    path = write(tmp_path, f'[telegram]\nproxy = "{proxy}"\n')
+    assert load_config(str(path)).settings.telegram.proxy == proxy
+
+
+@pytest.mark.parametrize("proxy", ["ftp://proxy:21", "socks5://", "proxy:3128", "http://proxy:port"])
+def test_a_proxy_that_is_no_proxy_url_is_refused_naming_the_key(tmp_path, proxy):
+    path = write(tmp_path, f'[telegram]\nproxy = "{proxy}"\n')
+    with pytest.raises(ConfigError, match=r"telegram\.proxy: .*not a proxy URL"):
+        load_config(str(path))
+
+
+def test_the_proxy_password_is_one_of_the_secrets(tmp_path, monkeypatch):
+    monkeypatch.setenv("KAOHE_BOT_TOKEN", "123:abcdef")
+    path = write(tmp_path, '[telegram]\nproxy = "socks5://kaohe:pr0xy-pass@proxy:1080"\n')
+    assert set(load_config(str(path)).secrets()) == {"123:abcdef", "pr0xy-pass"}

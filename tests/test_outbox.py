@@ -1,9 +1,11 @@
-"""The outbox: queued once per key, taken when due, marked, and who cannot be reached."""
+"""The outbox: queued once per key, taken when due, claimed by one sender at a time, marked, and who
+cannot be reached."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from cycle_helpers import bind, import_sample
 from sqlmodel import Session, select
 
@@ -123,3 +125,48 @@ def test_a_member_is_unreachable_until_a_later_notification_gets_through(session
     outbox.mark_sent(session, outbox.due(session, NOW)[0], NOW)
     session.commit()
     assert outbox.unreachable(session) == []
+
+
+def claim(session: Session, owner: str, at: datetime = NOW, **options) -> list[str]:
+    rows = outbox.claim_due(session, owner, at, at + timedelta(minutes=5), **options)
+    session.commit()
+    return [row.dedupe_key for row in rows]
+
+
+def test_a_due_row_is_claimed_by_one_sender_until_sent_or_its_claim_runs_out(session):
+    for key, chat in (("a", 1), ("b", 2), ("c", 3)):
+        queue(session, key, chat_id=chat)
+    session.commit()
+    assert claim(session, "one:1:x:sender", limit=2) == ["a", "b"]
+    assert claim(session, "two:2:y:sender") == ["c"]  # the other sender gets only what is free
+    assert claim(session, "two:2:y:sender") == []
+    [a] = session.exec(select(Notification).where(Notification.dedupe_key == "a")).all()
+    outbox.mark_sent(session, a, NOW)
+    session.commit()
+    assert a.claimed_by is None
+    assert claim(session, "two:2:y:sender", at=NOW + timedelta(minutes=6)) == ["b", "c"]  # claims ran out
+
+
+def test_a_held_or_released_row_is_free_again(session):
+    queue(session, "a", chat_id=1)
+    queue(session, "b", chat_id=1)
+    session.commit()
+    a, b = outbox.claim_due(session, "one:1:x:sender", NOW, NOW + timedelta(minutes=5))
+    outbox.postpone(session, a, NOW + timedelta(hours=1))
+    outbox.release(session, b)
+    session.commit()
+    assert claim(session, "two:2:y:sender") == ["b"]
+
+
+def test_two_senders_on_postgresql_skip_each_others_rows_without_waiting(engine, session):
+    if engine.dialect.name != "postgresql":
+        pytest.skip("row locks: PostgreSQL (SQLite locks the whole database for a claiming transaction)")
+    for key, chat in (("a", 1), ("b", 2)):
+        queue(session, key, chat_id=chat)
+    session.commit()
+    with Session(engine) as first:
+        held = outbox.claim_due(first, "one:1:x:sender", NOW, NOW + timedelta(minutes=5), limit=1)
+        assert [row.dedupe_key for row in held] == ["a"]  # not committed yet: the row stays locked
+        with Session(engine) as second:
+            assert claim(second, "two:2:y:sender") == ["b"]
+        first.rollback()

@@ -69,15 +69,3 @@ def test_telegram_ids_beyond_32_bits_are_kept(session):
     session.commit()
     session.expunge_all()
     assert session.exec(select(TelegramBinding)).one().telegram_user_id == big
-
-
-def test_an_update_delivered_again_is_recognised_until_forgotten(session):
-    from storage.updates import first_delivery, forget_before
-
-    now = datetime(2026, 11, 24, tzinfo=UTC)
-    assert first_delivery(session, 1001, now)
-    session.commit()
-    assert not first_delivery(session, 1001, now + timedelta(minutes=5))
-    forget_before(session, now + timedelta(days=3))
-    session.commit()
-    assert first_delivery(session, 1001, now + timedelta(days=3))

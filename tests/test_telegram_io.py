@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 
 import pytest
@@ -9,7 +10,7 @@ from fakebotapi import FakeBotApi
 from telegram import Update
 from telegram.ext import Application, CallbackContext
 
-from bot.telegram_io import incoming_from, perform
+from bot.telegram_io import calls_for, execute, incoming_from
 from flows.notices.notice import Topic
 from flows.notices.nudge import NudgePress
 from flows.ui.chat import Attachment, AttachmentKind, Button, ChatKind, Content, Reply, SetMenu
@@ -35,6 +36,12 @@ async def update_from(
 ) -> tuple[Update, CallbackContext]:
     update = Update.de_json({"update_id": 1, **payload}, application.bot)
     return update, CallbackContext.from_update(update, application)
+
+
+async def perform(update: Update, context: CallbackContext, actions: list) -> None:
+    """The calls for the actions, stored as JSON as the inbox does, then made one by one."""
+    for call in json.loads(json.dumps(calls_for(update, actions))):
+        await execute(context.bot, context.bot_data.get("engine"), call)
 
 
 async def test_a_private_text_becomes_an_incoming_with_its_command(api, application):

@@ -1,8 +1,13 @@
 """What the sub-commands share: opening the database with its schema checked, finding the cycle the
-operator named, and the usage error."""
+operator named, the usage error, the console that prints roster text as text, and private files."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from rich.console import Console
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -34,3 +39,31 @@ def named_cycle(session: Session, name: str | None) -> Cycle:
     if cycle is None:
         raise UsageError(both("cycle_unknown" if name else "cycle_none", name=name or ""))
     return cycle
+
+
+PLAIN_WIDTH = 200  # when the output is not a terminal (a pipe, a file, a test)
+
+
+def console(file: TextIO | None = None, *, width: int | None = None) -> Console:
+    """The console every command prints through: no markup, no emoji codes, no highlighting, so that a
+    name such as ``[/]`` or ``[bold red]孙[/bold red]李`` from the roster prints exactly as it is."""
+    file = file or sys.stdout
+    terminal = getattr(file, "isatty", lambda: False)()
+    return Console(
+        file=file,
+        width=width or (None if terminal else PLAIN_WIDTH),
+        no_color=not terminal,
+        markup=False,
+        emoji=False,
+        highlight=False,
+    )
+
+
+def write_private(target: Path, data: bytes) -> None:
+    """Write a file only its owner can read (0600), creating missing folders 0700, whatever the umask."""
+    missing = [folder for folder in (target.parent, *target.parent.parents) if not folder.exists()]
+    target.parent.mkdir(parents=True, exist_ok=True)
+    for folder in missing:
+        folder.chmod(0o700)
+    target.write_bytes(data)
+    target.chmod(0o600)

@@ -6,10 +6,9 @@ import argparse
 from datetime import UTC, datetime, time, tzinfo
 from pathlib import Path
 
-from rich.console import Console
 from rich.table import Table
 
-from bot.commands.common import UsageError, named_cycle, open_database
+from bot.commands.common import UsageError, console, named_cycle, open_database
 from bot.config import Config
 from flows.archive.export import ArchiveError, archive_cycle
 from flows.cycles.opening import CycleError, Deadlines, open_cycle
@@ -109,9 +108,9 @@ def status_command(config: Config, args: argparse.Namespace) -> int:
     finally:
         engine.dispose()
     tz = config.settings.tz
-    console = Console(width=120, no_color=True, highlight=False)
-    console.print(f"考核周期 Cycle: {cycle.name}    阶段 phase: {phase.value}")
-    console.print(
+    out = console(width=120)
+    out.print(f"考核周期 Cycle: {cycle.name}    阶段 phase: {phase.value}")
+    out.print(
         f"自我评定截止 self-assessment due: {cycle.self_due.astimezone(tz):%Y-%m-%d %H:%M}    "
         f"评分截止 scoring due: {cycle.score_due.astimezone(tz):%Y-%m-%d %H:%M}    "
         f"复核截止 review due: {cycle.review_due.astimezone(tz):%Y-%m-%d %H:%M}"
@@ -139,10 +138,10 @@ def status_command(config: Config, args: argparse.Namespace) -> int:
     total = sum(g.total for g in progress)
     sums = (sum(getattr(g, field) for g in progress) for field in ("not_started", "draft", "submitted"))
     table.add_row("合计 total", "", *(str(n) for n in sums), progress_bar(done, total))
-    console.print(table)
-    console.print(_scoring_table(scoring))
-    console.print(_signoff_table(signoff, tz))
-    console.print(_unreachable_table(unreachable))
+    out.print(table)
+    out.print(_scoring_table(scoring))
+    out.print(_signoff_table(signoff, tz))
+    out.print(_unreachable_table(unreachable))
     return 0
 
 

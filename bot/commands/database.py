@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import stat
+import sys
 
 from bot.config import Config
-from storage.db import current_revision, head_revision, make_engine, upgrade
+from flows.ui.i18n import both
+from storage.db import current_revision, head_revision, make_engine, normalise_url, sqlite_path, upgrade
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -13,7 +16,16 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=init)
 
 
+def warn_if_readable(url: str) -> None:
+    """Say so when the SQLite database file can be read by users other than its owner."""
+    path = sqlite_path(normalise_url(url))
+    if path is not None and path.exists() and path.stat().st_mode & 0o044:
+        mode = f"{stat.S_IMODE(path.stat().st_mode):o}"
+        print(both("database_readable", path=str(path), mode=mode), file=sys.stderr)
+
+
 def init(config: Config, args: argparse.Namespace) -> int:
+    warn_if_readable(config.database_url)
     engine = make_engine(config.database_url)
     before = current_revision(engine)
     upgrade(engine)

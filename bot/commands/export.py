@@ -11,7 +11,7 @@ import argparse
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.commands.common import named_cycle, open_database
+from bot.commands.common import named_cycle, open_database, write_private
 from bot.config import Config
 from flows.archive.export import export_files, record_export
 from flows.ui.i18n import both
@@ -39,9 +39,7 @@ def export_command(config: Config, args: argparse.Namespace) -> int:
             now = datetime.now(UTC)
             files = export_files(session, cycle, config.settings.tz, now=now, english=args.english)
             for path, data in files.items():
-                target = out / path
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(data)
+                write_private(out / path, data)
             record_export(session, cycle, actor="cli", now=now)
     finally:
         engine.dispose()

@@ -10,12 +10,12 @@ import sys
 from datetime import UTC, datetime
 from typing import TextIO
 
-from rich.console import Console
 from rich.table import Table
 from telegram import Bot
-from telegram.error import TelegramError
+from telegram.error import InvalidToken, TelegramError
+from telegram.request import HTTPXRequest
 
-from bot.commands.common import UsageError, open_database
+from bot.commands.common import UsageError, console, open_database
 from bot.config import Config
 from flows.roster.invitations import InvitationError, IssuedInvitation, invitations_for_unbound, reissue
 from flows.ui.i18n import both
@@ -42,11 +42,14 @@ def bot_username(config: Config) -> str:
     telegram = config.settings.telegram
 
     async def ask() -> str:
-        async with Bot(config.require_token(), base_url=telegram.api_base_url) as bot:
+        request = HTTPXRequest(proxy=telegram.proxy or None)
+        async with Bot(config.require_token(), base_url=telegram.api_base_url, request=request) as bot:
             return bot.username
 
     try:
         return asyncio.run(ask())
+    except InvalidToken:
+        raise  # worded by the command line's failure handler
     except TelegramError as error:
         raise UsageError(
             f"cannot ask Telegram for the bot's username ({error}); "
@@ -73,7 +76,7 @@ def _table(issued: list[IssuedInvitation], config: Config, file: TextIO) -> None
         table.add_column(column, overflow="fold")
     for item in issued:
         table.add_row(item.member.student_no, item.member.name, item.link, _local(item.expires_at, config))
-    Console(file=file, width=160, no_color=not getattr(file, "isatty", lambda: False)()).print(table)
+    console(file, width=160).print(table)
 
 
 def invites(config: Config, args: argparse.Namespace) -> int:

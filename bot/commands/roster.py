@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
-from rich.console import Console
 from rich.text import Text
 from rich.tree import Tree
 
-from bot.commands.common import open_database
+from bot.commands.common import console, open_database
 from bot.config import Config
+from flows.roster.columns import Problem
 from flows.roster.importing import (
     RosterChanges,
     describe_change,
@@ -30,12 +31,12 @@ from flows.roster.reading import read_roster
 from flows.roster.template import roster_template
 from flows.rules.names import in_both, name_of, value_text
 from flows.rules.organisation import COMMITTEE, Organisation, scorer_of
-from flows.ui.i18n import plain
+from flows.ui.i18n import both, plain
 from storage import roster as stored
 from storage.db import session_scope
 from storage.roster import RosterEntry
 
-PLAIN_WIDTH = 200  # when stdout is not a terminal (a pipe, a file, a test)
+SHOWN_PROBLEMS = 100
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -65,13 +66,20 @@ def template_command(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_problems(problems: Sequence[Problem], prefix: str = "") -> None:
+    """The first ``SHOWN_PROBLEMS`` problems, then how many more there are (a huge file has thousands)."""
+    for problem in problems[:SHOWN_PROBLEMS]:
+        print(f"{prefix}{problem}", file=sys.stderr)
+    if len(problems) > SHOWN_PROBLEMS:
+        more = both("problems_more", count=len(problems) - SHOWN_PROBLEMS, total=len(problems))
+        print(f"{prefix}{more}", file=sys.stderr)
+
+
 def import_command(config: Config, args: argparse.Namespace) -> int:
     roster = read_roster(args.file)
-    for warning in roster.warnings:
-        print(f"注意 warning: {warning}", file=sys.stderr)
+    _print_problems(roster.warnings, "注意 warning: ")
     if roster.errors:
-        for problem in roster.errors:
-            print(problem, file=sys.stderr)
+        _print_problems(roster.errors)
         count = len(roster.errors)
         print(
             f"名单有 {count} 个问题，未导入任何内容 / {count} problem(s) found; nothing was imported",
@@ -110,13 +118,6 @@ def _print_changes(changes: RosterChanges, *, dry_run: bool) -> None:
     print(f"{done}: {in_both(partial(describe_counts, changes))}")
 
 
-def _console() -> Console:
-    terminal = sys.stdout.isatty()
-    return Console(
-        file=sys.stdout, width=None if terminal else PLAIN_WIDTH, no_color=not terminal, highlight=False
-    )
-
-
 def show_command(config: Config, args: argparse.Namespace) -> int:
     engine = open_database(config)
     try:
@@ -125,17 +126,17 @@ def show_command(config: Config, args: argparse.Namespace) -> int:
             bound = stored.bound_student_nos(session)
     finally:
         engine.dispose()
-    console = _console()
+    out = console()
     if not org:
-        console.print(
+        out.print(
             Text(
                 "名单为空：用 `kaohe roster import 名单.csv` 导入（.csv 或 .xlsx）/ "
                 "the roster is empty: import one with `kaohe roster import roster.csv` (.csv or .xlsx)"
             )
         )
         return 0
-    console.print(_tree(org, bound))
-    console.print(_committee_tree(org, bound))
+    out.print(_tree(org, bound))
+    out.print(_committee_tree(org, bound))
     return 0
 
 

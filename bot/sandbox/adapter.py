@@ -1,10 +1,10 @@
 """The sandbox's adapter, beside ``bot.telegram_io``: the page's input becomes an ``Incoming``, and the
 flows' actions (and the outbox's notices) become messages in the sandbox's chats instead of API calls.
 
-It does what a Telegram client and ``telegram_io.perform`` do between them: a reply goes to the chat
-it names (or the one the input came from), with its buttons and attachment; a reply with ``edit``
-answering a press replaces the pressed message; a task's live reply (``Reply.live``) replaces its
-live message; a toast (or a reply's ``notice``) answers the press;
+It does what a Telegram client and ``telegram_io`` (``calls_for``, ``execute``) do between them: a
+reply goes to the chat it names (or the one the input came from), with its buttons and attachment; a
+reply with ``edit`` answering a press replaces the pressed message; a task's live reply
+(``Reply.live``) replaces its live message; a toast (or a reply's ``notice``) answers the press;
 ``SetMenu`` gives the chat its command menu. ``OutboxBot`` is what the real outbox sender
 (``bot.sender.Sender``) is handed in place of Telegram's ``Bot``: its sends land in the chats too.
 """

@@ -128,7 +128,9 @@ format = "json"
         )
 
     def start(self, *, webhook: bool = False) -> BotProcess:
+        """Start ``kaohe run`` and return once it is receiving (a getUpdates or setWebhook of its own)."""
         self.write_config(webhook=webhook)
+        before = len(self.api.calls())
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
                 [*KAOHE, "--config", str(self.config), "run"],
@@ -137,10 +139,7 @@ format = "json"
                 stderr=log,
                 stdin=subprocess.DEVNULL,
             )
-        if webhook:
-            self.api.wait_for_call("setWebhook", timeout=20)
-        else:
-            self.api.wait_until_polling(timeout=20)
+        self.api.wait_for_call("setWebhook" if webhook else "getUpdates", timeout=20, after=before)
         return self
 
     @property
