@@ -21,6 +21,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -31,11 +32,12 @@ from zoneinfo import ZoneInfo
 import appeal_helpers as appeals
 from fakebotapi import FakeBotApi, SimUser
 from fakebotapi.records import BotMessage
-from sqlmodel import Session, select
+from sqlmodel import Session, col, func, select
 
+from bot.app import WORKERS
 from flows.rules.scheme import DEFAULT_SCHEME
 from storage.db import make_engine
-from storage.models import Cycle
+from storage.models import CodeAttempt, Cycle, InboxUpdate, TelegramBinding
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")  # the configured timezone (the default)
 TOKEN = "123456:e2e-SECRET-token"
@@ -360,3 +362,95 @@ def decides_plus_three(member: SimUser) -> None:
     member.send(DECISION)
     tap(member, "确认最终裁定")
     member.wait_for("已对 郭宇雅 的申诉作出最终裁定")
+
+
+# A burst of registrations (the durable inbox)
+
+WRONG = ("/start wrong-code-1", "/start wrong-code-2")
+UNKNOWN = "邀请码无效"
+
+
+def invitations(kaohe: Operator) -> list[tuple[str, str, str]]:
+    """(student number, name, code) of every member without an account."""
+    rows = csv.DictReader(io.StringIO(kaohe("invites", "--format", "csv").stdout))
+    return [(row["id"], row["name"], row["code"]) for row in rows]
+
+
+class Burst:
+    """Twenty members acting at once: each sends two wrong codes and then their own."""
+
+    def __init__(self, api: FakeBotApi, members: list[tuple[str, str, str]], first_user: int) -> None:
+        self.api = api
+        self.members = members
+        self.users = [api.user(first_user + n, name) for n, (_, name, _) in enumerate(members)]
+
+    def send(self) -> None:
+        for text_of in (lambda code: WRONG[0], lambda code: WRONG[1], lambda code: f"/start {code}"):
+            for user, (_, _, code) in zip(self.users, self.members, strict=True):
+                user.send(text_of(code))
+
+    @property
+    def updates(self) -> int:
+        return 3 * len(self.users)
+
+    def answers(self) -> int:
+        return sum(len(self.api.sent(user.id)) for user in self.users)
+
+    def wait_for_answers(self, count: int, timeout: float = 60) -> None:
+        self.api.store.wait(
+            lambda: self.answers() >= count or None,
+            timeout,
+            lambda: f"only {self.answers()} of {count} answers within {timeout}s",
+        )
+
+    def wait_until_all_registered(self, timeout: float = 60) -> None:
+        for user, (_, name, _) in zip(self.users, self.members, strict=True):
+            user.wait_for(name, timeout=timeout)
+
+
+def unfinished(database_url: str) -> int:
+    """How many updates in the inbox are not done yet."""
+    with database(database_url) as session:
+        return session.exec(select(func.count()).where(col(InboxUpdate.done_at).is_(None))).one()
+
+
+def wait_until_inbox_done(database_url: str, timeout: float = 30) -> None:
+    eventually(lambda: unfinished(database_url) == 0, timeout=timeout, what="every update in the inbox done")
+
+
+def check_each_update_handled_once(burst: Burst, database_url: str, kills: int) -> None:
+    """Every update of the burst stored once and handled once, in order in its chat; at most one answer
+    sent again by each worker for each kill."""
+    ids = [user.id for user in burst.users]
+    with database(database_url) as session:
+        rows = session.exec(select(InboxUpdate).where(col(InboxUpdate.chat_id).in_(ids))).all()
+        attempts = Counter(
+            session.exec(
+                select(CodeAttempt.telegram_user_id).where(col(CodeAttempt.telegram_user_id).in_(ids))
+            )
+        )
+        bound = set(
+            session.exec(
+                select(TelegramBinding.telegram_user_id).where(col(TelegramBinding.telegram_user_id).in_(ids))
+            )
+        )
+    received = Counter((row.chat_id, row.payload["message"]["text"]) for row in rows)
+    expected = {(user.id, text) for user in burst.users for text in WRONG} | {
+        (user.id, f"/start {code}") for user, (_, _, code) in zip(burst.users, burst.members, strict=True)
+    }
+    assert set(received) == expected and set(received.values()) == {1}  # each update stored once
+    assert all(row.handled_at is not None and not row.failed for row in rows)
+    assert attempts == dict.fromkeys(ids, 2)  # each wrong code handled exactly once
+    assert bound == set(ids)
+    for chat in ids:  # in order within each chat
+        handled = [
+            row.handled_at for row in sorted(rows, key=lambda row: row.update_id) if row.chat_id == chat
+        ]
+        assert handled == sorted(handled), chat
+    duplicates = 0
+    for user, (_, name, _) in zip(burst.users, burst.members, strict=True):
+        bodies = [message.body for message in burst.api.sent(user.id)]
+        welcome = next(i for i, body in enumerate(bodies) if name in body)
+        assert sum(UNKNOWN in body for body in bodies[:welcome]) >= 2, bodies  # none lost, in order
+        duplicates += len(bodies) - 3
+    assert duplicates <= kills * WORKERS

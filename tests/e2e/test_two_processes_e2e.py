@@ -15,10 +15,16 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from e2e_helpers import BotProcess, free_port
+from e2e_helpers import (
+    BotProcess,
+    Burst,
+    check_each_update_handled_once,
+    free_port,
+    invitations,
+    wait_until_inbox_done,
+)
 from fakebotapi import FakeBotApi
 from sqlmodel import Session, select
-from test_intake_e2e import Burst, check_each_update_handled_once, invitations, wait_until_inbox_done
 
 from storage import outbox
 from storage.db import make_engine
