@@ -1,11 +1,12 @@
 """The bot's scheduler: every repeating job is registered here (PTB's JobQueue, APScheduler underneath).
 
-- ``plan`` every ``delivery.plan_interval_seconds`` (60), at once at start-up: queues the reminders,
+- ``plan`` every ``delivery.plan_interval_seconds`` (60), and at once at start-up: queues the reminders,
   digests and phase announcements in force (``flows.notices.schedule.plan``).
-- ``appeals`` every ``APPEAL_CLOCK_SECONDS`` (60), first after 5 s: the appeal clocks
+- ``appeals`` every ``APPEAL_CLOCK_SECONDS`` (60), and at start-up: the appeal clocks
   (``flows.appeals.clock``: escalation after 24 hours, a daily flag after 7 days).
-- ``outbox`` every ``delivery.send_interval_seconds`` (2), at once: drains the outbox (``bot.sender``),
-  in the one process holding the ``sender`` lease (renewed every run; another takes over when it stops).
+- ``outbox`` every ``delivery.send_interval_seconds`` (2), and at start-up: drains the outbox
+  (``bot.sender``), in the one process holding the ``sender`` lease (renewed every run; another takes
+  over when it stops).
 - ``inbox`` every ``TIDY_SECONDS`` (15): frees the inbox's and the outbox's claims of processes of this
   host that died, so their work is taken over at once rather than when the claims run out, and
   forgets updates done more than ``KEEP_INBOX`` (two days) ago (``storage.inbox``).
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
@@ -43,6 +44,7 @@ TIDY_SECONDS = 15.0
 SENDER_LEASE, SENDER_LEASE_TIME = "sender", timedelta(seconds=30)
 KEEP_INBOX = timedelta(days=2)  # Telegram re-sends an unconfirmed update for at most a day
 T = TypeVar("T")
+Callback = Callable[[ContextTypes.DEFAULT_TYPE], Coroutine[object, object, None]]
 
 
 def _in_transaction(config: Config, engine: Engine, step: Callable[[FlowContext], T]) -> T:
@@ -113,20 +115,31 @@ def job_queue(application: Application) -> JobQueue:
     return application.job_queue
 
 
+def _repeat(
+    jobs: JobQueue, callback: Callback, interval: float, name: str, *, at_start: bool, at_once: int = 1
+) -> None:
+    """Run ``callback`` every ``interval`` seconds (``at_once`` runs of it at a time at most); with
+    ``at_start`` also once as soon as the queue starts.
+
+    A repeating job given ``first=0`` before the queue starts does not run at start-up: APScheduler
+    moves its first run to the next whole interval after the start. A one-off run whose lateness is
+    forgiven (``misfire_grace_time=None``) does run then, however long the bot took to start.
+    """
+    jobs.run_repeating(
+        callback, interval=interval, first=interval, name=name, job_kwargs={"max_instances": at_once}
+    )
+    if at_start:
+        jobs.run_once(callback, when=0, name=f"{name} at start", job_kwargs={"misfire_grace_time": None})
+
+
 def schedule(application: Application, config: Config, engine: Engine) -> None:
     """Add every job to the application's job queue."""
     settings = config.settings
     application.bot_data["sender"] = Sender(engine, settings.delivery, settings.tz, settings.language)
     jobs = job_queue(application)
-    jobs.run_repeating(plan_due, interval=settings.delivery.plan_interval_seconds, first=0, name="plan")
-    jobs.run_repeating(run_appeal_clocks, interval=APPEAL_CLOCK_SECONDS, first=5.0, name="appeals")
+    _repeat(jobs, plan_due, settings.delivery.plan_interval_seconds, "plan", at_start=True)
+    _repeat(jobs, run_appeal_clocks, APPEAL_CLOCK_SECONDS, "appeals", at_start=True)
     # A second instance may start while a long drain runs; it finds the sender busy and returns,
     # instead of APScheduler skipping it with a warning.
-    jobs.run_repeating(
-        deliver_due,
-        interval=settings.delivery.send_interval_seconds,
-        first=0,
-        name="outbox",
-        job_kwargs={"max_instances": 2},
-    )
-    jobs.run_repeating(tidy_inbox, interval=TIDY_SECONDS, first=TIDY_SECONDS, name="inbox")
+    _repeat(jobs, deliver_due, settings.delivery.send_interval_seconds, "outbox", at_start=True, at_once=2)
+    _repeat(jobs, tidy_inbox, TIDY_SECONDS, "inbox", at_start=False)
