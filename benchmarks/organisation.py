@@ -296,6 +296,16 @@ def _run(config: Path, *arguments: str) -> None:
         raise SystemExit(f"kaohe {' '.join(arguments)} failed")
 
 
+def import_quietly(config: Path, roster_file: Path) -> None:
+    """``kaohe roster import`` of ``roster_file``, in this process."""
+    _run(config, "roster", "import", str(roster_file))
+
+
+def open_quietly(config: Path, cycle: str = CYCLE) -> None:
+    """``kaohe cycle open`` of ``cycle``, in this process."""
+    _run(config, *open_arguments(cycle))
+
+
 def open_arguments(name: str = CYCLE, now: datetime | None = None) -> list[str]:
     """``kaohe cycle open`` arguments for a cycle with its deadlines one, two and three weeks ahead."""
     now = now or datetime.now(UTC)
@@ -418,6 +428,34 @@ def seed_scores(engine: Engine, cycle_name: str = CYCLE, seed: int = SEED) -> in
     return len(scores)
 
 
+# What benchmarks ask of it
+
+
+def committee_telegram_id(session: Session, role: str = "leader") -> int:
+    """The Telegram id of the first registered committee member in ``role`` (组长: a teacher)."""
+    return (
+        session.exec(
+            select(TelegramBinding.telegram_user_id)
+            .join(Member, col(Member.id) == col(TelegramBinding.member_id))
+            .where(Member.committee_role == role)
+            .order_by(col(Member.id))
+        ).first()
+        or 0
+    )
+
+
+def biggest_department(session: Session, cycle_id: int) -> tuple[str, str]:
+    """The (team, department) with the most examinees in the cycle."""
+    people = func.count()
+    team, department = session.exec(
+        select(CycleExaminee.team, CycleExaminee.department)
+        .where(CycleExaminee.cycle_id == cycle_id, col(CycleExaminee.department).is_not(None))
+        .group_by(col(CycleExaminee.team), col(CycleExaminee.department))
+        .order_by(people.desc())
+    ).first() or ("", "")
+    return team, department or ""
+
+
 # One call
 
 
@@ -450,9 +488,9 @@ def build(
     people = roster(size, seed)
     with tempfile.TemporaryDirectory(prefix="kaohe-organisation-") as folder:
         config = config_for(Path(folder), database_url)
-        _run(config, "roster", "import", str(write_roster(Path(folder) / "roster.csv", size, seed)))
+        import_quietly(config, write_roster(Path(folder) / "roster.csv", size, seed))
         bind_members(engine)
-        _run(config, *open_arguments(cycle))
+        open_quietly(config, cycle)
     item_scores = seed_scores(engine, cycle, seed) if scored else 0
     built = _describe(engine, database_url, cycle, people, item_scores)
     engine.dispose()
