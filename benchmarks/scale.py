@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -72,6 +73,7 @@ STEPS = tuple(GOALS)
 class Figure:
     step: str
     seconds: float | None  # None: it failed or timed out
+    cpu: float  # this process's CPU seconds (user + system): steadier than wall time on a busy machine
     megabytes: float
     note: str = ""
 
@@ -89,7 +91,7 @@ def measure(step: str, command: list[str], timeout: float) -> Figure:
             if time.monotonic() > deadline:
                 process.kill()
                 pid, status, usage = os.wait4(process.pid, 0)
-                return Figure(step, None, usage.ru_maxrss / MB, f"timed out after {timeout:g} s")
+                return Figure(step, None, _cpu(usage), usage.ru_maxrss / MB, f"timed out after {timeout:g} s")
             time.sleep(0.02)
         wall = time.monotonic() - started
         process.returncode = os.waitstatus_to_exitcode(status)
@@ -98,16 +100,26 @@ def measure(step: str, command: list[str], timeout: float) -> Figure:
         if process.returncode:
             err.seek(0)
             last = (err.read().decode(errors="replace").strip().splitlines() or ["?"])[-1]
-            return Figure(step, None, usage.ru_maxrss / MB, f"exit {process.returncode}: {last[:80]}")
-    reported = [line.removeprefix("seconds=") for line in said if line.startswith("seconds=")]
-    return Figure(step, float(reported[-1]) if reported else wall, usage.ru_maxrss / MB)
+            return Figure(
+                step, None, _cpu(usage), usage.ru_maxrss / MB, f"exit {process.returncode}: {last[:80]}"
+            )
+    reported = [
+        dict(pair.split("=") for pair in line.split()) for line in said if line.startswith("seconds=")
+    ]
+    if reported:
+        return Figure(step, float(reported[-1]["seconds"]), float(reported[-1]["cpu"]), usage.ru_maxrss / MB)
+    return Figure(step, wall, _cpu(usage), usage.ru_maxrss / MB)
+
+
+def _cpu(usage: resource.struct_rusage) -> float:
+    return usage.ru_utime + usage.ru_stime
 
 
 # The flow steps, run as ``scale.py --child STEP --database-url URL``
 
 
 def child(step: str, database_url: str) -> None:
-    """Run one flow step in this process and print ``seconds=...`` for the call itself."""
+    """Run one flow step in this process and print ``seconds=... cpu=...`` for the call itself."""
     from sqlmodel import Session
 
     from flows.review.board import load_board
@@ -125,14 +137,14 @@ def child(step: str, database_url: str) -> None:
         context = FlowContext(session=session, now=datetime.now(UTC))
         member = organisation.committee_telegram_id(session)
         if step == "load_board":
-            started = time.perf_counter()
+            started, used = time.perf_counter(), time.process_time()
             board = load_board(session, cycle)
-            seconds = time.perf_counter() - started
+            seconds, cpu = time.perf_counter() - started, time.process_time() - used
             assert len(board.entries) > 0
         elif step == "review overview":
-            started = time.perf_counter()
+            started, used = time.perf_counter(), time.process_time()
             shown = handle(context, Incoming(member, member, text="/review"))
-            seconds = time.perf_counter() - started
+            seconds, cpu = time.perf_counter() - started, time.process_time() - used
             assert isinstance(shown[0], Reply) and shown[0].live == "review", shown[:1]
         else:
             board = load_board(session, cycle)
@@ -142,13 +154,13 @@ def child(step: str, database_url: str) -> None:
             incoming = Incoming(member, member, content=Content.BUTTON, text=press)
             session.rollback()  # a fresh transaction, as each update has
             context = FlowContext(session=session, now=datetime.now(UTC))
-            started = time.perf_counter()
+            started, used = time.perf_counter(), time.process_time()
             shown = handle(context, incoming)
-            seconds = time.perf_counter() - started
+            seconds, cpu = time.perf_counter() - started, time.process_time() - used
             assert isinstance(shown[0], Reply) and department in shown[0].text, shown[:1]
         session.rollback()
     engine.dispose()
-    print(f"seconds={seconds:.4f}")
+    print(f"seconds={seconds:.4f} cpu={cpu:.4f}")
 
 
 # One database, step by step
@@ -195,12 +207,15 @@ def run(database_url: str, size: int, steps: set[str], timeout: float) -> list[F
 def _line(figure: Figure) -> str:
     seconds = "failed" if figure.seconds is None else f"{figure.seconds:8.2f} s"
     goal = GOALS[figure.step].text()
-    return f"{figure.step:<20} {seconds:>10} {figure.megabytes:7.0f} MB   goal {goal} {figure.note}"
+    return (
+        f"{figure.step:<20} {seconds:>10} (cpu {figure.cpu:6.2f} s) {figure.megabytes:5.0f} MB"
+        f"   goal {goal} {figure.note}"
+    )
 
 
 def table(results: dict[str, list[Figure]]) -> str:
     names = list(results)
-    head = f"| step | {' | '.join(f'{name} s / MB' for name in names)} | goal |"
+    head = f"| step | {' | '.join(f'{name} s (cpu s) / MB' for name in names)} | goal |"
     lines = [head, "|" + "---|" * (len(names) + 2)]
     by_step: dict[str, dict[str, Figure]] = {}
     for name, figures in results.items():
@@ -217,7 +232,7 @@ def table(results: dict[str, list[Figure]]) -> str:
             elif found.seconds is None:
                 cells.append(f"failed ({found.note}) / {found.megabytes:.0f}")
             else:
-                cells.append(f"{found.seconds:.2f} / {found.megabytes:.0f}")
+                cells.append(f"{found.seconds:.2f} ({found.cpu:.2f}) / {found.megabytes:.0f}")
         lines.append(f"| {step} | {' | '.join(cells)} | {GOALS[step].text()} |")
     return "\n".join(lines)
 
