@@ -88,6 +88,7 @@ PRESSES: dict[type[ButtonData], PressHandler] = {
     InterviewPress: interviews.on_press,
     self_assessment.SelfPress: self_assessment.on_press,
     scoring.ScorePress: scoring.on_press,
+    scoring.ScorePagePress: scoring.on_page,
     **review.PRESSES,
 }
 """Each button family (``flows.ui.buttons``) and the flow step that handles a press of it."""

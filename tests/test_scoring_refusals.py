@@ -203,7 +203,10 @@ def test_typing_after_submission_changes_nothing(scorer, session):
     scorer.taps("提交")
     scorer.taps("确认提交")
     assert "已经提交" in scorer.presses(edit)
-    assert "我没有理解" in scorer.says("20")  # the conversation ended with the submission
+    before = changeable_rows(session)
+    text = scorer.says("20")  # the sheet is no longer waiting: the list is, and looks for what was typed
+    assert "含“20”的共" in text and "已保存" not in text
+    assert changeable_rows(session) == before
     assert results_points(session) == "18.5"
 
 

@@ -1,10 +1,12 @@
 """The supervisor scoring conversation (直接上级评定, score sheet 附表三), behind ``/score``.
 
-``/score`` lists the scorer's examinees by department with where each stands, and picks up the
-sheet they were working on. Opening an examinee shows their self-assessment, then asks each rubric
-item in turn (tap a suggested value or type one), then the evaluation comment (考评意见), then shows
-a summary: items, total, band, the department's bands so far against its quotas. Submitting asks
-for confirmation and warns a scorer who gave a whole department the same total (拉开分数档次).
+``/score`` lists the scorer's examinees by department with where each stands, a page at a time with the
+sheets still to score first (◀ ▶ turn the pages; a name or student number typed while the list is shown
+finds anyone on it), and picks up the sheet they were working on. Opening an examinee shows their
+self-assessment, then asks each rubric item in turn (tap a suggested value or type one), then the evaluation
+comment (考评意见), then shows a summary: items, total, band, the department's bands so far against its
+quotas. Submitting asks for confirmation and warns a scorer who gave a whole department the same total
+(拉开分数档次).
 
 The sheet is one live message (``flows.ui.live``): the list turns into the examinee's
 self-assessment when one is opened, and the sheet below it is edited step by step, by a press or a
@@ -24,16 +26,18 @@ from collections.abc import Callable
 
 from flows.rules.grading import InvalidScore, all_alike, check_item_score
 from flows.scoring import screens
-from flows.scoring.presses import ScoreAction, ScorePress
+from flows.scoring.presses import ScoreAction, ScorePagePress, ScorePress
 from flows.scoring.sheet import Scorer, Sheet, standings, submit
 from flows.ui.chat import Action, Content, Incoming, Reply
 from flows.ui.context import FlowContext
 from flows.ui.live import asked_again, ensure_live, live_screen
+from flows.ui.paging import Page, page_of
 from flows.ui.refusal import Refused
 from flows.ui.text import points
 from storage import scoring as store
 
 FLOW = Scorer.flow
+FIND = "find"  # what the conversation waits for while the list is shown: a name or number to look for
 
 Step = Callable[[Sheet, ScorePress], list[Reply]]
 ENTRIES = {ScoreAction.LIST, ScoreAction.OPEN}
@@ -46,17 +50,25 @@ ENTRIES = {ScoreAction.LIST, ScoreAction.OPEN}
 def start(context: FlowContext, incoming: Incoming) -> list[Action]:
     """``/score``: the scorer's examinees, then the sheet they were working on, where they left it."""
     scorer = Scorer.resolve(context, incoming)
-    examinees = scorer.examinees()
-    if not examinees:
+    sheets = scorer.roll()
+    if not sheets:
         scorer.forget()
         return [Reply(scorer.text("score_nobody"))]
-    listing = screens.examinee_list(scorer, examinees)
-    sheet = _resumable(scorer)
+    sheet = _resumable(scorer, sheets)
     if sheet is None:
-        scorer.forget()
-        return [*live_screen(FLOW, listing, edit=False)]
+        return [*live_screen(FLOW, _shown_list(scorer, sheets), edit=False)]
+    listing = screens.examinee_list(scorer, sheets, _page(sheets, 0))
     resumed = _next(sheet, prefix=scorer.text("score_resume", name=sheet.examinee.name) + "\n\n")
     return [*listing, *live_screen(FLOW, resumed, edit=False)]
+
+
+def on_page(context: FlowContext, incoming: Incoming, press: ScorePagePress) -> list[Action]:
+    """◀ or ▶ under the list: another page of it, in place of the one shown."""
+    scorer = Scorer.resolve(context, incoming)
+    sheets = scorer.roll()
+    if not sheets:
+        raise Refused("score_refused", reason="scores nobody in this cycle")
+    return [*live_screen(FLOW, _shown_list(scorer, sheets, press.page))]
 
 
 def on_press(context: FlowContext, incoming: Incoming, press: ScorePress) -> list[Action]:
@@ -70,7 +82,7 @@ def on_press(context: FlowContext, incoming: Incoming, press: ScorePress) -> lis
     if press.action not in ENTRIES:
         ensure_live(context, incoming, FLOW)
     if press.action is ScoreAction.LIST:
-        return [*live_screen(FLOW, screens.examinee_list(scorer, examinees))]
+        return [*live_screen(FLOW, _shown_list(scorer, scorer.roll()))]
     examinee = scorer.examinee(press.examinee)  # type: ignore[arg-type]
     if examinee is None:
         raise Refused("score_refused", reason=f"examinee {press.examinee} is not this scorer's")
@@ -83,8 +95,14 @@ def on_press(context: FlowContext, incoming: Incoming, press: ScorePress) -> lis
 
 
 def on_input(context: FlowContext, incoming: Incoming, state: dict) -> list[Action]:
-    """A typed answer (a score or the comment) while the conversation waits for one."""
+    """A typed answer (a score or the comment) while the conversation waits for one, or a name or
+    student number to look for while the list is shown."""
     scorer = Scorer.resolve(context, incoming)
+    if state.get("awaiting") == FIND and state.get("cycle") == scorer.cycle.id:
+        if incoming.content is not Content.TEXT:
+            raise Refused("score_search_text_only", reason="not a typed name or number")
+        found = screens.search_results(scorer, scorer.roll(), incoming.text.strip())
+        return [*live_screen(FLOW, found)]
     examinee = scorer.examinee(state.get("examinee", 0)) if state.get("cycle") == scorer.cycle.id else None
     if examinee is None:
         raise Refused("score_stale", reason="the examinee waited for is not this scorer's now")
@@ -124,13 +142,30 @@ def _ensure_ready(sheet: Sheet) -> None:
         raise Refused("score_not_ready", reason="self-assessment pending", name=sheet.examinee.name, due=due)
 
 
-def _resumable(scorer: Scorer) -> Sheet | None:
+def _resumable(scorer: Scorer, sheets: list[Sheet]) -> Sheet | None:
     """The sheet to pick up: the one the conversation was on, else the draft touched last."""
     waiting_for = scorer.position().get("examinee")
-    sheets = [scorer.sheet(examinee) for examinee in scorer.examinees()]
     drafts = [s for s in sheets if s.row is not None and not s.submitted and s.is_open and s.ready]
     current = [s for s in drafts if s.examinee.id == waiting_for]
     return current[0] if current else max(drafts, key=lambda s: s.row.updated_at, default=None)  # type: ignore[union-attr]
+
+
+# The list
+
+
+def _page(sheets: list[Sheet], number: object) -> Page[Sheet]:
+    """Page ``number`` of the list, the sheets still to score first (or Refused: no such page)."""
+    page = page_of(screens.to_score_first(sheets), number)
+    if page is None:
+        raise Refused("score_refused", reason=f"no page {number} in the list")
+    return page
+
+
+def _shown_list(scorer: Scorer, sheets: list[Sheet], number: int = 0, prefix: str = "") -> list[Reply]:
+    """Page ``number`` of the list as the live screen, on which a typed name or number is looked for."""
+    page = _page(sheets, number)
+    scorer.remember(awaiting=FIND)
+    return screens.examinee_list(scorer, sheets, page, prefix)
 
 
 # Where the sheet stands
@@ -175,12 +210,10 @@ def _take_score(sheet: Sheet, key: str, value: str) -> list[Reply]:
             max=points(item.points),
             decimals=scheme.scoring.decimals,
         )
-    row = sheet.ensure_row()
-    before = store.save_item_score(scorer.session, row, key, given, scorer.member.id, scorer.now)
+    before = sheet.save_score(key, given)
     earlier = None if before is None else {"item": key, "points": str(before)}
-    scorer.record(
-        "score.item", "score_sheet", row.id, before=earlier, after={"item": key, "points": str(given)}
-    )
+    after = {"item": key, "points": str(given)}
+    scorer.record("score.item", "score_sheet", sheet.ensure_row().id, before=earlier, after=after)
     return _next(sheet, prefix=scorer.text("score_saved", item=name, points=points(given)) + "\n\n")
 
 
@@ -294,10 +327,9 @@ def _submit(sheet: Sheet, _: ScorePress) -> list[Reply]:
         return waiting
     scorer = sheet.scorer
     submit(scorer, sheet.ensure_row(), sheet.examinee, sheet.scores, sheet.total)
-    scorer.forget()
     at, total = scorer.local(scorer.now), points(sheet.total)
     done = scorer.text("score_submitted", name=sheet.examinee.name, total=total, at=at) + "\n\n"
-    return live_screen(FLOW, screens.examinee_list(scorer, scorer.examinees(), prefix=done))
+    return live_screen(FLOW, _shown_list(scorer, scorer.roll(), prefix=done))
 
 
 _VIEWS: dict[ScoreAction, Step] = {

@@ -1,4 +1,5 @@
-"""The buttons of ``/score``: ``c:<cycle>:<action>[:<examinee>[:<rubric item>[:<points>]]]``.
+"""The buttons of ``/score``: ``c:<cycle>:<action>[:<examinee>[:<rubric item>[:<points>]]]``, and
+``cl:<cycle>:<page>`` for a page of the list of examinees (◀ ▶).
 
 Each action carries exactly the arguments it needs (the list none, a step on one examinee's sheet
 the examinee, editing an item the item too, a tapped score the value as well); a press with more
@@ -10,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from flows.ui.buttons import ButtonData, Id, Key
+from flows.ui.buttons import ButtonData, Id, Index, Key
 
 
 class ScoreAction(StrEnum):
@@ -54,3 +55,11 @@ class ScorePress(ButtonData, prefix="c"):
         """Whether it carries exactly the arguments its action takes."""
         given = [value for value in (self.examinee, self.item, self.points) if value is not None]
         return len(given) == ARGUMENTS[self.action]
+
+
+@dataclass(frozen=True)
+class ScorePagePress(ButtonData, prefix="cl"):
+    """A press of ◀ or ▶ under the list of examinees in ``cycle``: its ``page`` (from 0)."""
+
+    cycle: Id
+    page: Index

@@ -7,17 +7,18 @@ grade, which the committee sets after balancing departments (复核平衡).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 from flows.rules.grading import QuotaLimit, band_for, grade_counts, quota_limits, total_score
 from flows.rules.names import name_of
 from flows.rules.scheme import Item
-from flows.scoring.presses import ScoreAction
+from flows.scoring.presses import ScoreAction, ScorePagePress
 from flows.scoring.sheet import NOT_STARTED, Scorer, Sheet, Standing, group_key, standings
 from flows.selfassess.form import Form, rendered_form
 from flows.ui.chat import Button, Reply
 from flows.ui.keyboards import rows_of, with_buttons
+from flows.ui.paging import PAGE_SIZE, SEARCH_SHOWN, Page, search, turn_buttons
 from flows.ui.text import points, split_message
 from storage.models import CycleExaminee, Position, SheetStatus
 
@@ -47,41 +48,87 @@ def place(scorer: Scorer, examinee: CycleExaminee) -> dict[str, str | None]:
 # The list (/score)
 
 
-def examinee_list(scorer: Scorer, examinees: Sequence[CycleExaminee], prefix: str = "") -> list[Reply]:
-    found = standings(scorer.session, scorer.scheme, examinees)
-    sheets = [scorer.sheet(examinee) for examinee in examinees]
+def to_score_first(sheets: Sequence[Sheet]) -> list[Sheet]:
+    """The sheets in the order the list pages them: returned ones, drafts and sheets not started that
+    can be scored now first, then those waiting for a self-assessment, then the finished and closed."""
+    return sorted(sheets, key=_urgency)
+
+
+def _urgency(sheet: Sheet) -> int:
+    if sheet.submitted or not sheet.is_open:
+        return 4
+    if not sheet.ready:
+        return 3
+    if sheet.returned:
+        return 0
+    return 2 if sheet.row is None else 1
+
+
+def examinee_list(
+    scorer: Scorer, sheets: Sequence[Sheet], page: Page[Sheet], prefix: str = ""
+) -> list[Reply]:
+    """One page of the scorer's examinees (``sheets``: all of them) by department, where each stands;
+    ◀ ▶ to the other pages, and a hint to type a name or number when there are more pages."""
+    footer = scorer.text(
+        "score_list_footer", page=page.number + 1, pages=page.count, size=page.size, paged=page.paged
+    )
+    turn = turn_buttons(page, lambda number: ScorePagePress(scorer.cycle.id, number))
+    return _listing(scorer, sheets, page.items, prefix, footer, (turn,) if turn else ())
+
+
+def search_results(scorer: Scorer, sheets: Sequence[Sheet], typed: str) -> list[Reply]:
+    """Those of the scorer's examinees whose name or student number holds ``typed`` (a page at most)."""
+    typed = typed[:SEARCH_SHOWN]
+    found = search(sheets, typed, lambda s: s.examinee.name, lambda s: s.examinee.student_no)
+    shown = found[:PAGE_SIZE]
+    footer = scorer.text("score_search_footer", typed=typed, found=len(found), shown=len(shown))
+    back = (scorer.button(scorer.text("score_to_list"), scorer.press(ScoreAction.LIST)),)
+    return _listing(scorer, sheets, shown, "", footer, (back,))
+
+
+def _listing(
+    scorer: Scorer,
+    sheets: Sequence[Sheet],
+    shown: Sequence[Sheet],
+    prefix: str,
+    footer: str,
+    more: Sequence[tuple[Button, ...]],
+) -> list[Reply]:
+    shown = sorted(shown, key=lambda sheet: sheet.examinee.id)
+    below = scorer.lower_levels([sheet.examinee for sheet in shown if sheet.is_vice_president])
+    found = standings(scorer.session, scorer.scheme, [e for group in below.values() for e in group])
     due = max(sheet.closes_at for sheet in sheets)
-    president = any(sheet.is_vice_president for sheet in sheets)
     blocks = [
         scorer.text(
             "score_list_title",
             cycle=scorer.cycle.name,
             due=scorer.local(due),
             score_due=scorer.local(scorer.cycle.score_due),
-            bottom_up=president,
+            bottom_up=any(sheet.is_vice_president for sheet in sheets),
         )
     ]
     groups: dict[tuple[str, str | None], list[str]] = {}
-    for sheet in sheets:
+    for sheet in shown:
         lines = groups.setdefault(group_key(sheet.examinee), [])
         if not lines:
             lines.append(scorer.text("score_list_group", group=group_name(scorer, sheet.examinee)))
-        lines.append(_list_line(sheet, found[sheet.examinee.id]))
+        averages = department_averages(below.get(sheet.examinee.id, []), found)
+        lines.append(_list_line(sheet, averages))
     blocks += ["\n".join(lines) for lines in groups.values()]
-    blocks.append(scorer.text("score_list_footer"))
+    blocks.append(footer)
     labels = [
         scorer.button(
-            f"{STATUS_MARKS[found[s.examinee.id].status]} {s.examinee.name}",
+            f"{STATUS_MARKS[s.standing.status]} {s.examinee.name}",
             scorer.press(ScoreAction.OPEN, s.examinee.id),
         )
-        for s in sheets
+        for s in shown
         if s.ready
     ]
-    return with_buttons(prefix + "\n\n".join(blocks), rows_of(labels))
+    return with_buttons(prefix + "\n\n".join(blocks), [*rows_of(labels), *more])
 
 
-def _list_line(sheet: Sheet, standing: Standing) -> str:
-    scorer = sheet.scorer
+def _list_line(sheet: Sheet, averages: list[dict[str, object]]) -> str:
+    scorer, standing = sheet.scorer, sheet.standing
     line = scorer.text(
         "score_list_line",
         **place(scorer, sheet.examinee),
@@ -94,14 +141,20 @@ def _list_line(sheet: Sheet, standing: Standing) -> str:
         self_due=scorer.local(sheet.cycle.self_due),
     )
     if sheet.is_vice_president:
-        line += "\n" + scorer.text("score_departments_inline", departments=lower_level_averages(sheet))
+        line += "\n" + scorer.text("score_departments_inline", departments=averages)
     return line
 
 
 def lower_level_averages(sheet: Sheet) -> list[dict[str, object]]:
     """For a vice-president: each department they oversee, with the average of its submitted totals."""
     below = sheet.lower_level()
-    found = standings(sheet.scorer.session, sheet.scheme, below)
+    return department_averages(below, standings(sheet.scorer.session, sheet.scheme, below))
+
+
+def department_averages(
+    below: Sequence[CycleExaminee], found: Mapping[int, Standing]
+) -> list[dict[str, object]]:
+    """Each department of ``below`` with the average of its submitted totals (``found``: their standings)."""
     departments: dict[tuple[str, str | None], list[Standing]] = {}
     for examinee in below:
         departments.setdefault(group_key(examinee), []).append(found[examinee.id])

@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from functools import cached_property
 from typing import ClassVar
 
 from sqlmodel import Session
@@ -34,6 +35,7 @@ from storage import scoring as store
 from storage.models import Cycle, CycleExaminee, Position, ScoreSheet, SelfAssessment, SelfStatus, SheetStatus
 
 NOT_STARTED = "not_started"
+UNREAD = "unread"  # a self-assessment's status not read yet
 
 
 @dataclass(frozen=True)
@@ -54,14 +56,18 @@ def standings(session: Session, scheme: Scheme, examinees: Sequence[CycleExamine
     """The standing of each examinee's sheet, by examinee id."""
     rows = store.sheets(session, [e.id for e in examinees])
     scores = store.item_scores_of(session, [row.id for row in rows.values()])
-    items = len(scheme.rubric.items)
     found = {}
     for examinee in examinees:
         row = rows.get(examinee.id)
-        given = scores.get(row.id, {}) if row is not None else {}
-        status = NOT_STARTED if row is None else str(row.status)
-        found[examinee.id] = Standing(status, len(given), total_score(given, scheme), len(given) == items)
+        found[examinee.id] = standing_of(row, scores.get(row.id, {}) if row is not None else {}, scheme)
     return found
+
+
+def standing_of(row: ScoreSheet | None, given: Mapping[str, Decimal], scheme: Scheme) -> Standing:
+    """Where a sheet ``row`` (None: not started) with the item scores ``given`` stands."""
+    status = NOT_STARTED if row is None else str(row.status)
+    complete = len(given) == len(scheme.rubric.items)
+    return Standing(status, len(given), total_score(given, scheme), complete)
 
 
 @dataclass
@@ -78,7 +84,27 @@ class Scorer(Actor):
 
     def examinees(self) -> list[CycleExaminee]:
         """Everyone this scorer scores in the cycle, in roster order."""
-        return store.examinees_of_scorer(self.session, self.cycle.id, self.member.id)
+        return list(self._examinees)
+
+    @cached_property
+    def _examinees(self) -> tuple[CycleExaminee, ...]:
+        return tuple(store.examinees_of_scorer(self.session, self.cycle.id, self.member.id))
+
+    def roll(self) -> list[Sheet]:
+        """Every examinee's sheet in roster order, read at once (three queries, however many there are):
+        the examinees with their self-assessment's status, their sheets, the sheets' item scores."""
+        placed = cycle_store.form_statuses(
+            self.session, self.cycle.id, SelfAssessment, "scorer_member_id", [self.member.id]
+        )
+        rows = store.sheets(self.session, [examinee.id for examinee, _ in placed])
+        given = store.item_scores_of(self.session, [row.id for row in rows.values()])
+        self.__dict__["_examinees"] = tuple(examinee for examinee, _ in placed)
+        sheets = []
+        for examinee, status in placed:
+            row = rows.get(examinee.id)
+            scores = given.get(row.id, {}) if row is not None else {}
+            sheets.append(Sheet(self, examinee, row, self_status=status, given=scores))
+        return sheets
 
     def examinee(self, examinee_id: int) -> CycleExaminee | None:
         """One of this scorer's examinees in this cycle; None for anyone else's."""
@@ -93,6 +119,18 @@ class Scorer(Actor):
 
     def sheet(self, examinee: CycleExaminee) -> Sheet:
         return Sheet(self, examinee, store.sheet_of(self.session, examinee.id))
+
+    def lower_levels(self, vice_presidents: Sequence[CycleExaminee]) -> dict[int, list[CycleExaminee]]:
+        """For vice-presidents among their examinees: whom each scores (the examinees of the departments
+        they oversee), by the vice-president's examinee id, read in one query."""
+        members = {examinee.member_id: examinee.id for examinee in vice_presidents}
+        if not members:
+            return {}
+        placed = store.sheet_statuses(self.session, self.cycle.id, list(members))
+        below: dict[int, list[CycleExaminee]] = {examinee_id: [] for examinee_id in members.values()}
+        for examinee, _ in placed:
+            below[members[examinee.scorer_member_id]].append(examinee)  # type: ignore[index]
+        return below
 
 
 def submit(
@@ -134,6 +172,8 @@ class Sheet:
     scorer: Scorer
     examinee: CycleExaminee
     row: ScoreSheet | None
+    self_status: str | None = UNREAD  # the examinee's self-assessment's status, once read
+    given: dict[str, Decimal] | None = None  # the item scores, once read
 
     @property
     def scheme(self) -> Scheme:
@@ -145,11 +185,24 @@ class Sheet:
 
     @property
     def scores(self) -> dict[str, Decimal]:
-        return {} if self.row is None else store.item_scores(self.scorer.session, self.row.id)
+        if self.given is None:
+            self.given = {} if self.row is None else store.item_scores(self.scorer.session, self.row.id)
+        return dict(self.given)
+
+    def save_score(self, key: str, given: Decimal) -> Decimal | None:
+        """Give ``given`` points for the rubric item ``key``; the points it replaces, if any."""
+        scorer, row = self.scorer, self.ensure_row()
+        before = store.save_item_score(scorer.session, row, key, given, scorer.member.id, scorer.now)
+        self.given = {**self.scores, key: given}
+        return before
 
     @property
     def total(self) -> Decimal:
         return total_score(self.scores, self.scheme)
+
+    @property
+    def standing(self) -> Standing:
+        return standing_of(self.row, self.scores, self.scheme)
 
     @property
     def submitted(self) -> bool:
@@ -167,8 +220,10 @@ class Sheet:
         return cycle_store.self_assessment(self.scorer.session, self.examinee.id)
 
     def self_submitted(self) -> bool:
-        assessment = self.self_assessment()
-        return assessment is not None and assessment.status == SelfStatus.SUBMITTED
+        if self.self_status == UNREAD:
+            assessment = self.self_assessment()
+            self.self_status = None if assessment is None else str(assessment.status)
+        return self.self_status == SelfStatus.SUBMITTED
 
     @property
     def ready(self) -> bool:

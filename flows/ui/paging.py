@@ -1,0 +1,86 @@
+"""Long lists on small screens: a list shown a page at a time, and a search by name or student number.
+
+Telegram takes at most 100 inline buttons and 4096 characters in one message, so a list of people
+(a scorer's examinees, a department of the review) is shown ``PAGE_SIZE`` at a time with ◀ ▶ under
+it, on the one live message that paging edits in place. A page the presser names is checked against
+the list as it stands (``page_of`` gives None for one past its end), like any other place in a list.
+
+Anyone on the list is also found by typing part of their name or their student number (学号) while
+the list is the live screen: ``search`` puts exact matches first, so a full name or number always
+finds its person on the first page of results.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from flows.ui.buttons import ButtonData
+from flows.ui.chat import Button
+
+PAGE_SIZE = 20  # people on one page: their lines and their buttons fit one message
+SEARCH_MIN = 1  # characters typed before a search is made
+SEARCH_SHOWN = 40  # characters of a search repeated on screen, and looked for
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """The items on page ``number`` (from 0) of a list of ``size`` items in ``count`` pages."""
+
+    items: Sequence[T]
+    number: int
+    count: int
+    size: int
+
+    @property
+    def first(self) -> int:
+        """The position in the whole list of the first item on the page (from 0)."""
+        return self.number * PAGE_SIZE
+
+    @property
+    def paged(self) -> bool:
+        """Whether the list takes more than one page."""
+        return self.count > 1
+
+
+def page_of(items: Sequence[T], number: object) -> Page[T] | None:
+    """Page ``number`` of ``items``; None when the list has no such page (an empty list has page 0)."""
+    count = max(1, -(-len(items) // PAGE_SIZE))
+    if not isinstance(number, int) or not 0 <= number < count:
+        return None
+    start = number * PAGE_SIZE
+    return Page(items[start : start + PAGE_SIZE], number, count, len(items))
+
+
+def turn_buttons(page: Page[T], press: Callable[[int], ButtonData]) -> tuple[Button, ...]:
+    """◀ and ▶ to the pages before and after ``page`` (none on a list of one page); ``press`` gives
+    what a press of a button to page ``n`` stands for."""
+    buttons = []
+    if page.number > 0:
+        buttons.append(Button(f"◀ {page.number}/{page.count}", press(page.number - 1)))
+    if page.number + 1 < page.count:
+        buttons.append(Button(f"{page.number + 2}/{page.count} ▶", press(page.number + 1)))
+    return tuple(buttons)
+
+
+def search(items: Sequence[T], typed: str, name: Callable[[T], str], number: Callable[[T], str]) -> list[T]:
+    """The items whose name or student number holds ``typed`` (case and spaces aside), those whose name
+    or number is exactly ``typed`` first, each part in list order."""
+    wanted = _folded(typed)
+    if len(wanted) < SEARCH_MIN:
+        return []
+    exact: list[T] = []
+    partial: list[T] = []
+    for item in items:
+        said, numbered = _folded(name(item)), _folded(number(item))
+        if wanted in (said, numbered):
+            exact.append(item)
+        elif wanted in said or wanted in numbered:
+            partial.append(item)
+    return exact + partial
+
+
+def _folded(text: str) -> str:
+    return "".join(text.split()).casefold()
