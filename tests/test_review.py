@@ -299,7 +299,7 @@ def test_the_chart_draws_chinese_in_the_bundled_font_whatever_the_server_has():
 
 
 def test_a_caption_too_long_for_a_photo_follows_it_as_a_message(scored, monkeypatch):
-    monkeypatch.setattr("flows.review.screens.CAPTION_LIMIT", 40)
+    monkeypatch.setattr("flows.review.chart.CAPTION_LIMIT", 40)
     teacher = scored["T01"]
     in_review(teacher, "📊 校学生会")
     photo, lines = teacher.last

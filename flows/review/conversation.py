@@ -22,8 +22,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 
+from flows.review import chart, found, screens, signoff, takeover
 from flows.review import presidents as review_presidents
-from flows.review import screens, signoff, takeover
 from flows.review.board import Entry, break_identity
 from flows.review.changes import (
     REASON_MAX,
@@ -34,7 +34,15 @@ from flows.review.changes import (
     return_sheet,
     set_rating,
 )
-from flows.review.presses import ExamineePress, ExamineeStep, RatingPress, ReviewPress, SignPress, View
+from flows.review.presses import (
+    ExamineePress,
+    ExamineeStep,
+    PagePress,
+    RatingPress,
+    ReviewPress,
+    SignPress,
+    View,
+)
 from flows.review.reviewer import FLOW, PressHandler, Reviewer, place_in, reviewing
 from flows.rules import access
 from flows.rules.grading import InvalidScore, check_item_score
@@ -52,6 +60,8 @@ from storage.models import SelfStatus
 
 __all__ = ["FLOW", "PRESSES", "on_input", "start"]
 
+FIND = "find"  # what the review waits for while a list is shown: a name or student number to look for
+
 
 # Entry points
 
@@ -59,7 +69,7 @@ __all__ = ["FLOW", "PRESSES", "on_input", "start"]
 def start(context: FlowContext, incoming: Incoming) -> list[Action]:
     """``/review``: the overview of every department of the current cycle."""
     reviewer = Reviewer.resolve(context, incoming)
-    reviewer.forget()
+    reviewer.remember(awaiting=FIND)
     return [*live_screen(FLOW, screens.overview(reviewer), edit=False)]
 
 
@@ -84,7 +94,10 @@ def _answer(reviewer: Reviewer, incoming: Incoming) -> list[Action]:
     if incoming.content is not Content.TEXT:
         return [Reply(reviewer.text("review_text_only"))]
     text, awaiting = incoming.text.strip(), state.get("awaiting")
-    if awaiting == "value":
+    shown: list[Action]
+    if awaiting == FIND:
+        shown = [*found.search_results(reviewer, text)]
+    elif awaiting == "value":
         shown = _take_value(reviewer, state, text)
     elif awaiting == "reason":
         shown = _take_reason(reviewer, state, text)
@@ -99,18 +112,28 @@ def _answer(reviewer: Reviewer, incoming: Incoming) -> list[Action]:
 
 
 def _overview(reviewer: Reviewer, _: ReviewPress) -> list[Action]:
-    reviewer.forget()
+    reviewer.remember(awaiting=FIND)
     return [*screens.overview(reviewer)]
 
 
 def _group(reviewer: Reviewer, press: ReviewPress) -> list[Action]:
     index = place_in(reviewer.board().groups, press.place)
-    reviewer.forget()
+    reviewer.remember(awaiting=FIND)
     return [*screens.group_screen(reviewer, index)]
 
 
+def _page(reviewer: Reviewer, press: PagePress) -> list[Action]:
+    """◀ or ▶ under the overview or a department: that page of it, in place of the one shown."""
+    if press.group is None:
+        shown = screens.overview(reviewer, press.page)
+    else:
+        shown = screens.group_screen(reviewer, place_in(reviewer.board().groups, press.group), press.page)
+    reviewer.remember(awaiting=FIND)
+    return [*shown]
+
+
 def _chart(reviewer: Reviewer, press: ReviewPress) -> list[Action]:
-    return [*screens.chart(reviewer, place_in(reviewer.board().teams(), press.place))]
+    return [*chart.chart(reviewer, place_in(reviewer.board().teams(), press.place))]
 
 
 def _examinee(reviewer: Reviewer, press: ExamineePress) -> list[Action]:
@@ -306,11 +329,11 @@ def _accept(reviewer: Reviewer, change: dict, reason: str) -> list[Action]:
     index = place_in(groups, change.get("group"))
     group = groups[index]
     wanted = list(change.get("break") or ())
-    found = next((b for b in group.open_breaks if list(break_identity(b.violation)) == wanted), None)
-    if found is None or reviewer.frozen:
+    accepted = next((b for b in group.open_breaks if list(break_identity(b.violation)) == wanted), None)
+    if accepted is None or reviewer.frozen:
         reviewer.refuse("review_stale", reason="the rule break is gone or accepted already")
-    reviewer.forget()
-    accept_break(reviewer, group, found, reason)
+    reviewer.remember(awaiting=FIND)
+    accept_break(reviewer, group, accepted, reason)
     prefix = reviewer.text("review_accepted") + "\n\n"
     return [*screens.group_screen(reviewer, index, prefix=prefix)]
 
@@ -350,6 +373,8 @@ def _examinee_step(reviewer: Reviewer, press: ExamineePress) -> list[Action]:
 def _opens(press: ButtonData) -> bool:
     """Presses that only show a screen, from anywhere (a notice, a chart); every other one acts on the
     live review screen."""
+    if isinstance(press, PagePress):
+        return True
     if isinstance(press, ReviewPress):
         return press.view is not View.ACCEPT
     return isinstance(press, ExamineePress) and press.step in {
@@ -363,5 +388,6 @@ PRESSES: dict[type[ButtonData], PressHandler] = {
     RatingPress: reviewing(_rate, _opens),
     ExamineePress: reviewing(_examinee_step, _opens),
     SignPress: reviewing(signoff.on_press, _opens),
+    PagePress: reviewing(_page, _opens),
 }
 """Each ``/review`` button family and the step that handles a press of it (for ``flows.router``)."""

@@ -108,3 +108,13 @@ class SignPress(ButtonData, prefix="rf"):
     cycle: Id
     step: SignStep
     version: Id
+
+
+@dataclass(frozen=True)
+class PagePress(ButtonData, prefix="rp"):
+    """◀ or ▶ under a long list: page ``page`` (from 0) of the overview's departments, or with ``group``
+    of the examinees of the department at that place in the overview."""
+
+    cycle: Id
+    page: Index
+    group: Index | None = None

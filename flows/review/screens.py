@@ -1,6 +1,9 @@
 """What the committee sees in ``/review``: the overview of every department, one department's examinees
-with their totals, bands and grades, the rule breaks with what would fix them, one examinee's scores
-next to the originals with every change made, and the grade distribution of a team as a chart.
+with their totals, bands and grades, the rule breaks with what would fix them, and one examinee's
+scores next to the originals with every change made (a team's chart: ``chart``; a search: ``found``).
+
+The overview and a department are long lists in a large organisation: they are shown a page at a time
+(``flows.ui.paging``), with ◀ ▶ under them.
 """
 
 from __future__ import annotations
@@ -9,20 +12,18 @@ from collections.abc import Sequence
 
 from flows.cycles.status import progress_bar
 from flows.review.board import Board, Break, Entry, Group
-from flows.review.presses import ExamineePress, ExamineeStep, RatingPress, ReviewPress, View
+from flows.review.presses import ExamineePress, ExamineeStep, PagePress, RatingPress, ReviewPress, View
 from flows.review.reviewer import Reviewer
 from flows.review.signoff import blockers, signoff_buttons, signoff_line, signoff_state
 from flows.rules import access
 from flows.rules.cycles import current_phase
 from flows.rules.grading import grade_counts
 from flows.rules.names import name_of
-from flows.ui.charts import Bar, Grade, distribution_chart
-from flows.ui.chat import Attachment, AttachmentKind, Button, Reply
+from flows.ui.chat import Button, Reply
 from flows.ui.keyboards import rows_of, with_buttons
-from flows.ui.text import points, visible_length
+from flows.ui.paging import Page, page_of, turn_buttons
+from flows.ui.text import points
 from storage.models import Member, Position
-
-CAPTION_LIMIT = 1024  # Telegram's limit for a photo's caption
 
 
 def department_label(reviewer: Reviewer, group: Group) -> str:
@@ -64,8 +65,15 @@ def group_line(reviewer: Reviewer, board: Board, group: Group, label: str | None
 # The overview (/review)
 
 
-def overview(reviewer: Reviewer, prefix: str = "") -> list[Reply]:
+def overview(reviewer: Reviewer, number: int = 0, prefix: str = "") -> list[Reply]:
+    """Page ``number`` of the overview: the cycle's progress and sign-off, and its departments team by
+    team (``PAGE_SIZE`` to a page), each a button to its screen, and a chart button per team shown."""
     board = reviewer.board()
+    page = page_of(board.groups, number)
+    if page is None:
+        reviewer.refuse("review_stale", reason=f"no page {number} of the overview")
+    shown = list(enumerate(page.items, start=page.first))
+    teams = board.teams()
     state = signoff_state(reviewer.session, reviewer.cycle)
     entries = board.entries
     submitted = sum(1 for entry in entries if entry.submitted)
@@ -79,16 +87,17 @@ def overview(reviewer: Reviewer, prefix: str = "") -> list[Reply]:
         ),
         signoff_line(reviewer, state),
     ]
-    for team in board.teams():
+    on_page = list(dict.fromkeys(g.team for _, g in shown))
+    for team in on_page:
         lines = [reviewer.text("review_team_heading", team=team)]
         lines += [
-            group_line(reviewer, board, g, department_label(reviewer, g))
-            for g in board.groups
-            if g.team == team
+            group_line(reviewer, board, g, department_label(reviewer, g)) for _, g in shown if g.team == team
         ]
         blocks.append("\n".join(lines))
     if state.stage == "review":
         blocks.append(reviewer.text("review_todo", **blockers(board)))
+    if page.paged:
+        blocks.append(_page_footer(reviewer, page, "review_overview_pages"))
     groups = [
         reviewer.cycle_button(
             f"{'✅' if g.balanced else '⚠️' if g.open_breaks else '▫️'} {group_label(reviewer, g)}",
@@ -96,22 +105,32 @@ def overview(reviewer: Reviewer, prefix: str = "") -> list[Reply]:
             View.GROUP,
             i,
         )
-        for i, g in enumerate(board.groups)
+        for i, g in shown
     ]
     charts = [
-        reviewer.cycle_button(f"📊 {team}", ReviewPress, View.CHART, i)
-        for i, team in enumerate(board.teams())
+        reviewer.cycle_button(f"📊 {team}", ReviewPress, View.CHART, teams.index(team)) for team in on_page
     ]
-    buttons = [*rows_of(groups, 2), *rows_of(charts), *rows_of(signoff_buttons(reviewer, state), 1)]
+    turn = turn_buttons(page, lambda n: PagePress(reviewer.cycle.id, n))
+    signing = rows_of(signoff_buttons(reviewer, state), 1)
+    buttons = [*rows_of(groups, 2), *rows_of(charts), *([turn] if turn else []), *signing]
     return with_buttons(prefix + "\n\n".join(blocks), buttons)
+
+
+def _page_footer(reviewer: Reviewer, page: Page[object], key: str) -> str:
+    return reviewer.text(key, page=page.number + 1, pages=page.count, size=page.size)
 
 
 # One department
 
 
-def group_screen(reviewer: Reviewer, index: int, prefix: str = "") -> list[Reply]:
+def group_screen(reviewer: Reviewer, index: int, number: int = 0, prefix: str = "") -> list[Reply]:
+    """Page ``number`` of a department: its examinees ``PAGE_SIZE`` to a page (those not yet submitted
+    on the page listed first with their scorers), its rating, distribution and rule breaks."""
     board = reviewer.board()
     group = board.groups[index]
+    page = page_of(group.entries, number)
+    if page is None:
+        reviewer.refuse("review_stale", reason=f"no page {number} of the department")
     blocks = [
         reviewer.text(
             "review_group_title",
@@ -121,16 +140,23 @@ def group_screen(reviewer: Reviewer, index: int, prefix: str = "") -> list[Reply
             progress=progress_bar(group.submitted, len(group.entries)),
         )
     ]
-    missing = [_missing_line(reviewer, board, entry) for entry in group.entries if not entry.submitted]
+    missing = [_missing_line(reviewer, board, entry) for entry in page.items if not entry.submitted]
     if missing:
         blocks.append(reviewer.text("review_missing_heading") + "\n" + "\n".join(missing))
-    blocks.append("\n".join(_entry_line(reviewer, n, e) for n, e in enumerate(group.entries, start=1)))
+    numbered = list(enumerate(page.items, start=page.first + 1))
+    blocks.append("\n".join(entry_line(reviewer, n, e) for n, e in numbered))
     if group.complete:
         blocks.append(reviewer.text("review_distribution", counts=counts_text(board, group) or "—"))
         blocks += [_break_text(reviewer, n, b) for n, b in enumerate(group.breaks, start=1)]
         if not group.breaks:
             blocks.append(reviewer.text("review_no_breaks"))
-    return with_buttons(prefix + "\n\n".join(blocks), _group_buttons(reviewer, index, group))
+    if page.paged:
+        blocks.append(_page_footer(reviewer, page, "review_group_pages"))
+    buttons = _group_buttons(reviewer, index, group, numbered)
+    turn = turn_buttons(page, lambda n: PagePress(reviewer.cycle.id, n, index))
+    if turn:
+        buttons.insert(-1, turn)
+    return with_buttons(prefix + "\n\n".join(blocks), buttons)
 
 
 def _missing_line(reviewer: Reviewer, board: Board, entry: Entry) -> str:
@@ -144,7 +170,7 @@ def _missing_line(reviewer: Reviewer, board: Board, entry: Entry) -> str:
     )
 
 
-def _entry_line(reviewer: Reviewer, number: int, entry: Entry) -> str:
+def entry_line(reviewer: Reviewer, number: int, entry: Entry) -> str:
     return reviewer.text(
         "review_entry_line",
         number=number,
@@ -176,7 +202,9 @@ def _break_text(reviewer: Reviewer, number: int, rule_break: Break) -> str:
     )
 
 
-def _group_buttons(reviewer: Reviewer, index: int, group: Group) -> list[tuple[Button, ...]]:
+def _group_buttons(
+    reviewer: Reviewer, index: int, group: Group, numbered: Sequence[tuple[int, Entry]]
+) -> list[tuple[Button, ...]]:
     rows: list[tuple[Button, ...]] = []
     if not reviewer.frozen:
         ratings = [
@@ -191,7 +219,7 @@ def _group_buttons(reviewer: Reviewer, index: int, group: Group) -> list[tuple[B
         rows.append(tuple(ratings))
     people = [
         reviewer.cycle_button(f"{n}. {e.examinee.name}", ExamineePress, ExamineeStep.OPEN, e.examinee.id)
-        for n, e in enumerate(group.entries, 1)
+        for n, e in numbered
     ]
     rows += rows_of(people)
     if not reviewer.frozen:
@@ -351,36 +379,6 @@ def grade_menu(reviewer: Reviewer, entry: Entry) -> Reply:
         "review_pick_grade", name=entry.examinee.name, grade=entry.grade, proposed=entry.proposed
     )
     return Reply(text, (*rows_of(grades), back))
-
-
-# The chart of a team
-
-
-def chart(reviewer: Reviewer, team_index: int) -> list[Reply]:
-    """The team's grade distribution as a picture (the cycle and team in its title, the grades by
-    name), and one line per department in its caption."""
-    board = reviewer.board()
-    team = board.teams()[team_index]
-    groups = [group for group in board.groups if group.team == team]
-    names = [department_label(reviewer, group) for group in groups]
-    bars = [
-        Bar(name, grade_counts([e.grade for e in group.entries if e.submitted], board.scheme))
-        for name, group in zip(names, groups, strict=True)
-    ]
-    grades = [
-        Grade(grade.key, f"{grade.key} {grade.name.for_locale(reviewer.locale)}")
-        for grade in board.scheme.grades
-    ]
-    image = distribution_chart(bars, grades, title=f"{reviewer.cycle.name} · {team}")
-    attachment = Attachment(AttachmentKind.PHOTO, f"grades-{team_index + 1}.png", image)
-    lines = [
-        group_line(reviewer, board, group, label=name) for name, group in zip(names, groups, strict=True)
-    ]
-    heading = reviewer.text("review_chart_caption", team=team)
-    caption = heading + "\n" + "\n".join(lines)
-    if visible_length(caption) <= CAPTION_LIMIT:
-        return [Reply(caption, attachment=attachment)]
-    return [Reply(heading, attachment=attachment), *with_buttons("\n".join(lines))]
 
 
 def back_to(reviewer: Reviewer, entry: Entry, key: str = "review_cancel_button") -> Button:

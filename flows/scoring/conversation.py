@@ -65,10 +65,7 @@ def start(context: FlowContext, incoming: Incoming) -> list[Action]:
 def on_page(context: FlowContext, incoming: Incoming, press: ScorePagePress) -> list[Action]:
     """◀ or ▶ under the list: another page of it, in place of the one shown."""
     scorer = Scorer.resolve(context, incoming)
-    sheets = scorer.roll()
-    if not sheets:
-        raise Refused("score_refused", reason="scores nobody in this cycle")
-    return [*live_screen(FLOW, _shown_list(scorer, sheets, press.page))]
+    return [*live_screen(FLOW, _shown_list(scorer, _roll(scorer), press.page))]
 
 
 def on_press(context: FlowContext, incoming: Incoming, press: ScorePress) -> list[Action]:
@@ -76,13 +73,10 @@ def on_press(context: FlowContext, incoming: Incoming, press: ScorePress) -> lis
     scorer = Scorer.resolve(context, incoming)
     if not press.well_formed:
         raise Refused("score_refused", reason=f"{press.action} takes other arguments")
-    examinees = scorer.examinees()
-    if not examinees:
-        raise Refused("score_refused", reason="scores nobody in this cycle")
     if press.action not in ENTRIES:
         ensure_live(context, incoming, FLOW)
     if press.action is ScoreAction.LIST:
-        return [*live_screen(FLOW, _shown_list(scorer, scorer.roll()))]
+        return [*live_screen(FLOW, _shown_list(scorer, _roll(scorer)))]
     examinee = scorer.examinee(press.examinee)  # type: ignore[arg-type]
     if examinee is None:
         raise Refused("score_refused", reason=f"examinee {press.examinee} is not this scorer's")
@@ -101,7 +95,7 @@ def on_input(context: FlowContext, incoming: Incoming, state: dict) -> list[Acti
     if state.get("awaiting") == FIND and state.get("cycle") == scorer.cycle.id:
         if incoming.content is not Content.TEXT:
             raise Refused("score_search_text_only", reason="not a typed name or number")
-        found = screens.search_results(scorer, scorer.roll(), incoming.text.strip())
+        found = screens.search_results(scorer, _roll(scorer), incoming.text.strip())
         return [*live_screen(FLOW, found)]
     examinee = scorer.examinee(state.get("examinee", 0)) if state.get("cycle") == scorer.cycle.id else None
     if examinee is None:
@@ -151,6 +145,14 @@ def _resumable(scorer: Scorer, sheets: list[Sheet]) -> Sheet | None:
 
 
 # The list
+
+
+def _roll(scorer: Scorer) -> list[Sheet]:
+    """Every sheet of the scorer's (or Refused: they score nobody in this cycle)."""
+    sheets = scorer.roll()
+    if not sheets:
+        raise Refused("score_refused", reason="scores nobody in this cycle")
+    return sheets
 
 
 def _page(sheets: list[Sheet], number: object) -> Page[Sheet]:
@@ -329,7 +331,7 @@ def _submit(sheet: Sheet, _: ScorePress) -> list[Reply]:
     submit(scorer, sheet.ensure_row(), sheet.examinee, sheet.scores, sheet.total)
     at, total = scorer.local(scorer.now), points(sheet.total)
     done = scorer.text("score_submitted", name=sheet.examinee.name, total=total, at=at) + "\n\n"
-    return live_screen(FLOW, _shown_list(scorer, scorer.roll(), prefix=done))
+    return live_screen(FLOW, _shown_list(scorer, _roll(scorer), prefix=done))
 
 
 _VIEWS: dict[ScoreAction, Step] = {

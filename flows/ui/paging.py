@@ -23,13 +23,14 @@ PAGE_SIZE = 20  # people on one page: their lines and their buttons fit one mess
 SEARCH_MIN = 1  # characters typed before a search is made
 SEARCH_SHOWN = 40  # characters of a search repeated on screen, and looked for
 T = TypeVar("T")
+Shown = TypeVar("Shown", covariant=True)
 
 
 @dataclass(frozen=True)
-class Page(Generic[T]):
+class Page(Generic[Shown]):
     """The items on page ``number`` (from 0) of a list of ``size`` items in ``count`` pages."""
 
-    items: Sequence[T]
+    items: Sequence[Shown]
     number: int
     count: int
     size: int
