@@ -117,9 +117,10 @@ def _overview(reviewer: Reviewer, _: ReviewPress) -> list[Action]:
 
 
 def _group(reviewer: Reviewer, press: ReviewPress) -> list[Action]:
-    index = place_in(reviewer.board().groups, press.place)
+    board = reviewer.board()
+    index = place_in(board.groups, press.place)
     reviewer.remember(awaiting=FIND)
-    return [*screens.group_screen(reviewer, index)]
+    return [*screens.group_screen(reviewer, index, board=board)]
 
 
 def _page(reviewer: Reviewer, press: PagePress) -> list[Action]:
@@ -127,7 +128,9 @@ def _page(reviewer: Reviewer, press: PagePress) -> list[Action]:
     if press.group is None:
         shown = screens.overview(reviewer, press.page)
     else:
-        shown = screens.group_screen(reviewer, place_in(reviewer.board().groups, press.group), press.page)
+        board = reviewer.board()
+        index = place_in(board.groups, press.group)
+        shown = screens.group_screen(reviewer, index, press.page, board=board)
     reviewer.remember(awaiting=FIND)
     return [*shown]
 

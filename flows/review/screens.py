@@ -123,10 +123,13 @@ def _page_footer(reviewer: Reviewer, page: Page[object], key: str) -> str:
 # One department
 
 
-def group_screen(reviewer: Reviewer, index: int, number: int = 0, prefix: str = "") -> list[Reply]:
+def group_screen(
+    reviewer: Reviewer, index: int, number: int = 0, prefix: str = "", board: Board | None = None
+) -> list[Reply]:
     """Page ``number`` of a department: its examinees ``PAGE_SIZE`` to a page (those not yet submitted
-    on the page listed first with their scorers), its rating, distribution and rule breaks."""
-    board = reviewer.board()
+    on the page listed first with their scorers), its rating, distribution and rule breaks (``board``:
+    the board as the caller has just read it, if it has)."""
+    board = board or reviewer.board()
     group = board.groups[index]
     page = page_of(group.entries, number)
     if page is None:
