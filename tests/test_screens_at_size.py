@@ -67,18 +67,14 @@ def page_through(person: Person, marked: str) -> list[str]:
 # A scorer with 300 examinees
 
 
-def test_a_scorer_of_300_pages_through_everyone_each_page_one_message_that_fits(large, session):
-    scorer = large["scorer"]
+def test_a_scorer_of_300_reaches_everyone_by_paging_and_by_search_each_page_fitting_telegram(large, session):
+    scorer, people = large["scorer"], scored_by_vice_president(session)
     text = scorer.says("/score")
     assert f"第 1/{300 // PAGE_SIZE} 页 · 共 300 人" in text
     names = [label.split(" ", 1)[1] for label in page_through(scorer, "⬜")]
-    assert sorted(names) == sorted(e.name for e in scored_by_vice_president(session))
-
-
-def test_a_scorer_of_300_finds_anyone_by_student_number_and_by_name(large, session):
-    scorer = large["scorer"]
-    scorer.says("/score")
-    for n, examinee in enumerate(scored_by_vice_president(session)):
+    assert sorted(names) == sorted(e.name for e in people)
+    assert "已失效" in scorer.refused(f"cl:{people[0].cycle_id}:{300 // PAGE_SIZE}")  # no page 16
+    for n, examinee in enumerate(people):
         for typed in (examinee.student_no, examinee.name) if n % 10 == 0 else (examinee.student_no,):
             scorer.says(typed)
             [reply] = scorer.last
@@ -102,31 +98,19 @@ def test_the_people_still_to_score_come_first_so_anyone_is_two_taps_away(large, 
     assert "✓ 已保存：工作业绩 20 分。" in scorer.taps("20")  # second tap: a score
 
 
-def test_a_page_past_the_end_of_the_list_is_refused(large, session):
-    scorer = large["scorer"]
-    scorer.says("/score")
-    cycle = scored_by_vice_president(session)[0].cycle_id
-    assert "已失效" in scorer.refused(f"cl:{cycle}:{300 // PAGE_SIZE}")
-
-
 # A department of 890 in the review
 
 
-def test_a_department_of_890_pages_through_everyone_each_page_one_message_that_fits(large, session):
-    committee = large["committee"]
+def test_a_department_of_890_reaches_everyone_by_paging_and_by_search_each_page_fitting_telegram(
+    large, session
+):
+    committee, department = large["committee"], examinees(session, "大部")
     committee.says("/review")
     assert fits(committee.last[0])
     text = committee.taps("大部")
     assert "第 1/45 页 · 共 890 人" in text
     labels = page_through(committee, "大部")
-    department = examinees(session, "大部")
     assert labels == [f"{n}. {e.name}" for n, e in enumerate(department, start=1)]
-
-
-def test_the_review_finds_anyone_of_the_cycle_by_student_number_or_name(large, session):
-    committee = large["committee"]
-    committee.says("/review")
-    department = examinees(session, "大部")
     for examinee in [*department[::89], department[-1]]:
         for typed in (examinee.student_no, examinee.name):
             committee.says(typed)
@@ -135,6 +119,9 @@ def test_the_review_finds_anyone_of_the_cycle_by_student_number_or_name(large, s
             assert next(iter(committee.buttons())) == f"1. {examinee.name}"
     committee.says("大部")
     assert "含“大部”的共 890 人，这里列出前 20 人" in committee.last[0].text and fits(committee.last[0])
+    every = list(session.exec(select(CycleExaminee)))
+    for examinee in every:  # and anyone of the cycle, by their student number, as the review looks
+        assert search(every, examinee.student_no, lambda e: e.name, lambda e: e.student_no)[0] is examinee
 
 
 def test_a_search_puts_an_exact_name_or_number_first_among_partial_matches():
