@@ -124,6 +124,34 @@ def test_a_department_of_890_reaches_everyone_by_paging_and_by_search_each_page_
         assert search(every, examinee.student_no, lambda e: e.name, lambda e: e.student_no)[0] is examinee
 
 
+def test_an_overview_of_many_departments_pages_through_them_all(session, tmp_path):
+    many = Team("多部会", "70", {f"第{n:02d}部": 2 for n in range(1, 41)}, committee="副组长")
+    import_organisation(session, tmp_path, [many])
+    bind(session, many.president, COMMITTEE)
+    open_sample_cycle(session)
+    committee = Person(session, COMMITTEE)
+    assert "第 1/3 页 · 共 41 个部门" in committee.says("/review")
+    departments = page_through(committee, "多部会 · ")
+    assert departments[0].endswith("多部会 · 主席团") and len(departments) == 41
+    assert all(f"第{n:02d}部" in label for n, label in enumerate(departments[1:], start=1))
+
+
+def test_pages_of_names_as_long_as_the_roster_allows_still_fit_one_message_each_in_english(session, tmp_path):
+    department = "Department of External Relations and Partnerships and Alumni Affairs of the University"
+    union = Team("Union", "80", {department: 45}, committee="副组长")  # names of 93 characters
+    import_organisation(session, tmp_path, [union])
+    bind(session, union.vice_president, VICE_PRESIDENT, language="en")
+    bind(session, union.president, COMMITTEE, language="en")
+    open_sample_cycle(session)
+    scorer, committee = Person(session, VICE_PRESIDENT, "en"), Person(session, COMMITTEE, "en")
+    scorer.now = committee.now = AFTER_SELF_DUE
+    assert "Page 1/" in scorer.says("/score")
+    assert len(page_through(scorer, "⬜")) == 45
+    committee.says("/review")
+    committee.taps("Alumni")
+    assert len(page_through(committee, "Alumni")) == 45
+
+
 def test_a_search_puts_an_exact_name_or_number_first_among_partial_matches():
     people = [("大部1000号", "4011000"), ("大部100号", "4010100"), ("大部010号", "4010010")]
     assert search(people, "大部100号", lambda p: p[0], lambda p: p[1])[0] == people[1]

@@ -22,7 +22,7 @@ from flows.rules.names import name_of
 from flows.ui.chat import Button, Reply
 from flows.ui.keyboards import rows_of, with_buttons
 from flows.ui.paging import Page, page_of, turn_buttons
-from flows.ui.text import points
+from flows.ui.text import points, visible_length
 from storage.models import Member, Position
 
 
@@ -69,7 +69,7 @@ def overview(reviewer: Reviewer, number: int = 0, prefix: str = "") -> list[Repl
     """Page ``number`` of the overview: the cycle's progress and sign-off, and its departments team by
     team (``PAGE_SIZE`` to a page), each a button to its screen, and a chart button per team shown."""
     board = reviewer.board()
-    page = page_of(board.groups, number)
+    page = page_of(board.groups, number, lambda g: visible_length(group_line(reviewer, board, g)))
     if page is None:
         reviewer.refuse("review_stale", reason=f"no page {number} of the overview")
     shown = list(enumerate(page.items, start=page.first))
@@ -131,7 +131,7 @@ def group_screen(
     the board as the caller has just read it, if it has)."""
     board = board or reviewer.board()
     group = board.groups[index]
-    page = page_of(group.entries, number)
+    page = page_of(group.entries, number, lambda entry: _lines_length(reviewer, board, entry))
     if page is None:
         reviewer.refuse("review_stale", reason=f"no page {number} of the department")
     blocks = [
@@ -160,6 +160,12 @@ def group_screen(
     if turn:
         buttons.insert(-1, turn)
     return with_buttons(prefix + "\n\n".join(blocks), buttons)
+
+
+def _lines_length(reviewer: Reviewer, board: Board, entry: Entry) -> int:
+    """The visible characters an examinee's lines take on a department's page (for paging it)."""
+    missing = 0 if entry.submitted else visible_length(_missing_line(reviewer, board, entry))
+    return missing + visible_length(entry_line(reviewer, 0, entry))
 
 
 def _missing_line(reviewer: Reviewer, board: Board, entry: Entry) -> str:

@@ -157,7 +157,7 @@ def _roll(scorer: Scorer) -> list[Sheet]:
 
 def _page(sheets: list[Sheet], number: object) -> Page[Sheet]:
     """Page ``number`` of the list, the sheets still to score first (or Refused: no such page)."""
-    page = page_of(screens.to_score_first(sheets), number)
+    page = page_of(screens.to_score_first(sheets), number, screens.line_length)
     if page is None:
         raise Refused("score_refused", reason=f"no page {number} in the list")
     return page

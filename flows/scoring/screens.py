@@ -19,9 +19,10 @@ from flows.selfassess.form import Form, rendered_form
 from flows.ui.chat import Button, Reply
 from flows.ui.keyboards import rows_of, with_buttons
 from flows.ui.paging import PAGE_SIZE, SEARCH_SHOWN, Page, search, turn_buttons
-from flows.ui.text import points, split_message
+from flows.ui.text import points, split_message, visible_length
 from storage.models import CycleExaminee, Position, SheetStatus
 
+LOWER_LEVEL_LINE = 300  # room for a vice-president's departments and their averages, under their line
 STATUS_MARKS = {
     NOT_STARTED: "⬜",
     SheetStatus.DRAFT: "✏️",
@@ -143,6 +144,12 @@ def _list_line(sheet: Sheet, averages: list[dict[str, object]]) -> str:
     if sheet.is_vice_president:
         line += "\n" + scorer.text("score_departments_inline", departments=averages)
     return line
+
+
+def line_length(sheet: Sheet) -> int:
+    """About how many visible characters the sheet's lines take on the list (for paging it)."""
+    allowance = LOWER_LEVEL_LINE if sheet.is_vice_president else 0
+    return visible_length(_list_line(sheet, [])) + allowance
 
 
 def lower_level_averages(sheet: Sheet) -> list[dict[str, object]]:

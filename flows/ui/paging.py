@@ -1,9 +1,10 @@
 """Long lists on small screens: a list shown a page at a time, and a search by name or student number.
 
 Telegram takes at most 100 inline buttons and 4096 characters in one message, so a list of people
-(a scorer's examinees, a department of the review) is shown ``PAGE_SIZE`` at a time with ◀ ▶ under
-it, on the one live message that paging edits in place. A page the presser names is checked against
-the list as it stands (``page_of`` gives None for one past its end), like any other place in a list.
+(a scorer's examinees, a department of the review) is shown ``PAGE_SIZE`` at a time (fewer where
+their lines are long) with ◀ ▶ under it, on the one live message that paging edits in place. A page
+the presser names is checked against the list as it stands (``page_of`` gives None for one past its
+end), like any other place in a list.
 
 Anyone on the list is also found by typing part of their name or their student number (学号) while
 the list is the live screen: ``search`` puts exact matches first, so a full name or number always
@@ -19,7 +20,8 @@ from typing import Generic, TypeVar
 from flows.ui.buttons import ButtonData
 from flows.ui.chat import Button
 
-PAGE_SIZE = 20  # people on one page: their lines and their buttons fit one message
+PAGE_SIZE = 20  # people on one page at most: their buttons, with the screen's others, stay under 100
+PAGE_TEXT = 2400  # visible characters their lines may take, leaving the rest of 4096 to the screen
 SEARCH_MIN = 1  # characters typed before a search is made
 SEARCH_SHOWN = 40  # characters of a search repeated on screen, and looked for
 T = TypeVar("T")
@@ -28,17 +30,14 @@ Shown = TypeVar("Shown", covariant=True)
 
 @dataclass(frozen=True)
 class Page(Generic[Shown]):
-    """The items on page ``number`` (from 0) of a list of ``size`` items in ``count`` pages."""
+    """The items on page ``number`` (from 0) of a list of ``size`` items in ``count`` pages; ``first``:
+    the position in the whole list of the first item on the page (from 0)."""
 
     items: Sequence[Shown]
     number: int
     count: int
     size: int
-
-    @property
-    def first(self) -> int:
-        """The position in the whole list of the first item on the page (from 0)."""
-        return self.number * PAGE_SIZE
+    first: int
 
     @property
     def paged(self) -> bool:
@@ -46,13 +45,24 @@ class Page(Generic[Shown]):
         return self.count > 1
 
 
-def page_of(items: Sequence[T], number: object) -> Page[T] | None:
-    """Page ``number`` of ``items``; None when the list has no such page (an empty list has page 0)."""
-    count = max(1, -(-len(items) // PAGE_SIZE))
-    if not isinstance(number, int) or not 0 <= number < count:
+def page_of(items: Sequence[T], number: object, length: Callable[[T], int] = lambda _: 0) -> Page[T] | None:
+    """Page ``number`` of ``items``; None when the list has no such page (an empty list has page 0).
+
+    A page holds ``PAGE_SIZE`` items, fewer where their lines on screen (``length``: an item's, in
+    visible characters) would take more than ``PAGE_TEXT`` together, so that a page of long names still
+    fits one message.
+    """
+    starts, used = [0], 0
+    for position, item in enumerate(items):
+        size = length(item)
+        if position > starts[-1] and (position - starts[-1] == PAGE_SIZE or used + size > PAGE_TEXT):
+            starts.append(position)
+            used = 0
+        used += size
+    if not isinstance(number, int) or not 0 <= number < len(starts):
         return None
-    start = number * PAGE_SIZE
-    return Page(items[start : start + PAGE_SIZE], number, count, len(items))
+    start, end = starts[number], (starts[number + 1] if number + 1 < len(starts) else len(items))
+    return Page(items[start:end], number, len(starts), len(items), start)
 
 
 def turn_buttons(page: Page[T], press: Callable[[int], ButtonData]) -> tuple[Button, ...]:
