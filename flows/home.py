@@ -5,7 +5,8 @@ that opens the task's own screen.
 their self-assessment (自我评定, until it is submitted), the score sheets they still owe (上级评定),
 their released result to sign for (被考核者签字), the appeals and opinions waiting for them (申诉), and
 for the committee the review (复核确认) once scoring is due. Each button is a ``HomePress`` naming the
-cycle and the task; a press opens the same screen as the task's command. ``/help`` lists the open
+cycle and the task; a press opens the same screen as the task's command (the reminders, nudges and
+the committee's digest carry the same buttons, ``task_button``). ``/help`` lists the open
 cycle's deadlines and whom to contact: the committee (考核小组), by name.
 """
 
@@ -74,6 +75,12 @@ OPENS: dict[Task, Callable[[FlowContext, Incoming], list[Action]]] = {
 }
 
 
+def task_button(locale: str, cycle_id: int, task: Task) -> Button:
+    """The button that opens ``task``'s screen in the cycle (on the home screen and under a notice
+    that asks for the task: a reminder, a nudge, the committee's digest)."""
+    return Button(render(locale, f"home_open_{task}"), HomePress(cycle_id, task))
+
+
 def on_press(context: FlowContext, incoming: Incoming, press: HomePress) -> list[Action]:
     """A home button: the task's own screen, as its command shows it (the router checked the cycle)."""
     return OPENS[press.task](context, incoming)
@@ -111,9 +118,7 @@ def home_text(
         for task in tasks
     ]
     text = render(locale, "home_cycle", cycle=cycle.name, tasks=Markup("\n".join(lines)), nothing=not tasks)
-    buttons = tuple(
-        (Button(render(locale, f"home_open_{task.task}"), HomePress(cycle.id, task.task)),) for task in tasks
-    )
+    buttons = tuple((task_button(locale, cycle.id, task.task),) for task in tasks)
     return text, buttons
 
 

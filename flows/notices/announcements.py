@@ -1,7 +1,8 @@
 """Phase changes announced to the people concerned (阶段通知).
 
 When the self-assessment deadline passes, examinees hear that it has closed (and whether theirs was
-in) and scorers that scoring is open, how many they score and by when. The cycle's opening is
+in) and scorers that scoring is open, how many they score and by when, with the button that opens
+/score. The cycle's opening is
 announced by ``flows.cycles.opening``, the release by ``flows.review.results`` (each examinee gets their own
 result). Each announcement goes to each person once; one whose phase is over by the time it could
 go out (the bot was down across it, or it was held through the quiet hours) is not sent: the
@@ -14,6 +15,7 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
+from flows.home import Task, task_button
 from flows.notices.notice import Body, Kind, Notice, Topic, notify
 from flows.rules.cycles import current_phase
 from flows.rules.phase import Phase
@@ -27,7 +29,9 @@ def _announce(context: FlowContext, cycle: Cycle, topic: Topic, params: dict[int
     """Queue message ``phase_<topic>`` once for each member in ``params``, with their own values."""
 
     def compose(member_id: int, locale: str) -> Body:
-        return Body(render(locale, f"phase_{topic}", cycle=cycle.name, **params[member_id]))
+        text = render(locale, f"phase_{topic}", cycle=cycle.name, **params[member_id])
+        opens = ((task_button(locale, cycle.id, Task.SCORE),),) if topic is Topic.SCORING_OPEN else ()
+        return Body(text, opens)
 
     return notify(context, Notice(Kind.PHASE, cycle.id, topic), params, compose)
 

@@ -1,7 +1,8 @@
 """Nudging everyone pending in a phase (一键催办): the committee's button, ``/nudge`` and ``kaohe remind``.
 
 During the self-assessment a nudge goes to every examinee who has not submitted; during scoring, to
-every scorer with sheets not submitted, listing them. A person is nudged at most once a day (the local
+every scorer with sheets not submitted, listing them; each nudge carries the button that opens the
+task (/self, /score). A person is nudged at most once a day (the local
 day the nudge goes out), whoever asks and however often. A nudge waits for the quiet hours to end,
 and is dropped if by then its person has done it or the phase has moved on.
 
@@ -17,9 +18,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flows.actor import Actor
+from flows.home import task_button
 from flows.notices.notice import Body, Kind, Notice, Topic, notify, told
 from flows.notices.quiet import local_day, send_time
-from flows.notices.reminders import NOT_STARTED, Waiting, pending, waiting_list
+from flows.notices.reminders import NOT_STARTED, TASKS, Waiting, pending, waiting_list
 from flows.rules.cycles import current_phase
 from flows.rules.phase import Phase
 from flows.ui.buttons import ButtonData, Id
@@ -48,11 +50,14 @@ def topic_now(context: FlowContext, cycle: Cycle) -> Topic | None:
     return TOPICS.get(current_phase(cycle, context.now))
 
 
-def _text(context: FlowContext, locale: str, cycle: Cycle, topic: Topic, waiting: list[Waiting]) -> str:
+def _body(context: FlowContext, locale: str, cycle: Cycle, topic: Topic, waiting: list[Waiting]) -> Body:
+    """A nudge, with the button that opens its task (/self or /score)."""
     due = context.local_time(cycle.self_due if topic is Topic.SELF else cycle.score_due)
     if topic is Topic.SELF:
-        return render(locale, "nudge_self", cycle=cycle.name, due=due, draft=waiting[0].status != NOT_STARTED)
-    return render(locale, "nudge_score", cycle=cycle.name, due=due, **waiting_list(locale, waiting))
+        text = render(locale, "nudge_self", cycle=cycle.name, due=due, draft=waiting[0].status != NOT_STARTED)
+    else:
+        text = render(locale, "nudge_score", cycle=cycle.name, due=due, **waiting_list(locale, waiting))
+    return Body(text, ((task_button(locale, cycle.id, TASKS[topic]),),))
 
 
 def nudge(context: FlowContext, cycle: Cycle, actor: str) -> Nudged:
@@ -66,7 +71,7 @@ def nudge(context: FlowContext, cycle: Cycle, actor: str) -> Nudged:
     had = waiting.keys() & told(context, today, any_step=True)
 
     def compose(member_id: int, locale: str) -> Body:
-        return Body(_text(context, locale, cycle, topic, waiting[member_id]))
+        return _body(context, locale, cycle, topic, waiting[member_id])
 
     queued = notify(context, today, waiting.keys() - had, compose)
     result = Nudged(topic, len(waiting), queued, len(had), len(waiting) - len(had) - queued)

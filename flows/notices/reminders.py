@@ -8,7 +8,10 @@ out when the quiet hours end, 07:00 by default.
 - Scorers with score sheets not submitted get one digest listing those examinees, on the scoring
   deadline's ladder.
 - During review the committee gets a daily digest of overall progress, until the review deadline's
-  last overdue rung.
+  last overdue rung, naming the sheets still unsubmitted that it may take over.
+
+Each reminder carries the button that opens its task (``flows.home.task_button``: /self, /score); the
+digest the /review overview's and one per sheet to take over (opening that examinee's /review screen).
 
 Only the rung in force is sent: after the bot was down across two rungs the older one is skipped, not
 sent late beside the newer; a rung that came before the people concerned had anything to do (before
@@ -29,17 +32,24 @@ from zoneinfo import ZoneInfo
 from markupsafe import Markup
 from sqlmodel import Session
 
-from flows.notices.notice import Body, Kind, Notice, Topic, notify, rendered
+from flows.home import Task, task_button
+from flows.notices.notice import Body, Kind, Notice, Topic, notify
 from flows.notices.quiet import local_day
+from flows.review.presses import ExamineePress, ExamineeStep
 from flows.rules.cycles import current_phase, scheme_of
 from flows.rules.phase import Phase
+from flows.ui.chat import Button
 from flows.ui.context import FlowContext
-from flows.ui.i18n import render
+from flows.ui.i18n import plain, render
 from storage import cycles, outbox, roster, scoring
 from storage.models import Cycle, CycleExaminee, SelfStatus, SheetStatus, Subject
 
 NOT_STARTED = "not_started"
 LIST_LIMIT = 40  # examinees named in one scorer's digest; the rest are counted
+TAKE_OVER_BUTTONS = (
+    5  # sheets to take over with a button of their own in the committee's digest; /review has all
+)
+TASKS = {Topic.SELF: Task.SELF, Topic.SCORE: Task.SCORE}  # the home button a reminder or nudge carries
 REMINDED_PHASES = (Phase.SELF_ASSESSMENT, Phase.SCORING, Phase.REVIEW)
 
 
@@ -60,7 +70,8 @@ def pending(
     """Who is pending in ``topic`` and on what, by member id (or only these members).
 
     ``Topic.SELF``: examinees, each waiting on their own self-assessment. ``Topic.SCORE``: scorers,
-    each with the examinees whose sheets they have not submitted (the committee's own are left out).
+    each with the examinees whose sheets they have not submitted (the presidents', which the committee
+    scores, and sheets the committee took over are left out).
     """
     ids = None if member_ids is None else list(member_ids)
     if topic is Topic.SELF:
@@ -69,10 +80,13 @@ def pending(
             for examinee, status in cycles.self_statuses(session, cycle.id, ids)
             if status != SelfStatus.SUBMITTED
         }
+    sheets = scoring.cycle_sheets(session, cycle.id)
     found: dict[int, list[Waiting]] = {}
     for examinee, status in scoring.sheet_statuses(session, cycle.id, ids):
-        if examinee.scorer_member_id is not None and status != SheetStatus.SUBMITTED:
-            found.setdefault(examinee.scorer_member_id, []).append(Waiting(examinee, status or NOT_STARTED))
+        sheet, scorer = sheets.get(examinee.id), examinee.scorer_member_id
+        taken_over = sheet is not None and sheet.scorer_member_id != scorer
+        if scorer is not None and status != SheetStatus.SUBMITTED and not taken_over:
+            found.setdefault(scorer, []).append(Waiting(examinee, status or NOT_STARTED))
     return found
 
 
@@ -131,12 +145,16 @@ def rung_in_force(ladder: Ladder, days_before: Sequence[int], now: datetime, tz:
 
 def _reminder(
     context: FlowContext, locale: str, cycle: Cycle, ladder: Ladder, rung: int, waiting: list[Waiting]
-) -> str:
+) -> Body:
+    """A rung's reminder with the button that opens the task (none once a self-assessment is overdue:
+    it can no longer be submitted)."""
     key = f"remind_{ladder.topic}{'_overdue' if rung < 0 else ''}"
     common = {"cycle": cycle.name, "due": context.local_time(ladder.deadline), "days": rung}
+    closed = ladder.topic is Topic.SELF and rung < 0
+    buttons = () if closed else ((task_button(locale, cycle.id, TASKS[ladder.topic]),),)
     if ladder.topic is Topic.SELF:
-        return render(locale, key, draft=waiting[0].status != NOT_STARTED, **common)
-    return render(locale, key, **waiting_list(locale, waiting), **common)
+        return Body(render(locale, key, draft=waiting[0].status != NOT_STARTED, **common), buttons)
+    return Body(render(locale, key, **waiting_list(locale, waiting), **common), buttons)
 
 
 def _remind(context: FlowContext, cycle: Cycle, ladder: Ladder, days_before: Sequence[int]) -> int:
@@ -147,7 +165,7 @@ def _remind(context: FlowContext, cycle: Cycle, ladder: Ladder, days_before: Seq
     waiting = pending(context.session, cycle, ladder.topic)
 
     def compose(member_id: int, locale: str) -> Body:
-        return Body(_reminder(context, locale, cycle, ladder, rung, waiting[member_id]))
+        return _reminder(context, locale, cycle, ladder, rung, waiting[member_id])
 
     return notify(context, Notice(Kind.REMIND, cycle.id, ladder.topic, tag=str(rung)), waiting, compose)
 
@@ -201,9 +219,31 @@ def _digest(context: FlowContext, cycle: Cycle, days_before: Sequence[int]) -> i
         "due": context.local_time(cycle.review_due),
         "overdue": now >= cycle.review_due,
     }
+    overdue = [w for waiting in pending(session, cycle, Topic.SCORE).values() for w in waiting]
+
+    def compose(_member_id: int, locale: str) -> Body:
+        listed = waiting_list(locale, overdue) if overdue else {"count": 0}
+        text = render(locale, "digest_review", **figures, **listed)
+        return Body(text, _digest_buttons(locale, cycle, overdue))
+
     committee = [member.id for member in roster.committee(session)]
     digest = Notice(Kind.DIGEST, cycle.id, Topic.REVIEW, tag=today)
-    return notify(context, digest, committee, rendered("digest_review", **figures))
+    return notify(context, digest, committee, compose)
+
+
+def _digest_buttons(locale: str, cycle: Cycle, overdue: Sequence[Waiting]) -> tuple[tuple[Button, ...], ...]:
+    """The /review overview, and each of the first sheets overdue with its scorer: its examinee's
+    screen in /review, where the committee takes it over (flows.review.takeover)."""
+    sheets = tuple(
+        (
+            Button(
+                plain(locale, "digest_take_over", name=w.examinee.name),
+                ExamineePress(cycle.id, ExamineeStep.OPEN, w.examinee.id),
+            ),
+        )
+        for w in overdue[:TAKE_OVER_BUTTONS]
+    )
+    return ((task_button(locale, cycle.id, Task.REVIEW),), *sheets)
 
 
 def digests_still_due(context: FlowContext, cycle: Cycle, subjects: Iterable[Subject]) -> set[Subject]:

@@ -65,7 +65,8 @@ def render(locale: str, key: str, **context: Any) -> str:
 
 
 def plain(locale: str, key: str, **context: Any) -> str:
-    """The message ``key`` in ``locale`` as plain text, nothing escaped (for the command line)."""
+    """The message ``key`` in ``locale`` as plain text, nothing escaped (for the command line, and a
+    button's label holding a name: Telegram shows a label as it is, never as HTML)."""
     return _template(locale, key, False).render(**context).strip()
 
 
