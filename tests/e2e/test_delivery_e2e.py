@@ -1,4 +1,5 @@
-"""End to end through ``kaohe run``: reminders and announcements arrive once each, across a SIGKILL and 429s.
+"""End to end through ``kaohe run``: reminders and announcements arrive once each, across a SIGKILL and 429s;
+a reminder's button opens the self-assessment, the committee's digest's the review and a sheet to take over.
 
 The bot plans every second here, and the cycle's scheme keeps its quiet hours hours away from now, so
 that the test does not depend on the time of day it runs at.
@@ -10,15 +11,19 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from cycle_helpers import SMALL_ROSTER
 from e2e_helpers import (
     HEAD,
     OFFICER,
     SHANGHAI,
+    SMALL_USERS,
     BotProcess,
     button,
     database,
     eventually,
+    in_days,
     invitation_codes,
+    labelled,
     open_cycle,
     register,
 )
@@ -59,11 +64,20 @@ def due_in(*seconds: float) -> tuple[str, str, str]:
     return self_due, score_due, review_due
 
 
-def opened_two_days_ago(database_url: str) -> None:
-    """As if the cycle had opened two days ago, so that the ladder's rung of the day is in force."""
+def opened_days_ago(database_url: str, days: int = 2) -> None:
+    """As if the cycle had opened ``days`` days ago, so that the ladder's rung of the day is in force."""
     with database(database_url) as session:
         cycle = session.exec(select(Cycle)).one()
-        cycle.opened_at -= timedelta(days=2)
+        cycle.opened_at -= timedelta(days=days)
+        session.add(cycle)
+
+
+def scoring_overdue(database_url: str) -> None:
+    """As if the self-assessment and scoring deadlines had passed, nothing scored: the review is on."""
+    with database(database_url) as session:
+        cycle = session.exec(select(Cycle)).one()
+        now = datetime.now(UTC)
+        cycle.self_due, cycle.score_due = now - timedelta(days=2), now - timedelta(hours=1)
         session.add(cycle)
 
 
@@ -107,7 +121,7 @@ def test_reminders_and_announcements_arrive_once_each_across_a_kill(
 
     # Two reminders get through, then Telegram stalls; the bot dies with the others unsent.
     fake_api.hold_sends(after=2)
-    opened_two_days_ago(database_url)  # the reminder of the day is in force from the next plan on
+    opened_days_ago(database_url)  # the reminder of the day is in force from the next plan on
     eventually(lambda: reminders(fake_api) == 2, timeout=20, what="two reminders at Telegram")
     eventually(lambda: reminders_recorded_sent(database_url) == 2, timeout=20, what="both recorded as sent")
     bot.kill()
@@ -165,4 +179,32 @@ def test_nudges_get_through_429s_exactly_once_and_the_unreachable_are_listed(
     assert "Cannot be reached: 1" in status and "江桂" in status
     for no in (OFFICER, HEAD, DEPUTY):
         assert count(fake_api, EXAMINEES[no], "考核小组提醒") == 1
+    assert bot.stop() == 0
+
+
+def test_a_reminder_and_the_committee_digest_open_their_screens_with_their_buttons(
+    bot, fake_api, kaohe, scheme, database_url
+):
+    kaohe("roster", "import", str(SMALL_ROSTER))
+    codes = invitation_codes(kaohe)
+    bot.start()
+    member = register(fake_api, codes, "1004", SMALL_USERS["1004"])  # 刘洋, scored by 王芳
+    teacher = register(fake_api, codes, "T01", SMALL_USERS["T01"])  # 赵敏, of the committee
+    open_cycle(kaohe, (in_days(2), in_days(4), in_days(6)), "--scheme", str(scheme))
+    member.wait_for("已开始", timeout=20)
+
+    opened_days_ago(database_url, days=4)  # a rung of the self-assessment's ladder is in force
+    reminder = member.wait_for(button("📝 填写自我评定"), timeout=20)
+    assert "⏰" in reminder.body
+    member.press(reminder, "📝 填写自我评定")
+    assert member.wait_for("自我评定表（附表一）").message_id != reminder.message_id  # a screen of its own
+    assert "⏰" in next(m for m in member.messages if m.message_id == reminder.message_id).body  # kept
+
+    scoring_overdue(database_url)
+    digest = teacher.wait_for("复核进度", timeout=20)
+    assert "🔍 复核确认" in digest.labels and "刘洋" in digest.body
+    teacher.press(digest, "🔍 复核确认")
+    teacher.wait_for("复核确认（考核小组）")
+    teacher.press(digest, next(label for label in digest.labels if "刘洋" in label))
+    teacher.wait_for(labelled("接管评分"))
     assert bot.stop() == 0
