@@ -291,7 +291,8 @@ SMALL_USERS = {"1001": 901, "1002": 902, "1003": 903, "1004": 904, "1005": 905, 
 
 
 def rate_departments(teacher: SimUser) -> None:
-    """In /review, rate the three departments: 主席团 and 办公室 优秀, 学习部 良好."""
+    """In /review, rate the three departments: 主席团 and 办公室 优秀, 学习部 良好; it ends on the overview
+    (the review's live message), which is left unread."""
     teacher.send("/review")
     for group, rating in (("主席团", "优秀"), ("办公室", "优秀"), ("学习部", "良好")):
         tap(teacher, group)

@@ -4,6 +4,10 @@ committee confirms the balance.
 
 The other sheets are scored and the deadlines moved into the past directly in the database: scoring
 has its own end-to-end test, and ``kaohe cycle open`` takes only deadlines ahead.
+
+The confirmation is pressed on the overview a fresh ``/review`` sends. (It once looked refused as "an
+earlier screen": the test pressed the overview ``rate_departments`` had ended on, which the fresh one
+had replaced, because waiting for the overview's text matched that older one, still unread.)
 """
 
 from __future__ import annotations
@@ -57,8 +61,12 @@ def test_a_committee_member_takes_over_an_unsubmitted_sheet_and_confirms(
     told = scorer.wait_for("评分表已由考核小组接管")
     assert "赵敏" in told.body and REASON in told.body
 
-    rate_departments(teacher)  # back on the overview, the one live message: a new /review would retire it
-    tap(teacher, "确认复核平衡")
+    rate_departments(teacher)
+    earlier = teacher.wait_for("各部门均已平衡")  # the overview rate_departments ends on, read
+    teacher.send("/review")  # a fresh overview after the take-over: the live one now
+    overview = teacher.wait_for("各部门均已平衡")
+    assert overview.message_id != earlier.message_id
+    teacher.press(overview, "✅ 确认复核平衡")
     teacher.press(teacher.wait_for("确认复核平衡（第 1 版）？"), "✅ 确认")
     teacher.wait_for("考核小组已确认第 1 版结果")
     assert bot.stop() == 0
