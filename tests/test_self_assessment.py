@@ -275,3 +275,14 @@ def test_a_forged_self_score_beyond_the_maximum_is_refused_with_a_toast(self_sco
     assert "不是有效分数" in text and person.last == []
     assert changeable_rows(session) == before
     assert "自评分（2/" in person.says("18")  # the question still stands
+
+
+def test_an_answer_holding_html_is_shown_again_for_editing_exactly_as_typed(examinee, session):
+    answer_everything(examinee)
+    examinee.taps("学习")
+    typed = "我在R&D小组<组长>负责学习&amp;宣传，本学期绩点3.6，专业排名前15%。"
+    examinee.says(typed)
+    examinee.taps("学习")
+    escaped = "我在R&amp;D小组&lt;组长&gt;负责学习&amp;amp;宣传，本学期绩点3.6，专业排名前15%。"
+    assert examinee.last[-1].text == escaped  # Telegram shows it as typed
+    assert stored_answers(session)["study"] == typed

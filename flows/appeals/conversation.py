@@ -334,7 +334,7 @@ def _edit_reason(draft: Draft, _: AppealPress) -> list[Reply]:
     draft.wait_for("reason", then="review")
     current = draft.appeal.reason
     prompt = Reply(draft.text("appeal_ask_reason", min=REASON_MIN, max=TEXT_MAX))
-    return [prompt, Reply(current)] if current else [prompt]
+    return [prompt, Reply.typed(current)] if current else [prompt]
 
 
 def _clear_evidence(draft: Draft, _: AppealPress) -> list[Reply]:

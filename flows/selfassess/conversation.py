@@ -198,7 +198,7 @@ def _edit_section(examinee: Examinee, press: SelfPress) -> list[Reply]:
     examinee.remember(awaiting=f"section:{press.key}", then="review")
     current = examinee.form.answers.get(press.key)  # type: ignore[arg-type]
     prompt = screens.section_prompt(examinee, press.key)  # type: ignore[arg-type]
-    return [prompt, Reply(current)] if current else [prompt]  # the answer below the question, to copy
+    return [prompt, Reply.typed(current)] if current else [prompt]  # the answer below the question, to copy
 
 
 def _edit_scores(examinee: Examinee, _: SelfPress) -> list[Reply]:

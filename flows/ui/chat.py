@@ -3,11 +3,13 @@
 A flow receives an ``Incoming`` (who, in which chat, what they typed or tapped) and returns a list of
 ``Reply`` objects; the bot adapter turns those into sends or edits with inline keyboards, and a test
 simply reads them. Reply text is already-rendered Telegram HTML (from the Jinja2 templates, with
-user text escaped).
+user text escaped); a person's own words sent back as they are go through ``Reply.typed``, which
+escapes them.
 """
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -123,6 +125,12 @@ class Reply:
     notice: str | None = None  # a short toast for a button press (answerCallbackQuery)
     attachment: Attachment | None = None
     live: str | None = None  # the task whose live message this is
+
+    @classmethod
+    def typed(cls, own: str) -> Reply:
+        """Someone's own words sent back exactly as they typed them (below a question, to copy and
+        change): the one reply whose text is no template, so it is escaped here for Telegram HTML."""
+        return cls(html.escape(own, quote=False))
 
 
 @dataclass(frozen=True)
