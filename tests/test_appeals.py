@@ -39,6 +39,7 @@ from storage.models import (
     AppealStatus,
     ChangeKind,
     Cycle,
+    CycleExaminee,
     EvidenceKind,
     Notification,
     Outcome,
@@ -205,6 +206,17 @@ def test_the_organisation_department_sees_the_appeal_but_not_the_score_sheet(peo
     assert REASON in text and "总分：" not in text
     assert set(org.buttons()) == {"📤 上报考核小组", "📝 附说明上报"}
     assert "失效" in refused(org, "ap:1:self:1")
+
+
+def test_an_examinee_s_name_holding_html_shows_as_it_is_on_the_desk_s_button(people, session):
+    appeal_through(people[OFFICER])
+    examinee = session.exec(select(CycleExaminee).where(CycleExaminee.student_no == OFFICER)).one()
+    examinee.name = "郭<宇>&amp;雅"
+    session.add(examinee)
+    session.commit()
+    org = people[ORG_OFFICER]
+    org.says("/appeals")
+    assert "📂 1. 郭<宇>&amp;雅" in org.buttons()  # a label is plain text: nothing to escape
 
 
 def test_a_receiver_reports_with_a_note_and_the_committee_is_told(people, session):

@@ -34,6 +34,7 @@ from flows.rules.access import can_decide_appeal, can_report_appeal, is_committe
 from flows.rules.cycles import ensure_writable
 from flows.ui.chat import Action, Button, Content, Incoming, Reply
 from flows.ui.context import FlowContext
+from flows.ui.i18n import plain
 from flows.ui.live import asked_again, ensure_live, shown_live
 from flows.ui.refusal import Refused
 from flows.ui.text import split_message
@@ -75,8 +76,9 @@ def on_input(context: FlowContext, incoming: Incoming, state: dict) -> list[Acti
 
 
 def _button(desk: Desk, label_key: str, action: DeskAction, appeal: Appeal, **params: object) -> Button:
+    """A desk button; its label is plain text (an examinee's name in it shows as it is)."""
     press = DeskPress(desk.cycle.id, action, appeal.id)
-    return desk.button(desk.text(label_key, **params), press)
+    return desk.button(plain(desk.locale, label_key, **params), press)
 
 
 # The list
