@@ -1,6 +1,7 @@
 """End to end through ``kaohe run``: appeal evidence is shown as the photo and the document themselves
 to the organisation department and the committee; after the committee's decision ``/result`` shows the
-decided result (申诉决定), the examinee signs for it, and the workbook of ``kaohe export`` agrees."""
+decided result (申诉决定), the examinee signs for it, and the workbook and the printable form of
+``kaohe export`` agree."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from e2e_helpers import (
     tap,
 )
 from openpyxl import load_workbook
+from pypdf import PdfReader
 
 SIGN_IN_SHEET = b"%PDF-1.4 sign-in sheet"
 
@@ -83,4 +85,7 @@ def test_after_an_appeal_decision_result_and_the_workbook_agree(
     header = [cell.value for cell in sheet[2]]
     [row] = [r for r in sheet.iter_rows(min_row=3, values_only=True) if "郭宇雅" in r]
     assert row[header.index("总分（100）")] == 80 and row[header.index("等级")] == "A 良好"
+    [form] = (out / "forms").rglob(f"{OFFICER}-郭宇雅.pdf")
+    printed = "".join(page.extract_text() for page in PdfReader(form).pages).replace("\n", "")
+    assert "总分10080.0考核等级A（良好）" in printed and "裁定后结果80.0，A" in printed
     assert bot.stop() == 0

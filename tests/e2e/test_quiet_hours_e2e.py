@@ -109,9 +109,11 @@ def test_opening_releasing_and_appealing_in_quiet_hours_send_nothing_until_they_
         user: Counter() for user in SMALL_USERS.values()
     }
 
+    results = {}
     for student_no in EXAMINEES:
         result = people[student_no].wait_for(NOTICES["result"], timeout=QUIET_FOR.total_seconds() + 30)
         assert result.labels == ["✍️ 签字（确认收到）", "📝 申诉"]  # the buttons of /result, with the notice
+        results[student_no] = result
     teacher.wait_for(NOTICES["appeal"], timeout=30)
     eventually(lambda: not pending_notices(database_url), timeout=30, what="every notice sent")
     for student_no in EXAMINEES:
@@ -124,4 +126,10 @@ def test_opening_releasing_and_appealing_in_quiet_hours_send_nothing_until_they_
         if any(w in m.body for w in NOTICES.values())
     ]
     assert len(sent) == 11 and min(m.date for m in sent) >= int(end.timestamp())
+
+    # The release notice's buttons work as /result's: one examinee signs, another starts an appeal.
+    people["1003"].press(results["1003"], "✍️ 签字（确认收到）")
+    people["1003"].wait_for("签字确认收到结果")
+    people["1005"].press(results["1005"], "📝 申诉")
+    people["1005"].wait_for("你对哪一项有异议")
     assert bot.stop() == 0
