@@ -327,3 +327,17 @@ def test_english_speaking_committee_members_review_in_english(session, scored):
     assert "Committee review" in text and "presidium: 2 · scored 2/2 · rating not set" in text
     text = teacher.taps("办公室")
     assert "Department rating: not set" in text and "1. 张伟 (head of department): 98 · band S" in text
+
+
+def test_a_department_name_with_html_characters_shows_as_written_on_buttons_and_in_text(session, people):
+    for row in session.exec(select(CycleExaminee).where(CycleExaminee.department == "办公室")):
+        row.department = "R&D<办>"
+    session.commit()
+    teacher = people["T01"]
+    text = teacher.says("/review")
+    assert "R&amp;D&lt;办&gt;：2 人" in text and "&amp;amp;" not in text
+    assert "▫️ 校学生会 · R&D<办>" in teacher.buttons()
+    department = teacher.taps("R&D<办>")
+    assert "R&amp;D&lt;办&gt;" in department and "&amp;amp;" not in department
+    teacher.says("/review")
+    assert "R&amp;D&lt;办&gt;" in teacher.says("张伟")  # the search groups its finds under the department

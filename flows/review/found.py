@@ -4,6 +4,8 @@ it lists the examinees of the cycle it finds, each under their department, with 
 
 from __future__ import annotations
 
+from markupsafe import escape
+
 from flows.review.presses import ExamineePress, ExamineeStep, ReviewPress, View
 from flows.review.reviewer import Reviewer
 from flows.review.screens import entry_line, group_label
@@ -22,7 +24,7 @@ def search_results(reviewer: Reviewer, typed: str) -> list[Reply]:
     groups: dict[tuple[str, str | None], list[str]] = {}
     for n, entry in shown:
         group = board.group((entry.examinee.team, entry.examinee.department))
-        lines = groups.setdefault(group.key, [f"<b>{group_label(reviewer, group)}</b>"])
+        lines = groups.setdefault(group.key, [f"<b>{escape(group_label(reviewer, group))}</b>"])
         lines.append(entry_line(reviewer, n, entry))
     footer = reviewer.text("review_search_footer", typed=typed, found=len(found), shown=len(shown))
     people = [

@@ -20,6 +20,7 @@ from flows.rules.cycles import current_phase
 from flows.rules.grading import grade_counts
 from flows.rules.names import name_of
 from flows.ui.chat import Button, Reply
+from flows.ui.i18n import plain
 from flows.ui.keyboards import rows_of, with_buttons
 from flows.ui.paging import Page, page_of, turn_buttons
 from flows.ui.text import points, visible_length
@@ -27,11 +28,13 @@ from storage.models import Member, Position
 
 
 def department_label(reviewer: Reviewer, group: Group) -> str:
-    """The department's name, or 主席团 (presidium) for a team's president and vice-presidents."""
-    return reviewer.text("review_department_label", department=group.department)
+    """The department's name, or 主席团 (presidium) for a team's president and vice-presidents, as plain
+    text (for a button or a chart; a template escapes it on its way into a message)."""
+    return plain(reviewer.locale, "review_department_label", department=group.department)
 
 
 def group_label(reviewer: Reviewer, group: Group) -> str:
+    """``team · department`` as plain text."""
     return f"{group.team} · {department_label(reviewer, group)}"
 
 
