@@ -6,7 +6,8 @@ not ReportLab's CID fonts: docs/archive.md): its glyphs are embedded in every PD
 Chinese fonts still shows the text. A rare character the subset lacks (a name outside GB 2312) is set
 in ReportLab's STSong-Light CID font instead, which viewers with Chinese fonts render, rather than as
 an empty box. Documents are written with ReportLab's ``invariant`` mode: the same forms give the same
-bytes. Every page carries the cycle's name, the page number and, before release, 暂定.
+bytes. A control character in stored text is spelled out (``〈BEL〉``, ``flows.archive.controls``).
+Every page carries the cycle's name, the page number and, before release, 暂定.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Table, TableStyle
 
+from flows.archive.controls import spelled
 from flows.ui.fonts import BUNDLED_CJK_FONT
 
 FONT_FILE = BUNDLED_CJK_FONT
@@ -53,10 +55,12 @@ def missing_characters(text: str) -> set[str]:
 
 
 def markup(text: object) -> str:
-    """``text`` as Paragraph markup: escaped, line breaks kept, uncovered characters in the fallback."""
-    missing = missing_characters(str(text))
+    """``text`` as Paragraph markup: escaped, line breaks kept, control characters spelled out,
+    uncovered characters in the fallback."""
+    shown = spelled(str(text))
+    missing = missing_characters(shown)
     parts = []
-    for character in str(text):
+    for character in shown:
         piece = escape(character)
         parts.append(f'<font name="{FALLBACK}">{piece}</font>' if character in missing else piece)
     return "".join(parts).replace("\n", "<br/>")
@@ -87,7 +91,7 @@ def _cell(value: object, width: float) -> object:
     """A cell's content: short plain text as it is (quick to lay out), anything else a Paragraph."""
     if isinstance(value, Flowable):
         return value
-    plain = "" if value is None else str(value)
+    plain = "" if value is None else spelled(str(value))
     wide = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in plain)
     if "\n" in plain or wide * CELL_SIZE / 2 > width - 8 or missing_characters(plain):
         return text(plain)
@@ -123,6 +127,7 @@ def document(story: list[Flowable], header: str, *, provisional: bool) -> bytes:
     """The forms as one A4 PDF; each page headed with ``header`` (and 暂定 before release)."""
     _covered()
     buffer = io.BytesIO()
+    header = spelled(header)
 
     def decorate(canvas: Canvas, doc: SimpleDocTemplate) -> None:
         canvas.saveState()
