@@ -18,9 +18,10 @@ from zoneinfo import ZoneInfo
 from reportlab.platypus import Flowable, KeepTogether, PageBreak, Paragraph, Spacer
 
 from flows.archive.actions import Label
+from flows.archive.evidence import evidence_line
 from flows.archive.pdf import document, grid, text
 from flows.archive.records import CycleRecord, ExamineeRecord, Signed
-from flows.archive.workbook import PROVISIONAL, evidence_line
+from flows.archive.workbook import PROVISIONAL
 from flows.review.board import group_of
 from flows.rules.names import POSITION_NAMES, Names
 from storage.models import Interview, Outcome, Position
@@ -222,7 +223,8 @@ class Forms:
             [self.l("申诉理由", "reason"), a.reason or " "],
             [
                 self.l("证明材料", "evidence"),
-                "\n".join(f"{n}. {evidence_line(p)}" for n, p in enumerate(r.evidence, 1)) or "—",
+                "\n".join(evidence_line(record, p, n, self.label) for n, p in enumerate(r.evidence, 1))
+                or "—",
             ],
             [self.l("提交时间", "submitted"), self.local(a.submitted_at)],
             [

@@ -2,7 +2,8 @@
 
 ``manifest.json`` says which cycle, when it was exported (the only thing in the archive that changes
 from one export of the same records to the next), whether its grades are provisional, the audit
-chain's head (for an archived cycle: the archiving row), and each file's size and SHA-256.
+chain's head (for an archived cycle: the archiving row), each file's size and SHA-256 (the evidence
+files too), and the evidence files missing with the reason.
 ``SHA256SUMS`` lists the same hashes in the form ``sha256sum -c`` reads. ``chain_holds`` checks
 a manifest's head against the audit log as it is now (``kaohe audit verify --manifest``).
 """
@@ -27,8 +28,11 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def with_manifest(files: dict[str, bytes], record: CycleRecord, exported_at: datetime) -> dict[str, bytes]:
-    """``files`` with ``SHA256SUMS`` and ``manifest.json`` added."""
+def with_manifest(
+    files: dict[str, bytes], record: CycleRecord, exported_at: datetime, *, missing: dict[str, str]
+) -> dict[str, bytes]:
+    """``files`` with ``SHA256SUMS`` and ``manifest.json`` added; ``missing``: the evidence files not in
+    the archive (path without suffix → why)."""
     cycle, head = record.cycle, record.audit[-1] if record.audit else None
     sums = "".join(f"{sha256(data)}  {path}\n" for path, data in sorted(files.items()))
     files = {**files, SUMS: sums.encode("utf-8")}
@@ -43,6 +47,7 @@ def with_manifest(files: dict[str, bytes], record: CycleRecord, exported_at: dat
             "head": head.hash if head else audit.GENESIS,
         },
         "files": {path: {"bytes": len(data), "sha256": sha256(data)} for path, data in sorted(files.items())},
+        "evidence_missing": dict(sorted(missing.items())),
     }
     text = json.dumps(manifest, ensure_ascii=False, indent=2) + "\n"
     return {**files, MANIFEST: text.encode("utf-8")}

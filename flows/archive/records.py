@@ -1,5 +1,6 @@
 """Everything the archive (归档备案) of a cycle holds, gathered once: per examinee their
-self-assessment (附表一), score sheet (附表三) with signatures, appeal (附表六) and interviews; the
+self-assessment (附表一), score sheet (附表三) with signatures, appeal (附表六) with the files of its
+evidence kept, and interviews; the
 review board (department ratings and quotas); the people named; and the cycle's audit chain.
 
 ``signatures`` is the one place that says who signed what and when: the examinee's submission of
@@ -37,6 +38,7 @@ from storage.models import (
     AuditEntry,
     Cycle,
     CycleExaminee,
+    EvidenceFile,
     Interview,
     ScoreSheet,
     SelfAssessment,
@@ -96,6 +98,8 @@ class CycleRecord:
     people: dict[int, ArchivedPerson]
     audit: list[AuditEntry]
     board: Board
+    evidence_files: dict[int, EvidenceFile] = field(default_factory=dict)  # kept, by evidence id
+    unfetched: dict[int, str] = field(default_factory=dict)  # why a file could not be fetched, by id
 
     @property
     def provisional(self) -> bool:
@@ -153,7 +157,8 @@ def gather(session: Session, cycle: Cycle) -> CycleRecord:
         people = archive_store.live_people(session, cycle.id, named)
     for record in records:
         record.self_signature, record.signatures = signatures(record, people, signoffs, board)
-    return CycleRecord(cycle, scheme, records, people, trail, board)
+    kept = appeals.evidence_files(session, [p.id for pieces in evidence.values() for p in pieces])
+    return CycleRecord(cycle, scheme, records, people, trail, board, kept)
 
 
 def _people_named(records: list[ExamineeRecord]) -> set[int]:
