@@ -21,7 +21,7 @@ from decimal import Decimal
 
 from sqlmodel import Session
 
-from flows.appeals.result import Result, final_result, result_on
+from flows.appeals.result import Result, changed_by, decided_result, result_on
 from flows.review.board import Board, load_board
 from flows.review.fingerprint import board_hash, receipt_hash
 from flows.rules.cycles import scheme_of
@@ -74,7 +74,6 @@ class ExamineeRecord:
     examinee: CycleExaminee
     assessment: SelfAssessment | None
     answers: dict[str, str]
-    self_scores: dict[str, Decimal]
     sheet: ScoreSheet | None
     released: Result | None
     final: Result | None
@@ -125,6 +124,7 @@ def gather(session: Session, cycle: Cycle) -> CycleRecord:
     evidence, opinions = appeals.evidence_of(session, ids), appeals.opinions_of(session, ids)
     changes = appeals.changes_of(session, ids)
     board = load_board(session, cycle)
+    written = archive_store.answers_of(session, cycle.id)
     talks: dict[int, list[Interview]] = {}
     for interview in interviews.of_cycle(session, cycle.id):
         talks.setdefault(interview.examinee_id, []).append(interview)
@@ -133,14 +133,16 @@ def gather(session: Session, cycle: Cycle) -> CycleRecord:
         assessment, appeal = assessments.get(examinee.id), cases.get(examinee.id)
         released = result_on(board, examinee)
         new_scores = changes.get(appeal.id, {}) if appeal else {}
+        final = released
+        if released is not None and appeal is not None and changed_by(appeal):  # as final_result, no query
+            final = decided_result(released, new_scores, appeal.new_grade, scheme, appeal.decided_at)
         record = ExamineeRecord(
             examinee=examinee,
             assessment=assessment,
-            answers=cycle_store.answers(session, assessment.id) if assessment else {},
-            self_scores=cycle_store.self_scores(session, assessment.id) if assessment else {},
+            answers=written.get(assessment.id, {}) if assessment else {},
             sheet=sheets.get(examinee.id),
             released=released,
-            final=final_result(session, examinee, board),
+            final=final,
             appeal=appeal,
             evidence=evidence.get(appeal.id, []) if appeal else [],
             opinions=opinions.get(appeal.id, []) if appeal else [],

@@ -1,10 +1,13 @@
 """End to end through ``kaohe run``: appeal evidence is shown as the photo and the document themselves
 to the organisation department and the committee; after the committee's decision ``/result`` shows the
-decided result (申诉决定), the examinee signs for it, and the workbook of ``kaohe export`` agrees."""
+decided result (申诉决定), the examinee signs for it, and the workbook of ``kaohe export`` agrees; the
+archive holds the photo and the document themselves, fetched from the Bot API, with their hashes."""
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 
 from appeal_helpers import MEMBER, OFFICER, ORG_OFFICER
 from e2e_helpers import (
@@ -18,6 +21,7 @@ from e2e_helpers import (
 from openpyxl import load_workbook
 
 SIGN_IN_SHEET = b"%PDF-1.4 sign-in sheet"
+SIGN_IN_PHOTO = b"\xff\xd8\xff\xe0 a photo of the sign-in sheet"
 
 
 def reported_appeal(bot, fake_api, kaohe, sample_roster, scheme, database_url):
@@ -30,7 +34,7 @@ def reported_appeal(bot, fake_api, kaohe, sample_roster, scheme, database_url):
     )
     officer, department, member = (people[no] for no in (OFFICER, ORG_OFFICER, MEMBER))
     appeals_against_an_item(officer)
-    photo = officer.send_photo(caption="迎新晚会签到表")["photo"][-1]["file_id"]
+    photo = officer.send_photo(SIGN_IN_PHOTO, caption="迎新晚会签到表")["photo"][-1]["file_id"]
     officer.wait_for("第 1 份")
     document = officer.send_document(SIGN_IN_SHEET, "签到表.pdf")["document"]["file_id"]
     received = officer.wait_for("第 2 份")
@@ -83,4 +87,9 @@ def test_after_an_appeal_decision_result_and_the_workbook_agree(
     header = [cell.value for cell in sheet[2]]
     [row] = [r for r in sheet.iter_rows(min_row=3, values_only=True) if "郭宇雅" in r]
     assert row[header.index("总分（100）")] == 80 and row[header.index("等级")] == "A 良好"
+    [photo] = (out / "evidence").glob("*-1.jpg")
+    [document] = (out / "evidence").glob("*-2.pdf")
+    assert photo.read_bytes() == SIGN_IN_PHOTO and document.read_bytes() == SIGN_IN_SHEET
+    files = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["files"]
+    assert files[f"evidence/{document.name}"]["sha256"] == hashlib.sha256(SIGN_IN_SHEET).hexdigest()
     assert bot.stop() == 0
