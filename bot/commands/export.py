@@ -10,15 +10,13 @@ one that cannot be fetched is named, with the reason, and the export goes on. Th
 from __future__ import annotations
 
 import argparse
-import json
 from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.commands.common import named_cycle, open_database, write_private
 from bot.config import Config
 from bot.evidence import fetch_evidence
-from flows.archive.export import export_files, record_export
-from flows.archive.manifest import MANIFEST
+from flows.archive.export import export_to, record_export
 from flows.ui.i18n import both
 from storage.db import session_scope
 
@@ -44,13 +42,16 @@ def export_command(config: Config, args: argparse.Namespace) -> int:
             fetched, unfetched = fetch_evidence(config, session, named_cycle(session, args.cycle), now=now)
         with session_scope(engine) as session:
             cycle = named_cycle(session, args.cycle)
-            files = export_files(
-                session, cycle, config.settings.tz, now=now, english=args.english, unfetched=unfetched
+            count, missing = export_to(
+                session,
+                cycle,
+                config.settings.tz,
+                lambda path, data: write_private(out / path, data),  # each file as soon as it is made
+                now=now,
+                english=args.english,
+                unfetched=unfetched,
             )
-            for path, data in files.items():
-                write_private(out / path, data)
             record_export(session, cycle, actor="cli", now=now)
-            missing = json.loads(files[MANIFEST])["evidence_missing"]
     finally:
         engine.dispose()
     if fetched:
@@ -59,5 +60,5 @@ def export_command(config: Config, args: argparse.Namespace) -> int:
         print(both("archive_evidence_missing", count=len(missing)))
         for path, reason in missing.items():
             print(f"  {path}: {reason}")
-    print(both("archive_exported", cycle=args.cycle, folder=str(out), count=len(files)))
+    print(both("archive_exported", cycle=args.cycle, folder=str(out), count=count))
     return 0

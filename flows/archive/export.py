@@ -24,8 +24,9 @@ from sqlmodel import Session
 from flows.appeals.common import window_closes
 from flows.archive import evidence
 from flows.archive.actions import labeller
+from flows.archive.fanout import Emit
 from flows.archive.forms import file_name, forms
-from flows.archive.manifest import with_manifest
+from flows.archive.manifest import manifest_files, sha256
 from flows.archive.records import gather
 from flows.archive.sheets import ZIP_TIME
 from flows.archive.workbook import workbook
@@ -50,27 +51,46 @@ class ArchiveError(Exception):
         self.params = params
 
 
-def export_files(
+def export_to(
     session: Session,
     cycle: Cycle,
     tz: ZoneInfo,
+    emit: Emit,
     *,
     now: datetime,
     english: bool = False,
     unfetched: Mapping[int, str] | None = None,
-) -> dict[str, bytes]:
-    """The archive as files by relative path: ``<cycle>.xlsx``, the forms' PDFs, the evidence files
-    kept, ``SHA256SUMS`` and ``manifest.json`` (which alone records ``now``, and names the evidence
-    files missing: why, from ``unfetched`` by evidence id); labels in Chinese, with English if asked."""
+) -> tuple[int, dict[str, str]]:
+    """Hand the archive to ``emit`` one file at a time (relative path, bytes): ``<cycle>.xlsx``, the
+    forms' PDFs, the evidence files kept, ``SHA256SUMS`` and ``manifest.json`` (which alone records
+    ``now``, and names the evidence files missing: why, from ``unfetched`` by evidence id); labels in
+    Chinese, with English if asked. Returns how many files, and the evidence files missing."""
     record = gather(session, cycle)
     record.unfetched = dict(unfetched or {})
     label = labeller(english)
-    files = {
-        f"{file_name(cycle.name)}.xlsx": workbook(record, tz, label),
-        **forms(record, tz, label),
-        **evidence.files(record),
-    }
-    return with_manifest(files, record, now.astimezone(tz), missing=evidence.missing(record))
+    written: dict[str, tuple[int, str]] = {}
+
+    def hashed(path: str, data: bytes) -> None:
+        written[path] = (len(data), sha256(data))
+        emit(path, data)
+
+    hashed(f"{file_name(cycle.name)}.xlsx", workbook(record, tz, label))
+    forms(record, tz, label, hashed)
+    for path, data in evidence.files(record).items():
+        hashed(path, data)
+    missing = evidence.missing(record)
+    for path, data in manifest_files(written, record, now.astimezone(tz), missing=missing).items():
+        emit(path, data)
+    return len(written) + 2, missing
+
+
+def export_files(
+    session: Session, cycle: Cycle, tz: ZoneInfo, *, now: datetime, english: bool = False
+) -> dict[str, bytes]:
+    """The archive as files by relative path (see ``export_to``)."""
+    files: dict[str, bytes] = {}
+    export_to(session, cycle, tz, files.__setitem__, now=now, english=english)
+    return files
 
 
 def zipped(files: dict[str, bytes]) -> bytes:
