@@ -157,8 +157,9 @@ def gather(session: Session, cycle: Cycle) -> CycleRecord:
         named = _people_named(records) | archive_store.member_actors(trail) | {s.member_id for s in signoffs}
         named |= {change.member_id for change in board.changes}
         people = archive_store.live_people(session, cycle.id, named)
+    signed = board_hash(board)  # once: it hashes every result on the board
     for record in records:
-        record.self_signature, record.signatures = signatures(record, people, signoffs, board)
+        record.self_signature, record.signatures = signatures(record, people, signoffs, signed)
     kept = appeals.evidence_files(session, [p.id for pieces in evidence.values() for p in pieces])
     return CycleRecord(cycle, scheme, records, people, trail, board, kept)
 
@@ -179,9 +180,10 @@ def _people_named(records: list[ExamineeRecord]) -> set[int]:
 
 
 def signatures(
-    record: ExamineeRecord, people: dict[int, ArchivedPerson], signoffs: list[Signature], board: Board
+    record: ExamineeRecord, people: dict[int, ArchivedPerson], signoffs: list[Signature], board_signed: str
 ) -> tuple[Signed | None, dict[str, Signed]]:
-    """Who signed the examinee's forms and when: 附表一 (their own), and 附表三 by role."""
+    """Who signed the examinee's forms and when: 附表一 (their own), and 附表三 by role (``board_signed``:
+    the hash of the board as shown, which the committee's signatures are checked against)."""
     name = record.examinee.name
     assessment = record.assessment
     own = (
@@ -197,7 +199,7 @@ def signatures(
     final = record.final
     hashes = {
         "examinee": receipt_hash(record.examinee.student_no, final) if final else None,
-        "board": board_hash(board),
+        "board": board_signed,
     }
     for signoff in signoffs:  # oldest first: the newest live signature of each role stands
         role = str(signoff.role)
