@@ -1,5 +1,5 @@
-"""Queries on appeals (申诉): the appeal of an examinee, its evidence, the opinions asked and the changes
-a decision makes."""
+"""Queries on appeals (申诉): the appeal of an examinee, its evidence (and the files of it kept for the
+archive), the opinions asked and the changes a decision makes."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from storage.models import (
     AppealStatus,
     Cycle,
     CycleExaminee,
+    EvidenceFile,
 )
 
 
@@ -94,7 +95,37 @@ def add_evidence(session: Session, piece: AppealEvidence) -> None:
 
 
 def clear_evidence(session: Session, appeal_id: int) -> None:
+    pieces = select(AppealEvidence.id).where(col(AppealEvidence.appeal_id) == appeal_id)
+    session.exec(delete(EvidenceFile).where(col(EvidenceFile.evidence_id).in_(pieces)))
     session.exec(delete(AppealEvidence).where(col(AppealEvidence.appeal_id) == appeal_id))
+
+
+def files_to_fetch(session: Session, cycle_id: int) -> list[AppealEvidence]:
+    """The photos and documents of a cycle's appeals (drafts left out) whose files are not kept yet."""
+    query = (
+        select(AppealEvidence)
+        .join(Appeal, col(Appeal.id) == col(AppealEvidence.appeal_id))
+        .join(CycleExaminee, col(CycleExaminee.id) == col(Appeal.examinee_id))
+        .join(EvidenceFile, col(EvidenceFile.evidence_id) == col(AppealEvidence.id), isouter=True)
+        .where(
+            CycleExaminee.cycle_id == cycle_id,
+            Appeal.status != AppealStatus.DRAFT,
+            col(AppealEvidence.file_id).is_not(None),
+            col(EvidenceFile.evidence_id).is_(None),
+        )
+        .order_by(col(AppealEvidence.id))
+    )
+    return list(session.exec(query))
+
+
+def evidence_files(session: Session, evidence_ids: Iterable[int]) -> dict[int, EvidenceFile]:
+    """The kept files of these pieces of evidence, by evidence id."""
+    rows = session.exec(select(EvidenceFile).where(col(EvidenceFile.evidence_id).in_(list(evidence_ids))))
+    return {row.evidence_id: row for row in rows}
+
+
+def keep_file(session: Session, file: EvidenceFile) -> None:
+    session.add(file)
 
 
 def opinions(session: Session, appeal_id: int) -> list[AppealOpinion]:

@@ -1,4 +1,5 @@
-"""Queries for the archive (归档备案): a cycle's audit chain, the people it names, and freezing it.
+"""Queries for the archive (归档备案): a cycle's audit chain, the people it names, its self-assessments'
+answers in one read, and freezing it.
 
 Archiving a cycle marks it archived and copies every person it names (examinees, scorers, signers,
 deciders, actors) as the roster stands then (``ArchivedPerson``); exports of an archived cycle read
@@ -14,7 +15,17 @@ from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
 from storage import audit
-from storage.models import ArchivedPerson, AuditEntry, Cycle, Department, Member, Team
+from storage.models import (
+    ArchivedPerson,
+    AuditEntry,
+    Cycle,
+    CycleExaminee,
+    Department,
+    Member,
+    SelfAnswer,
+    SelfAssessment,
+    Team,
+)
 
 
 def cycle_entries(session: Session, cycle: Cycle) -> list[AuditEntry]:
@@ -22,6 +33,21 @@ def cycle_entries(session: Session, cycle: Cycle) -> list[AuditEntry]:
     rows = audit.chain_entries(session, audit.cycle_chain(cycle.id))
     closing = next((i for i, row in enumerate(rows) if row.action == "cycle.archive"), None)
     return rows if closing is None else rows[: closing + 1]
+
+
+def answers_of(session: Session, cycle_id: int) -> dict[int, dict[str, str]]:
+    """Every self-assessment answer of the cycle: assessment id → section → text (one query, not one
+    per examinee)."""
+    rows = session.exec(
+        select(SelfAnswer)
+        .join(SelfAssessment, col(SelfAssessment.id) == col(SelfAnswer.assessment_id))
+        .join(CycleExaminee, col(CycleExaminee.id) == col(SelfAssessment.examinee_id))
+        .where(CycleExaminee.cycle_id == cycle_id)
+    )
+    found: dict[int, dict[str, str]] = {}
+    for row in rows:
+        found.setdefault(row.assessment_id, {})[row.section] = row.text
+    return found
 
 
 def entries_about(session: Session, records: Mapping[str, Iterable[object]]) -> list[AuditEntry]:

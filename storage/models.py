@@ -38,7 +38,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import JSON, BigInteger, Column, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, LargeBinary, Numeric, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime
@@ -478,6 +478,16 @@ class AppealEvidence(SQLModel, table=True):
     file_id: str | None = Field(default=None, max_length=200)
     file_unique_id: str | None = Field(default=None, max_length=100)
     added_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class EvidenceFile(SQLModel, table=True):
+    """The bytes of a photo or document given as evidence, fetched from Telegram once by ``kaohe export``
+    and kept, so that the archive holds the file itself and a later export needs no Telegram."""
+
+    evidence_id: int = Field(foreign_key="appealevidence.id", primary_key=True)
+    suffix: str = Field(max_length=20)  # ".jpg", ".pdf": from Telegram's path of the file
+    data: bytes = Field(sa_type=LargeBinary)
+    fetched_at: datetime = Field(sa_type=UTCDateTime)
 
 
 class AppealOpinion(SQLModel, table=True):

@@ -157,6 +157,31 @@ def test_every_examinee_department_and_the_cycle_have_printable_forms(people, se
     assert "student no." not in page  # Chinese labels only by default
 
 
+def test_forms_drawn_once_make_every_examinees_departments_and_the_cycles_pdf_page_for_page(people, session):
+    files = exported(session)
+    pages = {path: PdfReader(io.BytesIO(data)).pages for path, data in files.items() if path.endswith(".pdf")}
+    members = session.exec(
+        select(CycleExaminee.student_no).where(
+            CycleExaminee.team == "校学生会", CycleExaminee.department == "办公室"
+        )
+    ).all()
+    theirs = [
+        p for p in pages if p.startswith("forms/校学生会/") and p.split("/")[-1].split("-")[0] in members
+    ]
+    department = pages["departments/校学生会-办公室.pdf"]
+    assert len(theirs) == len(members) == 4
+    assert len(department) == sum(len(pages[p]) for p in theirs)
+    assert len(pages["2026秋季考核-表格.pdf"]) == sum(len(pages[p]) for p in pages if p.startswith("forms/"))
+    first = department[0].extract_text()
+    assert "2026秋季考核 · 校学生会 · 办公室" in first and "第 1 页" in first
+    assert "第 2 页" in department[1].extract_text()  # numbered within the department's PDF
+    alone = pages["forms/校学生会/2023000256-郭宇雅.pdf"]
+    assert (
+        "2026秋季考核 · 校学生会 · 郭宇雅" in alone[0].extract_text() and "第 1 页" in alone[0].extract_text()
+    )
+    assert "2026秋季考核 · 校学生会" not in pages["2026秋季考核-表格.pdf"][0].extract_text()  # its own header
+
+
 def test_the_committees_sign_off_appears_with_the_hash_of_the_results_signed(people, session):
     cycle = cycle_of(session)
     at = RELEASED + timedelta(days=1)

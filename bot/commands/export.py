@@ -2,7 +2,9 @@
 
 The folder gets the workbook (``<cycle>.xlsx``), the printable forms as PDFs (per examinee under
 ``forms/<team>/``, per department under ``departments/``, and the whole cycle's), ``SHA256SUMS`` and
-``manifest.json``: the same files a committee member receives from ``/export``. The export is audited.
+``manifest.json``: the same files a committee member receives from ``/export``. The appeals' evidence
+files are fetched from Telegram the first time (``bot.evidence``) and written under ``evidence/``;
+one that cannot be fetched is named, with the reason, and the export goes on. The export is audited.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from pathlib import Path
 
 from bot.commands.common import named_cycle, open_database, write_private
 from bot.config import Config
-from flows.archive.export import export_files, record_export
+from bot.evidence import fetch_evidence
+from flows.archive.export import export_to, record_export
 from flows.ui.i18n import both
 from storage.db import session_scope
 
@@ -33,15 +36,29 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 def export_command(config: Config, args: argparse.Namespace) -> int:
     out = Path(args.out)
     engine = open_database(config)
+    now = datetime.now(UTC)
     try:
+        with session_scope(engine) as session:  # the files fetched are kept even if the export fails
+            fetched, unfetched = fetch_evidence(config, session, named_cycle(session, args.cycle), now=now)
         with session_scope(engine) as session:
             cycle = named_cycle(session, args.cycle)
-            now = datetime.now(UTC)
-            files = export_files(session, cycle, config.settings.tz, now=now, english=args.english)
-            for path, data in files.items():
-                write_private(out / path, data)
+            count, missing = export_to(
+                session,
+                cycle,
+                config.settings.tz,
+                lambda path, data: write_private(out / path, data),  # each file as soon as it is made
+                now=now,
+                english=args.english,
+                unfetched=unfetched,
+            )
             record_export(session, cycle, actor="cli", now=now)
     finally:
         engine.dispose()
-    print(both("archive_exported", cycle=args.cycle, folder=str(out), count=len(files)))
+    if fetched:
+        print(both("archive_evidence_fetched", count=fetched))
+    if missing:
+        print(both("archive_evidence_missing", count=len(missing)))
+        for path, reason in missing.items():
+            print(f"  {path}: {reason}")
+    print(both("archive_exported", cycle=args.cycle, folder=str(out), count=count))
     return 0

@@ -1,28 +1,32 @@
 """The archive of a cycle (归档备案): export its records, and freeze it for good.
 
 ``export_files`` gives the archive as files: the workbook (``flows.archive.workbook``), the printable
-forms as PDFs per examinee, per department and for the whole cycle (``flows.archive.forms``), and the
-manifest with a SHA-256 of every file (``flows.archive.manifest``). ``kaohe export`` writes them to a
-folder; a committee member gets the same from ``/export`` (or from the review screen, through
-``archive_replies``) as two documents: the workbook and a ZIP of everything. ``archive_cycle`` freezes
-a cycle once no appeal is still open, with a snapshot of every person it names: from then on
-``flows.rules.cycles.ensure_writable`` refuses every write to it, and its exports read only the
-snapshot, so they stay the same byte for byte. Exports and archiving are audited.
+forms as PDFs per examinee, per department and for the whole cycle (``flows.archive.forms``), the
+appeals' evidence files (``flows.archive.evidence``), and the manifest with a SHA-256 of every file
+(``flows.archive.manifest``). ``kaohe export`` writes them to a folder; a committee member gets the
+same from ``/export`` (or from the review screen, through ``archive_replies``) as two documents: the
+workbook and a ZIP of everything. ``archive_cycle`` freezes a cycle once no appeal is still open, with
+a snapshot of every person it names: from then on ``flows.rules.cycles.ensure_writable`` refuses every
+write to it, and its exports read only the snapshot, so they stay the same byte for byte. Exports and
+archiving are audited.
 """
 
 from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Mapping
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
 from flows.appeals.common import window_closes
+from flows.archive import evidence
 from flows.archive.actions import labeller
+from flows.archive.fanout import Emit
 from flows.archive.forms import file_name, forms
-from flows.archive.manifest import with_manifest
+from flows.archive.manifest import manifest_files, sha256
 from flows.archive.records import gather
 from flows.archive.sheets import ZIP_TIME
 from flows.archive.workbook import workbook
@@ -47,15 +51,46 @@ class ArchiveError(Exception):
         self.params = params
 
 
+def export_to(
+    session: Session,
+    cycle: Cycle,
+    tz: ZoneInfo,
+    emit: Emit,
+    *,
+    now: datetime,
+    english: bool = False,
+    unfetched: Mapping[int, str] | None = None,
+) -> tuple[int, dict[str, str]]:
+    """Hand the archive to ``emit`` one file at a time (relative path, bytes): ``<cycle>.xlsx``, the
+    forms' PDFs, the evidence files kept, ``SHA256SUMS`` and ``manifest.json`` (which alone records
+    ``now``, and names the evidence files missing: why, from ``unfetched`` by evidence id); labels in
+    Chinese, with English if asked. Returns how many files, and the evidence files missing."""
+    record = gather(session, cycle)
+    record.unfetched = dict(unfetched or {})
+    label = labeller(english)
+    written: dict[str, tuple[int, str]] = {}
+
+    def hashed(path: str, data: bytes) -> None:
+        written[path] = (len(data), sha256(data))
+        emit(path, data)
+
+    hashed(f"{file_name(cycle.name)}.xlsx", workbook(record, tz, label))
+    forms(record, tz, label, hashed)
+    for path, data in evidence.files(record).items():
+        hashed(path, data)
+    missing = evidence.missing(record)
+    for path, data in manifest_files(written, record, now.astimezone(tz), missing=missing).items():
+        emit(path, data)
+    return len(written) + 2, missing
+
+
 def export_files(
     session: Session, cycle: Cycle, tz: ZoneInfo, *, now: datetime, english: bool = False
 ) -> dict[str, bytes]:
-    """The archive as files by relative path: ``<cycle>.xlsx``, the forms' PDFs, ``SHA256SUMS`` and
-    ``manifest.json`` (which alone records ``now``); labels in Chinese, with English if asked."""
-    record = gather(session, cycle)
-    label = labeller(english)
-    files = {f"{file_name(cycle.name)}.xlsx": workbook(record, tz, label), **forms(record, tz, label)}
-    return with_manifest(files, record, now.astimezone(tz))
+    """The archive as files by relative path (see ``export_to``)."""
+    files: dict[str, bytes] = {}
+    export_to(session, cycle, tz, files.__setitem__, now=now, english=english)
+    return files
 
 
 def zipped(files: dict[str, bytes]) -> bytes:

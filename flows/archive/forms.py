@@ -4,8 +4,8 @@ signature rows kept together on one page, the appeal form (学生干部考核申
 interview record (面谈记录) when there are any.
 
 ``forms`` gives one PDF per examinee, one per department (the department's forms in order) and one
-for the whole cycle. Labels are Chinese; ``label`` may add English beside them. Before release the
-grade reads 暂定 and every page says so.
+for the whole cycle, laid out once for all three (``flows.archive.fanout``). Labels are Chinese;
+``label`` may add English beside them. Before release the grade reads 暂定 and every page says so.
 """
 
 from __future__ import annotations
@@ -13,14 +13,18 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import datetime
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from reportlab.platypus import Flowable, KeepTogether, PageBreak, Paragraph, Spacer
 
 from flows.archive.actions import Label
-from flows.archive.pdf import document, grid, text
+from flows.archive.controls import spelled
+from flows.archive.evidence import evidence_line
+from flows.archive.fanout import Emit, Part
+from flows.archive.pdf import grid, print_forms, text
 from flows.archive.records import CycleRecord, ExamineeRecord, Signed
-from flows.archive.workbook import PROVISIONAL, evidence_line
+from flows.archive.workbook import PROVISIONAL
 from flows.review.board import group_of
 from flows.rules.names import POSITION_NAMES, Names
 from storage.models import Interview, Outcome, Position
@@ -222,7 +226,8 @@ class Forms:
             [self.l("申诉理由", "reason"), a.reason or " "],
             [
                 self.l("证明材料", "evidence"),
-                "\n".join(f"{n}. {evidence_line(p)}" for n, p in enumerate(r.evidence, 1)) or "—",
+                "\n".join(evidence_line(record, p, n, self.label) for n, p in enumerate(r.evidence, 1))
+                or "—",
             ],
             [self.l("提交时间", "submitted"), self.local(a.submitted_at)],
             [
@@ -294,28 +299,24 @@ class Forms:
             )
         return story
 
-    def pdf(self, people: list[ExamineeRecord], header: str) -> bytes:
-        story: list[Flowable] = []
-        for r in people:
-            story += [*self.story(r), PageBreak()]
-        return document(story[:-1], header, provisional=self.record.provisional)
 
-
-def forms(record: CycleRecord, tz: ZoneInfo, label: Label) -> dict[str, bytes]:
+def forms(record: CycleRecord, tz: ZoneInfo, label: Label, emit: Emit) -> None:
     """Every examinee's forms (``forms/<team>/<student no>-<name>.pdf``), each department's
-    (``departments/<team>-<department>.pdf``) and the whole cycle's (``<cycle>-表格.pdf``)."""
+    (``departments/<team>-<department>.pdf``) and the whole cycle's (``<cycle>-表格.pdf``), each
+    handed to ``emit`` as soon as it is drawn."""
     writer, cycle = Forms(record, tz, label), record.cycle.name
-    files = {}
-    groups: dict[tuple[str, str | None], list[ExamineeRecord]] = {}
+    parts = []
     for r in record.examinees:
         e = r.examinee
-        path = f"forms/{file_name(e.team)}/{file_name(f'{e.student_no}-{e.name}')}.pdf"
-        files[path] = writer.pdf([r], f"{cycle} · {e.team} · {e.name}")
-        groups.setdefault(group_of(e), []).append(r)
-    for (team, department), people in groups.items():
+        team, department = group_of(e)
         name = department or writer.l("主席团", "presidium")
-        files[f"departments/{file_name(f'{team}-{name}')}.pdf"] = writer.pdf(
-            people, f"{cycle} · {team} · {name}"
+        parts.append(
+            Part(
+                path=f"forms/{file_name(e.team)}/{file_name(f'{e.student_no}-{e.name}')}.pdf",
+                header=spelled(f"{cycle} · {e.team} · {e.name}"),
+                group=f"departments/{file_name(f'{team}-{name}')}.pdf",
+                group_header=spelled(f"{cycle} · {team} · {name}"),
+                story=partial(writer.story, r),
+            )
         )
-    files[f"{file_name(cycle)}-表格.pdf"] = writer.pdf(record.examinees, cycle)
-    return files
+    print_forms(parts, (f"{file_name(cycle)}-表格.pdf", cycle), provisional=record.provisional, emit=emit)

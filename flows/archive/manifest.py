@@ -2,7 +2,8 @@
 
 ``manifest.json`` says which cycle, when it was exported (the only thing in the archive that changes
 from one export of the same records to the next), whether its grades are provisional, the audit
-chain's head (for an archived cycle: the archiving row), and each file's size and SHA-256.
+chain's head (for an archived cycle: the archiving row), each file's size and SHA-256 (the evidence
+files too), and the evidence files missing with the reason.
 ``SHA256SUMS`` lists the same hashes in the form ``sha256sum -c`` reads. ``chain_holds`` checks
 a manifest's head against the audit log as it is now (``kaohe audit verify --manifest``).
 """
@@ -27,11 +28,14 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def with_manifest(files: dict[str, bytes], record: CycleRecord, exported_at: datetime) -> dict[str, bytes]:
-    """``files`` with ``SHA256SUMS`` and ``manifest.json`` added."""
+def manifest_files(
+    files: dict[str, tuple[int, str]], record: CycleRecord, exported_at: datetime, *, missing: dict[str, str]
+) -> dict[str, bytes]:
+    """``SHA256SUMS`` and ``manifest.json`` of the archive's ``files`` (path → size and SHA-256);
+    ``missing``: the evidence files not in the archive (path without suffix → why)."""
     cycle, head = record.cycle, record.audit[-1] if record.audit else None
-    sums = "".join(f"{sha256(data)}  {path}\n" for path, data in sorted(files.items()))
-    files = {**files, SUMS: sums.encode("utf-8")}
+    sums = "".join(f"{digest}  {path}\n" for path, (_, digest) in sorted(files.items())).encode("utf-8")
+    listed = {**files, SUMS: (len(sums), sha256(sums))}
     manifest: dict[str, Any] = {
         "cycle": cycle.name,
         "exported_at": exported_at.isoformat(timespec="seconds"),
@@ -42,10 +46,11 @@ def with_manifest(files: dict[str, bytes], record: CycleRecord, exported_at: dat
             "rows": head.seq if head else 0,
             "head": head.hash if head else audit.GENESIS,
         },
-        "files": {path: {"bytes": len(data), "sha256": sha256(data)} for path, data in sorted(files.items())},
+        "files": {path: {"bytes": size, "sha256": digest} for path, (size, digest) in sorted(listed.items())},
+        "evidence_missing": dict(sorted(missing.items())),
     }
     text = json.dumps(manifest, ensure_ascii=False, indent=2) + "\n"
-    return {**files, MANIFEST: text.encode("utf-8")}
+    return {SUMS: sums, MANIFEST: text.encode("utf-8")}
 
 
 def chain_holds(session: Session, manifest: dict[str, Any]) -> bool:

@@ -1,12 +1,14 @@
 """PDF building for the printable forms (ReportLab): the embedded CJK font, the styles, table cells,
-and turning a list of forms into one A4 document.
+and printing every examinee's forms into their own, their department's and the cycle's A4 PDF in one
+pass (``flows.archive.fanout``).
 
 The font is the bundled subset of Noto Serif CJK SC (``flows/fonts``, SIL OFL 1.1; why it and
 not ReportLab's CID fonts: docs/archive.md): its glyphs are embedded in every PDF, so a viewer without
 Chinese fonts still shows the text. A rare character the subset lacks (a name outside GB 2312) is set
 in ReportLab's STSong-Light CID font instead, which viewers with Chinese fonts render, rather than as
 an empty box. Documents are written with ReportLab's ``invariant`` mode: the same forms give the same
-bytes. Every page carries the cycle's name, the page number and, before release, 暂定.
+bytes. A control character in stored text is spelled out (``〈BEL〉``, ``flows.archive.controls``).
+Every page carries the cycle's name, the page number and, before release, 暂定.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Table, TableStyle
 
+from flows.archive.controls import spelled
+from flows.archive.fanout import Emit, Fanout, Part, Printer, Story
 from flows.ui.fonts import BUNDLED_CJK_FONT
 
 FONT_FILE = BUNDLED_CJK_FONT
@@ -53,10 +57,12 @@ def missing_characters(text: str) -> set[str]:
 
 
 def markup(text: object) -> str:
-    """``text`` as Paragraph markup: escaped, line breaks kept, uncovered characters in the fallback."""
-    missing = missing_characters(str(text))
+    """``text`` as Paragraph markup: escaped, line breaks kept, control characters spelled out,
+    uncovered characters in the fallback."""
+    shown = spelled(str(text))
+    missing = missing_characters(shown)
     parts = []
-    for character in str(text):
+    for character in shown:
         piece = escape(character)
         parts.append(f'<font name="{FALLBACK}">{piece}</font>' if character in missing else piece)
     return "".join(parts).replace("\n", "<br/>")
@@ -87,7 +93,7 @@ def _cell(value: object, width: float) -> object:
     """A cell's content: short plain text as it is (quick to lay out), anything else a Paragraph."""
     if isinstance(value, Flowable):
         return value
-    plain = "" if value is None else str(value)
+    plain = "" if value is None else spelled(str(value))
     wide = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in plain)
     if "\n" in plain or wide * CELL_SIZE / 2 > width - 8 or missing_characters(plain):
         return text(plain)
@@ -119,34 +125,43 @@ def grid(
     return table
 
 
-def document(story: list[Flowable], header: str, *, provisional: bool) -> bytes:
-    """The forms as one A4 PDF; each page headed with ``header`` (and 暂定 before release)."""
-    _covered()
-    buffer = io.BytesIO()
+def _new_canvas(buffer: io.BytesIO, header: str) -> Canvas:
+    """A canvas for one A4 PDF titled ``header``, in invariant mode (the same forms, the same bytes)."""
+    canvas = Canvas(buffer, pagesize=A4, invariant=1, initialFontName=FONT, initialFontSize=CELL_SIZE)
+    canvas.setAuthor("kaohe")
+    canvas.setTitle(header)
+    return canvas
 
-    def decorate(canvas: Canvas, doc: SimpleDocTemplate) -> None:
+
+def print_forms(parts: Sequence[Part], cycle: tuple[str, str], *, provisional: bool, emit: Emit) -> None:
+    """Lay out every part's forms once, and ``emit`` each examinee's, each department's and the
+    cycle's PDF (``cycle``: its path and header) as it is complete; every page headed with its PDF's
+    header (and 暂定 before release) and numbered within its PDF."""
+    _covered()
+
+    def decorate(canvas: Canvas, header: str) -> None:
         canvas.saveState()
         canvas.setFont(FONT, 8)
         canvas.drawString(18 * mm, A4[1] - 11 * mm, header)
-        canvas.drawRightString(A4[0] - 18 * mm, 10 * mm, f"第 {doc.page} 页")
+        canvas.drawRightString(A4[0] - 18 * mm, 10 * mm, f"第 {canvas.getPageNumber()} 页")
         if provisional:
             canvas.setFillColor(colors.HexColor("#B00000"))
             canvas.setFont(FONT, 11)
             canvas.drawRightString(A4[0] - 18 * mm, A4[1] - 11 * mm, "暂定 · 结果尚未发布")
         canvas.restoreState()
 
+    printer = Printer(parts, (cycle[0], spelled(cycle[1])), _new_canvas, decorate, emit)
     template = SimpleDocTemplate(
-        buffer,
+        io.BytesIO(),  # never written: the fanout's canvases are
         pagesize=A4,
         leftMargin=18 * mm,
         rightMargin=18 * mm,
         topMargin=16 * mm,
         bottomMargin=16 * mm,
-        title=header,
+        title=spelled(cycle[1]),
         author="kaohe",
         invariant=1,
         initialFontName=FONT,  # so that no base-14 font is named in the PDF at all
         initialFontSize=CELL_SIZE,
     )
-    template.build(story, onFirstPage=decorate, onLaterPages=decorate)
-    return buffer.getvalue()
+    template.build(Story(parts), canvasmaker=lambda *_, **__: Fanout(printer))

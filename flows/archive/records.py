@@ -1,5 +1,6 @@
 """Everything the archive (归档备案) of a cycle holds, gathered once: per examinee their
-self-assessment (附表一), score sheet (附表三) with signatures, appeal (附表六) and interviews; the
+self-assessment (附表一), score sheet (附表三) with signatures, appeal (附表六) with the files of its
+evidence kept, and interviews; the
 review board (department ratings and quotas); the people named; and the cycle's audit chain.
 
 ``signatures`` is the one place that says who signed what and when: the examinee's submission of
@@ -20,7 +21,7 @@ from decimal import Decimal
 
 from sqlmodel import Session
 
-from flows.appeals.result import Result, final_result, result_on
+from flows.appeals.result import Result, changed_by, decided_result, result_on
 from flows.review.board import Board, load_board
 from flows.review.fingerprint import board_hash, receipt_hash
 from flows.rules.cycles import scheme_of
@@ -37,6 +38,7 @@ from storage.models import (
     AuditEntry,
     Cycle,
     CycleExaminee,
+    EvidenceFile,
     Interview,
     ScoreSheet,
     SelfAssessment,
@@ -72,7 +74,6 @@ class ExamineeRecord:
     examinee: CycleExaminee
     assessment: SelfAssessment | None
     answers: dict[str, str]
-    self_scores: dict[str, Decimal]
     sheet: ScoreSheet | None
     released: Result | None
     final: Result | None
@@ -96,6 +97,8 @@ class CycleRecord:
     people: dict[int, ArchivedPerson]
     audit: list[AuditEntry]
     board: Board
+    evidence_files: dict[int, EvidenceFile] = field(default_factory=dict)  # kept, by evidence id
+    unfetched: dict[int, str] = field(default_factory=dict)  # why a file could not be fetched, by id
 
     @property
     def provisional(self) -> bool:
@@ -121,6 +124,7 @@ def gather(session: Session, cycle: Cycle) -> CycleRecord:
     evidence, opinions = appeals.evidence_of(session, ids), appeals.opinions_of(session, ids)
     changes = appeals.changes_of(session, ids)
     board = load_board(session, cycle)
+    written = archive_store.answers_of(session, cycle.id)
     talks: dict[int, list[Interview]] = {}
     for interview in interviews.of_cycle(session, cycle.id):
         talks.setdefault(interview.examinee_id, []).append(interview)
@@ -129,14 +133,16 @@ def gather(session: Session, cycle: Cycle) -> CycleRecord:
         assessment, appeal = assessments.get(examinee.id), cases.get(examinee.id)
         released = result_on(board, examinee)
         new_scores = changes.get(appeal.id, {}) if appeal else {}
+        final = released
+        if released is not None and appeal is not None and changed_by(appeal):  # as final_result, no query
+            final = decided_result(released, new_scores, appeal.new_grade, scheme, appeal.decided_at)
         record = ExamineeRecord(
             examinee=examinee,
             assessment=assessment,
-            answers=cycle_store.answers(session, assessment.id) if assessment else {},
-            self_scores=cycle_store.self_scores(session, assessment.id) if assessment else {},
+            answers=written.get(assessment.id, {}) if assessment else {},
             sheet=sheets.get(examinee.id),
             released=released,
-            final=final_result(session, examinee, board),
+            final=final,
             appeal=appeal,
             evidence=evidence.get(appeal.id, []) if appeal else [],
             opinions=opinions.get(appeal.id, []) if appeal else [],
@@ -151,9 +157,11 @@ def gather(session: Session, cycle: Cycle) -> CycleRecord:
         named = _people_named(records) | archive_store.member_actors(trail) | {s.member_id for s in signoffs}
         named |= {change.member_id for change in board.changes}
         people = archive_store.live_people(session, cycle.id, named)
+    signed = board_hash(board)  # once: it hashes every result on the board
     for record in records:
-        record.self_signature, record.signatures = signatures(record, people, signoffs, board)
-    return CycleRecord(cycle, scheme, records, people, trail, board)
+        record.self_signature, record.signatures = signatures(record, people, signoffs, signed)
+    kept = appeals.evidence_files(session, [p.id for pieces in evidence.values() for p in pieces])
+    return CycleRecord(cycle, scheme, records, people, trail, board, kept)
 
 
 def _people_named(records: list[ExamineeRecord]) -> set[int]:
@@ -172,9 +180,10 @@ def _people_named(records: list[ExamineeRecord]) -> set[int]:
 
 
 def signatures(
-    record: ExamineeRecord, people: dict[int, ArchivedPerson], signoffs: list[Signature], board: Board
+    record: ExamineeRecord, people: dict[int, ArchivedPerson], signoffs: list[Signature], board_signed: str
 ) -> tuple[Signed | None, dict[str, Signed]]:
-    """Who signed the examinee's forms and when: 附表一 (their own), and 附表三 by role."""
+    """Who signed the examinee's forms and when: 附表一 (their own), and 附表三 by role (``board_signed``:
+    the hash of the board as shown, which the committee's signatures are checked against)."""
     name = record.examinee.name
     assessment = record.assessment
     own = (
@@ -190,7 +199,7 @@ def signatures(
     final = record.final
     hashes = {
         "examinee": receipt_hash(record.examinee.student_no, final) if final else None,
-        "board": board_hash(board),
+        "board": board_signed,
     }
     for signoff in signoffs:  # oldest first: the newest live signature of each role stands
         role = str(signoff.role)

@@ -6,7 +6,8 @@ printed page and frozen on screen), then the rows; columns as wide as their cont
 counts twice, long text wraps), thin borders, A4 landscape (or portrait) fitted to the page width.
 Text typed by users is written so that no spreadsheet will ever run it as a formula: a cell that
 starts with ``=``, ``+``, ``-``, ``@`` (or a tab or carriage return) is stored as a string and marked
-as literal text (Excel's quote prefix).
+as literal text (Excel's quote prefix); a control character no spreadsheet can hold is shown as its
+control picture (``flows.archive.controls``).
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.xml.functions import tostring
+
+from flows.archive.controls import pictured
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 SHEET_NAME_MAX = 31
@@ -176,6 +179,8 @@ def _styled(
     fill: PatternFill | None = None,
     wrap: bool = False,
 ) -> WriteOnlyCell:
+    if isinstance(value, str):
+        value = pictured(value)
     cell = WriteOnlyCell(sheet, value=value.replace(tzinfo=None) if isinstance(value, datetime) else value)
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         cell.data_type = "s"

@@ -1,9 +1,9 @@
 """The archive workbook (考核档案, Excel), made to be read and printed: the 汇总 (per department: head
 count, scores, grades, rating, distribution rules) first; the score sheet (评分表, 附表三) of every
 team with each examinee's rank in their department, their interview record (面谈, on the score
-sheet as on the scheme's form) and the committee's signatures; the
-self-assessments written (自我评定, 附表一); the appeals with their evidence and the opinions asked
-(申诉与裁定, 附表六), when there are any; and the cycle's audit log
+sheet as on the scheme's form) and the committee's signatures; the self-assessments written (自我评定,
+附表一); the appeals with their evidence (by its file in the archive) and the opinions asked (申诉与裁定,
+附表六), when there are any; and the cycle's audit log
 (审计日志) with Chinese action names, local times and each row's place in the hash chain.
 
 Labels are Chinese, with English beside them on request. Before release every grade and every
@@ -18,11 +18,12 @@ from zoneinfo import ZoneInfo
 
 from flows.appeals.common import disputed_text
 from flows.archive.actions import Label, action_name, change_text
+from flows.archive.evidence import evidence_line
 from flows.archive.records import SIGNATURE_ROLES, CycleRecord, ExamineeRecord
 from flows.archive.sheets import Column, Group, Row, new_workbook, workbook_bytes, write_table
 from flows.archive.summary import departments, ranks
 from flows.rules.names import POSITION_NAMES, Names
-from storage.models import AppealEvidence, AppealStatus, Interview, Outcome, Position
+from storage.models import AppealStatus, Interview, Outcome, Position
 
 STATUS_NAMES: dict[str, Names] = {
     "draft": Names("草稿", "draft"),
@@ -262,7 +263,7 @@ def _appeals(book: Book) -> None:
                 book.status(a.status),
                 book.label(Names(*(disputed_text(a, record.scheme, locale) for locale in ("zh-CN", "en")))),
                 a.reason or "",
-                "\n".join(f"{n}. {evidence_line(p, with_file=True)}" for n, p in enumerate(r.evidence, 1)),
+                "\n".join(evidence_line(record, p, n, book.label) for n, p in enumerate(r.evidence, 1)),
                 book.time(a.submitted_at),
                 "\n".join(filter(None, [escalated, a.escalation_note or ""])),
                 "\n".join(
@@ -274,13 +275,6 @@ def _appeals(book: Book) -> None:
             ]
         )
     book.table("申诉与裁定", Names("申诉与裁定（附表六）", "appeals and decisions (form 6)"), columns, rows)
-
-
-def evidence_line(piece: AppealEvidence, *, with_file: bool = False) -> str:
-    """One piece of evidence: its kind and its text or caption (and Telegram's id of its file)."""
-    kind = {"text": "文字", "photo": "照片", "document": "文件"}.get(str(piece.kind), str(piece.kind))
-    line = f"{kind}：{piece.text}" if piece.text else kind
-    return f"{line}（file_id {piece.file_id}）" if with_file and piece.file_id else line
 
 
 def _audit(book: Book) -> None:

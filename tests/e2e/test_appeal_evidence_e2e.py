@@ -1,11 +1,14 @@
 """End to end through ``kaohe run``: appeal evidence is shown as the photo and the document themselves
 to the organisation department and the committee; after the committee's decision ``/result`` shows the
 decided result (申诉决定), the examinee signs for it, and the workbook and the printable form of
-``kaohe export`` agree."""
+``kaohe export`` agree; the archive holds the photo and the document themselves, fetched from the Bot
+API, with their hashes."""
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 
 from appeal_helpers import MEMBER, OFFICER, ORG_OFFICER
 from e2e_helpers import (
@@ -20,6 +23,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 SIGN_IN_SHEET = b"%PDF-1.4 sign-in sheet"
+SIGN_IN_PHOTO = b"\xff\xd8\xff\xe0 a photo of the sign-in sheet"
 
 
 def reported_appeal(bot, fake_api, kaohe, sample_roster, scheme, database_url):
@@ -32,7 +36,7 @@ def reported_appeal(bot, fake_api, kaohe, sample_roster, scheme, database_url):
     )
     officer, department, member = (people[no] for no in (OFFICER, ORG_OFFICER, MEMBER))
     appeals_against_an_item(officer)
-    photo = officer.send_photo(caption="迎新晚会签到表")["photo"][-1]["file_id"]
+    photo = officer.send_photo(SIGN_IN_PHOTO, caption="迎新晚会签到表")["photo"][-1]["file_id"]
     officer.wait_for("第 1 份")
     document = officer.send_document(SIGN_IN_SHEET, "签到表.pdf")["document"]["file_id"]
     received = officer.wait_for("第 2 份")
@@ -88,4 +92,9 @@ def test_after_an_appeal_decision_result_and_the_workbook_agree(
     [form] = (out / "forms").rglob(f"{OFFICER}-郭宇雅.pdf")
     printed = "".join(page.extract_text() for page in PdfReader(form).pages).replace("\n", "")
     assert "总分10080.0考核等级A（良好）" in printed and "裁定后结果80.0，A" in printed
+    [photo] = (out / "evidence").glob("*-1.jpg")
+    [document] = (out / "evidence").glob("*-2.pdf")
+    assert photo.read_bytes() == SIGN_IN_PHOTO and document.read_bytes() == SIGN_IN_SHEET
+    files = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["files"]
+    assert files[f"evidence/{document.name}"]["sha256"] == hashlib.sha256(SIGN_IN_SHEET).hexdigest()
     assert bot.stop() == 0
