@@ -15,7 +15,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from bot.commands import COMMAND_MODULES
+from bot.commands import command_modules
 from bot.config import Config, load_config
 from bot.failures import report
 from bot.logs import protected_output
@@ -25,7 +25,8 @@ from flows.ui.i18n import DEFAULT_LOCALE
 PRIVATE_UMASK = 0o077  # databases, exports, backups and logs readable by their owner only
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser of ``argv``'s command (of every command when ``argv`` is None)."""
     parser = argparse.ArgumentParser(
         prog="kaohe",
         description="kaohe 考核: a Telegram bot that runs a student-cadre assessment cycle.",
@@ -39,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="language of the output, 输出语言 (default: language in the configuration, else zh-CN)",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in COMMAND_MODULES:
+    for module in command_modules(argv):
         module.add_parser(commands)
     _accept_anywhere(parser)
     return parser
@@ -78,7 +79,8 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = build_parser(argv).parse_args(argv)
     umask = os.umask(PRIVATE_UMASK)
     try:
         return _run(args)

@@ -19,20 +19,9 @@ from typing import TextIO
 
 from rich.table import Table
 from sqlalchemy import Engine
-from telegram import Bot
-from telegram.error import InvalidToken, TelegramError
-from telegram.request import HTTPXRequest
 
 from bot.commands.common import UsageError, console, open_database, write_private
 from bot.config import Config
-from flows.roster.invitation_sheets import (
-    by_department,
-    department_label,
-    department_sheet,
-    file_name,
-    png_name,
-    qr_png,
-)
 from flows.roster.invitations import InvitationError, IssuedInvitation, invitations_for_unbound, reissue
 from flows.ui.i18n import plain
 from storage import settings
@@ -76,6 +65,10 @@ def bot_username(config: Config, engine: Engine) -> str:
 
 
 def _ask_telegram(config: Config) -> str:
+    from telegram import Bot  # here, not atop: most runs never ask, and the command starts sooner
+    from telegram.error import InvalidToken, TelegramError
+    from telegram.request import HTTPXRequest
+
     telegram = config.settings.telegram
 
     async def ask() -> str:
@@ -131,6 +124,15 @@ def invites(config: Config, args: argparse.Namespace) -> int:
 def write_qr_codes(folder: Path, issued: list[IssuedInvitation], config: Config) -> None:
     """A PNG per member in a folder per department, and the department's printable sheet beside it;
     every file readable by its owner only (each code lets anyone register as that member)."""
+    from flows.roster.invitation_sheets import (  # here: the PDF and QR libraries only when asked for
+        by_department,
+        department_label,
+        department_sheet,
+        file_name,
+        png_name,
+        qr_png,
+    )
+
     locale, tz = config.settings.language, config.settings.tz
     departments = by_department(issued)
     for place, items in departments.items():
