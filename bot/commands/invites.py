@@ -13,14 +13,15 @@ import asyncio
 import csv
 import io
 import sys
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
-from rich.table import Table
+from rich.cells import cell_len
 from sqlalchemy import Engine
 
-from bot.commands.common import UsageError, console, open_database, write_private
+from bot.commands.common import UsageError, open_database, write_private
 from bot.config import Config
 from flows.roster.invitations import InvitationError, IssuedInvitation, invitations_for_unbound, reissue
 from flows.ui.i18n import plain
@@ -153,14 +154,26 @@ def _csv(issued: list[IssuedInvitation]) -> str:
 
 
 def _table(issued: list[IssuedInvitation], config: Config, file: TextIO) -> None:
+    """Aligned columns of plain text: as quick for ten thousand rows as for ten (a drawn table is not)."""
     locale, tz = config.settings.language, config.settings.tz
-    table = Table(title=plain(locale, "invites_title", count=len(issued)))
-    for column in ("id", "name", "link", "expires"):
-        table.add_column(plain(locale, f"invites_column_{column}"), overflow="fold")
-    for item in issued:
-        expires = f"{item.expires_at.astimezone(tz):%Y-%m-%d %H:%M}"
-        table.add_row(item.member.student_no, item.member.name, item.link, expires)
-    console(file, width=160).print(table)
+    header = [plain(locale, f"invites_column_{column}") for column in ("id", "name", "link", "expires")]
+    rows = [
+        (
+            item.member.student_no,
+            item.member.name,
+            item.link,
+            f"{item.expires_at.astimezone(tz):%Y-%m-%d %H:%M}",
+        )
+        for item in issued
+    ]
+    widths = [max(cell_len(row[column]) for row in [header, *rows]) for column in range(len(header) - 1)]
+
+    def line(cells: Sequence[str]) -> str:
+        padded = (cell + " " * (width - cell_len(cell)) for cell, width in zip(cells, widths, strict=False))
+        return "  ".join([*padded, cells[-1]])
+
+    file.write(plain(locale, "invites_title", count=len(issued)) + "\n")
+    file.write("\n".join(line(cells) for cells in [header, *rows]) + "\n")
 
 
 def _write(issued: list[IssuedInvitation], config: Config, style: str, file: TextIO) -> None:
