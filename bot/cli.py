@@ -1,6 +1,8 @@
 """The ``kaohe`` command line: one sub-command module per area under ``bot/commands``.
 
-Every sub-command gets the loaded configuration. Whatever it does, files it creates are the owner's
+Every sub-command gets the loaded configuration, its ``language`` replaced by ``--lang`` when given: each
+line a command prints is in that one language. (``--help`` stays bilingual: argparse writes it before
+the configuration, which may name the language, is read.) Whatever it does, files it creates are the owner's
 alone (umask 077), and the configuration's secrets are scrubbed from everything it prints. Every
 failure ends in ``bot.failures``: one clear line (exit status 2 for a problem with the configuration
 or the request, 1 otherwise), never a bare traceback.
@@ -13,16 +15,18 @@ import os
 import sys
 from collections.abc import Sequence
 
-from bot.commands import COMMAND_MODULES
+from bot.commands import command_modules
 from bot.config import Config, load_config
 from bot.failures import report
 from bot.logs import protected_output
+from flows.rules.names import LOCALES
 from flows.ui.i18n import DEFAULT_LOCALE
 
 PRIVATE_UMASK = 0o077  # databases, exports, backups and logs readable by their owner only
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser of ``argv``'s command (of every command when ``argv`` is None)."""
     parser = argparse.ArgumentParser(
         prog="kaohe",
         description="kaohe 考核: a Telegram bot that runs a student-cadre assessment cycle.",
@@ -30,20 +34,38 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--config", metavar="PATH", help="configuration file (default: $KAOHE_CONFIG, else ./config.toml)"
     )
+    parser.add_argument(
+        "--lang",
+        choices=LOCALES,
+        help="language of the output, 输出语言 (default: language in the configuration, else zh-CN)",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in COMMAND_MODULES:
+    for module in command_modules(argv):
         module.add_parser(commands)
-    for (
-        command
-    ) in commands.choices.values():  # `kaohe run --config x` works as well as `kaohe --config x run`
-        command.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    _accept_anywhere(parser)
     return parser
+
+
+def _accept_anywhere(parser: argparse.ArgumentParser) -> None:
+    """``kaohe roster show --lang en`` works as well as ``kaohe --lang en roster show`` (and --config)."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for command in action.choices.values():
+                command.add_argument(
+                    "--config", metavar="PATH", default=argparse.SUPPRESS, help=argparse.SUPPRESS
+                )
+                command.add_argument(
+                    "--lang", choices=LOCALES, default=argparse.SUPPRESS, help=argparse.SUPPRESS
+                )
+                _accept_anywhere(command)
 
 
 def _run(args: argparse.Namespace) -> int:
     config: Config | None = None
     try:
         config = load_config(args.config)
+        if args.lang:
+            config.settings.language = args.lang
         with protected_output(config.secrets()):
             try:
                 return int(args.func(config, args) or 0)
@@ -53,11 +75,12 @@ def _run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as error:  # the configuration itself
-        return report(error, DEFAULT_LOCALE, "", args.command)
+        return report(error, args.lang or DEFAULT_LOCALE, "", args.command)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = build_parser(argv).parse_args(argv)
     umask = os.umask(PRIVATE_UMASK)
     try:
         return _run(args)

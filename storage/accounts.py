@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
+from sqlalchemy import and_, insert, nulls_first
 from sqlmodel import Session, col, select
 
-from storage.models import CodeAttempt, Invitation, Member, TelegramBinding
+from storage.models import CodeAttempt, Department, Invitation, Member, Team, TelegramBinding
 
 
 def binding_of_user(session: Session, telegram_user_id: int) -> TelegramBinding | None:
@@ -27,32 +29,6 @@ def member_of_user(session: Session, telegram_user_id: int) -> Member | None:
 
 def invitation_by_code(session: Session, code: str) -> Invitation | None:
     return session.exec(select(Invitation).where(Invitation.code == code)).first()
-
-
-def unbound_active_members(session: Session) -> list[Member]:
-    """Active members with no Telegram account yet, in roster order (team, then student number)."""
-    bound = select(TelegramBinding.member_id)
-    return list(
-        session.exec(
-            select(Member)
-            .where(col(Member.active).is_(True), col(Member.id).not_in(bound))
-            .order_by(col(Member.team_id), col(Member.student_no))
-        )
-    )
-
-
-def live_invitation(session: Session, member_id: int, now: datetime) -> Invitation | None:
-    """The member's newest invitation that is neither used, revoked nor expired."""
-    return session.exec(
-        select(Invitation)
-        .where(
-            Invitation.member_id == member_id,
-            col(Invitation.used_at).is_(None),
-            col(Invitation.revoked_at).is_(None),
-            Invitation.expires_at > now,
-        )
-        .order_by(col(Invitation.id).desc())
-    ).first()
 
 
 def open_invitations(session: Session, member_id: int) -> list[Invitation]:
@@ -83,3 +59,32 @@ def bindings_of(session: Session, member_ids: Iterable[int]) -> dict[int, Telegr
     """The Telegram bindings of these members, by member id (members without one left out)."""
     rows = session.exec(select(TelegramBinding).where(col(TelegramBinding.member_id).in_(list(member_ids))))
     return {row.member_id: row for row in rows}
+
+
+def unbound_with_live_invitations(
+    session: Session, now: datetime
+) -> list[tuple[Member, str, str | None, Invitation | None]]:
+    """Every active member with no Telegram account yet, in roster order (team, officers, departments),
+    with their team's and department's names and each live invitation they hold (None: they hold none;
+    a member holding two comes twice, the newest last). One query, however large the roster."""
+    live = and_(
+        col(Invitation.member_id) == col(Member.id),
+        col(Invitation.used_at).is_(None),
+        col(Invitation.revoked_at).is_(None),
+        col(Invitation.expires_at) > now,
+    )
+    query = (
+        select(Member, Team.name, Department.name, Invitation)
+        .join(Team, col(Team.id) == col(Member.team_id))
+        .outerjoin(Department, col(Department.id) == col(Member.department_id))
+        .outerjoin(Invitation, live)
+        .where(col(Member.active).is_(True), col(Member.id).not_in(select(TelegramBinding.member_id)))
+        .order_by(col(Team.id), nulls_first(col(Member.department_id)), col(Member.id), col(Invitation.id))
+    )
+    return [tuple(row) for row in session.exec(query)]  # type: ignore[misc]
+
+
+def add_invitations(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert many invitations at once (one statement executed for all: executemany)."""
+    if rows:
+        session.execute(insert(Invitation), rows)

@@ -652,4 +652,12 @@ class LiveMessage(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+class Setting(SQLModel, table=True):
+    """A value the installation learnt and keeps (``storage.settings``), e.g. the bot's @username."""
+
+    key: str = Field(max_length=60, primary_key=True)
+    value: str = Field(max_length=200)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
 metadata = SQLModel.metadata  # every table above: what Alembic and the tests compare against

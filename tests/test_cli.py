@@ -22,10 +22,10 @@ def config_file(tmp_path, monkeypatch):
 
 def test_init_creates_the_schema_and_a_second_init_does_nothing(config_file, tmp_path, capsys):
     assert main(["--config", str(config_file), "init"]) == 0
-    assert "upgraded from schema (empty)" in capsys.readouterr().out
+    assert f"数据库已创建（结构 {head_revision()}）" in capsys.readouterr().out
     assert current_revision(make_engine(f"sqlite:///{tmp_path / 'db.sqlite3'}")) == head_revision()
-    assert main(["init", "--config", str(config_file)]) == 0
-    assert "nothing to do" in capsys.readouterr().out
+    assert main(["init", "--config", str(config_file), "--lang", "en"]) == 0
+    assert capsys.readouterr().out == f"database already at schema {head_revision()}: nothing to do\n"
 
 
 def test_run_refuses_an_uninitialised_database_and_says_to_run_init(config_file, capsys):
@@ -40,7 +40,7 @@ def test_run_refuses_a_database_behind_the_code(config_file, tmp_path, capsys):
         connection.exec_driver_sql("UPDATE alembic_version SET version_num = 'old'")
     assert main(["--config", str(config_file), "run"]) == 2
     error = capsys.readouterr().err
-    assert "at schema old" in error and "kaohe init" in error
+    assert "结构版本是 old" in error and "kaohe init" in error
 
 
 def test_webhook_mode_without_a_secret_is_refused_before_starting(config_file, tmp_path, capsys):

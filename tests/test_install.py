@@ -80,5 +80,5 @@ def test_a_wheel_installed_outside_the_repository_carries_all_it_reads(tmp_path:
     run(kaohe, "roster", "template", "x.xlsx", cwd=away, env=environment)
     imported = run(kaohe, "roster", "import", "x.xlsx", cwd=away, env=environment)
 
-    assert "5 added" in imported
+    assert "新增 5 人" in imported
     assert (away / "kaohe.sqlite3").exists()

@@ -51,7 +51,7 @@ def test_remind_nudges_everyone_pending_once_a_day(config, session, capsys):
     capsys.readouterr()
     assert main(["--config", config, "remind"]) == 0
     out = capsys.readouterr().out
-    assert "80 人待完成，已催办 2 人" in out and "78 not registered" in out
+    assert "80 人待完成，已催办 2 人" in out and "未绑定 78 人" in out
     assert main(["--config", config, "remind", "--name", "2099秋季考核"]) == 0
     assert "已催办 0 人，今天已催办过 2 人" in capsys.readouterr().out
 
@@ -65,4 +65,5 @@ def test_status_lists_who_cannot_be_reached(config, session, capsys):
     capsys.readouterr()
     assert main(["--config", config, "cycle", "status"]) == 0
     out = capsys.readouterr().out
-    assert "Cannot be reached: 1" in out and "郭宇雅" in out and OFFICER in out and "blocked" in out
+    line = next(line for line in out.splitlines() if line.startswith("无法送达"))
+    assert "：1 人：郭宇雅（" in line and OFFICER in line and "blocked" in line

@@ -185,6 +185,6 @@ def test_cycle_status_shows_the_sign_off_and_acknowledgements(
     config.write_text(f'[database]\nurl = "{database_url}"\n', encoding="utf-8")
     assert main(["--config", str(config), "cycle", "status"]) == 0
     out = capsys.readouterr().out
-    assert "复核签字 Sign-off: 第 1 版 version 1" in out
-    assert "赵敏" in out and "李华" in out
-    assert "0/5" in out.split("被考核者签字 acknowledged")[1].splitlines()[0]
+    line = next(line for line in out.splitlines() if line.startswith("复核签字（第 1 版）"))
+    assert "考核小组确认 赵敏" in line and "学联主席 李华" in line
+    assert line.endswith("被考核者签字 ░░░░░░░░░░ 0/5")

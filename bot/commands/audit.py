@@ -18,7 +18,7 @@ from sqlmodel import Session
 from bot.commands.common import named_cycle, open_database
 from bot.config import Config
 from flows.archive.manifest import chain_holds
-from flows.ui.i18n import both
+from flows.ui.i18n import plain
 from storage import audit
 from storage.audit import Break
 from storage.db import session_scope
@@ -40,30 +40,33 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 def verify_command(config: Config, args: argparse.Namespace) -> int:
     manifest = json.loads(Path(args.manifest).read_text(encoding="utf-8")) if args.manifest else None
+    locale = config.settings.language
     engine = open_database(config)
     whole = True
     try:
         with session_scope(engine) as session:
             names = {}
             if args.cycle:
-                cycle = named_cycle(session, args.cycle)
+                cycle = named_cycle(session, args.cycle, locale)
                 names[audit.cycle_chain(cycle.id)] = cycle.name
             else:
-                names = {chain: _chain_name(session, chain) for chain in audit.chains(session)}
+                names = {chain: _chain_name(session, chain, locale) for chain in audit.chains(session)}
             for chain, name in names.items():
                 found = audit.verify(session, chain)
                 rows = len(audit.chain_entries(session, chain))
                 print(
-                    both("audit_chain_whole", chain=name, rows=rows)
+                    plain(locale, "audit_chain_whole", chain=name, rows=rows)
                     if found is None
-                    else _broken(name, found)
+                    else _broken(name, found, locale)
                 )
                 whole = whole and found is None
             if manifest is not None:
                 holds = chain_holds(session, manifest)
                 print(
-                    both(
-                        "audit_manifest_holds" if holds else "audit_manifest_broken", cycle=manifest["cycle"]
+                    plain(
+                        locale,
+                        "audit_manifest_holds" if holds else "audit_manifest_broken",
+                        cycle=manifest["cycle"],
                     )
                 )
                 whole = whole and holds
@@ -72,17 +75,18 @@ def verify_command(config: Config, args: argparse.Namespace) -> int:
     return 0 if whole else 1
 
 
-def _chain_name(session: Session, chain: str) -> str:
+def _chain_name(session: Session, chain: str, locale: str) -> str:
     if chain == audit.ORGANISATION:
-        return both("audit_chain_organisation")
+        return plain(locale, "audit_chain_organisation")
     cycle = session.get(Cycle, int(chain.split(":", 1)[1]))
     return cycle.name if cycle is not None else chain
 
 
-def _broken(name: str, found: Break) -> str:
+def _broken(name: str, found: Break, locale: str) -> str:
     row = found.row
     missing = found.missing or (0, 0)
-    return both(
+    return plain(
+        locale,
         f"audit_chain_{found.kind.value}",
         chain=name,
         id=row.id if row else "",

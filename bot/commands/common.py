@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.config import Config
-from flows.ui.i18n import both
+from flows.ui.i18n import DEFAULT_LOCALE, plain
 from storage import cycles as store
 from storage.db import current_revision, head_revision, make_engine
 from storage.models import Cycle
@@ -28,16 +28,17 @@ def open_database(config: Config) -> Engine:
     current = current_revision(engine)
     if current != head_revision():
         engine.dispose()
-        state = "empty" if current is None else f"at schema {current}, this version needs {head_revision()}"
-        raise UsageError(f"the database is {state}: run `kaohe init` first")
+        raise UsageError(
+            plain(config.settings.language, "cli_database_not_ready", current=current, head=head_revision())
+        )
     return engine
 
 
-def named_cycle(session: Session, name: str | None) -> Cycle:
+def named_cycle(session: Session, name: str | None, locale: str = DEFAULT_LOCALE) -> Cycle:
     """The cycle the operator named (none named: the newest not archived), or a usage error saying so."""
     cycle = store.cycle_by_name(session, name) if name else store.latest_cycle(session)
     if cycle is None:
-        raise UsageError(both("cycle_unknown" if name else "cycle_none", name=name or ""))
+        raise UsageError(plain(locale, "cycle_unknown" if name else "cycle_none", name=name or ""))
     return cycle
 
 

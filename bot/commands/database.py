@@ -7,8 +7,8 @@ import stat
 import sys
 
 from bot.config import Config
-from flows.ui.i18n import both
-from storage.db import current_revision, head_revision, make_engine, normalise_url, sqlite_path, upgrade
+from flows.ui.i18n import plain
+from storage.db import current_revision, make_engine, normalise_url, sqlite_path, upgrade
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -16,23 +16,20 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=init)
 
 
-def warn_if_readable(url: str) -> None:
+def warn_if_readable(url: str, locale: str) -> None:
     """Say so when the SQLite database file can be read by users other than its owner."""
     path = sqlite_path(normalise_url(url))
     if path is not None and path.exists() and path.stat().st_mode & 0o044:
         mode = f"{stat.S_IMODE(path.stat().st_mode):o}"
-        print(both("database_readable", path=str(path), mode=mode), file=sys.stderr)
+        print(plain(locale, "database_readable", path=str(path), mode=mode), file=sys.stderr)
 
 
 def init(config: Config, args: argparse.Namespace) -> int:
-    warn_if_readable(config.database_url)
+    warn_if_readable(config.database_url, config.settings.language)
     engine = make_engine(config.database_url)
     before = current_revision(engine)
     upgrade(engine)
     after = current_revision(engine)
     engine.dispose()
-    if before == after:
-        print(f"database already at schema {after}: nothing to do")
-    else:
-        print(f"database upgraded from schema {before or '(empty)'} to {after} (head {head_revision()})")
+    print(plain(config.settings.language, "cli_database_upgraded", before=before, after=after))
     return 0

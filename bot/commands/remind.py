@@ -13,7 +13,7 @@ from bot.commands.common import named_cycle, open_database
 from bot.config import Config
 from flows.notices.nudge import nudge
 from flows.ui.context import FlowContext
-from flows.ui.i18n import both
+from flows.ui.i18n import plain
 from storage.db import session_scope
 
 
@@ -28,7 +28,7 @@ def remind_command(config: Config, args: argparse.Namespace) -> int:
     engine = open_database(config)
     try:
         with session_scope(engine) as session:
-            cycle = named_cycle(session, args.name)
+            cycle = named_cycle(session, args.name, settings.language)
             context = FlowContext(
                 session=session, now=datetime.now(UTC), tz=settings.tz, default_locale=settings.language
             )
@@ -36,8 +36,8 @@ def remind_command(config: Config, args: argparse.Namespace) -> int:
     finally:
         engine.dispose()
     if result.topic is None:
-        print(both("remind_cli_nothing", cycle=cycle.name))
+        print(plain(settings.language, "remind_cli_nothing", cycle=cycle.name))
         return 0
     counts = {"pending": result.pending, "queued": result.queued, "earlier": result.earlier}
-    print(both("remind_cli", cycle=cycle.name, unbound=result.unbound, **counts))
+    print(plain(settings.language, "remind_cli", cycle=cycle.name, unbound=result.unbound, **counts))
     return 0

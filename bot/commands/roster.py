@@ -11,7 +11,6 @@ import argparse
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from functools import partial
 from pathlib import Path
 
 from rich.text import Text
@@ -29,11 +28,12 @@ from flows.roster.importing import (
 )
 from flows.roster.reading import read_roster
 from flows.roster.template import roster_template
-from flows.rules.names import in_both, name_of, value_text
+from flows.rules.names import name_of, value_text
 from flows.rules.organisation import COMMITTEE, Organisation, scorer_of
-from flows.ui.i18n import both, plain
+from flows.ui.i18n import plain
 from storage import roster as stored
 from storage.db import session_scope
+from storage.models import CommitteeRole, Position
 from storage.roster import RosterEntry
 
 SHOWN_PROBLEMS = 100
@@ -53,8 +53,6 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     template.add_argument("file", metavar="FILE", type=Path, help="where to write it, e.g. roster.xlsx")
     template.set_defaults(func=template_command)
-    for action in (importing, showing, template):  # `kaohe roster show --config x` works too
-        action.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
 
 def template_command(config: Config, args: argparse.Namespace) -> int:
@@ -66,25 +64,25 @@ def template_command(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_problems(problems: Sequence[Problem], prefix: str = "") -> None:
+def _print_problems(problems: Sequence[Problem], locale: str, key: str = "") -> None:
     """The first ``SHOWN_PROBLEMS`` problems, then how many more there are (a huge file has thousands)."""
+
+    def say(text: str) -> None:
+        print(plain(locale, key, problem=text) if key else text, file=sys.stderr)
+
     for problem in problems[:SHOWN_PROBLEMS]:
-        print(f"{prefix}{problem}", file=sys.stderr)
+        say(problem.text(locale))
     if len(problems) > SHOWN_PROBLEMS:
-        more = both("problems_more", count=len(problems) - SHOWN_PROBLEMS, total=len(problems))
-        print(f"{prefix}{more}", file=sys.stderr)
+        say(plain(locale, "problems_more", count=len(problems) - SHOWN_PROBLEMS, total=len(problems)))
 
 
 def import_command(config: Config, args: argparse.Namespace) -> int:
+    locale = config.settings.language
     roster = read_roster(args.file)
-    _print_problems(roster.warnings, "注意 warning: ")
+    _print_problems(roster.warnings, locale, "cli_roster_warning")
     if roster.errors:
-        _print_problems(roster.errors)
-        count = len(roster.errors)
-        print(
-            f"名单有 {count} 个问题，未导入任何内容 / {count} problem(s) found; nothing was imported",
-            file=sys.stderr,
-        )
+        _print_problems(roster.errors, locale)
+        print(plain(locale, "cli_roster_refused", count=len(roster.errors)), file=sys.stderr)
         return 2
     engine = open_database(config)
     try:
@@ -99,23 +97,26 @@ def import_command(config: Config, args: argparse.Namespace) -> int:
             )
     finally:
         engine.dispose()
-    _print_changes(changes, dry_run=args.dry_run)
+    _print_changes(changes, locale, dry_run=args.dry_run)
     return 0
 
 
-def _print_changes(changes: RosterChanges, *, dry_run: bool) -> None:
-    for entry in changes.added:
-        print("+ 新增 added:", in_both(partial(describe_entry, entry)))
-    for change in changes.changed:
-        print("~ 变更 changed:", in_both(partial(describe_change, change)))
-    for change in changes.removed:
-        print("- 移除 removed:", in_both(partial(describe_entry, change.before)))
+def _print_changes(changes: RosterChanges, locale: str, *, dry_run: bool) -> None:
+    lines = [
+        *(plain(locale, "cli_roster_added", who=describe_entry(entry, locale)) for entry in changes.added),
+        *(plain(locale, "cli_roster_changed", what=describe_change(c, locale)) for c in changes.changed),
+        *(plain(locale, "cli_roster_removed", who=describe_entry(c.before, locale)) for c in changes.removed),
+    ]
     if changes.departments_added:
-        print("+ 新部门 new departments:", "、".join(changes.departments_added))
+        names = value_text(tuple(changes.departments_added), locale)
+        lines.append(plain(locale, "cli_roster_departments_added", names=names))
     if changes.departments_removed:
-        print("- 停用部门 departments no longer listed:", "、".join(changes.departments_removed))
-    done = "试运行，未写入 / dry run, nothing written" if dry_run else "已导入 / imported"
-    print(f"{done}: {in_both(partial(describe_counts, changes))}")
+        names = value_text(tuple(changes.departments_removed), locale)
+        lines.append(plain(locale, "cli_roster_departments_removed", names=names))
+    lines.append(
+        plain(locale, "cli_roster_imported", dry_run=dry_run, counts=describe_counts(changes, locale))
+    )
+    print("\n".join(lines))
 
 
 def show_command(config: Config, args: argparse.Namespace) -> int:
@@ -127,66 +128,76 @@ def show_command(config: Config, args: argparse.Namespace) -> int:
     finally:
         engine.dispose()
     out = console()
+    words = Words(config.settings.language)
     if not org:
-        out.print(
-            Text(
-                "名单为空：用 `kaohe roster import 名单.csv` 导入（.csv 或 .xlsx）/ "
-                "the roster is empty: import one with `kaohe roster import roster.csv` (.csv or .xlsx)"
-            )
-        )
+        out.print(Text(words("cli_roster_empty")))
         return 0
-    out.print(_tree(org, bound))
-    out.print(_committee_tree(org, bound))
+    out.print(_tree(org, bound, words))
+    out.print(_committee_tree(org, bound, words))
     return 0
 
 
-def _both_names(entry: RosterEntry) -> str:
-    return f"{name_of(entry.position, 'zh-CN')} {name_of(entry.position, 'en')}"
+class Words:
+    """The command's texts in the one language of this run."""
+
+    def __init__(self, locale: str) -> None:
+        self.locale = locale
+
+    def __call__(self, key: str, **context: object) -> str:
+        return plain(self.locale, key, **context)
+
+    def name(self, value: Position | CommitteeRole) -> str:
+        return name_of(value, self.locale)
 
 
-def _person(entry: RosterEntry, bound: set[str]) -> str:
+def _person(entry: RosterEntry, bound: set[str], words: Words) -> str:
     """Student number, college, term, and whether they have bound a Telegram account."""
-    binding = "已绑定 bound" if entry.student_no in bound else "未绑定 unbound"
+    binding = words("cli_bound" if entry.student_no in bound else "cli_unbound")
     return " · ".join(filter(None, (entry.student_no, entry.college, entry.term_start, binding)))
 
 
-def _scorer_name(entry: RosterEntry, org: Organisation) -> str:
+def _scorer_name(entry: RosterEntry, org: Organisation, words: Words) -> str:
     scorer = scorer_of(entry, org)
     if scorer is COMMITTEE:
-        return "考核小组 committee"
-    return scorer.name if scorer else "— (缺 missing)"
+        return words("cli_committee")
+    return scorer.name if scorer else words("cli_scorer_missing")
 
 
-def _cadre(entry: RosterEntry, org: Organisation, bound: set[str]) -> Text:
+def _cadre(entry: RosterEntry, org: Organisation, bound: set[str], words: Words) -> Text:
     """One examinee: position, scorer, details, committee role and the departments in their charge."""
-    scorer = _scorer_name(entry, org)
-    label = f"{_both_names(entry)}: {entry.name} → 考核人 scorer: {scorer} · {_person(entry, bound)}"
+    scorer = _scorer_name(entry, org, words)
+    parts = [
+        words("cli_roster_cadre", position=words.name(entry.position), name=entry.name, scorer=scorer),
+        _person(entry, bound, words),
+    ]
     if entry.committee_role:
-        label += f" · 考核小组 {name_of(entry.committee_role, 'zh-CN')}"
+        parts.append(words("cli_roster_committee_role", role=words.name(entry.committee_role)))
     if entry.oversees:
-        label += f" · 分管 oversees {value_text(entry.oversees, 'zh-CN')}"
-    return Text(label)
+        parts.append(words("cli_roster_oversees", departments=value_text(entry.oversees, words.locale)))
+    return Text(" · ".join(parts))
 
 
-def _tree(org: Organisation, bound: set[str]) -> Tree:
-    tree = Tree(Text(f"名单 Roster — {len(org.teams())} 个团队 teams, {len(org)} 人 people"))
+def _tree(org: Organisation, bound: set[str], words: Words) -> Tree:
+    tree = Tree(Text(words("cli_roster_title", teams=len(org.teams()), people=len(org))))
     for team in org.teams():
         branch = tree.add(Text(team))
         officers = [org.president_of(team), *org.vice_presidents_of(team)]
         for officer in filter(None, officers):
-            branch.add(_cadre(officer, org, bound))
+            branch.add(_cadre(officer, org, bound, words))
         for department in org.departments_of(team):
             overseer = org.overseer_of(team, department)
-            node = branch.add(Text(f"{department} (分管 in charge: {overseer.name if overseer else '—'})"))
+            label = words("cli_roster_department", department=department, overseer=overseer and overseer.name)
+            node = branch.add(Text(label))
             for member in org.members_of(team, department):
-                node.add(_cadre(member, org, bound))
+                node.add(_cadre(member, org, bound, words))
     return tree
 
 
-def _committee_tree(org: Organisation, bound: set[str]) -> Tree:
-    tree = Tree(Text("考核小组 Assessment committee"))
+def _committee_tree(org: Organisation, bound: set[str], words: Words) -> Tree:
+    tree = Tree(Text(words("cli_committee_title")))
     for entry in org.committee():
-        role = entry.committee_role
-        label = f"{name_of(role, 'zh-CN')} {name_of(role, 'en')}" if role else "无角色 no role"
-        tree.add(Text(f"{label}: {entry.name} · {entry.team} {_both_names(entry)} · {_person(entry, bound)}"))
+        role = words.name(entry.committee_role) if entry.committee_role else words("cli_no_role")
+        position = words.name(entry.position)
+        label = words("cli_committee_entry", role=role, name=entry.name, team=entry.team, position=position)
+        tree.add(Text(f"{label} · {_person(entry, bound, words)}"))
     return tree

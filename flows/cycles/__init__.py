@@ -2,6 +2,6 @@
 reporting where it stands (``kaohe cycle status``)."""
 
 from flows.cycles.opening import CycleError, Deadlines, OpenedCycle, open_cycle
-from flows.cycles.status import self_assessment_progress
+from flows.cycles.status import cycle_status
 
-__all__ = ["CycleError", "Deadlines", "OpenedCycle", "open_cycle", "self_assessment_progress"]
+__all__ = ["CycleError", "Deadlines", "OpenedCycle", "cycle_status", "open_cycle"]

@@ -2,8 +2,7 @@
 with their totals, bands and grades, the rule breaks with what would fix them, and one examinee's
 scores next to the originals with every change made (a team's chart: ``chart``; a search: ``found``).
 
-The overview and a department are long lists in a large organisation: they are shown a page at a time
-(``flows.ui.paging``), with ◀ ▶ under them.
+Long lists (the overview, a department) are shown a page at a time, ◀ ▶ under them (``flows.ui.paging``).
 """
 
 from __future__ import annotations
@@ -28,13 +27,11 @@ from storage.models import Member, Position
 
 
 def department_label(reviewer: Reviewer, group: Group) -> str:
-    """The department's name, or 主席团 (presidium) for a team's president and vice-presidents, as plain
-    text (for a button or a chart; a template escapes it on its way into a message)."""
+    """The department's name (主席团 for a team's presidium) as plain text: templates escape it."""
     return plain(reviewer.locale, "review_department_label", department=group.department)
 
 
 def group_label(reviewer: Reviewer, group: Group) -> str:
-    """``team · department`` as plain text."""
     return f"{group.team} · {department_label(reviewer, group)}"
 
 

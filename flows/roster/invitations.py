@@ -2,7 +2,8 @@
 
 A code is 16 URL-safe characters, far beyond guessing (and guessing is throttled besides). Each
 unbound member has at most one live invitation; asking again hands out the same one until it
-expires, and ``reissue`` revokes it and makes a new one.
+expires, and ``reissue`` revokes it and makes a new one. Handing out invitations to a whole
+organisation is one query and one bulk insert, with one audit row naming everyone invited.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ class IssuedInvitation:
     code: str
     link: str
     expires_at: datetime
+    team: str
+    department: str | None  # None: an officer above departments (主席团)
 
 
 class InvitationError(Exception):
@@ -64,23 +67,37 @@ def _new_invitation(session: Session, member: Member, now: datetime, valid_days:
     return invitation
 
 
-def _issued(member: Member, invitation: Invitation, bot_username: str) -> IssuedInvitation:
-    return IssuedInvitation(
-        member, invitation.code, deep_link(bot_username, invitation.code), invitation.expires_at
-    )
-
-
 def invitations_for_unbound(
     session: Session, *, now: datetime, valid_days: int, bot_username: str
 ) -> list[IssuedInvitation]:
-    """Every active member not yet bound, with their live invitation (made where they have none)."""
-    issued = []
-    for member in accounts.unbound_active_members(session):
-        invitation = accounts.live_invitation(session, member.id, now)
-        if invitation is None:
-            invitation = _new_invitation(session, member, now, valid_days)
-        issued.append(_issued(member, invitation, bot_username))
-    return issued
+    """Every active member not yet bound, in roster order, with their live invitation (made where they
+    have none: all in one insert, recorded in one audit row)."""
+    held: dict[int, tuple[Member, str, str | None, str, datetime]] = {}
+    new: list[dict[str, object]] = []
+    invited: list[str] = []  # student numbers of those given a new invitation
+    expires_at = now + timedelta(days=valid_days)
+    for member, team, department, invitation in accounts.unbound_with_live_invitations(session, now):
+        if invitation is not None:  # the newest comes last
+            held[member.id] = (member, team, department, invitation.code, invitation.expires_at)
+        elif member.id not in held:
+            code = secrets.token_urlsafe(CODE_BYTES)
+            held[member.id] = (member, team, department, code, expires_at)
+            new.append({"member_id": member.id, "code": code, "created_at": now, "expires_at": expires_at})
+            invited.append(member.student_no)
+    accounts.add_invitations(session, new)
+    if new:
+        audit.record(
+            session,
+            actor="cli",
+            action="invite.issue",
+            entity="invitation",
+            after={"members": invited, "expires_at": expires_at.isoformat()},
+            at=now,
+        )
+    return [
+        IssuedInvitation(member, code, deep_link(bot_username, code), expires, team, department)
+        for member, team, department, code, expires in held.values()
+    ]
 
 
 def reissue(
@@ -100,4 +117,7 @@ def reissue(
         audit.record(
             session, actor="cli", action="invite.revoke", entity="invitation", entity_id=old.id, at=now
         )
-    return _issued(member, _new_invitation(session, member, now, valid_days), bot_username)
+    invitation = _new_invitation(session, member, now, valid_days)
+    team, department = roster.team_and_department_names(session, member)
+    link = deep_link(bot_username, invitation.code)
+    return IssuedInvitation(member, invitation.code, link, invitation.expires_at, team, department)

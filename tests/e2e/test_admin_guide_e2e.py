@@ -21,7 +21,7 @@ def day(days: int) -> str:
 def test_a_cycle_run_by_the_guide_s_commands(bot, fake_api, kaohe, scheme, tmp_path: Path):
     roster, invites = tmp_path / "名单.xlsx", tmp_path / "邀请链接.csv"
     kaohe("roster", "template", str(roster))
-    assert "5 added" in kaohe("roster", "import", str(roster), "--dry-run").stdout
+    assert "新增 5 人" in kaohe("roster", "import", str(roster), "--dry-run").stdout
     kaohe("roster", "import", str(roster))
     assert "张伟" in kaohe("roster", "show").stdout
     kaohe("invites", "--format", "csv", "--out", str(invites))

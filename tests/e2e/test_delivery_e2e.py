@@ -176,7 +176,7 @@ def test_nudges_get_through_429s_exactly_once_and_the_unreachable_are_listed(
     teacher.wait_for("今天已催办过")
 
     status = kaohe("cycle", "status").stdout
-    assert "Cannot be reached: 1" in status and "江桂" in status
+    assert "无法送达（屏蔽了机器人或删除了对话）：1 人：江桂" in status
     for no in (OFFICER, HEAD, DEPUTY):
         assert count(fake_api, EXAMINEES[no], "考核小组提醒") == 1
     assert bot.stop() == 0

@@ -96,7 +96,7 @@ def test_hostile_names_and_answers_are_refused_clearly_or_stored_and_shown_exact
     for no, member in members.items():
         assert NAMES[no] in member.messages[-1].body, no  # the greeting names them exactly
     open_cycle(kaohe, None, "--scheme", str(scheme))
-    status = kaohe("cycle", "status").stdout
+    status = kaohe("cycle", "status", "--details").stdout  # the scorers, 1002 among them
     assert NAMES["1002"] in status and NAMES["1001"] not in status.replace(NAMES["1001"], "")
 
     member = members["1004"]

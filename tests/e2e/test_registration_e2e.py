@@ -29,7 +29,7 @@ def bindings(database_url: str) -> dict[str, int]:
 @pytest.fixture
 def codes(kaohe, sample_roster) -> dict[str, str]:
     kaohe("init")
-    assert "added" in kaohe("roster", "import", str(sample_roster)).stdout
+    assert "新增" in kaohe("roster", "import", str(sample_roster)).stdout
     return invitation_codes(kaohe)
 
 
