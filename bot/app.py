@@ -39,7 +39,7 @@ from flows.router import handle
 from flows.rules.names import LOCALES
 from flows.ui.chat import Action, Incoming
 from flows.ui.context import FlowContext
-from flows.ui.i18n import both
+from flows.ui.i18n import plain
 from flows.ui.menu import stranger_menu
 from storage import leases
 from storage.db import session_scope
@@ -133,7 +133,7 @@ def _take_polling(engine: Engine, owner: str) -> leases.Holder | None:
         return leases.take(session, POLLING_LEASE, owner, now, now + timedelta(seconds=LEASE_SECONDS))
 
 
-async def wait_for_polling(engine: Engine, owner: str, stop: asyncio.Event) -> bool:
+async def wait_for_polling(engine: Engine, owner: str, stop: asyncio.Event, locale: str) -> bool:
     """Take the polling lease, waiting while another process holds it; False when stopped first."""
     said = False
     while not stop.is_set():
@@ -142,7 +142,7 @@ async def wait_for_polling(engine: Engine, owner: str, stop: asyncio.Event) -> b
             return True
         if not said:
             log.warning(
-                both("polling_taken", host=holder.host, pid=holder.pid),
+                plain(locale, "polling_taken", host=holder.host, pid=holder.pid),
                 extra={"event": "polling.taken", "holder": holder.owner},
             )
             said = True
@@ -150,7 +150,7 @@ async def wait_for_polling(engine: Engine, owner: str, stop: asyncio.Event) -> b
     return False
 
 
-async def keep_polling(engine: Engine, owner: str, stop: asyncio.Event) -> None:
+async def keep_polling(engine: Engine, owner: str, stop: asyncio.Event, locale: str) -> None:
     """Renew the polling lease while running; lost (the database was out of reach too long) ends it."""
     while not stop.is_set():
         await pause(stop, RENEW_SECONDS)
@@ -160,7 +160,7 @@ async def keep_polling(engine: Engine, owner: str, stop: asyncio.Event) -> None:
             log.warning("polling lease not renewed: %s", error, extra={"event": "polling.unrenewed"})
             continue
         if holder is not None and not stop.is_set():
-            raise Fatal(both("polling_lost"))
+            raise Fatal(plain(locale, "polling_lost"))
 
 
 def _release(engine: Engine, owner: str) -> None:
@@ -177,7 +177,7 @@ async def serve(config: Config, engine: Engine) -> None:
     settings = config.settings
     polling = settings.telegram.mode == "polling"
     owner = leases.new_owner("run")
-    if polling and not await wait_for_polling(engine, owner, stop):
+    if polling and not await wait_for_polling(engine, owner, stop, settings.language):
         return
     await asyncio.to_thread(tidy, engine)  # at once: the job queue's first run comes an interval late
     application = build_application(config, engine)
@@ -215,7 +215,7 @@ async def _receive_and_answer(
         receive = poll(
             bot, engine, arrived, reconnecting, timeout=telegram.poll_timeout, allowed=ALLOWED_UPDATES
         )
-        tasks += [receive, keep_polling(engine, owner, stop)]
+        tasks += [receive, keep_polling(engine, owner, stop, reconnecting.locale)]
     else:
         webhook = telegram.webhook
         secret = webhook.secret_token.get_secret_value()

@@ -34,7 +34,7 @@ from telegram.error import Conflict, RetryAfter, TelegramError
 from tornado.httpserver import HTTPServer
 
 from bot.failures import network_problem, unreachable
-from flows.ui.i18n import both, plain
+from flows.ui.i18n import plain
 from storage import inbox
 from storage.db import session_scope
 
@@ -87,7 +87,7 @@ class Reconnecting:
                 await self.wait(error.retry_after if isinstance(error.retry_after, int) else 1)
                 continue
             except Conflict:  # another program polls with this token (one not sharing the database)
-                log.warning(both("polling_conflict"), extra={"event": "telegram.conflict"})
+                log.warning(plain(self.locale, "polling_conflict"), extra={"event": "telegram.conflict"})
                 await self.wait(LONGEST_PAUSE / 2)
                 continue
             except TelegramError as error:

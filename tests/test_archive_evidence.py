@@ -114,7 +114,9 @@ def test_files_that_cannot_be_fetched_are_listed_with_the_reason_and_the_export_
     without_token = tmp_path / "without-token"
     export(config_of(tmp_path, database_url, None), without_token)
     printed = capsys.readouterr().out
-    assert "2 份证明材料的文件未能取得" in printed and "2 evidence files could not be fetched" in printed
+    assert (
+        "2 份证明材料的文件未能取得" in printed and "evidence files could not be fetched" not in printed
+    )  # one language a run
     assert f"evidence/{appeal.id}-1: 没有 bot token（no bot token）" in printed
     assert manifest(without_token)["evidence_missing"] == {
         f"evidence/{appeal.id}-1": "没有 bot token（no bot token）",

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from flows.rules.names import LOCALES
-from flows.ui.i18n import both, catalogue, locale_for, render
+from flows.ui.i18n import catalogue, locale_for, plain, render
 
 
 def test_both_locales_define_the_same_messages():
@@ -26,7 +26,7 @@ def test_every_message_uses_only_tags_telegram_understands(locale):
 def test_user_text_is_escaped_in_chat_messages_but_not_on_the_terminal():
     name = "<b>Bobby</b> & co"
     assert "&lt;b&gt;Bobby&lt;/b&gt; &amp; co" in render("en", "member_start", name=name)
-    assert "学号为 <1> 的成员" in both("invite_unknown_member", student_no="<1>")
+    assert "学号为 <1> 的成员" in plain("zh-CN", "invite_unknown_member", student_no="<1>")
 
 
 @pytest.mark.parametrize(

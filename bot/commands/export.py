@@ -17,7 +17,7 @@ from bot.commands.common import named_cycle, open_database, write_private
 from bot.config import Config
 from bot.evidence import fetch_evidence
 from flows.archive.export import export_to, record_export
-from flows.ui.i18n import both
+from flows.ui.i18n import plain
 from storage.db import session_scope
 
 
@@ -34,14 +34,15 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def export_command(config: Config, args: argparse.Namespace) -> int:
-    out = Path(args.out)
+    out, locale = Path(args.out), config.settings.language
     engine = open_database(config)
     now = datetime.now(UTC)
     try:
         with session_scope(engine) as session:  # the files fetched are kept even if the export fails
-            fetched, unfetched = fetch_evidence(config, session, named_cycle(session, args.cycle), now=now)
+            cycle = named_cycle(session, args.cycle, locale)
+            fetched, unfetched = fetch_evidence(config, session, cycle, now=now)
         with session_scope(engine) as session:
-            cycle = named_cycle(session, args.cycle)
+            cycle = named_cycle(session, args.cycle, locale)
             count, missing = export_to(
                 session,
                 cycle,
@@ -55,10 +56,10 @@ def export_command(config: Config, args: argparse.Namespace) -> int:
     finally:
         engine.dispose()
     if fetched:
-        print(both("archive_evidence_fetched", count=fetched))
+        print(plain(locale, "archive_evidence_fetched", count=fetched))
     if missing:
-        print(both("archive_evidence_missing", count=len(missing)))
+        print(plain(locale, "archive_evidence_missing", count=len(missing)))
         for path, reason in missing.items():
             print(f"  {path}: {reason}")
-    print(both("archive_exported", cycle=args.cycle, folder=str(out), count=count))
+    print(plain(locale, "archive_exported", cycle=args.cycle, folder=str(out), count=count))
     return 0

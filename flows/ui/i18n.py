@@ -15,8 +15,6 @@ from typing import Any
 
 from jinja2 import Environment, StrictUndefined, Template
 
-from flows.rules.names import LOCALES
-
 LOCALES_DIR = Path(__file__).parent.parent / "locales"
 DEFAULT_LOCALE = "zh-CN"
 
@@ -68,8 +66,3 @@ def plain(locale: str, key: str, **context: Any) -> str:
     """The message ``key`` in ``locale`` as plain text, nothing escaped (for the command line, and a
     button's label holding a name: Telegram shows a label as it is, never as HTML)."""
     return _template(locale, key, False).render(**context).strip()
-
-
-def both(key: str, **context: Any) -> str:
-    """The message as plain text in Chinese, then in English (for the command line)."""
-    return " / ".join(plain(locale, key, **context) for locale in LOCALES)
