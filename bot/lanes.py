@@ -56,24 +56,35 @@ class Lane(StrEnum):
 
 
 class Window:
-    """At most ``limit`` requests in any ``period`` seconds (Telegram counts in a sliding window)."""
+    """At most ``limit`` requests in any ``period`` seconds, as Telegram counts them, wherever in the
+    round trip Telegram does: a request counts from the moment it goes until ``period`` after its
+    answer. (Counted from when it went, requests held up on the way can arrive bunched together.)"""
 
     def __init__(self, rate: float, period: float) -> None:
-        self.limit = max(1, int(rate * period))  # below one a period: one per (period / rate)
+        self.limit = max(1, int(rate * period + 1e-9))  # below one a period: one per (period / rate)
         self.period = self.limit / rate
-        self.times: deque[float] = deque()
+        self.flying = 0  # gone, not answered yet
+        self.answered: deque[float] = deque()  # when each answer came, in order
 
     def wait(self, now: float, room: int = 0) -> float:
-        """Seconds until one more fits with ``room`` places still left after it (0: it fits now)."""
-        while self.times and self.times[0] <= now - self.period:
-            self.times.popleft()
+        """Seconds until one more fits with ``room`` places still left after it (0: it fits now; an
+        answer still awaited counts as coming at once, so waiting that long may not be enough)."""
+        while self.answered and self.answered[0] <= now - self.period:
+            self.answered.popleft()
         cap = max(1, self.limit - room)
-        if len(self.times) < cap:
+        over = self.flying + len(self.answered) - cap  # this many must leave the window first
+        if over < 0:
             return 0.0
-        return self.times[len(self.times) - cap] + self.period - now
+        if over < len(self.answered):
+            return self.answered[over] + self.period - now
+        return self.period
 
-    def add(self, now: float) -> None:
-        self.times.append(now)
+    def went(self) -> None:
+        self.flying += 1
+
+    def came(self, now: float) -> None:
+        self.flying -= 1
+        self.answered.append(now)
 
 
 @dataclass
@@ -150,9 +161,9 @@ class Lanes(BaseRateLimiter[Lane]):
         if lane is Lane.NOTICE:
             chat.last_notice = self.last_notice = now
         if counted:
-            self.overall.add(now)
+            self.overall.went()
             if chat.group is not None:
-                chat.group.add(now)
+                chat.group.went()
 
     async def _reply_turn(self, chat: Chat, counted: bool) -> None:
         while (wait := self._reply_wait(chat, time.monotonic())) > 0:
@@ -178,13 +189,17 @@ class Lanes(BaseRateLimiter[Lane]):
             await asyncio.sleep(max(wait, 0.0))
         self._take(chat, Lane.NOTICE, counted, time.monotonic())
 
-    def _answered(self, chat: Chat, lane: Lane) -> None:
-        """Telegram answered: a chat's spacing counts from here too (the request may have reached it
-        late, behind others on the network)."""
+    def _answered(self, chat: Chat, lane: Lane, counted: bool) -> None:
+        """Telegram answered (or the request failed): the windows and the chat's spacing count from
+        here (the request may have reached Telegram late, behind others on the network)."""
         now = time.monotonic()
         chat.last = now
         if lane is Lane.NOTICE:
             chat.last_notice = now
+        if counted:
+            self.overall.came(now)
+            if chat.group is not None:
+                chat.group.came(now)
 
     def _held(self, key: int | str | None, error: RetryAfter) -> float:
         """Telegram said 429: hold the notices and this chat for its retry_after; the seconds."""
@@ -230,7 +245,7 @@ class Lanes(BaseRateLimiter[Lane]):
                     extra={"event": "send.flood", "lane": lane.value, "method": endpoint, "seconds": seconds},
                 )
             finally:
-                self._answered(chat, lane)
+                self._answered(chat, lane, counted)
 
 
 def rate_limiter(settings: DeliverySettings, retries: int = 3) -> Lanes:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import random
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -101,6 +102,27 @@ async def test_no_second_holds_more_than_the_budget_in_both_lanes_together():
     times, limit = telegram.times(), lanes.overall.limit
     assert len(times) == 55 and limit == 20
     assert all(later - earlier >= 1.0 - 1e-3 for earlier, later in zip(times, times[limit:], strict=False))
+
+
+async def test_requests_held_up_on_the_way_still_reach_telegram_within_the_budget():
+    lanes, arrived, rng = Lanes(SETTINGS), [], random.Random(7)
+
+    async def over_a_slow_network(name: str) -> bool:
+        await asyncio.sleep(rng.uniform(0, 0.3))  # on the way there
+        arrived.append(time.monotonic())  # when Telegram counts it
+        await asyncio.sleep(rng.uniform(0, 0.1))  # the answer on the way back
+        return True
+
+    async def send(name: str, chat: int, lane: Lane | None) -> None:
+        data = {"chat_id": chat}
+        await lanes.process_request(over_a_slow_network, (name,), {}, "sendMessage", data, lane)
+
+    broadcast = [asyncio.create_task(send(f"notice {n}", 1000 + n, Lane.NOTICE)) for n in range(40)]
+    await asyncio.sleep(0.5)
+    await asyncio.gather(*broadcast, *(send(f"reply {n}", 500 + n, None) for n in range(20)))
+    arrived.sort()
+    assert len(arrived) == 60
+    assert all(b - a > 1.0 for a, b in zip(arrived, arrived[lanes.overall.limit :], strict=False))
 
 
 async def test_notices_alone_are_evenly_spaced_and_leave_room_for_replies():
