@@ -25,7 +25,7 @@ import asyncio
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -94,7 +94,9 @@ class Sender:
         refill_below = max(1, self.settings.concurrency // 2)
         while True:
             if keep_going() and len(flying) < refill_below:
-                rows, cancelled = self._take(self.settings.concurrency - len(flying), flying.values())
+                busy = self._cooling() | {row.chat_id for row in flying.values()}
+                room = self.settings.concurrency - len(flying)
+                rows, cancelled = await asyncio.to_thread(self._take, room, busy)
                 outcomes += Counter(cancelled=cancelled)
                 flying |= {asyncio.create_task(self._send(bot, row)): row for row in rows}
             if not flying:
@@ -110,11 +112,11 @@ class Sender:
         self.last_sent = {chat: at for chat, at in self.last_sent.items() if now - at < interval}
         return set(self.last_sent)
 
-    def _take(self, room: int, flying: Collection[Notification]) -> tuple[list[Notification], int]:
-        """Up to ``room`` rows to send, claimed, the oldest of each chat not busy or cooling; and how many
-        were dropped."""
+    def _take(self, room: int, busy: set[int]) -> tuple[list[Notification], int]:
+        """Up to ``room`` rows to send, claimed, the oldest of each chat not ``busy``; and how many were
+        dropped. (In a worker thread, as every database step of the sender: the event loop, which
+        members' replies go through, does not wait for the database.)"""
         now = self.clock()
-        busy = self._cooling() | {row.chat_id for row in flying}
         dropped = 0
         with session_scope(self.engine) as session:
             context = FlowContext(session=session, now=now, tz=self.tz, default_locale=self.default_locale)
@@ -148,18 +150,23 @@ class Sender:
                 "notification undeliverable",
                 extra={"event": "outbox.failed", "id": row.id, "chat": row.chat_id, "error": str(error)},
             )
-            return self._failed(row, error, retry_at=None)
+            return await asyncio.to_thread(self._failed, row, error, None)
         except RetryAfter as error:
-            return self._failed(row, error, retry_at=self.clock() + _seconds(error.retry_after))
+            later = self.clock() + _seconds(error.retry_after)
+            return await asyncio.to_thread(self._failed, row, error, later)
         except TelegramError as error:
             final = row.attempts + 1 >= self.settings.max_attempts
-            return self._failed(row, error, retry_at=None if final else self.clock() + _backoff(row.attempts))
+            retry_at = None if final else self.clock() + _backoff(row.attempts)
+            return await asyncio.to_thread(self._failed, row, error, retry_at)
         else:
-            with session_scope(self.engine) as session:
-                outbox.mark_sent(session, row, self.clock())
-            return "sent"
+            return await asyncio.to_thread(self._sent, row)
         finally:
             self.last_sent[row.chat_id] = time.monotonic()
+
+    def _sent(self, row: Notification) -> str:
+        with session_scope(self.engine) as session:
+            outbox.mark_sent(session, row, self.clock())
+        return "sent"
 
     def _failed(self, row: Notification, error: TelegramError, retry_at: datetime | None) -> str:
         with session_scope(self.engine) as session:
