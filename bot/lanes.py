@@ -6,8 +6,9 @@ minute to one group, and answers more with 429. ``Lanes`` is the bot's rate limi
 
 - A **notice** (the outbox, ``bot.sender``, which marks its sends ``rate_limit_args=Lane.NOTICE``)
   waits its turn: evenly spaced, ``messages_per_second`` apart, and only while the last second holds
-  fewer than ``messages_per_second - REPLY_HEADROOM`` requests, nor while a reply waits for the
-  budget; one chat gets it a ``chat_interval_seconds`` after anything else sent to it, one group
+  fewer than ``messages_per_second - REPLY_HEADROOM`` requests (fewer still while members are busy:
+  a quarter of a second of the replies' current rate is left free as well), nor while a reply waits
+  for the budget; one chat gets it a ``chat_interval_seconds`` after anything else sent to it, one group
   ``60 / group_messages_per_minute`` seconds after anything else.
 - A **reply** (everything else: the answer to an update, ``bot.telegram_io``, a button's toast, the
   start's menus) goes at once while the last second holds fewer than ``messages_per_second``
@@ -18,7 +19,9 @@ minute to one group, and answers more with 429. ``Lanes`` is the bot's rate limi
 Both lanes count in one sliding window of a second (requests that name a chat: sends and edits;
 ``getUpdates`` and a toast go straight through), so no second ever holds more than
 ``messages_per_second``; the headroom the notices leave is what lets a reply go at once in the
-middle of a broadcast. A 429 that still happens halts the notices and that chat for its
+middle of a broadcast. A request counts from the moment it goes until a second after its answer:
+Telegram counts it somewhere in between, so however the network holds requests up, they cannot
+reach it bunched. A 429 that still happens halts the notices and that chat for its
 ``retry_after``, and the request is tried again after it, up to ``retries`` times; a reply's 429
 halts only its own chat, other members' replies go on.
 """
@@ -28,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import time
 from collections import deque
 from collections.abc import Callable, Coroutine
@@ -43,6 +47,7 @@ from bot.config import DeliverySettings
 
 log = logging.getLogger("kaohe.lanes")
 REPLY_HEADROOM = 2  # places a second the notices leave free, so that a reply need not wait
+REPLY_LOOKAHEAD = 0.25  # seconds of the replies' current rate the notices leave free on top
 GROUP_PERIOD = 60.0  # seconds: Telegram's limit for a group is per minute
 FORGET_AFTER = 2 * GROUP_PERIOD  # a chat's record, when nothing was sent to it for this long
 Result = bool | dict[str, Any] | list[dict[str, Any]]
@@ -110,6 +115,7 @@ class Lanes(BaseRateLimiter[Lane]):
         self.chats: dict[int | str | None, Chat] = {}
         self.last_notice = float("-inf")
         self.notices_held_until = float("-inf")
+        self.reply_times: deque[float] = deque()  # the replies of the last second: their rate
         self.replies_waiting = 0  # replies waiting for the overall budget: the notices stand back
         self.replies_through = asyncio.Event()
         self.replies_through.set()
@@ -150,11 +156,18 @@ class Lanes(BaseRateLimiter[Lane]):
             chat.last + self.settings.chat_interval_seconds - now,
             self.notices_held_until - now,
             self.last_notice + self.notice_spacing - now,
-            self.overall.wait(now, room=self.notice_room),
+            self.overall.wait(now, room=self._room(now)),
         ]
         if chat.group is not None:
             waits += [chat.group.wait(now), chat.last + self.group_spacing - now]
         return max(waits)
+
+    def _room(self, now: float) -> int:
+        """The places the notices leave free: a few, and more while members are busy."""
+        while self.reply_times and self.reply_times[0] <= now - 1.0:
+            self.reply_times.popleft()
+        busy = math.ceil(len(self.reply_times) * REPLY_LOOKAHEAD)
+        return min(self.notice_room + busy, self.overall.limit - 1)
 
     def _take(self, chat: Chat, lane: Lane, counted: bool, now: float) -> None:
         chat.last = now
@@ -164,6 +177,8 @@ class Lanes(BaseRateLimiter[Lane]):
             self.overall.went()
             if chat.group is not None:
                 chat.group.went()
+            if lane is Lane.REPLY:
+                self.reply_times.append(now)
 
     async def _reply_turn(self, chat: Chat, counted: bool) -> None:
         while (wait := self._reply_wait(chat, time.monotonic())) > 0:

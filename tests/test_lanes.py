@@ -134,6 +134,15 @@ async def test_notices_alone_are_evenly_spaced_and_leave_room_for_replies():
     assert all(later - earlier >= 1.0 - 1e-3 for earlier, later in zip(times, times[room:], strict=False))
 
 
+async def test_while_members_are_busy_the_notices_leave_more_room():
+    lanes, telegram = Lanes(SETTINGS), Telegram()
+    await asyncio.gather(*(request(lanes, telegram, f"reply {n}", 500 + n) for n in range(12)))
+    broadcast = notices(lanes, telegram, 10)
+    await asyncio.sleep(0.4)  # time for 8 notices at their spacing, room for 6 beside 12 replies
+    assert len(telegram.times("notice")) <= 3  # a quarter second of 12 replies a second kept free too
+    await asyncio.gather(*broadcast)
+
+
 async def test_one_chat_gets_a_notice_a_chat_interval_after_anything_else():
     lanes, telegram = Lanes(SETTINGS), Telegram()
     await request(lanes, telegram, "reply", 42)
