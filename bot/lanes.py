@@ -7,7 +7,7 @@ minute to one group, and answers more with 429. ``Lanes`` is the bot's rate limi
 - A **notice** (the outbox, ``bot.sender``, which marks its sends ``rate_limit_args=Lane.NOTICE``)
   waits its turn: evenly spaced, ``messages_per_second`` apart, and only while the last second holds
   fewer than ``messages_per_second - REPLY_HEADROOM`` requests (fewer still while members are busy:
-  a quarter of a second of the replies' current rate is left free as well), nor while a reply waits
+  an eighth of a second of the replies' current rate is left free as well), nor while a reply waits
   for the budget; one chat gets it a ``chat_interval_seconds`` after anything else sent to it, one group
   ``60 / group_messages_per_minute`` seconds after anything else.
 - A **reply** (everything else: the answer to an update, ``bot.telegram_io``, a button's toast, the
@@ -47,7 +47,7 @@ from bot.config import DeliverySettings
 
 log = logging.getLogger("kaohe.lanes")
 REPLY_HEADROOM = 2  # places a second the notices leave free, so that a reply need not wait
-REPLY_LOOKAHEAD = 0.25  # seconds of the replies' current rate the notices leave free on top
+REPLY_LOOKAHEAD = 0.125  # seconds of the replies' current rate the notices leave free on top
 GROUP_PERIOD = 60.0  # seconds: Telegram's limit for a group is per minute
 FORGET_AFTER = 2 * GROUP_PERIOD  # a chat's record, when nothing was sent to it for this long
 Result = bool | dict[str, Any] | list[dict[str, Any]]

@@ -136,10 +136,10 @@ async def test_notices_alone_are_evenly_spaced_and_leave_room_for_replies():
 
 async def test_while_members_are_busy_the_notices_leave_more_room():
     lanes, telegram = Lanes(SETTINGS), Telegram()
-    await asyncio.gather(*(request(lanes, telegram, f"reply {n}", 500 + n) for n in range(12)))
+    await asyncio.gather(*(request(lanes, telegram, f"reply {n}", 500 + n) for n in range(14)))
     broadcast = notices(lanes, telegram, 10)
-    await asyncio.sleep(0.4)  # time for 8 notices at their spacing, room for 6 beside 12 replies
-    assert len(telegram.times("notice")) <= 3  # a quarter second of 12 replies a second kept free too
+    await asyncio.sleep(0.4)  # time for 8 notices at their spacing, room for 4 beside 14 replies
+    assert len(telegram.times("notice")) <= 2  # an eighth of a second of 14 replies a second kept free
     await asyncio.gather(*broadcast)
 
 
