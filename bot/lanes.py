@@ -100,6 +100,12 @@ class Chat:
     last: float = float("-inf")
     last_notice: float = float("-inf")
     held_until: float = float("-inf")
+    flying: int = 0  # requests to it gone and not answered yet
+    notices_flying: int = 0
+
+    def since(self, last: float, flying: int, now: float) -> float:
+        """Seconds since ``last``, none while such a request is in flight (it may reach Telegram yet)."""
+        return 0.0 if flying else now - last
 
 
 class Lanes(BaseRateLimiter[Lane]):
@@ -139,27 +145,31 @@ class Lanes(BaseRateLimiter[Lane]):
     def _forget(self, now: float) -> None:
         quiet = now - FORGET_AFTER
         self.chats = {
-            key: chat for key, chat in self.chats.items() if max(chat.last, chat.held_until) > quiet
+            key: chat
+            for key, chat in self.chats.items()
+            if chat.flying or max(chat.last, chat.held_until) > quiet
         }
 
     def _reply_wait(self, chat: Chat, now: float) -> float:
         """Seconds a reply waits for its own chat: a notice just sent to it, a 429, a full minute."""
-        waits = [chat.held_until - now, chat.last_notice + self.settings.chat_interval_seconds - now]
+        interval = self.settings.chat_interval_seconds
+        waits = [chat.held_until - now, interval - chat.since(chat.last_notice, chat.notices_flying, now)]
         if chat.group is not None:
             waits.append(chat.group.wait(now))
         return max(waits)
 
     def _notice_wait(self, chat: Chat, now: float) -> float:
         """Seconds a notice waits: for its chat, the notices' spacing and 429s, and the room left."""
+        since = chat.since(chat.last, chat.flying, now)
         waits = [
             chat.held_until - now,
-            chat.last + self.settings.chat_interval_seconds - now,
+            self.settings.chat_interval_seconds - since,
             self.notices_held_until - now,
             self.last_notice + self.notice_spacing - now,
             self.overall.wait(now, room=self._room(now)),
         ]
         if chat.group is not None:
-            waits += [chat.group.wait(now), chat.last + self.group_spacing - now]
+            waits += [chat.group.wait(now), self.group_spacing - since]
         return max(waits)
 
     def _room(self, now: float) -> int:
@@ -170,9 +180,10 @@ class Lanes(BaseRateLimiter[Lane]):
         return min(self.notice_room + busy, self.overall.limit - 1)
 
     def _take(self, chat: Chat, lane: Lane, counted: bool, now: float) -> None:
-        chat.last = now
+        chat.last, chat.flying = now, chat.flying + 1
         if lane is Lane.NOTICE:
             chat.last_notice = self.last_notice = now
+            chat.notices_flying += 1
         if counted:
             self.overall.went()
             if chat.group is not None:
@@ -208,9 +219,10 @@ class Lanes(BaseRateLimiter[Lane]):
         """Telegram answered (or the request failed): the windows and the chat's spacing count from
         here (the request may have reached Telegram late, behind others on the network)."""
         now = time.monotonic()
-        chat.last = now
+        chat.last, chat.flying = now, chat.flying - 1
         if lane is Lane.NOTICE:
             chat.last_notice = now
+            chat.notices_flying -= 1
         if counted:
             self.overall.came(now)
             if chat.group is not None:

@@ -153,6 +153,25 @@ async def test_one_chat_gets_a_notice_a_chat_interval_after_anything_else():
     assert second - first >= SETTINGS.chat_interval_seconds - 1e-3
 
 
+async def test_a_notice_waits_for_the_answer_to_a_reply_still_on_its_way_to_the_same_chat():
+    lanes, answered = Lanes(SETTINGS), []
+
+    async def slow(name: str) -> bool:
+        if name == "reply":
+            await asyncio.sleep(2 * SETTINGS.chat_interval_seconds)  # held up on the way
+        answered.append((name, time.monotonic()))
+        return True
+
+    async def send(name: str, lane: Lane | None) -> None:
+        await lanes.process_request(slow, (name,), {}, "sendMessage", {"chat_id": 42}, lane)
+
+    reply = asyncio.create_task(send("reply", None))
+    await asyncio.sleep(0.01)
+    await asyncio.gather(reply, send("notice", Lane.NOTICE))
+    (first, reply_answered), (_, notice_went) = answered
+    assert first == "reply" and notice_went - reply_answered >= SETTINGS.chat_interval_seconds - 1e-3
+
+
 async def test_a_reply_to_a_chat_that_just_had_a_notice_waits_out_its_chat_interval_only():
     lanes, telegram = Lanes(SETTINGS), Telegram()
     await request(lanes, telegram, "notice", 42, Lane.NOTICE)
