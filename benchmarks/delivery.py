@@ -32,7 +32,8 @@ from fakebotapi import FakeBotApi  # noqa: E402
 from fakebotapi.faults import TELEGRAM_FLOOD_LIMITS  # noqa: E402
 
 from bot.config import DeliverySettings  # noqa: E402
-from bot.sender import Sender, rate_limiter  # noqa: E402
+from bot.lanes import rate_limiter  # noqa: E402
+from bot.sender import Sender  # noqa: E402
 from storage import outbox  # noqa: E402
 from storage.db import make_engine, upgrade  # noqa: E402
 from storage.models import Notification  # noqa: E402

@@ -30,9 +30,9 @@ from bot.commands.common import open_database
 from bot.config import Config, ConfigError
 from bot.failures import Fatal
 from bot.intake import Reconnecting, pause, poll, webhook_server
+from bot.lanes import rate_limiter
 from bot.logs import configure_logging
 from bot.scheduler import schedule, tidy
-from bot.sender import rate_limiter
 from bot.telegram_io import incoming_from
 from bot.worker import Handler, Worker
 from flows.router import handle

@@ -5,10 +5,11 @@ row another process is sending is skipped, so several bot processes never send o
 claim of a process that died runs out after ``CLAIM``), cancels those no longer true,
 holds back every notice until the quiet hours end while they last (``flows.notices.schedule.triage``),
 and sends the rest, each with the buttons it carries, concurrently, ``concurrency`` in flight at
-once, through the bot's rate limiter (``rate_limiter``): PTB's ``AIORateLimiter`` set to space every
-request evenly, ``messages_per_second`` in all and ``group_messages_per_minute`` per group, so that
-no second (or minute) ever holds more than Telegram allows. One chat gets at most one notification
-per ``chat_interval_seconds``, which the limiter does not see to.
+once, in the notice lane of the bot's rate limiter (``bot.lanes``): evenly spaced at
+``messages_per_second`` within the room that members' replies leave, one group at most
+``group_messages_per_minute`` a minute, one chat at most one message per ``chat_interval_seconds``.
+The sender itself takes no row for a chat it sent to less than ``chat_interval_seconds`` ago, so
+that a row waiting for its chat does not hold a place in flight.
 
 Each row is committed as soon as its own send returns: sent; failed for good (the person blocked the
 bot, the chat is gone: the committee sees them as unreachable); or tried again later, after
@@ -24,17 +25,18 @@ import asyncio
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
-from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
-from telegram.ext import AIORateLimiter
+from telegram.ext import ExtBot
 
 from bot.config import DeliverySettings
+from bot.lanes import Lane
 from bot.telegram_io import keyboard
 from flows.notices.schedule import triage
 from flows.ui.context import FlowContext
@@ -45,22 +47,6 @@ from storage.models import Notification
 log = logging.getLogger("kaohe.sender")
 Clock = Callable[[], datetime]
 CLAIM = timedelta(minutes=5)  # a row in flight, waiting in the rate limiter (429s included), then sent
-
-
-def rate_limiter(settings: DeliverySettings, retries: int = 3) -> AIORateLimiter:
-    """PTB's limiter with a burst of one: requests evenly spaced, overall and per group.
-
-    (Its defaults, 30 a second and 20 a minute as leaky buckets, let 30 go at once and about 60
-    through in a second, which Telegram answers with 429.) A 429 still reaching it halts every
-    request for retry_after, then the request is tried again, up to ``retries`` times.
-    """
-    return AIORateLimiter(
-        overall_max_rate=1,
-        overall_time_period=1 / settings.messages_per_second,
-        group_max_rate=1,
-        group_time_period=60 / settings.group_messages_per_minute,
-        max_retries=retries,
-    )
 
 
 def _backoff(attempts: int) -> timedelta:
@@ -92,7 +78,7 @@ class Sender:
         self.draining = False
         self.last_sent: dict[int, float] = {}  # chat id → time.monotonic() of its last notification
 
-    async def drain(self, bot: Bot, keep_going: Callable[[], bool] = lambda: True) -> Counter[str]:
+    async def drain(self, bot: ExtBot[Any], keep_going: Callable[[], bool] = lambda: True) -> Counter[str]:
         """Send what is due until nothing is (or ``keep_going`` turns false); the outcomes counted."""
         if self.draining:
             return Counter()
@@ -102,13 +88,15 @@ class Sender:
         finally:
             self.draining = False
 
-    async def _drain(self, bot: Bot, keep_going: Callable[[], bool]) -> Counter[str]:
+    async def _drain(self, bot: ExtBot[Any], keep_going: Callable[[], bool]) -> Counter[str]:
         outcomes: Counter[str] = Counter()
         flying: dict[asyncio.Task[str], Notification] = {}
         refill_below = max(1, self.settings.concurrency // 2)
         while True:
             if keep_going() and len(flying) < refill_below:
-                rows, cancelled = self._take(self.settings.concurrency - len(flying), flying.values())
+                busy = self._cooling() | {row.chat_id for row in flying.values()}
+                room = self.settings.concurrency - len(flying)
+                rows, cancelled = await asyncio.to_thread(self._take, room, busy)
                 outcomes += Counter(cancelled=cancelled)
                 flying |= {asyncio.create_task(self._send(bot, row)): row for row in rows}
             if not flying:
@@ -124,11 +112,11 @@ class Sender:
         self.last_sent = {chat: at for chat, at in self.last_sent.items() if now - at < interval}
         return set(self.last_sent)
 
-    def _take(self, room: int, flying: Collection[Notification]) -> tuple[list[Notification], int]:
-        """Up to ``room`` rows to send, claimed, the oldest of each chat not busy or cooling; and how many
-        were dropped."""
+    def _take(self, room: int, busy: set[int]) -> tuple[list[Notification], int]:
+        """Up to ``room`` rows to send, claimed, the oldest of each chat not ``busy``; and how many were
+        dropped. (In a worker thread, as every database step of the sender: the event loop, which
+        members' replies go through, does not wait for the database.)"""
         now = self.clock()
-        busy = self._cooling() | {row.chat_id for row in flying}
         dropped = 0
         with session_scope(self.engine) as session:
             context = FlowContext(session=session, now=now, tz=self.tz, default_locale=self.default_locale)
@@ -147,29 +135,38 @@ class Sender:
                     return list(first.values()), dropped
             return [], dropped
 
-    async def _send(self, bot: Bot, row: Notification) -> str:
+    async def _send(self, bot: ExtBot[Any], row: Notification) -> str:
         """Send one notification and record at once what became of it: sent, failed or retry."""
         try:
             await bot.send_message(
-                row.chat_id, row.text, parse_mode=ParseMode.HTML, reply_markup=keyboard(row.keyboard)
+                row.chat_id,
+                row.text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=keyboard(row.keyboard),
+                rate_limit_args=Lane.NOTICE,
             )
         except (Forbidden, BadRequest) as error:
             log.warning(
                 "notification undeliverable",
                 extra={"event": "outbox.failed", "id": row.id, "chat": row.chat_id, "error": str(error)},
             )
-            return self._failed(row, error, retry_at=None)
+            return await asyncio.to_thread(self._failed, row, error, None)
         except RetryAfter as error:
-            return self._failed(row, error, retry_at=self.clock() + _seconds(error.retry_after))
+            later = self.clock() + _seconds(error.retry_after)
+            return await asyncio.to_thread(self._failed, row, error, later)
         except TelegramError as error:
             final = row.attempts + 1 >= self.settings.max_attempts
-            return self._failed(row, error, retry_at=None if final else self.clock() + _backoff(row.attempts))
+            retry_at = None if final else self.clock() + _backoff(row.attempts)
+            return await asyncio.to_thread(self._failed, row, error, retry_at)
         else:
-            with session_scope(self.engine) as session:
-                outbox.mark_sent(session, row, self.clock())
-            return "sent"
+            return await asyncio.to_thread(self._sent, row)
         finally:
             self.last_sent[row.chat_id] = time.monotonic()
+
+    def _sent(self, row: Notification) -> str:
+        with session_scope(self.engine) as session:
+            outbox.mark_sent(session, row, self.clock())
+        return "sent"
 
     def _failed(self, row: Notification, error: TelegramError, retry_at: datetime | None) -> str:
         with session_scope(self.engine) as session:

@@ -17,7 +17,8 @@ from telegram import Bot
 from telegram.ext import Application
 
 from bot.config import DeliverySettings
-from bot.sender import Sender, rate_limiter
+from bot.lanes import rate_limiter
+from bot.sender import Sender
 from flows.appeals.presses import AppealAction, AppealPress
 from flows.notices.notice import Body, Kind, Notice, notify
 from flows.notices.nudge import nudge
