@@ -8,6 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
 
 from storage import audit
 from storage.cycles import form_statuses
@@ -51,10 +52,30 @@ def item_scores(session: Session, sheet_id: int) -> dict[str, Decimal]:
 
 def item_scores_of(session: Session, sheet_ids: Iterable[int]) -> dict[int, dict[str, Decimal]]:
     """The item scores of several sheets: sheet id → item key → points (sheets without scores left out)."""
-    rows = session.exec(select(ItemScore).where(col(ItemScore.sheet_id).in_(list(sheet_ids))))
+    return _by_sheet(session, _ITEM_SCORES.where(col(ItemScore.sheet_id).in_(list(sheet_ids))))
+
+
+def cycle_item_scores(session: Session, cycle_id: int) -> dict[int, dict[str, Decimal]]:
+    """Every item score of a cycle's sheets, by sheet id then item key, in one query of plain rows."""
+    query = (
+        _ITEM_SCORES.join(ScoreSheet, col(ScoreSheet.id) == col(ItemScore.sheet_id))
+        .join(CycleExaminee, col(CycleExaminee.id) == col(ScoreSheet.examinee_id))
+        .where(CycleExaminee.cycle_id == cycle_id)
+    )
+    return _by_sheet(session, query)
+
+
+_ITEM_SCORES = select(ItemScore.sheet_id, ItemScore.item, col(ItemScore.points))
+
+
+def _by_sheet(session: Session, query: Select[int, str, Decimal]) -> dict[int, dict[str, Decimal]]:
+    """Item scores read as rows, not as ORM objects: a cycle holds a hundred thousand of them."""
     found: dict[int, dict[str, Decimal]] = {}
-    for row in rows:
-        found.setdefault(row.sheet_id, {})[row.item] = Decimal(row.points)
+    for sheet_id, item, points in session.exec(query.order_by(col(ItemScore.id))):
+        scores = found.get(sheet_id)
+        if scores is None:
+            scores = found[sheet_id] = {}
+        scores[item] = points if isinstance(points, Decimal) else Decimal(points)
     return found
 
 
