@@ -182,8 +182,19 @@ def break_identity(violation: Violation) -> tuple[str, str, int]:
 def load_board(session: Session, cycle: Cycle) -> Board:
     """Everything the review needs about ``cycle``, computed from what is saved.
 
-    A fixed handful of queries, whatever the size of the cycle; item scores are read as plain rows.
+    A fixed handful of queries, whatever the size of the cycle; item scores are read as plain rows. A
+    screen that asks again in the same transaction, with nothing written in between, gets the same board.
     """
+    key = ("board", cycle.id)
+    board = store.remembered(session, key)
+    if isinstance(board, Board) and board.cycle is cycle:
+        return board
+    board = _read_board(session, cycle)
+    store.remember(session, key, board)
+    return board
+
+
+def _read_board(session: Session, cycle: Cycle) -> Board:
     scheme = scheme_of(cycle)
     version = store.current_version(session, cycle.id)
     changes = store.changes(session, cycle.id)
