@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import insert, or_
-from sqlmodel import Session, SQLModel, col, select
+from sqlmodel import Session, SQLModel, col, func, select
 
 from storage.models import (
     Cycle,
@@ -68,6 +68,13 @@ def examinees(session: Session, cycle_id: int) -> list[CycleExaminee]:
             )
         )
     )
+
+
+def examinee_count(session: Session, cycle_id: int) -> int:
+    """How many examinees a cycle assesses."""
+    return session.exec(
+        select(func.count()).select_from(CycleExaminee).where(CycleExaminee.cycle_id == cycle_id)
+    ).one()
 
 
 def examinees_with_sheets(session: Session, cycle_id: int) -> list[tuple[CycleExaminee, ScoreSheet | None]]:
