@@ -1,6 +1,6 @@
 """Benchmark: every set-wide step of a 10,245-cadre organisation, each in its own process, against its goal.
 
-    .venv/bin/python benchmarks/scale.py [--database-url URL ...] [--size 10245] [--steps a,b,...]
+    .venv/bin/python benchmarks/scale.py [--database-url URL ...] [--size N] [--steps a,b,...] [--existing]
 
 For each database (SQLite in a temporary folder unless URLs are given; a given database is EMPTIED
 first) it builds the organisation of ``benchmarks/organisation.py`` step by step and times:
@@ -38,6 +38,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "benchmarks")]
 
 import organisation  # noqa: E402
+
+from storage.db import make_engine  # noqa: E402
 
 KAOHE = [sys.executable, "-m", "bot.cli"]  # run from REPO: this tree's code, whatever is installed
 MB = 1024  # ru_maxrss is in KiB on Linux
@@ -166,10 +168,17 @@ def child(step: str, database_url: str) -> None:
 # One database, step by step
 
 
-def run(database_url: str, size: int, steps: set[str], timeout: float) -> list[Figure]:
+def run(
+    database_url: str, size: int, steps: set[str], timeout: float, *, existing: bool = False
+) -> list[Figure]:
+    """Build the organisation in the emptied database step by step, timing each; with ``existing``, time
+    only the steps on the scored cycle the database already holds (built by ``organisation.py --scored``)."""
     figures = []
-    organisation.reset(database_url)
-    engine = organisation.prepare(database_url)
+    if existing:
+        steps = steps - {"roster import", "cycle open"}
+    else:
+        organisation.reset(database_url)
+    engine = make_engine(database_url) if existing else organisation.prepare(database_url)
     with tempfile.TemporaryDirectory(prefix="kaohe-scale-") as folder:
         config = organisation.config_for(Path(folder), database_url)
         with config.open("a", encoding="utf-8") as file:
@@ -185,14 +194,15 @@ def run(database_url: str, size: int, steps: set[str], timeout: float) -> list[F
         def flow(name: str) -> None:
             step(name, [sys.executable, __file__, "--child", name, "--database-url", database_url])
 
-        step("roster import", [*kaohe, "roster", "import", str(roster)])
-        if "roster import" not in steps:
-            organisation.import_quietly(config, roster)
-        organisation.bind_members(engine)
-        step("cycle open", [*kaohe, *organisation.open_arguments()])
-        if "cycle open" not in steps:
-            organisation.open_quietly(config)
-        organisation.seed_scores(engine)
+        if not existing:
+            step("roster import", [*kaohe, "roster", "import", str(roster)])
+            if "roster import" not in steps:
+                organisation.import_quietly(config, roster)
+            organisation.bind_members(engine)
+            step("cycle open", [*kaohe, *organisation.open_arguments()])
+            if "cycle open" not in steps:
+                organisation.open_quietly(config)
+            organisation.seed_scores(engine)
         for name in ("load_board", "review overview", "biggest department"):
             flow(name)
         step("cycle status", [*kaohe, "cycle", "status"])
@@ -247,6 +257,9 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--size", type=int, default=organisation.SIZE, help="cadres (default 10245)")
     parser.add_argument("--steps", default=",".join(STEPS), help=f"comma-separated, of: {', '.join(STEPS)}")
     parser.add_argument("--timeout", type=float, default=600, help="seconds a step may take (default 600)")
+    parser.add_argument(
+        "--existing", action="store_true", help="use the scored organisation the database holds (not emptied)"
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     return parser.parse_args()
 
@@ -266,7 +279,8 @@ def main() -> None:
         for url in urls:
             kind = url.split(":", 1)[0].split("+", 1)[0]
             print(f"{kind}: {args.size} cadres", flush=True)
-            results[kind if kind not in results else url] = run(url, args.size, steps, args.timeout)
+            figures = run(url, args.size, steps, args.timeout, existing=args.existing)
+            results[kind if kind not in results else url] = figures
     print()
     print(table(results))
     print(json.dumps({name: [figure.__dict__ for figure in figures] for name, figures in results.items()}))

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import or_
-from sqlmodel import Session, SQLModel, col, select
+from sqlalchemy import insert, or_
+from sqlmodel import Session, SQLModel, col, func, select
 
 from storage.models import (
     Cycle,
     CycleExaminee,
+    Member,
     ScoreSheet,
     SelfAnswer,
     SelfAssessment,
@@ -67,6 +68,31 @@ def examinees(session: Session, cycle_id: int) -> list[CycleExaminee]:
             )
         )
     )
+
+
+def examinee_count(session: Session, cycle_id: int) -> int:
+    """How many examinees a cycle assesses."""
+    return session.exec(
+        select(func.count()).select_from(CycleExaminee).where(CycleExaminee.cycle_id == cycle_id)
+    ).one()
+
+
+def examinees_with_sheets(session: Session, cycle_id: int) -> list[tuple[CycleExaminee, ScoreSheet | None]]:
+    """A cycle's examinees in roster order, each with their score sheet if there is one, in one query."""
+    query = (
+        select(CycleExaminee, ScoreSheet)
+        .outerjoin(ScoreSheet, col(ScoreSheet.examinee_id) == col(CycleExaminee.id))
+        .where(CycleExaminee.cycle_id == cycle_id)
+        .order_by(CycleExaminee.team, col(CycleExaminee.department).nulls_first(), CycleExaminee.student_no)
+    )
+    return [(examinee, sheet) for examinee, sheet in session.exec(query)]
+
+
+def scorer_names(session: Session, cycle_id: int) -> dict[int, str]:
+    """The names of everyone who scores somebody in a cycle, by member id."""
+    scorers = select(CycleExaminee.scorer_member_id).where(CycleExaminee.cycle_id == cycle_id)
+    rows = session.exec(select(Member.id, Member.name).where(col(Member.id).in_(scorers)))
+    return {member_id: name for member_id, name in rows}
 
 
 def self_assessment(session: Session, examinee_id: int) -> SelfAssessment | None:
@@ -135,9 +161,10 @@ def save_self_score(session: Session, assessment_id: int, item: str, points: Dec
     )
 
 
-def add_examinees(session: Session, examinees: list[CycleExaminee]) -> None:
-    session.add_all(examinees)
-    session.flush()
+def add_examinees(session: Session, examinees: Sequence[Mapping[str, object]]) -> None:
+    """Store a cycle's examinees, given as rows of ``CycleExaminee`` columns, in bulk."""
+    if examinees:
+        session.execute(insert(CycleExaminee), list(examinees))
 
 
 def self_statuses(

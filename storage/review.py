@@ -1,14 +1,17 @@
 """Queries on the committee's review (复核确认): the version of the results, changes, rule breaks accepted,
-and signatures.
+and signatures; and the review board kept for the rest of a transaction that writes nothing.
 
 Every write here adds its audit row (``review.*``) to the same transaction.
 """
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import event
+from sqlalchemy.orm import ORMExecuteState
 from sqlmodel import Session, col, select
 
 from storage import audit
@@ -175,3 +178,35 @@ def void_signatures(
             at=now,
         )
     return voided
+
+
+# The board, read once a transaction
+
+
+_MEMO = "kaohe.review.memo"  # session.info: what was read since the last write, by key
+
+
+def remembered(session: Session, key: Hashable) -> Any | None:
+    """What ``remember`` kept under ``key``, if this session has written nothing since (nothing
+    flushed, executed, committed or rolled back, and no change pending)."""
+    if session.new or session.dirty or session.deleted:
+        return None
+    return session.info.get(_MEMO, {}).get(key)
+
+
+def remember(session: Session, key: Hashable, value: Any) -> None:
+    """Keep ``value`` (read from the database) for ``remembered`` until this session writes anything."""
+    if _MEMO not in session.info:
+        for name in ("after_flush", "after_commit", "after_rollback", "after_soft_rollback"):
+            event.listen(session, name, _forget_all)
+        event.listen(session, "do_orm_execute", _forget_on_write)
+    session.info.setdefault(_MEMO, {})[key] = value
+
+
+def _forget_all(session: Session, *_: object) -> None:
+    session.info.get(_MEMO, {}).clear()
+
+
+def _forget_on_write(state: ORMExecuteState) -> None:
+    if not state.is_select:
+        _forget_all(state.session)  # type: ignore[arg-type]

@@ -7,7 +7,9 @@ from collections.abc import Collection, Iterable
 from datetime import datetime
 from decimal import Decimal
 
-from sqlmodel import Session, col, select
+from sqlalchemy import String, cast
+from sqlmodel import Session, col, func, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from storage import audit
 from storage.cycles import form_statuses
@@ -51,10 +53,41 @@ def item_scores(session: Session, sheet_id: int) -> dict[str, Decimal]:
 
 def item_scores_of(session: Session, sheet_ids: Iterable[int]) -> dict[int, dict[str, Decimal]]:
     """The item scores of several sheets: sheet id → item key → points (sheets without scores left out)."""
-    rows = session.exec(select(ItemScore).where(col(ItemScore.sheet_id).in_(list(sheet_ids))))
+    return _by_sheet(session, select(ItemScore.sheet_id).where(col(ItemScore.sheet_id).in_(list(sheet_ids))))
+
+
+def cycle_item_scores(session: Session, cycle_id: int) -> dict[int, dict[str, Decimal]]:
+    """Every item score of a cycle's sheets, by sheet id then item key."""
+    query = (
+        select(ItemScore.sheet_id)
+        .join(ScoreSheet, col(ScoreSheet.id) == col(ItemScore.sheet_id))
+        .join(CycleExaminee, col(CycleExaminee.id) == col(ScoreSheet.examinee_id))
+        .where(CycleExaminee.cycle_id == cycle_id)
+    )
+    return _by_sheet(session, query)
+
+
+_POINTS_SCALE: int = ItemScore.__table__.c.points.type.scale  # type: ignore[attr-defined]
+
+
+def _by_sheet(session: Session, sheets: SelectOfScalar[int]) -> dict[int, dict[str, Decimal]]:
+    """Item scores read one row a sheet (``results=15.0,attitude=12.5,...``, joined by the database),
+    not as an ORM object per item: a cycle holds a hundred thousand of them. The points become
+    Decimals as SQLAlchemy's Numeric makes them (one decimal: ``15.0``), once per distinct value."""
+    pair = col(ItemScore.item) + "=" + cast(col(ItemScore.points), String)
+    postgres = session.get_bind().dialect.name == "postgresql"
+    joined = func.string_agg(pair, ",") if postgres else func.group_concat(pair, ",")
+    query = sheets.add_columns(joined).group_by(col(ItemScore.sheet_id))
     found: dict[int, dict[str, Decimal]] = {}
-    for row in rows:
-        found.setdefault(row.sheet_id, {})[row.item] = Decimal(row.points)
+    decimals: dict[str, Decimal] = {}
+    for sheet_id, text in session.execute(query):
+        scores = found[sheet_id] = {}
+        for given in text.split(","):
+            item, raw = given.split("=")
+            points = decimals.get(raw)
+            if points is None:
+                points = decimals[raw] = Decimal(f"{float(raw):.{_POINTS_SCALE}f}")
+            scores[item] = points
     return found
 
 

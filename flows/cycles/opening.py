@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
@@ -20,7 +21,7 @@ from flows.rules.scheme import Scheme, load_scheme
 from flows.ui.context import FlowContext
 from storage import audit, roster
 from storage import cycles as store
-from storage.models import Cycle, CycleExaminee
+from storage.models import Cycle
 
 NAME_MAX = 100
 
@@ -67,28 +68,29 @@ def _check(session: Session, name: str, deadlines: Deadlines, now: datetime, tz:
         raise CycleError("cycle_deadlines_out_of_order")
 
 
-def _freeze(session: Session, cycle: Cycle) -> list[CycleExaminee]:
-    """The cycle's examinees, copied from the active roster with each one's scorer."""
+def _freeze(session: Session, cycle: Cycle) -> list[dict[str, Any]]:
+    """The cycle's examinees (as rows of ``CycleExaminee``), copied from the active roster with each
+    one's scorer."""
     organisation = Organisation(roster.load_entries(session))
     ids = roster.member_ids_by_student_no(session)
-    frozen = []
+    frozen: list[dict[str, Any]] = []
     for entry in organisation.members:
         if not is_examinee(entry):
             continue
         scorer = scorer_of(entry, organisation)
         frozen.append(
-            CycleExaminee(
-                cycle_id=cycle.id,
-                member_id=ids[entry.student_no],
-                student_no=entry.student_no,
-                name=entry.name,
-                team=entry.team,
-                department=entry.department,
-                position=entry.position,
-                college=entry.college,
-                term_start=entry.term_start,
-                scorer_member_id=None if scorer is None or scorer is COMMITTEE else ids[scorer.student_no],
-            )
+            {
+                "cycle_id": cycle.id,
+                "member_id": ids[entry.student_no],
+                "student_no": entry.student_no,
+                "name": entry.name,
+                "team": entry.team,
+                "department": entry.department,
+                "position": entry.position,
+                "college": entry.college,
+                "term_start": entry.term_start,
+                "scorer_member_id": None if scorer is None or scorer is COMMITTEE else ids[scorer.student_no],
+            }
         )
     return frozen
 
@@ -130,7 +132,7 @@ def open_cycle(
     notified = notify(
         context,
         Notice(Kind.OPENED, cycle.id),
-        [examinee.member_id for examinee in examinees],
+        [examinee["member_id"] for examinee in examinees],
         rendered("cycle_opened", cycle=cycle.name, due=_local(cycle.self_due, tz)),
     )
     audit.record(

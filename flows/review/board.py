@@ -28,7 +28,6 @@ from storage.models import (
     ChangeKind,
     Cycle,
     CycleExaminee,
-    Member,
     ReviewChange,
     ScoreSheet,
     SheetStatus,
@@ -149,14 +148,25 @@ class Board:
     def entry(self, examinee_id: int) -> Entry | None:
         return self._by_examinee.get(examinee_id)
 
+    @cached_property
+    def _by_key(self) -> dict[GroupKey, Group]:
+        return {group.key: group for group in self.groups}
+
     def group(self, key: GroupKey) -> Group:
-        return next(group for group in self.groups if group.key == key)
+        return self._by_key[key]
 
     def teams(self) -> list[str]:
         return list(dict.fromkeys(group.team for group in self.groups))
 
+    @cached_property
+    def _changes_by_examinee(self) -> dict[int | None, list[ReviewChange]]:
+        found: dict[int | None, list[ReviewChange]] = {}
+        for change in self.changes:
+            found.setdefault(change.examinee_id, []).append(change)
+        return found
+
     def changes_of(self, examinee_id: int) -> list[ReviewChange]:
-        return [change for change in self.changes if change.examinee_id == examinee_id]
+        return list(self._changes_by_examinee.get(examinee_id, ()))
 
     @property
     def balanced(self) -> bool:
@@ -170,23 +180,33 @@ def break_identity(violation: Violation) -> tuple[str, str, int]:
 
 
 def load_board(session: Session, cycle: Cycle) -> Board:
-    """Everything the review needs about ``cycle``, computed from what is saved."""
+    """Everything the review needs about ``cycle``, computed from what is saved.
+
+    A fixed handful of queries, whatever the size of the cycle; item scores are read as plain rows. A
+    screen that asks again in the same transaction, with nothing written in between, gets the same board.
+    """
+    key = ("board", cycle.id)
+    board = store.remembered(session, key)
+    if isinstance(board, Board) and board.cycle is cycle:
+        return board
+    board = _read_board(session, cycle)
+    store.remember(session, key, board)
+    return board
+
+
+def _read_board(session: Session, cycle: Cycle) -> Board:
     scheme = scheme_of(cycle)
     version = store.current_version(session, cycle.id)
     changes = store.changes(session, cycle.id)
     ratings, scores, grades = _fold(changes)
-    sheets = scoring.cycle_sheets(session, cycle.id)
-    given = scoring.item_scores_of(session, [sheet.id for sheet in sheets.values()])
+    given = scoring.cycle_item_scores(session, cycle.id)
     accepted = store.accepted_violations(session, cycle.id)
-    names: dict[int, str] = {}
+    names = cycle_store.scorer_names(session, cycle.id)
     by_group: dict[GroupKey, list[tuple[CycleExaminee, ScoreSheet | None, str | None]]] = {}
-    for examinee in cycle_store.examinees(session, cycle.id):
-        sheet = sheets.get(examinee.id)
+    for examinee, sheet in cycle_store.examinees_with_sheets(session, cycle.id):
         scorer = examinee.scorer_member_id
-        if scorer is not None and scorer not in names:
-            member = session.get(Member, scorer)
-            names[scorer] = member.name if member else ""
-        by_group.setdefault(group_of(examinee), []).append((examinee, sheet, names.get(scorer or 0)))
+        name = None if scorer is None else names.get(scorer, "")
+        by_group.setdefault(group_of(examinee), []).append((examinee, sheet, name))
     groups = []
     for key, members in by_group.items():
         rating = ratings.get(key)
@@ -234,11 +254,13 @@ def _entry(
     changed_scores: dict[int, dict[str, Decimal]],
     changed_grades: dict[int, str],
 ) -> Entry:
-    scores = {**original, **changed_scores.get(examinee.id or 0, {})}
-    total = total_score(scores, scheme)
+    changed = changed_scores.get(examinee.id)
+    original_total = total_score(original, scheme)
+    scores = {**original, **changed} if changed else dict(original)
+    total = total_score(scores, scheme) if changed else original_total
     band = band_for(total, scheme)
     proposed = band if rating is None else allowed_grade(band, rating, scheme)
-    grade = changed_grades.get(examinee.id or 0)
+    grade = changed_grades.get(examinee.id)
     return Entry(
         examinee,
         sheet,
@@ -246,7 +268,7 @@ def _entry(
         original,
         scores,
         total,
-        total_score(original, scheme),
+        original_total,
         band,
         proposed,
         grade or proposed,

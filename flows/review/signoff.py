@@ -74,7 +74,7 @@ def signoff_state(session: Session, cycle: Cycle) -> SignoffState:
         cycle.released_at,
         signers,
         len({s.member_id for s in live if s.role == SignatureRole.EXAMINEE}),
-        len(cycle_store.examinees(session, cycle.id)),
+        cycle_store.examinee_count(session, cycle.id),
     )
 
 

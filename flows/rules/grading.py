@@ -99,21 +99,48 @@ def _as_decimal(value: str | int | Decimal) -> Decimal | None:
     return Decimal(text) if _NUMBER.fullmatch(text) else None
 
 
+@dataclass(frozen=True)
+class _RubricIndex:
+    """Where each rubric item counts (its dimension's place) and its most points, looked up once a scheme."""
+
+    scheme: Scheme
+    dimension_of: dict[str, int]
+    most: dict[str, Decimal]
+
+
+_INDEXES: dict[int, _RubricIndex] = {}  # by id(scheme); the scheme is kept in the index, so ids stay its own
+
+
+def _rubric_index(scheme: Scheme) -> _RubricIndex:
+    index = _INDEXES.get(id(scheme))
+    if index is None or index.scheme is not scheme:
+        if len(_INDEXES) >= 32:
+            _INDEXES.clear()
+        dimensions = scheme.rubric.dimensions
+        index = _RubricIndex(
+            scheme,
+            {item.key: place for place, dimension in enumerate(dimensions) for item in dimension.items},
+            {item.key: item.points for dimension in dimensions for item in dimension.items},
+        )
+        _INDEXES[id(scheme)] = index
+    return index
+
+
 def dimension_scores(scores: Mapping[str, Points], scheme: Scheme) -> dict[str, Decimal]:
     """Each dimension's points (before weighting) by dimension key; unscored items count 0.
 
     Raises ValueError for an unknown item or a score outside 0..the item's points.
     """
-    items = {item.key: item for item in scheme.rubric.items}
+    index = _rubric_index(scheme)
+    sums = [Decimal(0)] * len(scheme.rubric.dimensions)
     for key, score in scores.items():
-        if key not in items:
+        place = index.dimension_of.get(key)
+        if place is None:
             raise ValueError(f"no rubric item {key!r}")
-        if not 0 <= score <= items[key].points:
-            raise ValueError(f"score {score} for {key!r} is outside 0..{items[key].points}")
-    return {
-        dimension.key: _sum(scores.get(item.key, 0) for item in dimension.items)
-        for dimension in scheme.rubric.dimensions
-    }
+        if not 0 <= score <= index.most[key]:
+            raise ValueError(f"score {score} for {key!r} is outside 0..{index.most[key]}")
+        sums[place] += score
+    return {dimension.key: sums[place] for place, dimension in enumerate(scheme.rubric.dimensions)}
 
 
 def total_score(

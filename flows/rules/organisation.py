@@ -77,8 +77,11 @@ def scorer_of(person: Person, org: OrgView[PersonT]) -> PersonT | Committee | No
     return None
 
 
+_POSITIONS = tuple(Position)
+
+
 def _rank(entry: RosterEntry) -> int:
-    return list(Position).index(entry.position)
+    return _POSITIONS.index(entry.position)
 
 
 def _committee_rank(entry: RosterEntry) -> int:
@@ -95,15 +98,27 @@ class Organisation:
 
     def __init__(self, entries: Iterable[RosterEntry]) -> None:
         self.members: tuple[RosterEntry, ...] = tuple(entry for entry in entries if entry.active)
+        # Looked up once here, so that asking who scores each of ten thousand people stays one pass.
+        self._officers: dict[tuple[str, Position], list[RosterEntry]] = {}
+        self._departments: dict[str, dict[str, list[RosterEntry]]] = {}
+        self._overseers: dict[tuple[str, str], RosterEntry] = {}
+        for entry in self.members:
+            self._officers.setdefault((entry.team, entry.position), []).append(entry)
+            people = self._departments.setdefault(entry.team, {})
+            if entry.department:
+                people.setdefault(entry.department, []).append(entry)
+            if entry.position is Position.VICE_PRESIDENT:
+                for department in entry.oversees:
+                    self._overseers.setdefault((entry.team, department), entry)
 
     def __len__(self) -> int:
         return len(self.members)
 
     def teams(self) -> list[str]:
-        return list(dict.fromkeys(entry.team for entry in self.members))
+        return list(self._departments)
 
     def _of_team(self, team: str, position: Position) -> list[RosterEntry]:
-        return [entry for entry in self.members if entry.team == team and entry.position is position]
+        return list(self._officers.get((team, position), ()))
 
     def president_of(self, team: str) -> RosterEntry | None:
         return next(iter(self._of_team(team, Position.PRESIDENT)), None)
@@ -112,15 +127,14 @@ class Organisation:
         return self._of_team(team, Position.VICE_PRESIDENT)
 
     def departments_of(self, team: str) -> list[str]:
-        return list(dict.fromkeys(e.department for e in self.members if e.team == team and e.department))
+        return list(self._departments.get(team, {}))
 
     def members_of(self, team: str, department: str) -> list[RosterEntry]:
-        people = [e for e in self.members if e.team == team and e.department == department]
-        return sorted(people, key=_rank)
+        return sorted(self._departments.get(team, {}).get(department, ()), key=_rank)
 
     def overseer_of(self, team: str, department: str) -> RosterEntry | None:
         """The vice-president in charge of (分管) ``department`` of ``team``."""
-        return next((e for e in self.vice_presidents_of(team) if department in e.oversees), None)
+        return self._overseers.get((team, department))
 
     def committee(self) -> list[RosterEntry]:
         """The committee (考核小组) by role, then the teachers without a role."""
