@@ -19,7 +19,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Table, bindparam, exists, func, null, or_, select, update
+from sqlalchemy import Table, bindparam, func, null, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert, Update
 from sqlmodel import Session, col, delete
@@ -79,18 +79,17 @@ def receive(
 
 @cache
 def _claim_statement(dialect: str) -> Update:
-    row, older = INBOX, INBOX.alias("older")
-    earlier_in_chat = (
-        exists()
-        .where(older.c.done_at.is_(None))
-        .where(older.c.chat_id == row.c.chat_id)
-        .where(older.c.update_id < row.c.update_id)
+    row, unfinished = INBOX, INBOX.alias("unfinished")
+    first_in_chat = (  # the oldest unfinished update of each chat (found through the done_at index)
+        select(func.min(unfinished.c.update_id))
+        .where(unfinished.c.done_at.is_(None))
+        .group_by(unfinished.c.chat_id)
     )
     candidate = (
         select(row.c.update_id)
         .where(row.c.done_at.is_(None))
         .where(or_(row.c.claimed_until.is_(None), row.c.claimed_until <= bindparam("now")))
-        .where(~earlier_in_chat)
+        .where(or_(row.c.update_id.in_(first_in_chat), row.c.chat_id.is_(None)))
         .order_by(row.c.update_id)
         .limit(1)
     )
