@@ -9,6 +9,8 @@ update up where it stopped: not handled → handled now; handled → the calls n
 The database work (the claim with the flows in its transaction, each call recorded as sent) runs on
 the engine's database thread (``storage.db.database_thread``), so that the event loop keeps receiving
 and sending the other workers' answers meanwhile; the order within a chat is the claim's to keep.
+The workers of a process take turns at claiming (one claims while the others send), so an arrival
+does not set them all claiming at once.
 
 A failure while handling rolls the effects back and is tried again (``inbox.MAX_ATTEMPTS`` in all),
 then given up with an apology to the person. A call Telegram refuses (blocked, bad request) is
@@ -25,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -70,6 +73,15 @@ class Answer:
     report: dict[str, object] | None = None  # for the "update handled" line; None: resumed after a crash
 
 
+_TURNS: WeakKeyDictionary[asyncio.Event, asyncio.Lock] = WeakKeyDictionary()
+
+
+def _turn(arrived: asyncio.Event) -> asyncio.Lock:
+    """Workers woken by the same arrivals take turns at looking for work: one claims while the others
+    send their answers, instead of all of them claiming at each arrival and all but one for nothing."""
+    return _TURNS.setdefault(arrived, asyncio.Lock())
+
+
 @dataclass
 class Worker:
     """Claims, handles and answers updates until stopped; several may run in one process and in many.
@@ -86,6 +98,16 @@ class Worker:
     pause: float = IDLE_SECONDS  # grows while the database is out of reach
 
     async def run(self, stop: asyncio.Event) -> None:
+        turn = _turn(self.arrived)
+        while not stop.is_set():
+            async with turn:
+                answer = await self.look_for_work(stop)
+            if answer is not None and not answer.done:
+                await self.answer(answer)
+
+    async def look_for_work(self, stop: asyncio.Event) -> Answer | None:
+        """Claim until something is claimed (None when stopped first), looking again when an update
+        arrives, or every ``IDLE_SECONDS`` for what other processes stored."""
         while not stop.is_set():
             self.arrived.clear()
             try:
@@ -96,10 +118,10 @@ class Worker:
                 await pause(stop, self.pause)
                 continue
             self.pause = IDLE_SECONDS
-            if answer is None:
-                await pause(stop, IDLE_SECONDS, self.arrived)
-            elif not answer.done:
-                await self.answer(answer)
+            if answer is not None:
+                return answer
+            await pause(stop, IDLE_SECONDS, self.arrived)
+        return None
 
     def claim(self) -> Answer | None:
         """Claim the next update; handle it if it was not; what of its answer is left to send."""
