@@ -36,12 +36,17 @@ from tornado.httpserver import HTTPServer
 from bot.failures import network_problem, unreachable
 from flows.ui.i18n import plain
 from storage import inbox
-from storage.db import session_scope
+from storage.db import database_thread, session_scope
 
 log = logging.getLogger("kaohe.intake")
 T = TypeVar("T")
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 FIRST_PAUSE, LONGEST_PAUSE = 1.0, 60.0
+
+
+async def in_database_thread(engine: Engine, work: Callable[..., T], *args: object) -> T:
+    """``work(*args)`` on the engine's database thread (``storage.db.database_thread``)."""
+    return await asyncio.get_running_loop().run_in_executor(database_thread(engine), work, *args)
 
 
 def store(engine: Engine, updates: Sequence[Update]) -> int:
@@ -144,7 +149,7 @@ async def poll(
         updates = await _until_stopped(reconnecting, fetch)
         if not updates:
             continue
-        await asyncio.to_thread(store, engine, updates)
+        await in_database_thread(engine, store, engine, updates)
         offset = updates[-1].update_id + 1
         arrived.set()
 
@@ -179,7 +184,9 @@ class UpdateEndpoint(tornado.web.RequestHandler):
             update = Update.de_json(json.loads(self.request.body), self.bot)
         except (ValueError, TypeError, KeyError, AttributeError) as error:
             raise tornado.web.HTTPError(HTTPStatus.BAD_REQUEST) from error
-        await asyncio.to_thread(store, self.engine, [update])  # an error here answers 500: sent again
+        await in_database_thread(
+            self.engine, store, self.engine, [update]
+        )  # an error answers 500: sent again
         self.arrived.set()
         self.set_status(HTTPStatus.OK)
 

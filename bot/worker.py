@@ -6,6 +6,12 @@ answer; the commit makes the effects, the "handled" mark and the answer one. The
 the commit, each recorded as sent, under the claim's lease. After a crash the next worker picks the
 update up where it stopped: not handled → handled now; handled → the calls not yet recorded as sent.
 
+The database work (the claim with the flows in its transaction, each call recorded as sent) runs on
+the engine's database thread (``storage.db.database_thread``), so that the event loop keeps receiving
+and sending the other workers' answers meanwhile; the order within a chat is the claim's to keep.
+The workers of a process take turns at claiming (one claims while the others send), so an arrival
+does not set them all claiming at once.
+
 A failure while handling rolls the effects back and is tried again (``inbox.MAX_ATTEMPTS`` in all),
 then given up with an apology to the person. A call Telegram refuses (blocked, bad request) is
 logged and skipped; one that cannot get through (network, 429) is tried again later, the chat's
@@ -20,6 +26,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -28,7 +36,7 @@ from telegram import Bot, Update
 from telegram.error import Forbidden, InvalidToken, RetryAfter, TelegramError
 
 from bot.failures import network_problem
-from bot.intake import pause
+from bot.intake import in_database_thread, pause
 from bot.telegram_io import Call, calls_for, execute
 from flows.ui.chat import Action, Incoming, Reply
 from flows.ui.i18n import locale_for, render
@@ -40,6 +48,7 @@ LEASE = timedelta(seconds=60)  # renewed with every call sent
 IDLE_SECONDS = 0.5  # how often an idle worker looks for work other processes stored
 RETRY_HANDLING = timedelta(seconds=1)
 MAX_SEND_ATTEMPTS = 8
+T = TypeVar("T")
 Handler = Callable[[Session, Update, datetime], tuple[Incoming | None, list[Action]]]
 
 
@@ -64,6 +73,15 @@ class Answer:
     report: dict[str, object] | None = None  # for the "update handled" line; None: resumed after a crash
 
 
+_TURNS: WeakKeyDictionary[asyncio.Event, asyncio.Lock] = WeakKeyDictionary()
+
+
+def _turn(arrived: asyncio.Event) -> asyncio.Lock:
+    """Workers woken by the same arrivals take turns at looking for work: one claims while the others
+    send their answers, instead of all of them claiming at each arrival and all but one for nothing."""
+    return _TURNS.setdefault(arrived, asyncio.Lock())
+
+
 @dataclass
 class Worker:
     """Claims, handles and answers updates until stopped; several may run in one process and in many.
@@ -80,20 +98,30 @@ class Worker:
     pause: float = IDLE_SECONDS  # grows while the database is out of reach
 
     async def run(self, stop: asyncio.Event) -> None:
+        turn = _turn(self.arrived)
+        while not stop.is_set():
+            async with turn:
+                answer = await self.look_for_work(stop)
+            if answer is not None and not answer.done:
+                await self.answer(answer)
+
+    async def look_for_work(self, stop: asyncio.Event) -> Answer | None:
+        """Claim until something is claimed (None when stopped first), looking again when an update
+        arrives, or every ``IDLE_SECONDS`` for what other processes stored."""
         while not stop.is_set():
             self.arrived.clear()
             try:
-                answer = self.claim()
+                answer = await self.database(self.claim)
             except SQLAlchemyError as error:
                 log.warning("inbox unavailable: %s", error, extra={"event": "inbox.unavailable"})
                 self.pause = min(30.0, self.pause * 2)
                 await pause(stop, self.pause)
                 continue
             self.pause = IDLE_SECONDS
-            if answer is None:
-                await pause(stop, IDLE_SECONDS, self.arrived)
-            elif not answer.done:
-                await self.answer(answer)
+            if answer is not None:
+                return answer
+            await pause(stop, IDLE_SECONDS, self.arrived)
+        return None
 
     def claim(self) -> Answer | None:
         """Claim the next update; handle it if it was not; what of its answer is left to send."""
@@ -154,23 +182,19 @@ class Worker:
                 raise
             except TelegramError as error:
                 if isinstance(error, RetryAfter) or network_problem(error):
-                    self.later(answer, index, error)
+                    await self.database(self.later, answer, index, error)
                     return
                 event = "send.forbidden" if isinstance(error, Forbidden) else "send.refused"
                 log.warning(
                     "reply not delivered",
                     extra={"event": event, "update_id": answer.update_id, "error": str(error)},
                 )
-            if index + 1 < len(answer.calls):
-                now = _utcnow()
-                with session_scope(self.engine) as session:
-                    if not inbox.replied(session, answer.update_id, self.owner, index + 1, now + LEASE):
-                        log.warning(
-                            "claim lost", extra={"event": "inbox.lost", "update_id": answer.update_id}
-                        )
-                        return
-        with session_scope(self.engine) as session:
-            inbox.finish(session, answer.update_id, self.owner, _utcnow())
+            if index + 1 < len(answer.calls) and not await self.database(
+                self.replied, answer.update_id, index + 1
+            ):
+                log.warning("claim lost", extra={"event": "inbox.lost", "update_id": answer.update_id})
+                return
+        await self.database(self.finish, answer.update_id)
         if answer.report is not None:
             log.info("update handled", extra=answer.report)
         else:
@@ -178,6 +202,19 @@ class Worker:
                 "update answered after a restart",
                 extra={"event": "update.resumed", "update_id": answer.update_id},
             )
+
+    def replied(self, update_id: int, sent: int) -> bool:
+        with session_scope(self.engine) as session:
+            return inbox.replied(session, update_id, self.owner, sent, _utcnow() + LEASE)
+
+    def finish(self, update_id: int) -> None:
+        with session_scope(self.engine) as session:
+            inbox.finish(session, update_id, self.owner, _utcnow())
+
+    async def database(self, work: Callable[..., T], *args: object) -> T:
+        """Run ``work`` (a transaction, and the flows in it) off the event loop, on the engine's database
+        thread: replies of other workers keep going out meanwhile."""
+        return await in_database_thread(self.engine, work, *args)
 
     def later(self, answer: Answer, index: int, error: TelegramError) -> None:
         now = _utcnow()

@@ -6,25 +6,26 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, insert, nulls_first
+from sqlalchemy import and_, bindparam, insert, nulls_first
 from sqlmodel import Session, col, select
 
 from storage.models import CodeAttempt, Department, Invitation, Member, Team, TelegramBinding
 
+_BINDING_OF_USER = select(TelegramBinding).where(TelegramBinding.telegram_user_id == bindparam("user"))
+_MEMBER_OF_USER = (  # asked on nearly every update: built once
+    select(Member)
+    .join(TelegramBinding, col(TelegramBinding.member_id) == col(Member.id))
+    .where(TelegramBinding.telegram_user_id == bindparam("user"), col(Member.active).is_(True))
+)
+
 
 def binding_of_user(session: Session, telegram_user_id: int) -> TelegramBinding | None:
-    return session.exec(
-        select(TelegramBinding).where(TelegramBinding.telegram_user_id == telegram_user_id)
-    ).first()
+    return session.exec(_BINDING_OF_USER, params={"user": telegram_user_id}).first()
 
 
 def member_of_user(session: Session, telegram_user_id: int) -> Member | None:
     """The active member a Telegram account is bound to, if any."""
-    return session.exec(
-        select(Member)
-        .join(TelegramBinding, col(TelegramBinding.member_id) == col(Member.id))
-        .where(TelegramBinding.telegram_user_id == telegram_user_id, col(Member.active).is_(True))
-    ).first()
+    return session.exec(_MEMBER_OF_USER, params={"user": telegram_user_id}).first()
 
 
 def invitation_by_code(session: Session, code: str) -> Invitation | None:

@@ -8,9 +8,12 @@ created and upgraded only by Alembic (``upgrade``); ``current_revision`` and ``h
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
+from weakref import WeakKeyDictionary
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
@@ -71,6 +74,22 @@ def make_engine(url: str) -> Engine:
 
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+_THREADS: WeakKeyDictionary[Engine, ThreadPoolExecutor] = WeakKeyDictionary()
+_THREADS_LOCK = threading.Lock()
+POSTGRES_THREADS = 4
+
+
+def database_thread(engine: Engine) -> ThreadPoolExecutor:
+    """The threads an event loop hands its database work on ``engine`` to, so that the loop keeps
+    serving the network meanwhile: one for SQLite (one writer at a time anyway: the work queues here
+    instead of waiting on the file's lock), a few for PostgreSQL (which locks rows)."""
+    with _THREADS_LOCK:
+        if engine not in _THREADS:
+            threads = 1 if engine.dialect.name == "sqlite" else POSTGRES_THREADS
+            _THREADS[engine] = ThreadPoolExecutor(threads, thread_name_prefix="database")
+        return _THREADS[engine]
 
 
 @contextmanager

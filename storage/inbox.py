@@ -14,17 +14,42 @@ was on this host, see ``storage.leases.release_claims``). Without an owner, ``cl
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import exists, func, or_, select, update
+from sqlalchemy import Table, bindparam, func, null, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import aliased
+from sqlalchemy.sql.dml import Insert, Update
 from sqlmodel import Session, col, delete
 
 from storage.models import InboxUpdate
 
 MAX_ATTEMPTS = 3  # handling attempts before an update is given up as failed
+INBOX: Table = InboxUpdate.__table__  # type: ignore[attr-defined]
+# The hot statements below are built once and run on the table (no ORM objects, no reload): an
+# update costs its handful of statements and little Python around them.
+
+
+@dataclass
+class Claimed:
+    """A claimed update as the worker needs it (``handled`` brings it up to date)."""
+
+    update_id: int
+    chat_id: int | None
+    payload: dict[str, Any]
+    attempts: int
+    handled_at: datetime | None
+    replies: list[dict[str, Any]] | None
+    replies_sent: int
+    done_at: datetime | None
+
+
+@cache
+def _receive_statement(dialect: str) -> Insert:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(INBOX).on_conflict_do_nothing(index_elements=["update_id"]).returning(INBOX.c.update_id)
 
 
 def receive(
@@ -38,59 +63,75 @@ def receive(
 ) -> bool:
     """Store an update unless it is stored already (Telegram sends again what it had no answer for);
     True when new."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = (
-        dialect.insert(InboxUpdate)
-        .values(update_id=update_id, chat_id=chat_id, user_id=user_id, payload=payload, received_at=now)
-        .on_conflict_do_nothing(index_elements=["update_id"])
-        .returning(col(InboxUpdate.update_id))
+    row = {
+        "update_id": update_id,
+        "chat_id": chat_id,
+        "user_id": user_id,
+        "payload": payload,
+        "received_at": now,
+        "attempts": 0,
+        "failed": False,
+        "replies_sent": 0,
+    }
+    statement = _receive_statement(session.get_bind().dialect.name)
+    return session.execute(statement, row).first() is not None
+
+
+@cache
+def _claim_statement(dialect: str) -> Update:
+    row, unfinished = INBOX, INBOX.alias("unfinished")
+    first_in_chat = (  # the oldest unfinished update of each chat (found through the done_at index)
+        select(func.min(unfinished.c.update_id))
+        .where(unfinished.c.done_at.is_(None))
+        .group_by(unfinished.c.chat_id)
     )
-    return session.execute(statement).first() is not None
+    candidate = (
+        select(row.c.update_id)
+        .where(row.c.done_at.is_(None))
+        .where(or_(row.c.claimed_until.is_(None), row.c.claimed_until <= bindparam("now")))
+        .where(or_(row.c.update_id.in_(first_in_chat), row.c.chat_id.is_(None)))
+        .order_by(row.c.update_id)
+        .limit(1)
+    )
+    if dialect == "postgresql":
+        candidate = candidate.with_for_update(skip_locked=True, of=row)
+    return (
+        update(row)
+        .where(row.c.update_id == candidate.scalar_subquery())
+        .values(claimed_by=bindparam("owner"), claimed_until=bindparam("until"))
+        .returning(*(row.c[name] for name in Claimed.__dataclass_fields__))
+    )
 
 
-def claim_next(session: Session, owner: str, now: datetime, until: datetime) -> InboxUpdate | None:
+def claim_next(session: Session, owner: str, now: datetime, until: datetime) -> Claimed | None:
     """Claim the oldest update that is next in its chat and free; None when there is none.
 
     Call it first in a transaction; the row stays locked until that transaction ends.
     """
-    row, older = InboxUpdate, aliased(InboxUpdate)
-    earlier_in_chat = (
-        exists()
-        .where(col(older.done_at).is_(None))
-        .where(col(older.chat_id) == col(row.chat_id))
-        .where(col(older.update_id) < col(row.update_id))
-    )
-    candidate = (
-        select(col(row.update_id))
-        .where(col(row.done_at).is_(None))
-        .where(or_(col(row.claimed_until).is_(None), col(row.claimed_until) <= now))
-        .where(~earlier_in_chat)
-        .order_by(col(row.update_id))
-        .limit(1)
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        candidate = candidate.with_for_update(skip_locked=True, of=row)
-    statement = (
-        update(row)
-        .where(col(row.update_id) == candidate.scalar_subquery())
-        .values(claimed_by=owner, claimed_until=until)
-        .returning(col(row.update_id))
-    )
-    claimed = session.execute(statement).scalar()
-    if claimed is None:
-        return None
-    return session.get(InboxUpdate, claimed, populate_existing=True)
+    statement = _claim_statement(session.get_bind().dialect.name)
+    row = session.execute(statement, {"owner": owner, "now": now, "until": until}).mappings().first()
+    return Claimed(**row) if row is not None else None
 
 
-def handled(session: Session, row: InboxUpdate, now: datetime, replies: list[dict[str, Any]]) -> None:
-    """Record, in the transaction of the update's effects, that it is handled and what its answer is."""
-    row.handled_at = now
-    row.attempts = 0
-    row.replies = replies
-    row.replies_sent = 0
-    if not replies:
-        _finish(row, now)
-    session.add(row)
+_DONE = {"replies": null(), "claimed_by": None, "claimed_until": None}  # what was sent is in the log
+_HANDLED = (
+    update(INBOX)
+    .where(INBOX.c.update_id == bindparam("id"))
+    .values(handled_at=bindparam("at"), attempts=0, replies_sent=0)
+)
+_HANDLED_AND_DUE = _HANDLED.values(replies=bindparam("calls"))
+_HANDLED_AND_DONE = _HANDLED.values(done_at=bindparam("at"), **_DONE)
+
+
+def handled(session: Session, row: Claimed, now: datetime, replies: list[dict[str, Any]]) -> None:
+    """Record, in the transaction of the update's effects, that it is handled and what its answer is
+    (with nothing to send, it is done)."""
+    row.handled_at, row.attempts, row.replies_sent = now, 0, 0
+    row.replies, row.done_at = (replies, None) if replies else (None, now)
+    if replies:
+        session.execute(_HANDLED_AND_DUE, {"id": row.update_id, "at": now, "calls": replies})
+    else:
+        session.execute(_HANDLED_AND_DONE, {"id": row.update_id, "at": now})
 
 
 def failed_attempt(
@@ -120,15 +161,24 @@ def _still_mine(session: Session, update_id: int, owner: str) -> InboxUpdate | N
     return row if row is not None and row.claimed_by == owner and row.done_at is None else None
 
 
+def _mine(statement: Update) -> Update:
+    """``statement`` for the update only while its claim is still ``owner``'s and it is not done."""
+    return statement.where(
+        INBOX.c.update_id == bindparam("id"),
+        INBOX.c.claimed_by == bindparam("owner"),
+        INBOX.c.done_at.is_(None),
+    )
+
+
+_REPLIED = _mine(update(INBOX).values(replies_sent=bindparam("sent"), claimed_until=bindparam("until")))
+_FINISH = _mine(update(INBOX).values(done_at=bindparam("at"), **_DONE))
+
+
 def replied(session: Session, update_id: int, owner: str, sent: int, until: datetime) -> bool:
     """``sent`` of the answer's calls went out; the claim is renewed until ``until``. False when the claim
     was lost (it ran out and another process took the update over)."""
-    row = _still_mine(session, update_id, owner)
-    if row is None:
-        return False
-    row.replies_sent, row.claimed_until = sent, until
-    session.add(row)
-    return True
+    result = session.execute(_REPLIED, {"id": update_id, "owner": owner, "sent": sent, "until": until})
+    return result.rowcount > 0  # type: ignore[attr-defined]
 
 
 def reply_later(
@@ -154,11 +204,8 @@ def reply_later(
 
 
 def finish(session: Session, update_id: int, owner: str, now: datetime) -> None:
-    """Every call of the answer went out: the update is done."""
-    row = _still_mine(session, update_id, owner)
-    if row is not None:
-        _finish(row, now)
-        session.add(row)
+    """Every call of the answer went out: the update is done (unless the claim was lost meanwhile)."""
+    session.execute(_FINISH, {"id": update_id, "owner": owner, "at": now})
 
 
 def _finish(row: InboxUpdate, now: datetime) -> None:
