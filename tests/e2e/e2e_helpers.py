@@ -141,7 +141,7 @@ format = "json"
                 stderr=log,
                 stdin=subprocess.DEVNULL,
             )
-        self.api.wait_for_call("setWebhook" if webhook else "getUpdates", timeout=20, after=before)
+        self.api.wait_for_call("setWebhook" if webhook else "getUpdates", timeout=60, after=before)
         return self
 
     @property
