@@ -36,7 +36,7 @@ from storage import cycles as cycle_store
 from storage import review as review_store
 from storage import roster
 from storage import scoring as scoring_store
-from storage.models import AppealStatus, Cycle, Member, SelfStatus, SheetStatus, SignatureRole
+from storage.models import AppealStatus, Cycle, CycleExaminee, Member, SelfStatus, SheetStatus, SignatureRole
 
 
 class Task(StrEnum):
@@ -88,10 +88,12 @@ def on_press(context: FlowContext, incoming: Incoming, press: HomePress) -> list
 
 def pending(context: FlowContext, member: Member, cycle: Cycle) -> list[Pending]:
     """What ``member`` has to do in ``cycle`` at this moment, in the order the cycle asks it."""
+    examinee = cycle_store.current_examinee(context.session, member.id)
+    own = examinee if examinee is not None and examinee.cycle_id == cycle.id else None
     found = [
-        _self_assessment(context, member, cycle),
+        _self_assessment(context, own, cycle),
         _sheets(context, member, cycle),
-        _receipt(context, member, cycle),
+        _receipt(context, member, own, cycle),
         _appeals(context, member, cycle),
         _review(context, member, cycle),
     ]
@@ -145,9 +147,8 @@ def help_screen(context: FlowContext, incoming: Incoming) -> list[Action]:
     return [Reply(render(locale, "help", deadlines=deadlines, contacts=contacts))]
 
 
-def _self_assessment(context: FlowContext, member: Member, cycle: Cycle) -> Pending | None:
-    examinee = cycle_store.current_examinee(context.session, member.id)
-    if examinee is None or examinee.cycle_id != cycle.id or context.now >= cycle.self_due:
+def _self_assessment(context: FlowContext, examinee: CycleExaminee | None, cycle: Cycle) -> Pending | None:
+    if examinee is None or context.now >= cycle.self_due:
         return None
     own = cycle_store.self_assessments(context.session, cycle.id).get(examinee.id)
     if own is not None and own.status == SelfStatus.SUBMITTED:
@@ -164,9 +165,10 @@ def _sheets(context: FlowContext, member: Member, cycle: Cycle) -> Pending | Non
     return Pending(Task.SCORE, len(owed), cycle.score_due) if owed else None
 
 
-def _receipt(context: FlowContext, member: Member, cycle: Cycle) -> Pending | None:
-    examinee = cycle_store.current_examinee(context.session, member.id)
-    if cycle.released_at is None or examinee is None or examinee.cycle_id != cycle.id:
+def _receipt(
+    context: FlowContext, member: Member, examinee: CycleExaminee | None, cycle: Cycle
+) -> Pending | None:
+    if cycle.released_at is None or examinee is None:
         return None
     result = final_result(context.session, examinee)
     signed = {
@@ -183,16 +185,15 @@ def _appeals(context: FlowContext, member: Member, cycle: Cycle) -> Pending | No
     session, scheme = context.session, scheme_of(cycle)
     team, department = roster.team_and_department_names(session, member)
     reader = Reader(member, team, department)
+    appeals = appeal_store.of_cycle(session, cycle.id)
     dues = [
         report_due(appeal, scheme)
-        for appeal, examinee in appeal_store.of_cycle(session, cycle.id)
+        for appeal, examinee in appeals
         if appeal.status == AppealStatus.SUBMITTED and can_report_appeal(reader, examinee)
     ]
     if is_committee(member):
         dues += [
-            decide_due(appeal, scheme)
-            for appeal, _ in appeal_store.of_cycle(session, cycle.id)
-            if appeal.status == AppealStatus.ESCALATED
+            decide_due(appeal, scheme) for appeal, _ in appeals if appeal.status == AppealStatus.ESCALATED
         ]
     asked = appeal_store.asked_of(session, member.id, cycle.id)
     unanswered = [o for o, a in asked if o.answer is None and a.status == AppealStatus.ESCALATED]

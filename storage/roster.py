@@ -210,11 +210,24 @@ def member_by_student_no(session: Session, student_no: str) -> Member | None:
     return session.exec(select(Member).where(Member.student_no == student_no)).first()
 
 
+_NAMES = "roster.team_and_department_names"
+"""The key of the names ``team_and_department_names`` remembers in ``Session.info``."""
+
+
 def team_and_department_names(session: Session, member: Member) -> tuple[str, str | None]:
-    """The names of the member's team and department (None for officers above departments)."""
-    team = session.get(Team, member.team_id)
-    department = session.get(Department, member.department_id) if member.department_id else None
-    return (team.name if team else "", department.name if department else None)
+    """The names of the member's team and department (None for officers above departments), in one
+    statement, remembered for the session: a team's or department's name never changes (an import
+    that renames one makes a new row), so a step that asks twice asks the database once."""
+    key = (member.team_id, member.department_id)
+    known: dict[tuple[int, int | None], tuple[str, str | None]] = session.info.setdefault(_NAMES, {})
+    if key not in known:
+        row = session.exec(
+            select(Team.name, Department.name)
+            .outerjoin(Department, col(Department.id) == member.department_id)
+            .where(Team.id == member.team_id)
+        ).first()
+        known[key] = (row[0], row[1]) if row else ("", None)
+    return known[key]
 
 
 def member_ids_by_student_no(session: Session) -> dict[str, int]:

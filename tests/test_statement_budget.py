@@ -1,8 +1,8 @@
 """The hot path stays lean: each everyday step is a handful of SQL statements, counted on the engine.
 
 A step is what one update costs the flows (``flows.router.handle``) inside its transaction; the inbox's
-own bookkeeping around it (claim, handled, finished) is counted apart. The budgets are today's counts
-with a little room: a step that starts querying per row, or looking the same thing up twice, fails
+own bookkeeping around it (claim, handled, finished) is counted apart. The budgets are today's counts,
+no room: a step that starts querying per row, or looking the same thing up twice, fails
 here instead of slowing every chat down.
 """
 
@@ -32,7 +32,7 @@ OFFICER = "2023000256"  # 郭宇雅, 办公室 干事, scored by 马凯秀
 VICE_PRESIDENT = "2023000111"  # 马凯秀
 ANSWER = "认真学习党的二十大精神，积极参加团日活动，思想上积极要求进步。"
 
-ME, START, SELF_ANSWER, SCORE_PRESS = 3, 13, 9, 9
+ME, START, SELF_ANSWER, SCORE_PRESS = 2, 9, 9, 9
 """The most statements ``/me``, ``/start`` of a member, an answer typed in /self and a press of an
 examinee's button in /score may take."""
 INBOX = 4

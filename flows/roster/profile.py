@@ -10,7 +10,7 @@ from flows.rules.names import name_of
 from flows.ui.chat import Action, Incoming, Reply
 from flows.ui.context import FlowContext
 from flows.ui.i18n import render
-from storage import accounts, roster
+from storage import roster
 from storage.models import CommitteeRole, Member, Position
 
 
@@ -34,7 +34,7 @@ def show_me(context: FlowContext, incoming: Incoming) -> list[Action]:
     locale = context.locale(incoming)
     if not incoming.is_private:
         return [Reply(render(locale, "group_pointer"))]
-    member = accounts.member_of_user(context.session, incoming.telegram_user_id)
+    member = context.member_of(incoming.telegram_user_id)
     if member is None:
         return [Reply(render(locale, "stranger_start"))]
     return [Reply(render(locale, "me", **profile_context(context.session, member, locale)))]
