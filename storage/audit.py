@@ -5,21 +5,22 @@ records) and one for the organisation (the roster, invitations, refused presses)
 each new row at the end of its chain: it locks the chain's head (``AuditChain``, ``SELECT … FOR
 UPDATE``, so two writers appending to one chain at once wait for each other instead of forking it),
 and stores the row's place (``seq``), the previous row's hash and its own hash over its content and
-that previous hash. ``verify_chain`` walks a chain again and names the first row that was changed,
-deleted or inserted behind the application's back.
+that previous hash. ``record_many`` appends many rows the same way in a handful of statements (an
+import's thousands of rows). ``verify_chain`` walks a chain again and names the first row that was
+changed, deleted or inserted behind the application's back.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import text, update
+from sqlalchemy import insert, text, update
 from sqlmodel import Session, col, select
 
 from storage.models import AuditChain, AuditEntry, utcnow
@@ -46,6 +47,20 @@ def cycle_chain(cycle_id: int) -> str:
     return f"cycle:{cycle_id}"
 
 
+@dataclass(frozen=True)
+class Row:
+    """One audit row to append: who, what, about which entity, before and after, why, and when."""
+
+    actor: str
+    action: str
+    entity: str
+    entity_id: object = None
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+    reason: str | None = None
+    at: datetime | None = None
+
+
 def record(
     session: Session,
     *,
@@ -60,28 +75,57 @@ def record(
 ) -> AuditEntry:
     """Add one audit row to the session's transaction (it commits with the change it describes), at
     the end of its chain; the chain's head stays locked until the transaction ends."""
-    entry = AuditEntry(
-        at=(at or utcnow()).astimezone(UTC),
-        actor=actor,
-        action=action,
-        entity=entity,
-        entity_id=None if entity_id is None else str(entity_id),
-        before=_plain(before),
-        after=_plain(after),
-        reason=reason,
-        chain=chain_of(session, entity, entity_id),
+    entry = _entry(session, Row(actor, action, entity, entity_id, before, after, reason, at))
+    seq, head = _lock_head(session, entry.chain)
+    _place(entry, seq, head)
+    session.add(entry)
+    _move_head(session, entry.chain, entry.seq, entry.hash)
+    return entry
+
+
+def record_many(session: Session, rows: Iterable[Row]) -> int:
+    """Append ``rows`` in their order, as ``record`` would one by one, in a fixed handful of statements:
+    each chain's head is locked once (chains in name order), the hashes are computed here, and the rows
+    go in with one multi-row insert. How many rows were added."""
+    entries = [_entry(session, row) for row in rows]
+    heads = {chain: _lock_head(session, chain) for chain in sorted({entry.chain for entry in entries})}
+    for entry in entries:
+        _place(entry, *heads[entry.chain])
+        heads[entry.chain] = entry.seq, entry.hash
+    if entries:
+        session.flush()  # rows added by ``record`` earlier in the transaction keep their ids before these
+        session.execute(insert(AuditEntry), [entry.model_dump(exclude={"id"}) for entry in entries])
+    for chain, (seq, head) in heads.items():
+        _move_head(session, chain, seq, head)
+    return len(entries)
+
+
+def _entry(session: Session, row: Row) -> AuditEntry:
+    """The row as a stored entry in its chain, its place not yet set."""
+    return AuditEntry(
+        at=(row.at or utcnow()).astimezone(UTC),
+        actor=row.actor,
+        action=row.action,
+        entity=row.entity,
+        entity_id=None if row.entity_id is None else str(row.entity_id),
+        before=_plain(row.before),
+        after=_plain(row.after),
+        reason=row.reason,
+        chain=chain_of(session, row.entity, row.entity_id),
         seq=0,
         prev_hash=GENESIS,
         hash="",
     )
-    seq, head = _lock_head(session, entry.chain)
+
+
+def _place(entry: AuditEntry, seq: int, head: str) -> None:
+    """Put ``entry`` after the chain's row ``seq`` whose hash is ``head``, and hash it there."""
     entry.seq, entry.prev_hash = seq + 1, head
     entry.hash = digest(entry)
-    session.add(entry)
-    session.execute(
-        update(AuditChain).where(col(AuditChain.chain) == entry.chain).values(seq=entry.seq, head=entry.hash)
-    )
-    return entry
+
+
+def _move_head(session: Session, chain: str, seq: int, head: str) -> None:
+    session.execute(update(AuditChain).where(col(AuditChain.chain) == chain).values(seq=seq, head=head))
 
 
 def chain_of(session: Session, entity: str, entity_id: object) -> str:

@@ -28,6 +28,32 @@ from storage.models import Member, Notification, NotificationState, Subject, Tel
 ButtonRows = Sequence[Sequence[tuple[str, str]]]  # (label, callback data), row by row
 
 
+@dataclass(frozen=True)
+class Outgoing:
+    """One message to queue: its unique key, the chat, the text, when it may go, what it is about."""
+
+    dedupe_key: str
+    chat_id: int
+    text: str
+    not_before: datetime
+    subject: Subject | None = None
+    buttons: ButtonRows = ()
+
+    def row(self) -> dict[str, Any]:
+        """The columns of its ``Notification``."""
+        keyboard = [[{"label": label, "data": data} for label, data in row] for row in self.buttons] or None
+        columns = asdict(self.subject) if self.subject is not None else {}
+        row = Notification(
+            dedupe_key=self.dedupe_key,
+            chat_id=self.chat_id,
+            text=self.text,
+            not_before=self.not_before,
+            **columns,
+        )
+        row.buttons = keyboard
+        return row.model_dump(exclude={"id"})
+
+
 def queue(
     session: Session,
     *,
@@ -39,18 +65,21 @@ def queue(
     buttons: ButtonRows = (),
 ) -> bool:
     """Queue a message unless one with the same key exists; True when newly queued."""
-    keyboard = [[{"label": label, "data": data} for label, data in row] for row in buttons] or None
-    columns = asdict(subject) if subject is not None else {}
-    row = Notification(dedupe_key=dedupe_key, chat_id=chat_id, text=text, not_before=not_before, **columns)
-    row.buttons = keyboard
+    return bool(queue_many(session, [Outgoing(dedupe_key, chat_id, text, not_before, subject, buttons)]))
+
+
+def queue_many(session: Session, messages: Sequence[Outgoing]) -> set[str]:
+    """Queue ``messages`` in their order with one multi-row insert, each unless one with its key exists
+    (the insert skips a taken key, even one taken by another process meanwhile); the keys newly queued."""
+    if not messages:
+        return set()
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     statement = (
         dialect.insert(Notification)
-        .values(**row.model_dump(exclude={"id"}))
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
-        .returning(col(Notification.id))
+        .returning(col(Notification.dedupe_key))
     )
-    return session.execute(statement).first() is not None
+    return set(session.execute(statement, [message.row() for message in messages]).scalars())
 
 
 SUBJECT_COLUMNS = frozenset(("kind", "cycle_id", "step", "about_id", "tag"))

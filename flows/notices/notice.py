@@ -107,24 +107,27 @@ def told(context: FlowContext, notice: Notice, *, any_step: bool = False) -> set
 
 def notify(context: FlowContext, notice: Notice, members: Iterable[int], compose: Compose) -> int:
     """Queue ``notice`` for each of ``members`` who is bound to the bot and has not had it yet, composed
-    by ``compose`` in their own language; how many members were newly queued."""
+    by ``compose`` in their own language, all in one insert; how many members were newly queued."""
     fresh = set(members) - told(context, notice)
     bindings = accounts.bindings_of(context.session, list(fresh))
     not_before = send_time(context)
-    queued = 0
+    messages: list[outbox.Outgoing] = []
+    firsts: list[str] = []  # each member's first row's key: newly queued when it is
     for member_id, binding in bindings.items():
         body = compose(member_id, locale_for(binding.language_code, context.default_locale))
-        queued += _queue(context, notice.to(member_id), binding.chat_id, body, not_before)
-    return queued
+        rows = _rows(notice.to(member_id), binding.chat_id, body, not_before)
+        firsts.append(rows[0].dedupe_key)
+        messages += rows
+    queued = outbox.queue_many(context.session, messages)
+    return sum(key in queued for key in firsts)
 
 
-def _queue(context: FlowContext, subject: Subject, chat_id: int, body: Body, not_before: datetime) -> bool:
+def _rows(subject: Subject, chat_id: int, body: Body, not_before: datetime) -> list[outbox.Outgoing]:
     """One member's rows: the text in parts if it is long, the buttons under the last part."""
     parts = split_message(body.text)
     buttons = [[(button.label, button.data) for button in row] for row in body.buttons]
-    queued = [
-        outbox.queue(
-            context.session,
+    return [
+        outbox.Outgoing(
             dedupe_key=subject.key(number if len(parts) > 1 else 0),
             chat_id=chat_id,
             text=part,
@@ -134,4 +137,3 @@ def _queue(context: FlowContext, subject: Subject, chat_id: int, body: Body, not
         )
         for number, part in enumerate(parts, start=1)
     ]
-    return queued[0]

@@ -135,31 +135,23 @@ def _audit(
     now: datetime,
     source: str | None,
 ) -> None:
-    def member(action: str, entity_id: int, before: dict | None, after: dict) -> None:
-        audit.record(
-            session,
-            actor=actor,
-            action=action,
-            entity="member",
-            entity_id=entity_id,
-            before=before,
-            after=after,
-            at=now,
-        )
+    def member(action: str, entity_id: int, before: dict | None, after: dict) -> audit.Row:
+        return audit.Row(actor, action, "member", entity_id, before, after, at=now)
 
     summary = changes.counts() | {
         "departments_added": list(changes.departments_added),
         "departments_removed": list(changes.departments_removed),
     }
-    audit.record(
-        session, actor=actor, action="roster.import", entity="roster", after=summary, reason=source, at=now
-    )
-    for entry in changes.added:
+    rows = [audit.Row(actor, "roster.import", "roster", after=summary, reason=source, at=now)]
+    rows += [
         member("roster.add", ids[entry.student_no], None, _record(entry, DIFF_FIELDS))
+        for entry in changes.added
+    ]
     for action, items in (("roster.change", changes.changed), ("roster.remove", changes.removed)):
         for change in items:
             before, after = _record(change.before, change.fields), _record(change.after, change.fields)
-            member(action, ids[change.after.student_no], before, after)
+            rows.append(member(action, ids[change.after.student_no], before, after))
+    audit.record_many(session, rows)
 
 
 # --- describing changes ------------------------------------------------------------------------------
