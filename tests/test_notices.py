@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 import reminder_helpers
 from cycle_helpers import bind
+from org_helpers import statements
 from reminder_helpers import HEAD, OFFICER, PEOPLE, context, local
 from sqlmodel import Session, select
 
@@ -28,6 +29,11 @@ def ids(session: Session, *student_nos: str) -> list[int]:
 
 
 FOOTER = rendered("result_released_footer")
+
+
+def inserts(statements: list[str]) -> list[str]:
+    """The statements that add rows to the outbox."""
+    return [sql for sql in statements if sql.lstrip().upper().startswith("INSERT INTO NOTIFICATION")]
 
 
 def rows(session: Session, kind: Kind, about_id: int | None = None) -> list[Notification]:
@@ -120,3 +126,18 @@ def test_a_member_bound_later_is_told_what_they_have_not_been_told(session, cycl
     assert notify(context(session, NOON), opened, [deputy], compose) == 0
     bind(session, "2023000186", 506)
     assert notify(context(session, NOON), opened, [deputy], compose) == 1
+
+
+def test_a_notice_to_many_members_is_queued_in_as_many_inserts_as_to_one(session, engine, cycle):
+    members = roster.member_ids_by_student_no(session)
+    for number, student_no in enumerate(sorted(members.keys() - PEOPLE.keys())):
+        bind(session, student_no, 900_000 + number)
+    session.commit()
+    result = Notice(Kind.RESULT, cycle.id, about_id=3)
+    with statements(engine) as to_one:
+        assert notify(context(session, NOON), result, [members[OFFICER]], FOOTER) == 1
+    with statements(engine) as to_all:
+        assert notify(context(session, NOON), result, members.values(), FOOTER) == len(members) - 1
+    assert len(inserts(to_all)) == len(inserts(to_one)) == 1
+    assert {row.member_id for row in rows(session, Kind.RESULT)} == set(members.values())
+    assert notify(context(session, NOON), result, members.values(), FOOTER) == 0

@@ -6,11 +6,15 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
+from org_helpers import statements
 from sqlmodel import Session, col, func, select
+from test_audit_chain import config_for
 
+from bot.cli import main
 from flows.roster.importing import RosterChanges, import_roster
 from flows.roster.reading import read_roster
 from flows.rules.organisation import COMMITTEE, Organisation, scorer_of
+from storage import audit
 from storage import roster as stored
 from storage.models import AuditEntry, Department, Member, Oversight, Position, Team, TelegramBinding
 from storage.roster import RosterEntry
@@ -211,3 +215,25 @@ def test_each_import_is_recorded_in_the_audit_trail(session, entries):
     assert first.before is None
     assert first.after["oversees"] == ["办公室", "体育部", "生活部"]
     assert first.entity_id == str(member(session, "2023000111").id)
+
+
+def audit_inserts(statements: list[str]) -> list[str]:
+    """The statements that add rows to the audit trail (its rows and the heads of its chains)."""
+    return [sql for sql in statements if sql.lstrip().upper().startswith("INSERT INTO AUDIT")]
+
+
+def test_the_audit_rows_of_an_import_go_in_as_many_inserts_for_many_members_as_for_few(
+    session, engine, entries, tmp_path, database_url
+):
+    audit.record(session, actor="cli", action="invite.use", entity="invitation", entity_id="x", at=NOW)
+    with statements(engine) as few:
+        run_import(session, [replace(entry, oversees=()) for entry in entries[:10]])
+    with statements(engine) as many:
+        changes = run_import(session, entries)
+    assert len(changes.added) == 72 and changes.changed
+    assert len(audit_inserts(many)) == len(audit_inserts(few)) <= 4
+    session.expire_all()
+    rows = audit.chain_entries(session, audit.ORGANISATION)
+    assert [row.seq for row in rows] == list(range(1, 1 + 1 + 11 + 1 + 72 + len(changes.changed)))
+    assert audit.verify(session, audit.ORGANISATION) is None
+    assert main(["--config", config_for(tmp_path, database_url), "audit", "verify"]) == 0
