@@ -94,7 +94,7 @@ def record_many(session: Session, rows: Iterable[Row]) -> int:
         heads[entry.chain] = entry.seq, entry.hash
     if entries:
         session.flush()  # rows added by ``record`` earlier in the transaction keep their ids before these
-        session.execute(insert(AuditEntry), [asdict(entry) for entry in entries])
+        session.execute(insert(AuditEntry), [dict(vars(entry)) for entry in entries])  # asdict copies deep
     for chain, (seq, head) in heads.items():
         _move_head(session, chain, seq, head)
     return len(entries)
