@@ -88,8 +88,16 @@ Compose = Callable[[int, str], Body]  # (member id, their locale) → what they 
 
 
 def rendered(key: str, **params: object) -> Compose:
-    """A notice that is the message ``key`` with ``params``, in each member's language."""
-    return lambda _member_id, locale: Body(render(locale, key, **params))
+    """A notice that is the message ``key`` with ``params``, in each member's language (rendered once a
+    language: a cycle's opening tells thousands the same thing)."""
+    bodies: dict[str, Body] = {}
+
+    def compose(_member_id: int, locale: str) -> Body:
+        if locale not in bodies:
+            bodies[locale] = Body(render(locale, key, **params))
+        return bodies[locale]
+
+    return compose
 
 
 def told(context: FlowContext, notice: Notice, *, any_step: bool = False) -> set[int]:
