@@ -3,11 +3,8 @@ a cycle of ten thousand cadres costs the same round trips as one of ten."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 from cycle_helpers import GOOD, NOW, PASS, TOP, fill_sheets, open_sample_cycle
-from sqlalchemy import event
+from org_helpers import statements
 from sqlmodel import Session, col, select
 
 from flows.review.board import load_board
@@ -53,22 +50,6 @@ def _scored_cycle(session: Session, cadres: int, name: str) -> Cycle:
     return cycle
 
 
-@contextmanager
-def _statements(session: Session) -> Iterator[list[str]]:
-    """The SQL statements sent while the block runs."""
-    sent: list[str] = []
-    engine = session.get_bind()
-
-    def count(_connection, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
-        sent.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield sent
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-
-
 def test_loading_the_board_sends_as_many_statements_for_sixty_examinees_as_for_ten(session):
     small = _scored_cycle(session, 10, "十人周期")
     large = _scored_cycle(session, 60, "六十人周期")
@@ -76,7 +57,7 @@ def test_loading_the_board_sends_as_many_statements_for_sixty_examinees_as_for_t
     counted = {}
     for cycle in (small, large):
         session.expunge_all()  # nothing answered from the identity map: every read goes to the database
-        with _statements(session) as sent:
+        with statements(session.get_bind()) as sent:
             boards[cycle.name] = load_board(session, cycle)
         counted[cycle.name] = len(sent)
     assert [len(boards[c.name].entries) for c in (small, large)] == [10, 60]

@@ -8,8 +8,7 @@ here instead of slowing every chat down.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -22,7 +21,8 @@ from cycle_helpers import (
     open_sample_cycle,
     submit_self_assessment,
 )
-from sqlalchemy import Engine, event
+from org_helpers import statements as sent_through
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from storage import inbox
@@ -39,25 +39,10 @@ INBOX = 4
 """The most an update's inbox bookkeeping may take: stored, claimed, handled, and its answer finished."""
 
 
-@contextmanager
-def counted(engine: Engine) -> Iterator[list[str]]:
-    """The SQL statements run on ``engine`` inside the block (transaction control left out)."""
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany) -> None:
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-
-
 def cost(engine: Engine, step: Callable[[], object]) -> list[str]:
-    with counted(engine) as statements:
+    with sent_through(engine) as sent:
         step()
-    return statements
+    return sent
 
 
 @pytest.fixture
