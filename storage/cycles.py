@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
+from typing import NamedTuple, Protocol
 
 from sqlalchemy import insert, or_
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel, col, func, select
 
 from storage.models import (
@@ -77,15 +79,78 @@ def examinee_count(session: Session, cycle_id: int) -> int:
     ).one()
 
 
-def examinees_with_sheets(session: Session, cycle_id: int) -> list[tuple[CycleExaminee, ScoreSheet | None]]:
-    """A cycle's examinees in roster order, each with their score sheet if there is one, in one query."""
+class Examinee(Protocol):
+    """What is read of an examinee: a ``CycleExaminee`` row, or an ``ExamineeRow`` read without the ORM."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def cycle_id(self) -> int: ...
+    @property
+    def member_id(self) -> int: ...
+    @property
+    def student_no(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def team(self) -> str: ...
+    @property
+    def department(self) -> str | None: ...
+    @property
+    def position(self) -> str: ...
+    @property
+    def scorer_member_id(self) -> int | None: ...
+
+
+class ExamineeRow(NamedTuple):
+    """A cycle's examinee as plain values (the board reads ten thousand of them: no ORM objects)."""
+
+    id: int
+    cycle_id: int
+    member_id: int
+    student_no: str
+    name: str
+    team: str
+    department: str | None
+    position: str
+    college: str
+    term_start: str
+    scorer_member_id: int | None
+
+
+class SheetRow(NamedTuple):
+    """Where a score sheet stands, as plain values; a flow that writes a sheet reads its ``ScoreSheet``."""
+
+    id: int
+    scorer_member_id: int | None
+    status: str
+    comment: str | None
+    submitted_at: datetime | None
+
+
+_EXAMINEE_COLUMNS = [CycleExaminee.__table__.c[name] for name in ExamineeRow._fields]  # type: ignore[attr-defined]
+_SHEET_COLUMNS = [ScoreSheet.__table__.c[name] for name in SheetRow._fields]  # type: ignore[attr-defined]
+
+
+def examinees_with_sheets(session: Session, cycle_id: int) -> list[tuple[ExamineeRow, SheetRow | None]]:
+    """A cycle's examinees in roster order, each with their score sheet if there is one, in one query, as
+    plain rows."""
     query = (
-        select(CycleExaminee, ScoreSheet)
+        sa_select(*_EXAMINEE_COLUMNS, *_SHEET_COLUMNS)
         .outerjoin(ScoreSheet, col(ScoreSheet.examinee_id) == col(CycleExaminee.id))
-        .where(CycleExaminee.cycle_id == cycle_id)
-        .order_by(CycleExaminee.team, col(CycleExaminee.department).nulls_first(), CycleExaminee.student_no)
+        .where(col(CycleExaminee.cycle_id) == cycle_id)
+        .order_by(
+            col(CycleExaminee.team),
+            col(CycleExaminee.department).nulls_first(),
+            col(CycleExaminee.student_no),
+        )
     )
-    return [(examinee, sheet) for examinee, sheet in session.exec(query)]
+    split = len(_EXAMINEE_COLUMNS)
+    found = []
+    for row in session.execute(query):
+        sheet = None if row[split] is None else SheetRow._make(row[split:])
+        found.append((ExamineeRow._make(row[:split]), sheet))
+    return found
 
 
 def scorer_names(session: Session, cycle_id: int) -> dict[int, str]:

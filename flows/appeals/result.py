@@ -28,6 +28,7 @@ from flows.rules.scheme import Scheme
 from flows.ui.context import FlowContext
 from flows.ui.i18n import render
 from storage import appeals
+from storage.cycles import Examinee
 from storage.models import Appeal, AppealStatus, Cycle, CycleExaminee, Outcome
 
 
@@ -49,7 +50,7 @@ class Result:
         return self.decided_at is not None
 
 
-def result_on(board: Board, examinee: CycleExaminee) -> Result | None:
+def result_on(board: Board, examinee: Examinee) -> Result | None:
     """The examinee's result on the review board, or None while their score sheet is not submitted."""
     entry = board.entry(examinee.id)
     if entry is None or not entry.submitted:
@@ -91,7 +92,7 @@ def decided_result(
     )
 
 
-def final_result(session: Session, examinee: CycleExaminee, board: Board | None = None) -> Result | None:
+def final_result(session: Session, examinee: Examinee, board: Board | None = None) -> Result | None:
     """THE result that stands for one examinee: their released result (on ``board``, loaded when not
     given), or what a decided appeal changed it to. None while their score sheet is not submitted."""
     if board is None:

@@ -23,29 +23,22 @@ from flows.scoring.sheet import NOT_STARTED
 from storage import cycles as cycle_store
 from storage import review as store
 from storage import scoring
-from storage.models import (
-    AcceptedViolation,
-    ChangeKind,
-    Cycle,
-    CycleExaminee,
-    ReviewChange,
-    ScoreSheet,
-    SheetStatus,
-)
+from storage.cycles import Examinee, ExamineeRow, SheetRow
+from storage.models import AcceptedViolation, ChangeKind, Cycle, ReviewChange, SheetStatus
 
 GroupKey = tuple[str, str | None]  # (team, department); department None: the team's presidium
 
 
-def group_of(examinee: CycleExaminee) -> GroupKey:
+def group_of(examinee: Examinee) -> GroupKey:
     return examinee.team, examinee.department
 
 
 @dataclass(frozen=True)
 class Entry:
-    """One examinee on the board."""
+    """One examinee on the board, as plain rows (a flow that writes the sheet reads its ``ScoreSheet``)."""
 
-    examinee: CycleExaminee
-    sheet: ScoreSheet | None
+    examinee: ExamineeRow
+    sheet: SheetRow | None
     scorer: str | None  # the scorer's name; None when the committee scores (presidents)
     original: dict[str, Decimal]  # as the scorer gave them
     scores: dict[str, Decimal]  # with the committee's changes
@@ -202,7 +195,7 @@ def _read_board(session: Session, cycle: Cycle) -> Board:
     given = scoring.cycle_item_scores(session, cycle.id)
     accepted = store.accepted_violations(session, cycle.id)
     names = cycle_store.scorer_names(session, cycle.id)
-    by_group: dict[GroupKey, list[tuple[CycleExaminee, ScoreSheet | None, str | None]]] = {}
+    by_group: dict[GroupKey, list[tuple[ExamineeRow, SheetRow | None, str | None]]] = {}
     for examinee, sheet in cycle_store.examinees_with_sheets(session, cycle.id):
         scorer = examinee.scorer_member_id
         name = None if scorer is None else names.get(scorer, "")
@@ -245,8 +238,8 @@ def _fold(
 
 
 def _entry(
-    examinee: CycleExaminee,
-    sheet: ScoreSheet | None,
+    examinee: ExamineeRow,
+    sheet: SheetRow | None,
     scorer: str | None,
     original: dict[str, Decimal],
     scheme: Scheme,

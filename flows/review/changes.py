@@ -78,7 +78,7 @@ def return_sheet(reviewer: Reviewer, entry: Entry, note: str) -> bool:
 
     Returns whether the scorer could be told (they may have no chat with the bot).
     """
-    sheet = entry.sheet
+    sheet = scoring.sheet_of(reviewer.session, entry.examinee.id)
     assert sheet is not None and entry.examinee.scorer_member_id is not None
     start_new_version(reviewer)
     scoring.return_sheet(reviewer.session, sheet, actor=reviewer.actor, reason=note, now=reviewer.now)

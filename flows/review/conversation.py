@@ -56,7 +56,7 @@ from flows.ui.refusal import Refused
 from flows.ui.text import points
 from storage import conversations
 from storage import cycles as cycle_store
-from storage.models import SelfStatus
+from storage.models import CycleExaminee, SelfStatus
 
 __all__ = ["FLOW", "PRESSES", "on_input", "start"]
 
@@ -157,7 +157,7 @@ def _self_assessment(reviewer: Reviewer, press: ExamineePress) -> list[Action]:
     form = Form(
         reviewer.context,
         reviewer.locale,
-        examinee,
+        reviewer.session.get_one(CycleExaminee, examinee.id),
         reviewer.cycle,
         reviewer.scheme,
         assessment,

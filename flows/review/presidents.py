@@ -50,7 +50,7 @@ def _fresh(reviewer: Reviewer, entry: Entry) -> Entry:
 
 def _row(reviewer: Reviewer, entry: Entry) -> ScoreSheet:
     session, member = reviewer.session, reviewer.member
-    return entry.sheet or scoring.start_sheet(session, entry.examinee.id, member.id, reviewer.now)
+    return scoring.start_sheet(session, entry.examinee.id, member.id, reviewer.now)
 
 
 # Steps

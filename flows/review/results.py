@@ -36,6 +36,7 @@ from flows.ui.text import points, split_message
 from storage import appeals, audit
 from storage import cycles as cycle_store
 from storage import review as store
+from storage.cycles import Examinee
 from storage.models import AppealStatus, Cycle, CycleExaminee, Member, Position, Signature, SignatureRole
 
 ZERO = Decimal(0)
@@ -69,7 +70,7 @@ def release(context: FlowContext, board: Board, actor: str) -> tuple[int, int]:
             continue
 
         def compose(
-            _member_id: int, locale: str, examinee: CycleExaminee = examinee, result: Result = result
+            _member_id: int, locale: str, examinee: Examinee = examinee, result: Result = result
         ) -> Body:
             footer = render(locale, "result_released_footer")
             text = result_text(context, locale, cycle, examinee, result) + "\n\n" + footer
@@ -80,9 +81,7 @@ def release(context: FlowContext, board: Board, actor: str) -> tuple[int, int]:
     return sent, len(board.entries)
 
 
-def result_text(
-    context: FlowContext, locale: str, cycle: Cycle, examinee: CycleExaminee, result: Result
-) -> str:
+def result_text(context: FlowContext, locale: str, cycle: Cycle, examinee: Examinee, result: Result) -> str:
     """One examinee's result as it stands (``final_result``): each dimension and item, the total, the
     grade and its meaning, the comment; marked when an appeal decision changed it (申诉决定)."""
     scheme = scheme_of(cycle)
@@ -239,7 +238,7 @@ def _view(reader: ResultReader) -> list[Action]:
 
 
 def result_buttons(
-    locale: str, cycle: Cycle, examinee: CycleExaminee, version: int, *, signed: bool, lodged: bool = False
+    locale: str, cycle: Cycle, examinee: Examinee, version: int, *, signed: bool, lodged: bool = False
 ) -> tuple[Button, ...]:
     """Under a released result, in ``/result`` and in its notice: sign for it (until signed), and appeal
     (until an appeal is lodged)."""

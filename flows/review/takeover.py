@@ -64,7 +64,7 @@ def _take_over(reviewer: Reviewer, entry: Entry, reason: str) -> bool:
     """Hand the sheet to the presser, audited with the reason; tell its scorer (False: no chat)."""
     examinee, scorer = entry.examinee, entry.examinee.scorer_member_id
     assert scorer is not None  # can_take_over
-    sheet = entry.sheet or scoring.start_sheet(reviewer.session, examinee.id, scorer, reviewer.now)
+    sheet = scoring.start_sheet(reviewer.session, examinee.id, scorer, reviewer.now)
     scoring.take_over_sheet(reviewer.session, sheet, reviewer.member.id, reviewer.now)
     before = {"scorer": scorer, "status": str(sheet.status)}
     after = {"scorer": reviewer.member.id, "examinee": examinee.student_no}

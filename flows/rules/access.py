@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from storage.cycles import Examinee
 from storage.models import CycleExaminee, Member, Position
 
 APPEAL_OFFICE = ("校团委", "组织部")  # (team, department) that receives appeals: 校团委组织部
@@ -31,7 +32,7 @@ def is_committee(member: Member) -> bool:
     return member.committee_role is not None and member.active
 
 
-def can_read_self_assessment(reader: Member, examinee: CycleExaminee) -> bool:
+def can_read_self_assessment(reader: Member, examinee: Examinee) -> bool:
     """Only the examinee, their scorer and the committee may read a self-assessment."""
     if not reader.active:
         return False
@@ -43,12 +44,12 @@ def can_review(member: Member) -> bool:
     return is_committee(member)
 
 
-def can_change_result(member: Member, examinee: CycleExaminee) -> bool:
+def can_change_result(member: Member, examinee: Examinee) -> bool:
     """A committee member may score, regrade or return the sheet of anyone but themselves."""
     return is_committee(member) and member.id != examinee.member_id
 
 
-def can_read_result(reader: Member, examinee: CycleExaminee) -> bool:
+def can_read_result(reader: Member, examinee: Examinee) -> bool:
     """A result (final scores and grade) is read by its examinee and the committee; never by the scorer."""
     return reader.active and (reader.id == examinee.member_id or is_committee(reader))
 

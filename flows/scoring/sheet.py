@@ -32,6 +32,7 @@ from flows.rules.scheme import Scheme
 from flows.scoring.presses import ScoreAction, ScorePress
 from storage import cycles as cycle_store
 from storage import scoring as store
+from storage.cycles import Examinee
 from storage.models import Cycle, CycleExaminee, Position, ScoreSheet, SelfAssessment, SelfStatus, SheetStatus
 
 NOT_STARTED = "not_started"
@@ -136,7 +137,7 @@ class Scorer(Actor):
 def submit(
     actor: Actor,
     row: ScoreSheet,
-    examinee: CycleExaminee,
+    examinee: Examinee,
     scores: Mapping[str, Decimal],
     total: Decimal,
     **extra: str,
