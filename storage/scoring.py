@@ -70,25 +70,26 @@ def cycle_item_scores(session: Session, cycle_id: int) -> dict[int, dict[str, De
 _POINTS_SCALE: int = ItemScore.__table__.c.points.type.scale  # type: ignore[attr-defined]
 
 
+class _Given(dict[str, tuple[str, Decimal]]):
+    """``results=15.0`` → ``("results", Decimal("15.0"))``, worked out once per distinct text: a cycle's
+    hundred thousand item scores take a few hundred distinct values. The points become Decimals as
+    SQLAlchemy's Numeric makes them (one decimal: ``15.0``)."""
+
+    def __missing__(self, given: str) -> tuple[str, Decimal]:
+        item, raw = given.split("=")
+        pair = self[given] = (item, Decimal(f"{float(raw):.{_POINTS_SCALE}f}"))
+        return pair
+
+
 def _by_sheet(session: Session, sheets: SelectOfScalar[int]) -> dict[int, dict[str, Decimal]]:
     """Item scores read one row a sheet (``results=15.0,attitude=12.5,...``, joined by the database),
-    not as an ORM object per item: a cycle holds a hundred thousand of them. The points become
-    Decimals as SQLAlchemy's Numeric makes them (one decimal: ``15.0``), once per distinct value."""
+    not as an ORM object per item: a cycle holds a hundred thousand of them."""
     pair = col(ItemScore.item) + "=" + cast(col(ItemScore.points), String)
     postgres = session.get_bind().dialect.name == "postgresql"
     joined = func.string_agg(pair, ",") if postgres else func.group_concat(pair, ",")
     query = sheets.add_columns(joined).group_by(col(ItemScore.sheet_id))
-    found: dict[int, dict[str, Decimal]] = {}
-    decimals: dict[str, Decimal] = {}
-    for sheet_id, text in session.execute(query):
-        scores = found[sheet_id] = {}
-        for given in text.split(","):
-            item, raw = given.split("=")
-            points = decimals.get(raw)
-            if points is None:
-                points = decimals[raw] = Decimal(f"{float(raw):.{_POINTS_SCALE}f}")
-            scores[item] = points
-    return found
+    given = _Given().__getitem__
+    return {sheet_id: dict(map(given, text.split(","))) for sheet_id, text in session.execute(query)}
 
 
 def scoring_started(session: Session, examinee_id: int) -> bool:

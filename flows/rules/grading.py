@@ -101,11 +101,14 @@ def _as_decimal(value: str | int | Decimal) -> Decimal | None:
 
 @dataclass(frozen=True)
 class _RubricIndex:
-    """Where each rubric item counts (its dimension's place) and its most points, looked up once a scheme."""
+    """Where each rubric item counts (its dimension's place), its most points and its dimension's weight,
+    looked up once a scheme; ``zero`` is Σ 0 × weight (what a weighted total starts from)."""
 
     scheme: Scheme
     dimension_of: dict[str, int]
     most: dict[str, Decimal]
+    weight: dict[str, Decimal]
+    zero: Decimal
 
 
 _INDEXES: dict[int, _RubricIndex] = {}  # by id(scheme); the scheme is kept in the index, so ids stay its own
@@ -121,9 +124,21 @@ def _rubric_index(scheme: Scheme) -> _RubricIndex:
             scheme,
             {item.key: place for place, dimension in enumerate(dimensions) for item in dimension.items},
             {item.key: item.points for dimension in dimensions for item in dimension.items},
+            {item.key: dimension.weight for dimension in dimensions for item in dimension.items},
+            sum((Decimal(0) * dimension.weight for dimension in dimensions), Decimal(0)),
         )
         _INDEXES[id(scheme)] = index
     return index
+
+
+def _place(index: _RubricIndex, key: str, score: Points) -> int:
+    """The dimension ``key`` counts in. Raises ValueError for an unknown item or a score out of range."""
+    place = index.dimension_of.get(key)
+    if place is None:
+        raise ValueError(f"no rubric item {key!r}")
+    if not 0 <= score <= index.most[key]:
+        raise ValueError(f"score {score} for {key!r} is outside 0..{index.most[key]}")
+    return place
 
 
 def dimension_scores(scores: Mapping[str, Points], scheme: Scheme) -> dict[str, Decimal]:
@@ -134,12 +149,7 @@ def dimension_scores(scores: Mapping[str, Points], scheme: Scheme) -> dict[str, 
     index = _rubric_index(scheme)
     sums = [Decimal(0)] * len(scheme.rubric.dimensions)
     for key, score in scores.items():
-        place = index.dimension_of.get(key)
-        if place is None:
-            raise ValueError(f"no rubric item {key!r}")
-        if not 0 <= score <= index.most[key]:
-            raise ValueError(f"score {score} for {key!r} is outside 0..{index.most[key]}")
-        sums[place] += score
+        sums[_place(index, key, score)] += score
     return {dimension.key: sums[place] for place, dimension in enumerate(scheme.rubric.dimensions)}
 
 
@@ -153,12 +163,19 @@ def total_score(
     then held within the scheme's floor and ceiling. Unscored items count 0 (a draft's running total).
 
     ``deductions`` and ``bonuses`` map an adjustment key to the points of that kind before its cap.
+    Summed item by item (points × weight) from Σ 0 × weight: exactly Σ dimension points × weight, the
+    same digits too, without a dictionary of dimensions for each sheet (the board totals ten thousand).
     """
-    by_dimension = dimension_scores(scores, scheme)
-    total = sum((by_dimension[d.key] * d.weight for d in scheme.rubric.dimensions), Decimal(0))
+    index = _rubric_index(scheme)
+    total, weight = index.zero, index.weight
+    for key, score in scores.items():
+        _place(index, key, score)
+        total += score * weight[key]
     adjustments = scheme.adjustments
-    total -= _capped(deductions or {}, adjustments.deductions, adjustments.deduction_cap)
-    total += _capped(bonuses or {}, adjustments.bonuses, adjustments.bonus_cap)
+    if deductions:
+        total -= _capped(deductions, adjustments.deductions, adjustments.deduction_cap)
+    if bonuses:
+        total += _capped(bonuses, adjustments.bonuses, adjustments.bonus_cap)
     if adjustments.floor is not None:
         total = max(total, adjustments.floor)
     if adjustments.ceiling is not None:
