@@ -8,7 +8,6 @@ from decimal import Decimal
 from typing import NamedTuple, Protocol
 
 from sqlalchemy import insert, or_
-from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel, col, func, select
 
 from storage.models import (
@@ -126,31 +125,6 @@ class SheetRow(NamedTuple):
     status: str
     comment: str | None
     submitted_at: datetime | None
-
-
-_EXAMINEE_COLUMNS = [CycleExaminee.__table__.c[name] for name in ExamineeRow._fields]  # type: ignore[attr-defined]
-_SHEET_COLUMNS = [ScoreSheet.__table__.c[name] for name in SheetRow._fields]  # type: ignore[attr-defined]
-
-
-def examinees_with_sheets(session: Session, cycle_id: int) -> list[tuple[ExamineeRow, SheetRow | None]]:
-    """A cycle's examinees in roster order, each with their score sheet if there is one, in one query, as
-    plain rows."""
-    query = (
-        sa_select(*_EXAMINEE_COLUMNS, *_SHEET_COLUMNS)
-        .outerjoin(ScoreSheet, col(ScoreSheet.examinee_id) == col(CycleExaminee.id))
-        .where(col(CycleExaminee.cycle_id) == cycle_id)
-        .order_by(
-            col(CycleExaminee.team),
-            col(CycleExaminee.department).nulls_first(),
-            col(CycleExaminee.student_no),
-        )
-    )
-    split = len(_EXAMINEE_COLUMNS)
-    found = []
-    for row in session.execute(query):
-        sheet = None if row[split] is None else SheetRow._make(row[split:])
-        found.append((ExamineeRow._make(row[:split]), sheet))
-    return found
 
 
 def scorer_names(session: Session, cycle_id: int) -> dict[int, str]:

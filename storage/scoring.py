@@ -6,13 +6,15 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import String, cast
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from storage import audit
-from storage.cycles import form_statuses
+from storage.cycles import ExamineeRow, SheetRow, form_statuses
 from storage.models import CycleExaminee, ItemScore, ScoreSheet, SheetStatus
 
 
@@ -56,15 +58,42 @@ def item_scores_of(session: Session, sheet_ids: Iterable[int]) -> dict[int, dict
     return _by_sheet(session, select(ItemScore.sheet_id).where(col(ItemScore.sheet_id).in_(list(sheet_ids))))
 
 
-def cycle_item_scores(session: Session, cycle_id: int) -> dict[int, dict[str, Decimal]]:
-    """Every item score of a cycle's sheets, by sheet id then item key."""
-    query = (
-        select(ItemScore.sheet_id)
-        .join(ScoreSheet, col(ScoreSheet.id) == col(ItemScore.sheet_id))
-        .join(CycleExaminee, col(CycleExaminee.id) == col(ScoreSheet.examinee_id))
-        .where(CycleExaminee.cycle_id == cycle_id)
+_EXAMINEE_COLUMNS = [CycleExaminee.__table__.c[name] for name in ExamineeRow._fields]  # type: ignore[attr-defined]
+_SHEET_COLUMNS = [ScoreSheet.__table__.c[name] for name in SheetRow._fields]  # type: ignore[attr-defined]
+
+
+def cycle_scored(
+    session: Session, cycle_id: int
+) -> list[tuple[ExamineeRow, SheetRow | None, dict[str, Decimal]]]:
+    """A cycle's examinees in roster order, each with their score sheet (if any) and its item scores, in
+    one query and as plain rows: each sheet's item scores joined by the database into one text
+    (``results=15.0,attitude=12.5,...``, a subquery on the sheet's index), not an ORM object per examinee,
+    sheet or item."""
+    joined = (
+        sa_select(_joined_scores(session))
+        .where(col(ItemScore.sheet_id) == col(ScoreSheet.id))
+        .correlate(ScoreSheet)
+        .scalar_subquery()
     )
-    return _by_sheet(session, query)
+    query = (
+        sa_select(*_EXAMINEE_COLUMNS, *_SHEET_COLUMNS, joined)
+        .outerjoin(ScoreSheet, col(ScoreSheet.examinee_id) == col(CycleExaminee.id))
+        .where(col(CycleExaminee.cycle_id) == cycle_id)
+        .order_by(
+            col(CycleExaminee.team),
+            col(CycleExaminee.department).nulls_first(),
+            col(CycleExaminee.student_no),
+        )
+    )
+    sheet_at, scores_at = len(_EXAMINEE_COLUMNS), len(_EXAMINEE_COLUMNS) + len(_SHEET_COLUMNS)
+    parse = _Given().__getitem__
+    found = []
+    for row in session.execute(query):
+        sheet = None if row[sheet_at] is None else SheetRow._make(row[sheet_at:scores_at])
+        text = row[scores_at]
+        scores = dict(map(parse, text.split(","))) if text else {}
+        found.append((ExamineeRow._make(row[:sheet_at]), sheet, scores))
+    return found
 
 
 _POINTS_SCALE: int = ItemScore.__table__.c.points.type.scale  # type: ignore[attr-defined]
@@ -81,15 +110,18 @@ class _Given(dict[str, tuple[str, Decimal]]):
         return pair
 
 
-def _by_sheet(session: Session, sheets: SelectOfScalar[int]) -> dict[int, dict[str, Decimal]]:
-    """Item scores read one row a sheet (``results=15.0,attitude=12.5,...``, joined by the database),
-    not as an ORM object per item: a cycle holds a hundred thousand of them."""
+def _joined_scores(session: Session) -> Any:
+    """A group's item scores as one text, ``results=15.0,attitude=12.5,...`` (None without any)."""
     pair = col(ItemScore.item) + "=" + cast(col(ItemScore.points), String)
     postgres = session.get_bind().dialect.name == "postgresql"
-    joined = func.string_agg(pair, ",") if postgres else func.group_concat(pair, ",")
-    query = sheets.add_columns(joined).group_by(col(ItemScore.sheet_id))
-    given = _Given().__getitem__
-    return {sheet_id: dict(map(given, text.split(","))) for sheet_id, text in session.execute(query)}
+    return func.string_agg(pair, ",") if postgres else func.group_concat(pair, ",")
+
+
+def _by_sheet(session: Session, sheets: SelectOfScalar[int]) -> dict[int, dict[str, Decimal]]:
+    """Item scores read one row a sheet, not as an ORM object per item."""
+    query = sheets.add_columns(_joined_scores(session)).group_by(col(ItemScore.sheet_id))
+    parse = _Given().__getitem__
+    return {sheet_id: dict(map(parse, text.split(","))) for sheet_id, text in session.execute(query)}
 
 
 def scoring_started(session: Session, examinee_id: int) -> bool:

@@ -192,29 +192,19 @@ def _read_board(session: Session, cycle: Cycle) -> Board:
     version = store.current_version(session, cycle.id)
     changes = store.changes(session, cycle.id)
     ratings, scores, grades = _fold(changes)
-    given = scoring.cycle_item_scores(session, cycle.id)
     accepted = store.accepted_violations(session, cycle.id)
     names = cycle_store.scorer_names(session, cycle.id)
-    by_group: dict[GroupKey, list[tuple[ExamineeRow, SheetRow | None, str | None]]] = {}
-    for examinee, sheet in cycle_store.examinees_with_sheets(session, cycle.id):
+    by_group: dict[GroupKey, list[tuple[ExamineeRow, SheetRow | None, str | None, dict[str, Decimal]]]] = {}
+    for examinee, sheet, given in scoring.cycle_scored(session, cycle.id):
         scorer = examinee.scorer_member_id
         name = None if scorer is None else names.get(scorer, "")
-        by_group.setdefault(group_of(examinee), []).append((examinee, sheet, name))
+        by_group.setdefault(group_of(examinee), []).append((examinee, sheet, name, given))
     groups = []
     for key, members in by_group.items():
         rating = ratings.get(key)
         entries = tuple(
-            _entry(
-                examinee,
-                sheet,
-                scorer,
-                given.get(sheet.id, {}) if sheet else {},
-                scheme,
-                rating,
-                scores,
-                grades,
-            )
-            for examinee, sheet, scorer in members
+            _entry(examinee, sheet, scorer, given, scheme, rating, scores, grades)
+            for examinee, sheet, scorer, given in members
         )
         groups.append(Group(key, entries, rating, _breaks(key, entries, rating, scheme, accepted)))
     return Board(cycle, scheme, version, tuple(groups), tuple(changes))
