@@ -102,7 +102,7 @@ class Examinee(Protocol):
 
 
 class ExamineeRow(NamedTuple):
-    """A cycle's examinee as plain values (the board reads ten thousand of them: no ORM objects)."""
+    """A cycle's examinee as plain values, what the board reads of ten thousand (no ORM objects)."""
 
     id: int
     cycle_id: int
@@ -112,19 +112,17 @@ class ExamineeRow(NamedTuple):
     team: str
     department: str | None
     position: str
-    college: str
-    term_start: str
     scorer_member_id: int | None
 
 
 class SheetRow(NamedTuple):
-    """Where a score sheet stands, as plain values; a flow that writes a sheet reads its ``ScoreSheet``."""
+    """Where a score sheet stands, as plain values; a flow that writes a sheet, or shows when it was
+    submitted, reads its ``ScoreSheet``."""
 
     id: int
     scorer_member_id: int | None
     status: str
     comment: str | None
-    submitted_at: datetime | None
 
 
 def scorer_names(session: Session, cycle_id: int) -> dict[int, str]:

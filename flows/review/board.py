@@ -102,7 +102,7 @@ class Group:
     def department(self) -> str | None:
         return self.key[1]
 
-    @property
+    @cached_property
     def submitted(self) -> int:
         return sum(1 for entry in self.entries if entry.submitted)
 
@@ -110,7 +110,7 @@ class Group:
     def complete(self) -> bool:
         return self.submitted == len(self.entries)
 
-    @property
+    @cached_property
     def open_breaks(self) -> list[Break]:
         return [b for b in self.breaks if b.accepted is None]
 

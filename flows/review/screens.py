@@ -23,6 +23,7 @@ from flows.ui.i18n import plain
 from flows.ui.keyboards import rows_of, with_buttons
 from flows.ui.paging import Page, page_of, turn_buttons
 from flows.ui.text import points, visible_length
+from storage import scoring
 from storage.models import Member, Position
 
 
@@ -260,6 +261,7 @@ def examinee_screen(
     board = reviewer.board()
     assert access.can_read_result(reviewer.member, entry.examinee)
     examinee, scheme = entry.examinee, board.scheme
+    sheet = scoring.sheet_of(reviewer.session, examinee.id) if entry.sheet else None
     group = board.group((examinee.team, examinee.department))
     blocks = [
         reviewer.text(
@@ -269,9 +271,7 @@ def examinee_screen(
             group=group_label(reviewer, group),
             scorer=entry.scorer,
             status=entry.status,
-            submitted_at=reviewer.local(entry.sheet.submitted_at)
-            if entry.sheet and entry.sheet.submitted_at
-            else None,
+            submitted_at=reviewer.local(sheet.submitted_at) if sheet and sheet.submitted_at else None,
         ),
         "\n".join(
             reviewer.text(
