@@ -63,3 +63,12 @@ def test_loading_the_board_sends_as_many_statements_for_sixty_examinees_as_for_t
     assert [len(boards[c.name].entries) for c in (small, large)] == [10, 60]
     assert all(entry.total > 0 for entry in boards[large.name].entries if entry.submitted)
     assert counted[small.name] == counted[large.name], counted
+
+
+def test_loading_the_board_makes_no_orm_object_of_an_examinee_a_sheet_or_an_item_score(session):
+    cycle = _scored_cycle(session, 30, "三十人周期")
+    session.expunge_all()
+    board = load_board(session, cycle)
+    assert len(board.entries) == 30 and any(entry.sheet is not None for entry in board.entries)
+    kinds = {type(instance).__name__ for instance in session.identity_map.values()}
+    assert not kinds & {"CycleExaminee", "ScoreSheet", "ItemScore"}, kinds

@@ -327,6 +327,23 @@ def test_weights_turn_three_1000_point_parts_into_one_1000_point_total() -> None
     assert total_score(scores, scheme) == D(400) + D(360) + D("131.025")
 
 
+def test_a_weighted_total_has_the_digits_of_its_dimensions_times_their_weights() -> None:
+    """Summed item by item, a total is the very Decimal the dimensions times their weights make, to the
+    digit (signatures hash totals as text), for drafts with whole dimensions unscored too."""
+    scheme = township()
+    full = {item.key: item.points for item in scheme.rubric.items}
+    drafts = [
+        {"economy": D(400)},
+        {"satisfaction": D("873.5")},
+        {"economy": D(1), "key_tasks": D("2.0")},
+        full,
+    ]
+    for scores in drafts:
+        by_dimension = dimension_scores(scores, scheme)
+        weighted = sum((by_dimension[d.key] * d.weight for d in scheme.rubric.dimensions), D(0))
+        assert str(total_score(scores, scheme)) == str(weighted), scores
+
+
 def test_each_deduction_is_capped_and_so_are_all_together() -> None:
     scheme = township()
     scores = {item.key: item.points for item in scheme.rubric.items}
