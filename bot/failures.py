@@ -4,7 +4,8 @@ Every failure of a ``kaohe`` command, ``kaohe run`` included, ends here (``bot.c
 the configuration or the request is its own message (exit status 2); a rejected token and an
 unreachable Bot API are worded for the operator; anything else is one line naming the error plus a
 JSON record with its traceback, for the log collector. Everything is scrubbed of the secrets
-(``bot.logs``), whatever a library put into its messages.
+(``bot.logs``), whatever a library put into its messages. Telegram's errors are imported when a failure
+is explained, not with the module: a command that never talks to Telegram starts without loading it.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy.exc import OperationalError
-from telegram.error import BadRequest, InvalidToken, NetworkError
 
 from bot.commands.common import UsageError
 from bot.config import ConfigError
@@ -36,6 +36,8 @@ class Explained:
 
 def network_problem(error: BaseException) -> bool:
     """Whether the Bot API could not be reached or did not answer (not: it answered with a refusal)."""
+    from telegram.error import BadRequest, NetworkError
+
     return isinstance(error, NetworkError) and not isinstance(error, BadRequest)
 
 
@@ -44,6 +46,8 @@ def unreachable(locale: str, url: str, error: BaseException) -> str:
 
 
 def explain(error: BaseException, locale: str, api_url: str) -> Explained:
+    from telegram.error import InvalidToken
+
     if isinstance(error, ConfigError | UsageError):
         return Explained(f"kaohe: {error}", 2, record=False)
     if isinstance(error, Fatal):

@@ -7,9 +7,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import NamedTuple, Protocol
 
-from sqlalchemy import insert, or_
+from sqlalchemy import or_
 from sqlmodel import Session, SQLModel, col, func, select
 
+from storage.bulk import insert_rows
 from storage.models import (
     Cycle,
     CycleExaminee,
@@ -199,9 +200,8 @@ def save_self_score(session: Session, assessment_id: int, item: str, points: Dec
 
 
 def add_examinees(session: Session, examinees: Sequence[Mapping[str, object]]) -> None:
-    """Store a cycle's examinees, given as rows of ``CycleExaminee`` columns, in bulk."""
-    if examinees:
-        session.execute(insert(CycleExaminee), list(examinees))
+    """Store a cycle's examinees, given as rows of ``CycleExaminee`` columns, in one insert."""
+    insert_rows(session, CycleExaminee, examinees)
 
 
 def self_statuses(

@@ -2,28 +2,33 @@
 
 SQLite (one file, the default) and PostgreSQL (psycopg 3) are both first-class. The schema is
 created and upgraded only by Alembic (``upgrade``); ``current_revision`` and ``head_revision`` let
-``kaohe run`` refuse to start on an out-of-date database.
+``kaohe run`` and every command refuse an out-of-date database. Those two read the ``alembic_version``
+table and the migration files' ``revision`` lines themselves: Alembic (and every migration script) is
+imported only when migrating, which keeps it out of each command's start-up.
 """
 
 from __future__ import annotations
 
+import ast
 import os
+import re
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 from weakref import WeakKeyDictionary
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, create_engine
 
+if TYPE_CHECKING:
+    from alembic.config import Config as AlembicConfig
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+VERSION_TABLE = "alembic_version"  # Alembic's record of the revision a database is at
 
 
 def normalise_url(url: str) -> str:
@@ -105,6 +110,8 @@ def session_scope(engine: Engine) -> Iterator[Session]:
 
 
 def _alembic_config(engine: Engine) -> AlembicConfig:
+    from alembic.config import Config as AlembicConfig
+
     config = AlembicConfig()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.attributes["engine"] = engine
@@ -113,15 +120,35 @@ def _alembic_config(engine: Engine) -> AlembicConfig:
 
 def upgrade(engine: Engine) -> None:
     """Create or upgrade the schema to the newest migration (``kaohe init``)."""
+    from alembic import command
+
     command.upgrade(_alembic_config(engine), "head")
 
 
+_REVISION_LINE = re.compile(r"^(down_revision|revision)\b[^=]*=\s*(.+)$", re.MULTILINE)
+
+
 def head_revision() -> str | None:
-    """The newest migration this code knows."""
-    return ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
+    """The newest migration this code knows: the one revision no other migration names as its
+    ``down_revision`` (what Alembic's ``get_current_head`` answers, without importing the scripts)."""
+    revisions: set[str] = set()
+    below: set[str] = set()
+    for script in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        for name, value in _REVISION_LINE.findall(script.read_text(encoding="utf-8")):
+            named = ast.literal_eval(value.strip())
+            if name == "revision":
+                revisions.add(named)
+            elif named is not None:
+                below.update((named,) if isinstance(named, str) else named)
+    heads = revisions - below
+    if len(heads) > 1:
+        raise RuntimeError(f"the migrations have several heads: {sorted(heads)}")
+    return next(iter(heads), None)
 
 
 def current_revision(engine: Engine) -> str | None:
     """The migration the database is at, or None for an empty database."""
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        if not inspect(connection).has_table(VERSION_TABLE):
+            return None
+        return connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalar()

@@ -15,17 +15,20 @@ true when its time came, e.g. a reminder to someone who has since done it).
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, or_, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
+from storage.bulk import insert_rows
 from storage.models import Member, Notification, NotificationState, Subject, TelegramBinding
 
 ButtonRows = Sequence[Sequence[tuple[str, str]]]  # (label, callback data), row by row
+
+
+NO_SUBJECT: dict[str, Any] = dict.fromkeys(field.name for field in fields(Subject))  # a row about nothing
 
 
 @dataclass(frozen=True)
@@ -40,9 +43,10 @@ class Outgoing:
     buttons: ButtonRows = ()
 
     def columns(self) -> dict[str, Any]:
-        """The columns of its ``Notification`` that are its own (the others take their defaults)."""
+        """The columns of its ``Notification`` that are its own (the others take their defaults): the same
+        columns for every message, so that many go in as one insert."""
         keyboard = [[{"label": label, "data": data} for label, data in row] for row in self.buttons] or None
-        subject = dict(vars(self.subject)) if self.subject is not None else {}  # asdict copies deep: slow
+        subject = dict(vars(self.subject)) if self.subject is not None else NO_SUBJECT  # asdict copies deep
         mine = {"dedupe_key": self.dedupe_key, "chat_id": self.chat_id, "text": self.text}
         return mine | {"not_before": self.not_before, "buttons": keyboard} | subject
 
@@ -62,20 +66,21 @@ def queue(
 
 
 def queue_many(session: Session, messages: Sequence[Outgoing]) -> set[str]:
-    """Queue ``messages`` in their order with one multi-row insert, each unless one with its key exists
-    (the insert skips a taken key, even one taken by another process meanwhile); the keys newly queued."""
+    """Queue ``messages`` in their order with one insert (``storage.bulk``), each unless one with its key
+    exists (the insert skips a taken key, even one taken by another process meanwhile); the keys newly
+    queued."""
     if not messages:
         return set()
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = (
-        dialect.insert(Notification)
-        .on_conflict_do_nothing(index_elements=["dedupe_key"])
-        .returning(col(Notification.dedupe_key))
-    )
-    # The defaults from one row built by the ORM (building one per message took most of the time).
-    defaults = Notification(dedupe_key="", chat_id=0, text="").model_dump(exclude={"id"})
+    defaults = _defaults()
     rows = [defaults | message.columns() for message in messages]
-    return set(session.execute(statement, rows).scalars())
+    return set(insert_rows(session, Notification, rows, unique="dedupe_key", returning="dedupe_key"))
+
+
+def _defaults() -> dict[str, Any]:
+    """The columns a queued row takes from the table's defaults (state, times), from one row built by the
+    ORM (one per message took most of the time); those that default to NULL are left to the table."""
+    built = Notification(dedupe_key="", chat_id=0, text="").model_dump(exclude={"id"})
+    return {name: value for name, value in built.items() if value is not None}
 
 
 SUBJECT_COLUMNS = frozenset(("kind", "cycle_id", "step", "about_id", "tag"))

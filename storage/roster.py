@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import String, TypeDecorator, inspect, or_
+from sqlalchemy import select as select_columns
 from sqlmodel import Session, SQLModel, col, delete, nulls_first, select
 
 from storage.models import CommitteeRole, Department, Member, Oversight, Position, Team, TelegramBinding
@@ -58,10 +59,27 @@ MAX_LENGTHS: dict[str, int] = {
 }
 
 
+_ENTRY_COLUMNS = (  # a member's columns that make their entry, after their id
+    col(Member.id),
+    col(Member.student_no),
+    col(Member.name),
+    col(Team.name),
+    col(Department.name),
+    col(Member.position),
+    col(Member.college),
+    col(Member.term_start),
+    col(Member.committee_role),
+    col(Member.active),
+)
+
+
 def load_entries(session: Session, *, include_inactive: bool = False) -> list[RosterEntry]:
-    """The roster as stored: by team, then department (officers above departments first), then id."""
+    """The roster as stored: by team, then department (officers above departments first), then id.
+
+    Read as plain rows (the columns an entry needs), not as ``Member`` objects: a cycle's opening and
+    an import read ten thousand of them."""
     query = (
-        select(Member, Team.name, Department.name)
+        select_columns(*_ENTRY_COLUMNS)
         .join(Team, col(Team.id) == col(Member.team_id))
         .outerjoin(Department, col(Department.id) == col(Member.department_id))
         .order_by(col(Team.id), nulls_first(col(Member.department_id)), col(Member.id))
@@ -71,18 +89,20 @@ def load_entries(session: Session, *, include_inactive: bool = False) -> list[Ro
     oversees = _oversight_by_member(session)
     return [
         RosterEntry(
-            student_no=member.student_no,
-            name=member.name,
+            student_no=student_no,
+            name=name,
             team=team,
             department=department,
-            position=Position(member.position),
-            oversees=tuple(oversees.get(member.id, ())),
-            college=member.college,
-            term_start=member.term_start,
-            committee_role=CommitteeRole(member.committee_role) if member.committee_role else None,
-            active=member.active,
+            position=Position(position),
+            oversees=tuple(oversees.get(member_id, ())),
+            college=college,
+            term_start=term_start,
+            committee_role=CommitteeRole(role) if role else None,
+            active=active,
         )
-        for member, team, department in session.exec(query)
+        for member_id, student_no, name, team, department, position, college, term_start, role, active in (
+            session.execute(query)
+        )
     ]
 
 

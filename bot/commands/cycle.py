@@ -1,4 +1,7 @@
-"""``kaohe cycle open``, ``kaohe cycle status`` (``bot.commands.cycle_status``), ``kaohe cycle archive``."""
+"""``kaohe cycle open``, ``kaohe cycle status`` (``bot.commands.cycle_status``), ``kaohe cycle archive``.
+
+What only one action uses is imported when it runs (the archive's workbook and PDFs, the review's
+sign-off behind the status), so that ``kaohe cycle open`` starts without them."""
 
 from __future__ import annotations
 
@@ -9,7 +12,6 @@ from pathlib import Path
 from bot.commands import cycle_status
 from bot.commands.common import UsageError, named_cycle, open_database
 from bot.config import Config
-from flows.archive.export import ArchiveError, archive_cycle
 from flows.cycles.opening import CycleError, Deadlines, open_cycle
 from flows.rules.scheme import DEFAULT_SCHEME, SchemeError
 from flows.ui.i18n import plain
@@ -91,6 +93,8 @@ def open_command(config: Config, args: argparse.Namespace) -> int:
 
 
 def archive_command(config: Config, args: argparse.Namespace) -> int:
+    from flows.archive.export import ArchiveError, archive_cycle  # the workbook and PDFs: only when archiving
+
     locale = config.settings.language
     engine = open_database(config)
     try:

@@ -8,6 +8,7 @@ import argparse
 from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from rich.table import Table
 
@@ -23,12 +24,14 @@ from flows.cycles.status import (
     progress_bar,
     scorer_progress,
 )
-from flows.review.signoff import SignoffState
 from flows.rules.names import name_of, value_text
 from flows.ui.i18n import plain
 from storage.db import session_scope
 from storage.models import Position, SelfStatus, SheetStatus
 from storage.progress import ExamineeState
+
+if TYPE_CHECKING:
+    from flows.review.signoff import SignoffState
 
 SCORER_STATES = (NOT_STARTED, SheetStatus.DRAFT, SheetStatus.RETURNED, SheetStatus.SUBMITTED)
 NAMED_IN_SUMMARY = 20  # unregistered members named in the summary; --details names them all

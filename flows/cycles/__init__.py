@@ -1,7 +1,3 @@
 """Opening a cycle (开启考核: check the deadlines, freeze the roster, tell every examinee) and
-reporting where it stands (``kaohe cycle status``)."""
-
-from flows.cycles.opening import CycleError, Deadlines, OpenedCycle, open_cycle
-from flows.cycles.status import cycle_status
-
-__all__ = ["CycleError", "Deadlines", "OpenedCycle", "cycle_status", "open_cycle"]
+reporting where it stands (``kaohe cycle status``): ``opening`` and ``status``, each imported by name
+(``kaohe cycle open`` does not load the review's modules that the status reads)."""

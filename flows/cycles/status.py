@@ -7,14 +7,17 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
-from flows.review.signoff import SignoffState, signoff_state
 from flows.rules.cycles import Phase, current_phase
 from storage import outbox, progress
 from storage.models import Cycle, SelfStatus, SheetStatus
 from storage.progress import ExamineeState
+
+if TYPE_CHECKING:
+    from flows.review.signoff import SignoffState
 
 NOT_STARTED = "not_started"
 SELF_STATES = (NOT_STARTED, SelfStatus.DRAFT, SelfStatus.SUBMITTED, SelfStatus.MISSING)
@@ -78,6 +81,8 @@ class CycleStatus:
 
 def cycle_status(session: Session, cycle: Cycle, now: datetime, *, named: int | None = None) -> CycleStatus:
     """The cycle's status, with the first ``named`` unregistered examinees by name (None: all)."""
+    from flows.review.signoff import signoff_state  # the review's modules: loaded when a status is asked for
+
     groups: dict[tuple[str, str | None], GroupProgress] = {}
     for count in progress.form_counts(session, cycle.id):
         key = (count.team, count.department)

@@ -8,9 +8,6 @@
 - ``reminders``, ``announcements``, ``nudge``: the reminder ladder and digests, phase announcements,
   and the committee's nudge (一键催办).
 
-(``checks`` and ``schedule`` read the review's sign-off, so they are imported by name, not here.)
+Each module is imported by name, none here (``checks`` and ``schedule`` read the review's sign-off;
+opening a cycle needs only ``notice``).
 """
-
-from flows.notices.notice import Body, Kind, Notice, Topic, notify, rendered
-
-__all__ = ["Body", "Kind", "Notice", "Topic", "notify", "rendered"]

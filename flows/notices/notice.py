@@ -117,22 +117,27 @@ def notify(context: FlowContext, notice: Notice, members: Iterable[int], compose
     """Queue ``notice`` for each of ``members`` who is bound to the bot and has not had it yet, composed
     by ``compose`` in their own language, all in one insert; how many members were newly queued."""
     fresh = set(members) - told(context, notice)
-    bindings = accounts.bindings_of(context.session, list(fresh))
+    chats = accounts.chats_of(context.session, fresh)
     not_before = send_time(context)
+    parts: dict[str, list[str]] = {}  # a text's parts, split once however many members receive it
     messages: list[outbox.Outgoing] = []
     firsts: list[str] = []  # each member's first row's key: newly queued when it is
-    for member_id, binding in bindings.items():
-        body = compose(member_id, locale_for(binding.language_code, context.default_locale))
-        rows = _rows(notice.to(member_id), binding.chat_id, body, not_before)
+    for member_id, chat in chats.items():
+        body = compose(member_id, locale_for(chat.language_code, context.default_locale))
+        if body.text not in parts:
+            parts[body.text] = split_message(body.text)
+        rows = _rows(notice.to(member_id), chat.chat_id, body, parts[body.text], not_before)
         firsts.append(rows[0].dedupe_key)
         messages += rows
     queued = outbox.queue_many(context.session, messages)
     return sum(key in queued for key in firsts)
 
 
-def _rows(subject: Subject, chat_id: int, body: Body, not_before: datetime) -> list[outbox.Outgoing]:
-    """One member's rows: the text in parts if it is long, the buttons under the last part."""
-    parts = split_message(body.text)
+def _rows(
+    subject: Subject, chat_id: int, body: Body, parts: list[str], not_before: datetime
+) -> list[outbox.Outgoing]:
+    """One member's rows: the text's ``parts`` (one, or several for a long text), the buttons under the
+    last part."""
     buttons = [[(button.label, button.data) for button in row] for row in body.buttons]
     return [
         outbox.Outgoing(

@@ -6,22 +6,6 @@
 - ``phase`` / ``cycles``: a cycle's phase from its deadlines, its scheme, the archive guard;
 - ``organisation``: who is assessed and who scores whom (直接上级);
 - ``access``: who may see and do what; ``names``: positions and roles in Chinese and English.
+
+Each module is imported by name, none here.
 """
-
-from flows.rules.access import is_committee
-from flows.rules.cycles import CycleArchived, current_phase, ensure_writable, scheme_of
-from flows.rules.phase import Phase
-from flows.rules.scheme import Scheme, SchemeError, default_scheme, load_scheme
-
-__all__ = [
-    "CycleArchived",
-    "Phase",
-    "Scheme",
-    "SchemeError",
-    "current_phase",
-    "default_scheme",
-    "ensure_writable",
-    "is_committee",
-    "load_scheme",
-    "scheme_of",
-]

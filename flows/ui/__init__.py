@@ -6,36 +6,8 @@
 - ``buttons``: the one button codec; ``refusal``: the one way to say no;
 - ``i18n``: texts per locale (Jinja2, escaped for Telegram HTML); ``text``: numbers of points as
   people read them, and splitting long texts; ``keyboards``: buttons in rows under a long text;
-- ``menu``: command menus per role; ``charts``: distribution charts (imported on its own: matplotlib).
+- ``menu``: command menus per role; ``charts``: distribution charts (matplotlib).
+
+Each module is imported by name, none here: ``flows.ui.i18n`` alone (what every command prints through)
+does not load the session-bound ``context`` and the stores behind it.
 """
-
-from flows.ui.buttons import ButtonData, Id, Index, Key, parse_button
-from flows.ui.chat import Action, Attachment, AttachmentKind, Button, Content, Incoming, Reply, SetMenu, Toast
-from flows.ui.context import FlowContext
-from flows.ui.i18n import render
-from flows.ui.keyboards import rows_of, with_buttons
-from flows.ui.refusal import Refused
-from flows.ui.text import points
-
-__all__ = [
-    "Action",
-    "Attachment",
-    "AttachmentKind",
-    "Button",
-    "ButtonData",
-    "Content",
-    "FlowContext",
-    "Id",
-    "Incoming",
-    "Index",
-    "Key",
-    "Refused",
-    "Reply",
-    "SetMenu",
-    "Toast",
-    "parse_button",
-    "points",
-    "render",
-    "rows_of",
-    "with_buttons",
-]
