@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import subprocess
+import sys
 
 import pytest
 
@@ -69,3 +71,18 @@ def test_log_lines_never_contain_the_token():
     assert RedactSecrets([token]).filter(record)
     line = JsonFormatter().format(record)
     assert token not in line and "<redacted>/getMe" in line
+
+
+def test_cycle_open_starts_without_the_libraries_it_does_not_use():
+    """Start-up is most of a command's time: ``kaohe cycle open`` loads neither Alembic nor Telegram, nor
+    the archive's workbook and PDFs, nor the review behind ``cycle status``."""
+    loads = (
+        "from bot.cli import build_parser; import sys;"
+        "build_parser(['cycle', 'open']); import flows.cycles.opening;"
+        "print(' '.join(sorted(sys.modules)))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", loads], capture_output=True, text=True, check=True).stdout
+    modules = set(loaded.split())
+    assert "flows.cycles.opening" in modules and "bot.commands.cycle_status" in modules
+    unused = {"alembic", "telegram", "openpyxl", "reportlab", "flows.review.signoff", "flows.archive.export"}
+    assert modules & unused == set()

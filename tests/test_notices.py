@@ -141,3 +141,12 @@ def test_a_notice_to_many_members_is_queued_in_as_many_inserts_as_to_one(session
     assert len(inserts(to_all)) == len(inserts(to_one)) == 1
     assert {row.member_id for row in rows(session, Kind.RESULT)} == set(members.values())
     assert notify(context(session, NOON), result, members.values(), FOOTER) == 0
+
+
+def test_a_notice_to_more_members_than_are_asked_for_by_id_reaches_the_same_ones(session, cycle, monkeypatch):
+    members = roster.member_ids_by_student_no(session)
+    result = Notice(Kind.RESULT, cycle.id, about_id=3)
+    monkeypatch.setattr(accounts, "FEW_MEMBERS", 2)  # past it, every binding is read and filtered
+    some = [*ids(session, OFFICER, HEAD), max(members.values()) + 1]  # and one who does not exist
+    assert notify(context(session, NOON), result, some, FOOTER) == 2
+    assert {row.member_id for row in rows(session, Kind.RESULT)} == set(some[:2])

@@ -69,3 +69,9 @@ def test_telegram_ids_beyond_32_bits_are_kept(session):
     session.commit()
     session.expunge_all()
     assert session.exec(select(TelegramBinding)).one().telegram_user_id == big
+
+
+def test_the_revisions_read_without_alembic_are_alembics(engine):
+    assert head_revision() == ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
+    with engine.connect() as connection:
+        assert current_revision(engine) == MigrationContext.configure(connection).get_current_revision()
