@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from rich.console import Console
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -16,6 +15,9 @@ from flows.ui.i18n import DEFAULT_LOCALE, plain
 from storage import cycles as store
 from storage.db import current_revision, head_revision, make_engine
 from storage.models import Cycle
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 class UsageError(Exception):
@@ -47,7 +49,10 @@ PLAIN_WIDTH = 200  # when the output is not a terminal (a pipe, a file, a test)
 
 def console(file: TextIO | None = None, *, width: int | None = None) -> Console:
     """The console every command prints through: no markup, no emoji codes, no highlighting, so that a
-    name such as ``[/]`` or ``[bold red]孙[/bold red]李`` from the roster prints exactly as it is."""
+    name such as ``[/]`` or ``[bold red]孙[/bold red]李`` from the roster prints exactly as it is. (Rich is
+    imported here: a command that prints only lines starts without it.)"""
+    from rich.console import Console
+
     file = file or sys.stdout
     terminal = getattr(file, "isatty", lambda: False)()
     return Console(

@@ -10,8 +10,6 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from rich.table import Table
-
 from bot.commands.common import UsageError, console, named_cycle, open_database
 from bot.config import Config
 from flows.cycles.status import (
@@ -31,6 +29,8 @@ from storage.models import Position, SelfStatus, SheetStatus
 from storage.progress import ExamineeState
 
 if TYPE_CHECKING:
+    from rich.table import Table
+
     from flows.review.signoff import SignoffState
 
 SCORER_STATES = (NOT_STARTED, SheetStatus.DRAFT, SheetStatus.RETURNED, SheetStatus.SUBMITTED)
@@ -159,6 +159,8 @@ def _signoff_line(state: SignoffState, words: Words) -> str:
 
 def _table(title: str, words: Words, *columns: str) -> Table:
     """A table with these columns (``cli_column_*`` keys, or ``cli_state_*`` ones by their full key)."""
+    from rich.table import Table  # when a status is printed: ``cycle open`` loads this module too
+
     table = Table(title=title)
     for column in columns:
         table.add_column(words(column if column.startswith("cli_") else f"cli_column_{column}"))

@@ -73,6 +73,7 @@ def _freeze(session: Session, cycle: Cycle) -> list[dict[str, Any]]:
     one's scorer."""
     organisation = Organisation(roster.load_entries(session))
     ids = roster.member_ids_by_student_no(session)
+    cycle_id = cycle.id  # read once: an ORM attribute
     frozen: list[dict[str, Any]] = []
     for entry in organisation.members:
         if not is_examinee(entry):
@@ -80,7 +81,7 @@ def _freeze(session: Session, cycle: Cycle) -> list[dict[str, Any]]:
         scorer = scorer_of(entry, organisation)
         frozen.append(
             {
-                "cycle_id": cycle.id,
+                "cycle_id": cycle_id,
                 "member_id": ids[entry.student_no],
                 "student_no": entry.student_no,
                 "name": entry.name,

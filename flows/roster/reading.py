@@ -17,8 +17,6 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
 
-import openpyxl
-
 from flows.roster.columns import COLUMN_BY_KEY, COLUMNS, HEADERS, Problem, RosterFile, RosterRow
 from flows.rules.names import COMMITTEE_ROLES, POSITIONS, Choice, lookup_key
 from flows.rules.organisation import DEPARTMENT_POSITIONS
@@ -82,6 +80,8 @@ def _read_csv(path: Path) -> list[Sequence[object]]:
 
 def _read_xlsx(path: Path) -> list[Sequence[object]]:
     """The first sheet with a roster header (else the first sheet), every row from row 1."""
+    import openpyxl  # here, not with the module: a .csv roster (and every other command) goes without it
+
     data = io.BytesIO(_read_bytes(path))
     try:
         workbook = openpyxl.load_workbook(data, data_only=True)
