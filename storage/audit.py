@@ -20,9 +20,10 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import insert, text, update
+from sqlalchemy import text, update
 from sqlmodel import Session, col, select
 
+from storage.bulk import insert_rows
 from storage.models import AuditChain, AuditEntry, utcnow
 
 ORGANISATION = "organisation"
@@ -94,7 +95,7 @@ def record_many(session: Session, rows: Iterable[Row]) -> int:
         heads[entry.chain] = entry.seq, entry.hash
     if entries:
         session.flush()  # rows added by ``record`` earlier in the transaction keep their ids before these
-        session.execute(insert(AuditEntry), [dict(vars(entry)) for entry in entries])  # asdict copies deep
+        insert_rows(session, AuditEntry, [dict(vars(entry)) for entry in entries])  # asdict copies deep
     for chain, (seq, head) in heads.items():
         _move_head(session, chain, seq, head)
     return len(entries)

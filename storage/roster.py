@@ -21,6 +21,7 @@ from sqlalchemy import String, TypeDecorator, inspect, or_
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, SQLModel, col, delete, nulls_first, select
 
+from storage.bulk import insert_rows
 from storage.models import CommitteeRole, Department, Member, Oversight, Position, Team, TelegramBinding
 
 
@@ -135,7 +136,7 @@ def apply_entries(session: Session, entries: Sequence[RosterEntry], *, now: date
     )
     members = _sync_members(session, entries, teams, departments, now)
     _replace_oversight(session, entries, members, departments)
-    return {student_no: member.id for student_no, member in members.items()}
+    return members
 
 
 def _teams(session: Session, names: Iterable[str]) -> dict[str, int]:
@@ -172,9 +173,12 @@ def _sync_members(
     teams: dict[str, int],
     departments: dict[tuple[str, str], int],
     now: datetime,
-) -> dict[str, Member]:
-    """Members created or updated from ``entries``; those not in them marked inactive."""
+) -> dict[str, int]:
+    """Members created or updated from ``entries``, those not in them marked inactive; every member's id
+    by student number. The new ones go in as plain rows in one insert (``storage.bulk``): a first import
+    of ten thousand builds no ORM object for them."""
     members = {member.student_no: member for member in session.exec(select(Member).order_by(col(Member.id)))}
+    added: list[dict[str, Any]] = []
     for entry in entries:
         values: dict[str, Any] = {
             "name": entry.name,
@@ -188,10 +192,7 @@ def _sync_members(
         }
         member = members.get(entry.student_no)
         if member is None:
-            members[entry.student_no] = Member(
-                student_no=entry.student_no, created_at=now, updated_at=now, **values
-            )
-            session.add(members[entry.student_no])
+            added.append({"student_no": entry.student_no, "created_at": now, "updated_at": now, **values})
         elif any(getattr(member, key) != value for key, value in values.items()):
             for key, value in values.items():
                 setattr(member, key, value)
@@ -202,13 +203,14 @@ def _sync_members(
             member.active = False
             member.updated_at = now
     session.flush()
-    return members
+    insert_rows(session, Member, added)
+    return dict(session.exec(select(Member.student_no, Member.id)).all())
 
 
 def _replace_oversight(
     session: Session,
     entries: Sequence[RosterEntry],
-    members: dict[str, Member],
+    members: dict[str, int],
     departments: dict[tuple[str, str], int],
 ) -> None:
     session.exec(delete(Oversight))
@@ -216,7 +218,7 @@ def _replace_oversight(
         for department in entry.oversees:
             session.add(
                 Oversight(
-                    vice_president_id=members[entry.student_no].id,
+                    vice_president_id=members[entry.student_no],
                     department_id=departments[(entry.team, department)],
                 )
             )

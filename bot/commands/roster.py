@@ -27,7 +27,6 @@ from flows.roster.importing import (
     import_roster,
 )
 from flows.roster.reading import read_roster
-from flows.roster.template import roster_template
 from flows.rules.names import name_of, value_text
 from flows.rules.organisation import COMMITTEE, Organisation, scorer_of
 from flows.ui.i18n import plain
@@ -56,7 +55,10 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def template_command(config: Config, args: argparse.Namespace) -> int:
-    """Write the roster template; it needs no database."""
+    """Write the roster template; it needs no database. (The workbook library is imported here: an
+    import of a .csv roster goes without it.)"""
+    from flows.roster.template import roster_template
+
     locale = config.settings.language
     path = args.file if args.file.suffix else args.file.with_suffix(".xlsx")
     path.write_bytes(roster_template(locale))
