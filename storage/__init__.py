@@ -5,6 +5,7 @@ Layout: every table is in ``storage.models``; the queries are in one module per 
 ``cycles`` (cycles, examinees, self-assessments), ``conversations``, ``scoring`` (score sheets),
 ``review``, ``appeals``, ``interviews``, ``outbox``, ``audit``, ``inbox`` (Telegram updates, stored
 before they are confirmed and handled once), ``leases`` (who holds a claim or a role) and
-``archive``. ``db`` makes engines and sessions and runs the migrations; ``types`` holds column types.
+``archive``. ``db`` makes engines and sessions and runs the migrations; ``types`` holds column types;
+``bulk`` inserts thousands of plain rows at once (``COPY`` on PostgreSQL).
 Nothing here imports ``flows`` or Telegram.
 """
