@@ -32,7 +32,7 @@ from sqlmodel import select
 
 from bot.cli import main
 from flows import router
-from flows.archive.export import ArchiveError, archive_cycle, export_files
+from flows.archive.export import ArchiveError, archive_cycle, examinee_file, export_files
 from flows.review.board import load_board
 from flows.review.fingerprint import board_hash
 from flows.rules.cycles import CycleArchived, ensure_writable
@@ -134,13 +134,16 @@ def test_text_from_users_never_runs_as_a_formula(people, session):
     assert not [cell for cell in cells if cell.data_type == "f"]
 
 
-def test_every_examinee_department_and_the_cycle_have_printable_forms(people, session):
+def test_every_department_has_its_examinees_printable_forms(people, session):
     files = exported(session)
-    forms = [path for path in files if path.startswith("forms/")]
-    assert len(forms) == len(session.exec(select(CycleExaminee)).all())
+    departments = [path for path in files if path.endswith(".pdf")]
+    assert all(path.startswith("departments/") for path in departments)  # no file per examinee
     assert "departments/校学生会-办公室.pdf" in files and "departments/校团委-主席团.pdf" in files
-    assert "2026秋季考核-表格.pdf" in files
-    page = pdf_text(files["forms/校学生会/2023000256-郭宇雅.pdf"])
+    examinees = session.exec(select(CycleExaminee)).all()
+    printed = "".join(pdf_text(files[path]) for path in departments)
+    assert printed.count("学生干部考核评分表（附表三）") == len(examinees)
+    assert all(e.student_no in printed for e in examinees)
+    page = pdf_text(files["departments/校学生会-办公室.pdf"])
     for part in (
         "学生干部自我评定表（附表一）",
         "学生干部考核评分表（附表三）",
@@ -157,29 +160,31 @@ def test_every_examinee_department_and_the_cycle_have_printable_forms(people, se
     assert "student no." not in page  # Chinese labels only by default
 
 
-def test_forms_drawn_once_make_every_examinees_departments_and_the_cycles_pdf_page_for_page(people, session):
+def test_an_examinees_own_forms_are_made_on_demand_page_for_page_as_in_their_department(people, session):
     files = exported(session)
-    pages = {path: PdfReader(io.BytesIO(data)).pages for path, data in files.items() if path.endswith(".pdf")}
+    department = PdfReader(io.BytesIO(files["departments/校学生会-办公室.pdf"])).pages
     members = session.exec(
         select(CycleExaminee.student_no).where(
             CycleExaminee.team == "校学生会", CycleExaminee.department == "办公室"
         )
     ).all()
-    theirs = [
-        p for p in pages if p.startswith("forms/校学生会/") and p.split("/")[-1].split("-")[0] in members
-    ]
-    department = pages["departments/校学生会-办公室.pdf"]
-    assert len(theirs) == len(members) == 4
-    assert len(department) == sum(len(pages[p]) for p in theirs)
-    assert len(pages["2026秋季考核-表格.pdf"]) == sum(len(pages[p]) for p in pages if p.startswith("forms/"))
+    own = {no: examinee_file(session, cycle_of(session), SHANGHAI, no) for no in members}
+    assert own["2023000256"][0] == "forms/校学生会/2023000256-郭宇雅.pdf"
+    assert len(department) == sum(len(PdfReader(io.BytesIO(data)).pages) for _, data in own.values())
     first = department[0].extract_text()
     assert "2026秋季考核 · 校学生会 · 办公室" in first and "第 1 页" in first
     assert "第 2 页" in department[1].extract_text()  # numbered within the department's PDF
-    alone = pages["forms/校学生会/2023000256-郭宇雅.pdf"]
-    assert (
-        "2026秋季考核 · 校学生会 · 郭宇雅" in alone[0].extract_text() and "第 1 页" in alone[0].extract_text()
-    )
-    assert "2026秋季考核 · 校学生会" not in pages["2026秋季考核-表格.pdf"][0].extract_text()  # its own header
+    alone = PdfReader(io.BytesIO(own["2023000256"][1])).pages
+    assert "2026秋季考核 · 校学生会 · 郭宇雅" in alone[0].extract_text()  # its own header
+    assert "第 1 页" in alone[0].extract_text() and "附表六" in pdf_text(own["2023000256"][1])
+    with pytest.raises(KeyError):
+        examinee_file(session, cycle_of(session), SHANGHAI, "1999999999")
+
+
+def test_departments_drawn_in_parallel_are_the_same_bytes(people, session):
+    cycle = cycle_of(session)
+    drawn = [export_files(session, cycle, SHANGHAI, now=RELEASED, workers=workers) for workers in (1, 2)]
+    assert drawn[0] == drawn[1]
 
 
 def test_the_committees_sign_off_appears_with_the_hash_of_the_results_signed(people, session):
@@ -210,7 +215,7 @@ def test_the_committees_sign_off_appears_with_the_hash_of_the_results_signed(peo
     assert "罗晨秀" in president_line and "同意" in president_line and signed[:16] in president_line
     [teacher_line] = [line for line in lines if line.startswith("团委老师")]
     assert "程婷" in teacher_line and "所签为较早版本" in teacher_line  # signed other results
-    page = pdf_text(files["forms/校学生会/2023000256-郭宇雅.pdf"])
+    page = pdf_text(files["departments/校学生会-办公室.pdf"])
     assert "罗晨秀" in page and "同意" in page and "2026-12-17 10:00" in page and signed[:16] in page
 
 
@@ -223,7 +228,7 @@ def test_before_release_every_grade_is_provisional(session, sample_roster):
     assert all("暂定" in sheet["A1"].value for sheet in book.worksheets)
     [officer] = [row for row in rows(book["评分表"]) if row[2] == "郭宇雅"]
     assert "B 及格（暂定）" in officer
-    page = pdf_text(files["forms/校学生会/2023000256-郭宇雅.pdf"])
+    page = pdf_text(files["departments/校学生会-办公室.pdf"])
     assert "B（及格）（暂定）" in page and page.count("暂定 · 结果尚未发布") == page.count("第 ")
     assert json.loads(files["manifest.json"])["provisional"] is True
 
@@ -235,7 +240,7 @@ def test_export_sends_the_committee_two_documents_and_refuses_others(people, ses
     assert [d.filename for d in documents if d] == [WORKBOOK, "2026秋季考核-archive.zip"]
     load_workbook(io.BytesIO(documents[0].data))
     names = zipfile.ZipFile(io.BytesIO(documents[1].data)).namelist()
-    assert "forms/校团委/2023002373-闫欣刚.pdf" in names and "manifest.json" in names
+    assert "departments/校团委-主席团.pdf" in names and "manifest.json" in names
     assert entries(session, "archive.export")[0].actor.startswith("member:")
     assert "只有考核小组成员" in people[OFFICER].says("/export")
     assert not [r for r in people[OFFICER].last if r.attachment]
@@ -297,10 +302,19 @@ def test_kaohe_export_and_archive(people, session, tmp_path, database_url, capsy
     assert main(["--config", config, "export", "--cycle", "2026秋季考核", "--out", str(out)]) == 0
     assert "2026秋季考核" in capsys.readouterr().out
     load_workbook(out / WORKBOOK)
-    assert (out / "forms" / "校学生会" / "2023000256-郭宇雅.pdf").exists()
+    assert (out / "departments" / "校学生会-办公室.pdf").exists() and not (out / "forms").exists()
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     for path, entry in manifest["files"].items():
         assert hashlib.sha256((out / path).read_bytes()).hexdigest() == entry["sha256"]
+    own = tmp_path / "own"
+    command = ["--config", config, "export", "--cycle", "2026秋季考核", "--out", str(own)]
+    assert main([*command, "--examinee", "2023000256"]) == 0
+    assert "2023000256" in capsys.readouterr().out
+    assert [p.relative_to(own).as_posix() for p in own.rglob("*.pdf")] == [
+        "forms/校学生会/2023000256-郭宇雅.pdf"
+    ]
+    assert main([*command, "--examinee", "1999999999"]) == 2
+    assert "不是「2026秋季考核」的被考核者" in capsys.readouterr().err
     assert main(["--config", config, "export", "--cycle", "没有这个", "--out", str(out)]) == 2
     assert main(["--config", config, "cycle", "archive", "--name", "2026秋季考核"]) == 2
     assert "申诉期" in capsys.readouterr().err  # released in the future of the test's clock
@@ -336,7 +350,7 @@ def test_an_archived_cycle_exports_the_same_bytes_after_the_roster_changes(
     first, second = (json.loads(files["manifest.json"]) for files in (before, after))
     assert first["exported_at"] != second["exported_at"]
     assert {**first, "exported_at": ""} == {**second, "exported_at": ""}
-    assert "马凯秀" in pdf_text(after["forms/校学生会/2023000256-郭宇雅.pdf"])
+    assert "马凯秀" in pdf_text(after["departments/校学生会-办公室.pdf"])
 
 
 def test_the_manifest_holds_every_files_hash_and_the_audit_chain_head(people, session):

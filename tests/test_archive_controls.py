@@ -18,7 +18,7 @@ from pypdf import PdfReader
 from sqlmodel import select
 
 from flows.archive.controls import CONTROL, pictured, spelled
-from flows.archive.export import export_files
+from flows.archive.export import examinee_file, export_files
 from storage.models import Appeal, Cycle, CycleExaminee, SelfAnswer
 
 NAME = "郭\x07宇雅"
@@ -67,10 +67,10 @@ def test_a_control_picture_at_the_start_stays_formula_safe():
     assert spelled("\x07\x0b\x1b") == "〈BEL〉〈VT〉〈ESC〉"
 
 
-def test_the_forms_spell_control_characters_out(files):
-    [path] = [p for p in files if p.startswith("forms/") and "宇雅" in p]
+def test_the_forms_spell_control_characters_out(files, session):
+    path, data = examinee_file(session, session.exec(select(Cycle)).one(), SHANGHAI, "2023000256")
     assert path.endswith("-郭_宇雅.pdf")  # no control character in a file name
-    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(files[path])).pages)
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
     flat = re.sub(r"\s+", "", text)
     assert "郭〈BEL〉宇雅" in flat
     assert "〈VT〉按时完成各项工作〈ESC〉" in flat
@@ -78,5 +78,8 @@ def test_the_forms_spell_control_characters_out(files):
     assert "郭〈BEL〉宇雅" in re.sub(
         r"\s+",
         "",
-        "".join(page.extract_text() for page in PdfReader(io.BytesIO(files["2026秋季考核-表格.pdf"])).pages),
+        "".join(
+            page.extract_text()
+            for page in PdfReader(io.BytesIO(files["departments/校学生会-办公室.pdf"])).pages
+        ),
     )

@@ -78,7 +78,7 @@ def evidence_cell(out: Path) -> str:
 
 
 def form_text(out: Path) -> str:
-    data = (out / "forms" / "校学生会" / "2023000256-郭宇雅.pdf").read_bytes()
+    data = (out / "departments" / "校学生会-办公室.pdf").read_bytes()
     return re.sub(r"\s+", "", "".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages))
 
 
@@ -103,7 +103,7 @@ def test_the_evidence_files_are_fetched_into_the_archive_once_and_kept(
     export(config_of(tmp_path, database_url, None), second)
     assert "未能取得" not in capsys.readouterr().out
     assert manifest(second)["evidence_missing"] == {}
-    for path in (photo, document, "forms/校学生会/2023000256-郭宇雅.pdf"):
+    for path in (photo, document, "departments/校学生会-办公室.pdf"):
         assert (second / path).read_bytes() == (first / path).read_bytes()
 
 

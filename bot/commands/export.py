@@ -1,8 +1,9 @@
 """``kaohe export --cycle NAME --out DIR``: write a cycle's archive (归档备案) to a folder.
 
-The folder gets the workbook (``<cycle>.xlsx``), the printable forms as PDFs (per examinee under
-``forms/<team>/``, per department under ``departments/``, and the whole cycle's), ``SHA256SUMS`` and
-``manifest.json``: the same files a committee member receives from ``/export``. The appeals' evidence
+The folder gets the workbook (``<cycle>.xlsx``), the printable forms as one PDF per department
+(``departments/``, drawn by as many processes as the machine has cores), ``SHA256SUMS`` and
+``manifest.json``: the same files a committee member receives from ``/export``. With ``--examinee
+学号`` it writes only that examinee's own forms (``forms/<team>/<学号>-<name>.pdf``). The appeals' evidence
 files are fetched from Telegram the first time (``bot.evidence``) and written under ``evidence/``;
 one that cannot be fetched is named, with the reason, and the export goes on. The export is audited.
 """
@@ -10,13 +11,14 @@ one that cannot be fetched is named, with the reason, and the export goes on. Th
 from __future__ import annotations
 
 import argparse
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.commands.common import named_cycle, open_database, write_private
+from bot.commands.common import UsageError, named_cycle, open_database, write_private
 from bot.config import Config
 from bot.evidence import fetch_evidence
-from flows.archive.export import export_to, record_export
+from flows.archive.export import examinee_file, export_to, record_export
 from flows.ui.i18n import plain
 from storage.db import session_scope
 
@@ -30,10 +32,17 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "--out", required=True, metavar="DIR", help="the folder to write to (created if missing)"
     )
     parser.add_argument("--english", action="store_true", help="English labels beside the Chinese ones")
+    parser.add_argument(
+        "--examinee",
+        metavar="学号",
+        help="only this examinee's own forms (附表一, 附表三, 附表六), as one PDF",
+    )
     parser.set_defaults(func=export_command)
 
 
 def export_command(config: Config, args: argparse.Namespace) -> int:
+    if args.examinee:
+        return examinee_command(config, args)
     out, locale = Path(args.out), config.settings.language
     engine = open_database(config)
     now = datetime.now(UTC)
@@ -51,6 +60,7 @@ def export_command(config: Config, args: argparse.Namespace) -> int:
                 now=now,
                 english=args.english,
                 unfetched=unfetched,
+                workers=os.cpu_count() or 1,
             )
             record_export(session, cycle, actor="cli", now=now)
     finally:
@@ -62,4 +72,28 @@ def export_command(config: Config, args: argparse.Namespace) -> int:
         for path, reason in missing.items():
             print(f"  {path}: {reason}")
     print(plain(locale, "archive_exported", cycle=args.cycle, folder=str(out), count=count))
+    return 0
+
+
+def examinee_command(config: Config, args: argparse.Namespace) -> int:
+    """``kaohe export --examinee 学号``: one examinee's own forms as one PDF (the evidence is not fetched:
+    the forms name the files kept)."""
+    out, locale = Path(args.out), config.settings.language
+    engine = open_database(config)
+    try:
+        with session_scope(engine) as session:
+            cycle = named_cycle(session, args.cycle, locale)
+            try:
+                path, data = examinee_file(
+                    session, cycle, config.settings.tz, args.examinee, english=args.english
+                )
+            except KeyError:
+                raise UsageError(
+                    plain(locale, "archive_examinee_unknown", student_no=args.examinee, cycle=cycle.name)
+                ) from None
+            write_private(out / path, data)
+            record_export(session, cycle, actor="cli", now=datetime.now(UTC))
+    finally:
+        engine.dispose()
+    print(plain(locale, "archive_examinee_exported", student_no=args.examinee, path=str(out / path)))
     return 0

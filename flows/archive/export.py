@@ -1,7 +1,7 @@
 """The archive of a cycle (归档备案): export its records, and freeze it for good.
 
 ``export_files`` gives the archive as files: the workbook (``flows.archive.workbook``), the printable
-forms as PDFs per examinee, per department and for the whole cycle (``flows.archive.forms``), the
+forms as one PDF per department (``flows.archive.forms``; ``examinee_file`` one examinee's own), the
 appeals' evidence files (``flows.archive.evidence``), and the manifest with a SHA-256 of every file
 (``flows.archive.manifest``). ``kaohe export`` writes them to a folder; a committee member gets the
 same from ``/export`` (or from the review screen, through ``archive_replies``) as two documents: the
@@ -24,8 +24,7 @@ from sqlmodel import Session
 from flows.appeals.common import window_closes
 from flows.archive import evidence
 from flows.archive.actions import labeller
-from flows.archive.fanout import Emit
-from flows.archive.forms import file_name, forms
+from flows.archive.forms import Emit, examinee_forms, file_name, forms
 from flows.archive.manifest import manifest_files, sha256
 from flows.archive.records import gather
 from flows.archive.sheets import ZIP_TIME
@@ -60,11 +59,13 @@ def export_to(
     now: datetime,
     english: bool = False,
     unfetched: Mapping[int, str] | None = None,
+    workers: int = 1,
 ) -> tuple[int, dict[str, str]]:
     """Hand the archive to ``emit`` one file at a time (relative path, bytes): ``<cycle>.xlsx``, the
-    forms' PDFs, the evidence files kept, ``SHA256SUMS`` and ``manifest.json`` (which alone records
-    ``now``, and names the evidence files missing: why, from ``unfetched`` by evidence id); labels in
-    Chinese, with English if asked. Returns how many files, and the evidence files missing."""
+    departments' PDFs (drawn in ``workers`` processes), the evidence files kept, ``SHA256SUMS`` and
+    ``manifest.json`` (which alone records ``now``, and names the evidence files missing: why, from
+    ``unfetched`` by evidence id); labels in Chinese, with English if asked. Returns how many files,
+    and the evidence files missing."""
     record = gather(session, cycle)
     record.unfetched = dict(unfetched or {})
     label = labeller(english)
@@ -75,7 +76,7 @@ def export_to(
         emit(path, data)
 
     hashed(f"{file_name(cycle.name)}.xlsx", workbook(record, tz, label))
-    forms(record, tz, label, hashed)
+    forms(record, tz, label, hashed, workers=workers)
     for path, data in evidence.files(record).items():
         hashed(path, data)
     missing = evidence.missing(record)
@@ -85,12 +86,26 @@ def export_to(
 
 
 def export_files(
-    session: Session, cycle: Cycle, tz: ZoneInfo, *, now: datetime, english: bool = False
+    session: Session,
+    cycle: Cycle,
+    tz: ZoneInfo,
+    *,
+    now: datetime,
+    english: bool = False,
+    workers: int = 1,
 ) -> dict[str, bytes]:
     """The archive as files by relative path (see ``export_to``)."""
     files: dict[str, bytes] = {}
-    export_to(session, cycle, tz, files.__setitem__, now=now, english=english)
+    export_to(session, cycle, tz, files.__setitem__, now=now, english=english, workers=workers)
     return files
+
+
+def examinee_file(
+    session: Session, cycle: Cycle, tz: ZoneInfo, student_no: str, *, english: bool = False
+) -> tuple[str, bytes]:
+    """One examinee's own forms (``forms/<team>/<student no>-<name>.pdf``), made on demand; the bulk
+    export prints them in their department's PDF. ``KeyError`` for a student number not examined."""
+    return examinee_forms(gather(session, cycle), tz, labeller(english), student_no)
 
 
 def zipped(files: dict[str, bytes]) -> bytes:

@@ -1,6 +1,5 @@
 """PDF building for the printable forms (ReportLab): the embedded CJK font, the styles, table cells,
-and printing every examinee's forms into their own, their department's and the cycle's A4 PDF in one
-pass (``flows.archive.fanout``).
+and printing a story of forms into one A4 PDF (``print_pdf``).
 
 The font is the bundled subset of Noto Serif CJK SC (``flows/fonts``, SIL OFL 1.1; why it and
 not ReportLab's CID fonts: docs/archive.md): its glyphs are embedded in every PDF, so a viewer without
@@ -31,7 +30,6 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Table, TableStyle
 
 from flows.archive.controls import spelled
-from flows.archive.fanout import Emit, Fanout, Part, Printer, Story
 from flows.ui.fonts import BUNDLED_CJK_FONT
 
 FONT_FILE = BUNDLED_CJK_FONT
@@ -125,24 +123,16 @@ def grid(
     return table
 
 
-def _new_canvas(buffer: io.BytesIO, header: str) -> Canvas:
-    """A canvas for one A4 PDF titled ``header``, in invariant mode (the same forms, the same bytes)."""
-    canvas = Canvas(buffer, pagesize=A4, invariant=1, initialFontName=FONT, initialFontSize=CELL_SIZE)
-    canvas.setAuthor("kaohe")
-    canvas.setTitle(header)
-    return canvas
-
-
-def print_forms(parts: Sequence[Part], cycle: tuple[str, str], *, provisional: bool, emit: Emit) -> None:
-    """Lay out every part's forms once, and ``emit`` each examinee's, each department's and the
-    cycle's PDF (``cycle``: its path and header) as it is complete; every page headed with its PDF's
-    header (and 暂定 before release) and numbered within its PDF."""
+def print_pdf(story: list[Flowable], header: str, *, provisional: bool) -> bytes:
+    """One A4 PDF of ``story``, every page headed with ``header`` (and 暂定 before release) and
+    numbered, in invariant mode (the same forms, the same bytes)."""
     _covered()
+    shown = spelled(header)
 
-    def decorate(canvas: Canvas, header: str) -> None:
+    def decorate(canvas: Canvas, _document: object) -> None:
         canvas.saveState()
         canvas.setFont(FONT, 8)
-        canvas.drawString(18 * mm, A4[1] - 11 * mm, header)
+        canvas.drawString(18 * mm, A4[1] - 11 * mm, shown)
         canvas.drawRightString(A4[0] - 18 * mm, 10 * mm, f"第 {canvas.getPageNumber()} 页")
         if provisional:
             canvas.setFillColor(colors.HexColor("#B00000"))
@@ -150,18 +140,19 @@ def print_forms(parts: Sequence[Part], cycle: tuple[str, str], *, provisional: b
             canvas.drawRightString(A4[0] - 18 * mm, A4[1] - 11 * mm, "暂定 · 结果尚未发布")
         canvas.restoreState()
 
-    printer = Printer(parts, (cycle[0], spelled(cycle[1])), _new_canvas, decorate, emit)
+    buffer = io.BytesIO()
     template = SimpleDocTemplate(
-        io.BytesIO(),  # never written: the fanout's canvases are
+        buffer,
         pagesize=A4,
         leftMargin=18 * mm,
         rightMargin=18 * mm,
         topMargin=16 * mm,
         bottomMargin=16 * mm,
-        title=spelled(cycle[1]),
+        title=shown,
         author="kaohe",
         invariant=1,
         initialFontName=FONT,  # so that no base-14 font is named in the PDF at all
         initialFontSize=CELL_SIZE,
     )
-    template.build(Story(parts), canvasmaker=lambda *_, **__: Fanout(printer))
+    template.build(story, onFirstPage=decorate, onLaterPages=decorate)
+    return buffer.getvalue()

@@ -18,6 +18,7 @@ import re
 import unicodedata
 import zipfile
 from collections.abc import Iterable, Sequence
+from copy import copy
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -25,6 +26,7 @@ from decimal import Decimal
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.xml.functions import tostring
@@ -140,19 +142,16 @@ def write_table(
     sheet.print_options.horizontalCentered = True
     span = f"A1:{get_column_letter(len(columns))}1"
     sheet.merged_cells.add(span)
-    sheet.append([_styled(sheet, title, font=_TITLE, alignment=_CENTRED)])
-    sheet.append(
-        [_styled(sheet, c.header, font=_HEADER, alignment=_CENTRED, fill=_HEADER_FILL) for c in columns]
-    )
+    _styled = _Styler(sheet)
+    sheet.append([_styled(title, font=_TITLE, alignment=_CENTRED)])
+    sheet.append([_styled(c.header, font=_HEADER, alignment=_CENTRED, fill=_HEADER_FILL) for c in columns])
     for number, row in enumerate(rows, start=3):
         if isinstance(row, Group):
             sheet.merged_cells.add(f"A{number}:{get_column_letter(len(columns))}{number}")
-            cells = [_styled(sheet, row.text, font=_HEADER, fill=_GROUP_FILL)]
-            sheet.append(cells + [_styled(sheet, None, fill=_GROUP_FILL) for _ in columns[1:]])
+            cells = [_styled(row.text, font=_HEADER, fill=_GROUP_FILL)]
+            sheet.append(cells + [_styled(None, fill=_GROUP_FILL) for _ in columns[1:]])
             continue
-        sheet.append(
-            [_styled(sheet, value, wrap=column.wrap) for value, column in zip(row, columns, strict=True)]
-        )
+        sheet.append([_styled(value, wrap=column.wrap) for value, column in zip(row, columns, strict=True)])
 
 
 def _height(cells: Sequence[Cell], widths: Sequence[float], wraps: Sequence[bool]) -> float:
@@ -170,30 +169,48 @@ def _height(cells: Sequence[Cell], widths: Sequence[float], wraps: Sequence[bool
     return LINE_HEIGHT * lines + 3
 
 
-def _styled(
-    sheet: object,
-    value: Cell,
-    *,
-    font: Font | None = None,
-    alignment: Alignment | None = None,
-    fill: PatternFill | None = None,
-    wrap: bool = False,
-) -> WriteOnlyCell:
-    if isinstance(value, str):
-        value = pictured(value)
-    cell = WriteOnlyCell(sheet, value=value.replace(tzinfo=None) if isinstance(value, datetime) else value)
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        cell.data_type = "s"
-        cell.quotePrefix = True
-    if isinstance(value, datetime):
-        cell.number_format = TIME_FORMAT
-    cell.border = _BORDER
-    cell.alignment = alignment or (_WRAP if wrap else _PLAIN)
-    if font is not None:
-        cell.font = font
-    if fill is not None:
-        cell.fill = fill
-    return cell
+class _Styler:
+    """Makes a sheet's cells. openpyxl looks every style object up in the workbook's lists (hashing it
+    field by field) on each assignment: each combination of styles is looked up once per sheet, and
+    later cells copy the ids found (``StyleArray``)."""
+
+    def __init__(self, sheet: object) -> None:
+        self.sheet = sheet
+        self.found: dict[tuple[int, int, int, bool, bool], StyleArray] = {}
+
+    def __call__(
+        self,
+        value: Cell,
+        *,
+        font: Font | None = None,
+        alignment: Alignment | None = None,
+        fill: PatternFill | None = None,
+        wrap: bool = False,
+    ) -> WriteOnlyCell:
+        if isinstance(value, str):
+            value = pictured(value)
+        cell = WriteOnlyCell(
+            self.sheet, value=value.replace(tzinfo=None) if isinstance(value, datetime) else value
+        )
+        quoted = isinstance(value, str) and value.startswith(FORMULA_STARTS)
+        if quoted:
+            cell.data_type = "s"
+        alignment = alignment or (_WRAP if wrap else _PLAIN)
+        key = (id(font), id(alignment), id(fill), isinstance(value, datetime), quoted)
+        if key in self.found:
+            cell._style = copy(self.found[key])
+            return cell
+        cell.quotePrefix = quoted
+        if isinstance(value, datetime):
+            cell.number_format = TIME_FORMAT
+        cell.border = _BORDER
+        cell.alignment = alignment
+        if font is not None:
+            cell.font = font
+        if fill is not None:
+            cell.fill = fill
+        self.found[key] = copy(cell._style)
+        return cell
 
 
 def workbook_bytes(book: Workbook) -> bytes:
