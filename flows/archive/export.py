@@ -75,8 +75,15 @@ def export_to(
         written[path] = (len(data), sha256(data))
         emit(path, data)
 
-    hashed(f"{file_name(cycle.name)}.xlsx", workbook(record, tz, label))
-    forms(record, tz, label, hashed, workers=workers)
+    book = f"{file_name(cycle.name)}.xlsx"
+    forms(
+        record,
+        tz,
+        label,
+        hashed,
+        workers=workers,
+        meanwhile=lambda: hashed(book, workbook(record, tz, label)),
+    )
     for path, data in evidence.files(record).items():
         hashed(path, data)
     missing = evidence.missing(record)

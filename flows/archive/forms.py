@@ -348,12 +348,21 @@ def _draw_department(index: int) -> bytes:
     return draw(writer, groups[index].header, groups[index].examinees)
 
 
-def forms(record: CycleRecord, tz: ZoneInfo, label: Label, emit: Emit, *, workers: int = 1) -> None:
+def forms(
+    record: CycleRecord,
+    tz: ZoneInfo,
+    label: Label,
+    emit: Emit,
+    *,
+    workers: int = 1,
+    meanwhile: Callable[[], None] = lambda: None,
+) -> None:
     """Each department's forms as one PDF, handed to ``emit`` as soon as it is drawn; with
     ``workers`` > 1 drawn in that many forked processes, biggest department first (each PDF's bytes
-    are the same whichever process draws it)."""
+    are the same whichever process draws it), while this process does ``meanwhile`` (the workbook)."""
     writer, groups = Forms(record, tz, label), departments(record, label)
     if workers <= 1 or len(groups) <= 1:
+        meanwhile()
         for group in groups:
             emit(group.path, draw(writer, group.header, group.examinees))
         return
@@ -361,6 +370,7 @@ def forms(record: CycleRecord, tz: ZoneInfo, label: Label, emit: Emit, *, worker
     with ProcessPoolExecutor(workers, context, _start_worker, (writer, groups)) as pool:
         order = sorted(range(len(groups)), key=lambda i: -len(groups[i].examinees))
         drawn = {pool.submit(_draw_department, i): groups[i].path for i in order}
+        meanwhile()
         for future in as_completed(drawn):
             emit(drawn[future], future.result())
 

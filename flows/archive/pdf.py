@@ -50,8 +50,12 @@ def _covered() -> frozenset[int]:
 
 def missing_characters(text: str) -> set[str]:
     """The characters of ``text`` the embedded font lacks (set in the fallback font instead)."""
-    covered = _covered()
-    return {c for c in text if ord(c) not in covered and not c.isspace()}
+    return {c for c in set(text) - _covered_text() if not c.isspace()}
+
+
+@cache
+def _covered_text() -> frozenset[str]:
+    return frozenset(map(chr, _covered()))
 
 
 def markup(text: object) -> str:
@@ -59,6 +63,8 @@ def markup(text: object) -> str:
     uncovered characters in the fallback."""
     shown = spelled(str(text))
     missing = missing_characters(shown)
+    if not missing:
+        return escape(shown).replace("\n", "<br/>")
     parts = []
     for character in shown:
         piece = escape(character)
