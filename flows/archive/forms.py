@@ -11,6 +11,7 @@ them. Before release the grade reads 暂定 and every page says so.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -367,12 +368,16 @@ def forms(
             emit(group.path, draw(writer, group.header, group.examinees))
         return
     context = multiprocessing.get_context("fork")  # the workers inherit the record: nothing pickled
-    with ProcessPoolExecutor(workers, context, _start_worker, (writer, groups)) as pool:
-        order = sorted(range(len(groups)), key=lambda i: -len(groups[i].examinees))
-        drawn = {pool.submit(_draw_department, i): groups[i].path for i in order}
-        meanwhile()
-        for future in as_completed(drawn):
-            emit(drawn[future], future.result())
+    gc.freeze()  # no process scans the record's millions of objects again (nor copies them by doing so)
+    try:
+        with ProcessPoolExecutor(workers, context, _start_worker, (writer, groups)) as pool:
+            order = sorted(range(len(groups)), key=lambda i: -len(groups[i].examinees))
+            drawn = {pool.submit(_draw_department, i): groups[i].path for i in order}
+            meanwhile()
+            for future in as_completed(drawn):
+                emit(drawn[future], future.result())
+    finally:
+        gc.unfreeze()
 
 
 def examinee_forms(record: CycleRecord, tz: ZoneInfo, label: Label, student_no: str) -> tuple[str, bytes]:

@@ -15,6 +15,7 @@ only from the snapshot taken then (``storage.archive``).
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -114,7 +115,19 @@ class CycleRecord:
 
 
 def gather(session: Session, cycle: Cycle) -> CycleRecord:
-    """Read everything the archive of ``cycle`` holds."""
+    """Read everything the archive of ``cycle`` holds. The cyclic garbage collector is paused while
+    it does: reading 10,000 examinees' rows creates millions of objects and no garbage cycles, and
+    each full collection would scan them all again (a third of the gathering's time at 10k)."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _gather(session, cycle)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _gather(session: Session, cycle: Cycle) -> CycleRecord:
     scheme = scheme_of(cycle)
     examinees = cycle_store.examinees(session, cycle.id)
     assessments = cycle_store.self_assessments(session, cycle.id)
