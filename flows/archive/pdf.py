@@ -16,6 +16,7 @@ import io
 import unicodedata
 from collections.abc import Sequence
 from functools import cache
+from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -104,6 +105,16 @@ def _cell(value: object, width: float) -> object:
     return plain
 
 
+class FormTable(Table):
+    """A form's table that skips its blank cells (most of a form's cells: placeholders that keep a
+    row's height, the cells under a span) instead of drawing an empty string in each."""
+
+    def _drawCell(self, cellval: object, cellstyle: Any, pos: Any, size: Any) -> None:
+        if isinstance(cellval, str) and not cellval.strip():
+            return
+        super()._drawCell(cellval, cellstyle, pos, size)
+
+
 def grid(
     rows: Sequence[Sequence[object]],
     widths: Sequence[float],
@@ -115,7 +126,7 @@ def grid(
     """A form's table: every cell boxed, text cells wrapped, rows split across pages if they must."""
     columns = [w * PAGE_WIDTH for w in widths]
     cells = [[_cell(value, columns[i]) for i, value in enumerate(row)] for row in rows]
-    table = Table(cells, colWidths=columns, rowHeights=heights, splitInRow=1)
+    table = FormTable(cells, colWidths=columns, rowHeights=heights, splitInRow=1)
     commands: list[tuple[object, ...]] = [
         ("FONT", (0, 0), (-1, -1), FONT, CELL_SIZE, CELL_LEADING),
         ("GRID", (0, 0), (-1, -1), 0.6, colors.black),
