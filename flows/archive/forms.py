@@ -14,7 +14,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import datetime
@@ -327,12 +327,28 @@ def departments(record: CycleRecord, label: Label) -> list[Department]:
     return list(groups.values())
 
 
+class Story(list[Flowable]):
+    """A PDF's story laid out one examinee at a time: topped up whenever the document template asks
+    how much is left (every step of its loop does), so that a department of 890 is never in memory
+    as flowables all at once."""
+
+    def __init__(self, parts: Iterator[list[Flowable]]) -> None:
+        super().__init__()
+        self.pending = parts
+
+    def __len__(self) -> int:
+        while super().__len__() < 2:
+            following = next(self.pending, None)
+            if following is None:
+                break
+            self.extend(following)
+        return super().__len__()
+
+
 def draw(writer: Forms, header: str, examinees: Sequence[ExamineeRecord]) -> bytes:
     """One PDF of ``examinees``' forms, each examinee starting on a new page."""
-    story: list[Flowable] = []
-    for r in examinees:
-        story += [*([PageBreak()] if story else []), *writer.story(r)]
-    return print_pdf(story, header, provisional=writer.record.provisional)
+    parts = ([*([PageBreak()] if n else []), *writer.story(r)] for n, r in enumerate(examinees))
+    return print_pdf(Story(parts), header, provisional=writer.record.provisional)
 
 
 _drawing: tuple[Forms, list[Department]] | None = None  # in a worker process: what it draws from
