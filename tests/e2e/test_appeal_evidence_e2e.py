@@ -89,7 +89,14 @@ def test_after_an_appeal_decision_result_and_the_workbook_agree(
     header = [cell.value for cell in sheet[2]]
     [row] = [r for r in sheet.iter_rows(min_row=3, values_only=True) if "郭宇雅" in r]
     assert row[header.index("总分（100）")] == 80 and row[header.index("等级")] == "A 良好"
-    [form] = (out / "forms").rglob(f"{OFFICER}-郭宇雅.pdf")
+    department = "".join(
+        "".join(page.extract_text() for page in PdfReader(pdf).pages)
+        for pdf in (out / "departments").glob("*.pdf")
+    ).replace("\n", "")
+    assert "裁定后结果80.0，A" in department
+    own = tmp_path / "own"
+    kaohe("export", "--cycle", "2026秋季考核", "--examinee", OFFICER, "--out", str(own))
+    [form] = (own / "forms").rglob(f"{OFFICER}-郭宇雅.pdf")
     printed = "".join(page.extract_text() for page in PdfReader(form).pages).replace("\n", "")
     assert "总分10080.0考核等级A（良好）" in printed and "裁定后结果80.0，A" in printed
     [photo] = (out / "evidence").glob("*-1.jpg")
