@@ -181,7 +181,7 @@ def _rate(reviewer: Reviewer, press: RatingPress) -> list[Action]:
     if groups[index].rating != press.rating:
         set_rating(reviewer, groups[index], press.rating)
     prefix = reviewer.text("review_rating_saved") + "\n\n"
-    return [*screens.group_screen(reviewer, index, prefix=prefix)]
+    return [*screens.group_screen(reviewer, index, press.page or 0, prefix=prefix)]
 
 
 def _pick_item(reviewer: Reviewer, press: ExamineePress) -> list[Action]:
@@ -280,14 +280,20 @@ def _ask_accept(reviewer: Reviewer, press: ReviewPress) -> list[Action]:
         reviewer.refuse("review_frozen")
     if rule_break.accepted is not None:
         reviewer.refuse("review_stale", reason="the rule break is accepted already")
-    change = {"kind": "accept", "group": index, "break": list(break_identity(rule_break.violation))}
+    page = press.page or 0
+    change = {
+        "kind": "accept",
+        "group": index,
+        "page": page,
+        "break": list(break_identity(rule_break.violation)),
+    }
     reviewer.remember(awaiting="reason", change=change)
-    return [_accept_prompt(reviewer, index)]
+    return [_accept_prompt(reviewer, index, page)]
 
 
-def _accept_prompt(reviewer: Reviewer, index: int) -> Reply:
-    """Ask for the reason to accept a rule break of the department at ``index``."""
-    back = reviewer.cycle_button(reviewer.text("review_cancel_button"), ReviewPress, View.GROUP, index)
+def _accept_prompt(reviewer: Reviewer, index: int, page: int) -> Reply:
+    """Ask for the reason to accept a rule break of the department at ``index``, pressed on its ``page``."""
+    back = reviewer.button(reviewer.text("review_cancel_button"), PagePress(reviewer.cycle.id, page, index))
     label = screens.group_label(reviewer, reviewer.board().groups[index])
     return screens.prompt(reviewer, "review_ask_accept", back, group=label, min=REASON_MIN, max=REASON_MAX)
 
@@ -300,7 +306,7 @@ def _take_reason(reviewer: Reviewer, state: dict, reason: str) -> list[Action]:
         refusal = Refused("review_reason_length", min=REASON_MIN, max=REASON_MAX, length=len(reason))
         if kind == "accept":
             index = place_in(reviewer.board().groups, change.get("group"))
-            raise refusal.repeating(asked_again(FLOW, _accept_prompt(reviewer, index)))
+            raise refusal.repeating(asked_again(FLOW, _accept_prompt(reviewer, index, _page_of(change))))
         entry = reviewer.changeable(change.get("examinee"))
         raise refusal.repeating(asked_again(FLOW, _ask_reason(reviewer, entry, change)))
     if kind == "accept":
@@ -338,7 +344,13 @@ def _accept(reviewer: Reviewer, change: dict, reason: str) -> list[Action]:
     reviewer.remember(awaiting=FIND)
     accept_break(reviewer, group, accepted, reason)
     prefix = reviewer.text("review_accepted") + "\n\n"
-    return [*screens.group_screen(reviewer, index, prefix=prefix)]
+    return [*screens.group_screen(reviewer, index, _page_of(change), prefix=prefix)]
+
+
+def _page_of(change: dict) -> int:
+    """The department's page an accepted rule break was pressed on (a saved answer's, so checked)."""
+    page = change.get("page")
+    return page if isinstance(page, int) else 0
 
 
 _VIEWS: dict[View, Callable[[Reviewer, ReviewPress], list[Action]]] = {

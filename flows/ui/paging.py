@@ -8,17 +8,22 @@ end), like any other place in a list.
 
 Anyone on the list is also found by typing part of their name or their student number (学号) while
 the list is the live screen: ``search`` puts exact matches first, so a full name or number always
-finds its person on the first page of results.
+finds its person on the first page of results, and more matches than a page are paged the same way.
+
+Cutting a list into pages needs the length of every line, not only of those shown: ``LineLengths``
+measures a line without rendering it, from one rendering per shape of line.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Generic, TypeVar
+from bisect import bisect_right
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
 
 from flows.ui.buttons import ButtonData
 from flows.ui.chat import Button
+from flows.ui.text import visible_length
 
 PAGE_SIZE = 20  # people on one page at most: their buttons, with the screen's others, stay under 100
 PAGE_TEXT = 2400  # visible characters their lines may take, leaving the rest of 4096 to the screen
@@ -52,6 +57,21 @@ def page_of(items: Sequence[T], number: object, length: Callable[[T], int] = lam
     visible characters) would take more than ``PAGE_TEXT`` together, so that a page of long names still
     fits one message.
     """
+    starts = _starts(items, length)
+    if not isinstance(number, int) or not 0 <= number < len(starts):
+        return None
+    start, end = starts[number], (starts[number + 1] if number + 1 < len(starts) else len(items))
+    return Page(items[start:end], number, len(starts), len(items), start)
+
+
+def page_holding(items: Sequence[T], position: int, length: Callable[[T], int] = lambda _: 0) -> int:
+    """The number of the page of ``items`` (cut as ``page_of`` cuts them) that holds the item at
+    ``position``: where a screen of one of them goes back to."""
+    return bisect_right(_starts(items, length), position) - 1
+
+
+def _starts(items: Sequence[T], length: Callable[[T], int]) -> list[int]:
+    """Where each page of ``items`` starts."""
     starts, used = [0], 0
     for position, item in enumerate(items):
         size = length(item)
@@ -59,10 +79,40 @@ def page_of(items: Sequence[T], number: object, length: Callable[[T], int] = lam
             starts.append(position)
             used = 0
         used += size
-    if not isinstance(number, int) or not 0 <= number < len(starts):
-        return None
-    start, end = starts[number], (starts[number + 1] if number + 1 < len(starts) else len(items))
-    return Page(items[start:end], number, len(starts), len(items), start)
+    return starts
+
+
+@dataclass
+class LineLengths:
+    """The visible length of a line ``render(**fields)`` gives, rendering one line per shape.
+
+    A field named in ``free`` (a name, a number, a score) is measured as its own text, and the rest of
+    the line by rendering it once with a one-character stand-in for every non-empty free field
+    (an empty one as it is): lines of the same shape (the same other fields, the same free fields
+    empty) share that rendering. A free field must be shown at most once, escaped, and not compared
+    with anything but emptiness (``tests/test_screens_at_size.py`` checks the templates that use it).
+    """
+
+    render: Callable[..., str]
+    free: Collection[str]
+    _shapes: dict[tuple[tuple[str, Any], ...], int] = field(default_factory=dict)
+
+    def __call__(self, **fields: Any) -> int:
+        own = 0
+        shape = dict(fields)
+        for name in self.free:
+            if fields[name]:
+                own += units(str(fields[name])) - 1
+                shape[name] = "x"
+        key = tuple(shape.items())
+        if key not in self._shapes:
+            self._shapes[key] = visible_length(self.render(**shape))
+        return self._shapes[key] + own
+
+
+def units(text: str) -> int:
+    """Telegram's length of plain ``text`` (UTF-16 code units), as ``LineLengths`` counts a field."""
+    return len(text.encode("utf-16-le")) // 2
 
 
 def turn_buttons(page: Page[T], press: Callable[[int], ButtonData]) -> tuple[Button, ...]:
