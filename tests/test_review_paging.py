@@ -59,3 +59,18 @@ def test_rating_or_accepting_a_rule_break_on_a_department_page_stays_on_that_pag
     assert "请写下接受的理由" in committee.taps("接受问题 1")
     text = committee.says("全部门本学期承办全校大型活动，表现突出")
     assert "已接受，理由已记录" in text and "第 3/3 页 · 共 45 人" in text
+
+
+def test_a_search_matching_more_than_a_page_says_how_many_and_pages_them_all(committee):
+    committee.says("/review")
+    text = committee.says("第41部")
+    assert "含“第41部”的共 45 人，第 1/3 页" in text and committee.last[0].edit
+    labels = [label for label in committee.buttons() if "第41部" in label]
+    while onward := [data for label, data in committee.buttons().items() if label.endswith("▶")]:
+        committee.presses(onward[0])
+        assert committee.last[0].edit
+        labels += [label for label in committee.buttons() if "第41部" in label]
+    assert "第 3/3 页" in committee.last[0].text and len(labels) == 45 == len(set(labels))
+    assert labels[44].startswith("45. ")
+    text = committee.says("第41部044号")  # another search, typed under the last page
+    assert "共 1 人" in text and "页" not in text.split("共 1 人")[1]

@@ -37,6 +37,7 @@ from flows.review.changes import (
 from flows.review.presses import (
     ExamineePress,
     ExamineeStep,
+    FoundPagePress,
     PagePress,
     RatingPress,
     ReviewPress,
@@ -96,6 +97,7 @@ def _answer(reviewer: Reviewer, incoming: Incoming) -> list[Action]:
     text, awaiting = incoming.text.strip(), state.get("awaiting")
     shown: list[Action]
     if awaiting == FIND:
+        reviewer.remember(awaiting=FIND, found=text)
         shown = [*found.search_results(reviewer, text)]
     elif awaiting == "value":
         shown = _take_value(reviewer, state, text)
@@ -133,6 +135,14 @@ def _page(reviewer: Reviewer, press: PagePress) -> list[Action]:
         shown = screens.group_screen(reviewer, index, press.page, board=board)
     reviewer.remember(awaiting=FIND)
     return [*shown]
+
+
+def _found_page(reviewer: Reviewer, press: FoundPagePress) -> list[Action]:
+    """◀ or ▶ under a search's results: that page of what the remembered search finds now."""
+    typed = reviewer.position().get("found")
+    if not isinstance(typed, str):
+        reviewer.refuse("review_stale", reason="no search to turn the page of")
+    return [*found.search_results(reviewer, typed, press.page)]
 
 
 def _chart(reviewer: Reviewer, press: ReviewPress) -> list[Action]:
@@ -388,7 +398,7 @@ def _examinee_step(reviewer: Reviewer, press: ExamineePress) -> list[Action]:
 def _opens(press: ButtonData) -> bool:
     """Presses that only show a screen, from anywhere (a notice, a chart); every other one acts on the
     live review screen."""
-    if isinstance(press, PagePress):
+    if isinstance(press, PagePress | FoundPagePress):
         return True
     if isinstance(press, ReviewPress):
         return press.view is not View.ACCEPT
@@ -404,5 +414,6 @@ PRESSES: dict[type[ButtonData], PressHandler] = {
     ExamineePress: reviewing(_examinee_step, _opens),
     SignPress: reviewing(signoff.on_press, _opens),
     PagePress: reviewing(_page, _opens),
+    FoundPagePress: reviewing(_found_page, _opens),
 }
 """Each ``/review`` button family and the step that handles a press of it (for ``flows.router``)."""

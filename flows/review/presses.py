@@ -124,3 +124,12 @@ class PagePress(ButtonData, prefix="rp"):
     cycle: Id
     page: Index
     group: Index | None = None
+
+
+@dataclass(frozen=True)
+class FoundPagePress(ButtonData, prefix="rq"):
+    """◀ or ▶ under a search's results: page ``page`` (from 0) of what the search the review remembers
+    finds now (the typed text is too long for a button, so it is kept with the conversation)."""
+
+    cycle: Id
+    page: Index

@@ -74,13 +74,15 @@ def overview_lengths(reviewer: Reviewer, board: Board) -> Callable[[Group], int]
     lines = LineLengths(
         partial(reviewer.text, "review_group_line"), ("size", "submitted", "rating", "counts", "open")
     )
+    labels = label_lengths(reviewer)
+    return lambda group: labels(group.key) + lines(**_group_fields(reviewer, board, group, ""))
+
+
+def label_lengths(reviewer: Reviewer) -> Callable[[tuple[str, str | None]], int]:
+    """The visible length of the label of the department with this key (its team's, its own name),
+    measured without rendering it (``LineLengths``)."""
     labels = LineLengths(partial(plain, reviewer.locale, "review_department_label"), ("department",))
-
-    def length(group: Group) -> int:
-        label = labels(department=group.department) + units(group.team) + 1
-        return label + lines(**_group_fields(reviewer, board, group, ""))
-
-    return length
+    return lambda key: units(key[0]) + len(" · ") + labels(department=key[1])
 
 
 # The overview (/review)

@@ -84,30 +84,34 @@ def _starts(items: Sequence[T], length: Callable[[T], int]) -> list[int]:
 
 @dataclass
 class LineLengths:
-    """The visible length of a line ``render(**fields)`` gives, rendering one line per shape.
+    """The visible length of a line ``render(**fields)`` gives, rendering a few lines per shape.
 
-    A field named in ``free`` (a name, a number, a score) is measured as its own text, and the rest of
-    the line by rendering it once with a one-character stand-in for every non-empty free field
-    (an empty one as it is): lines of the same shape (the same other fields, the same free fields
-    empty) share that rendering. A free field must be shown at most once, escaped, and not compared
-    with anything but emptiness (``tests/test_screens_at_size.py`` checks the templates that use it).
+    A field named in ``free`` (a name, a number, a score) is measured as its own text times the times
+    the line shows it, and the rest of the line by rendering it with a one-character stand-in for every
+    non-empty free field (an empty one as it is): lines of the same shape (the same other fields, the
+    same free fields empty) share that rendering, and one more per free field (a two-character
+    stand-in) that counts how often the line shows it. A free field must be escaped and not compared
+    with anything but emptiness (``tests/test_paging.py`` checks the review's templates).
     """
 
     render: Callable[..., str]
     free: Collection[str]
-    _shapes: dict[tuple[tuple[str, Any], ...], int] = field(default_factory=dict)
+    _shapes: dict[tuple[tuple[str, Any], ...], tuple[int, dict[str, int]]] = field(default_factory=dict)
 
     def __call__(self, **fields: Any) -> int:
-        own = 0
+        own: dict[str, int] = {}
         shape = dict(fields)
         for name in self.free:
             if fields[name]:
-                own += units(str(fields[name])) - 1
+                own[name] = units(str(fields[name])) - 1
                 shape[name] = "x"
         key = tuple(shape.items())
         if key not in self._shapes:
-            self._shapes[key] = visible_length(self.render(**shape))
-        return self._shapes[key] + own
+            base = visible_length(self.render(**shape))
+            shown = {name: visible_length(self.render(**{**shape, name: "xx"})) - base for name in own}
+            self._shapes[key] = (base, shown)
+        base, shown = self._shapes[key]
+        return base + sum(extra * shown[name] for name, extra in own.items())
 
 
 def units(text: str) -> int:
