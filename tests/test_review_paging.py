@@ -74,3 +74,11 @@ def test_a_search_matching_more_than_a_page_says_how_many_and_pages_them_all(com
     assert labels[44].startswith("45. ")
     text = committee.says("第41部044号")  # another search, typed under the last page
     assert "共 1 人" in text and "页" not in text.split("共 1 人")[1]
+
+
+def test_turning_the_page_of_a_search_no_longer_shown_is_refused(committee):
+    committee.says("/review")
+    committee.says("第41部")
+    onward = next(data for label, data in committee.buttons().items() if label.endswith("▶"))
+    committee.says("/review")  # a new screen: the search it remembered is gone with its message
+    assert "失效" in committee.refused(onward)

@@ -53,6 +53,7 @@ from flows.ui.chat import Action, Content, Incoming, Reply
 from flows.ui.context import FlowContext
 from flows.ui.keyboards import with_buttons
 from flows.ui.live import asked_again, live_screen
+from flows.ui.paging import FIND
 from flows.ui.refusal import Refused
 from flows.ui.text import points
 from storage import conversations
@@ -60,8 +61,6 @@ from storage import cycles as cycle_store
 from storage.models import CycleExaminee, SelfStatus
 
 __all__ = ["FLOW", "PRESSES", "on_input", "start"]
-
-FIND = "find"  # what the review waits for while a list is shown: a name or student number to look for
 
 
 # Entry points
@@ -97,7 +96,6 @@ def _answer(reviewer: Reviewer, incoming: Incoming) -> list[Action]:
     text, awaiting = incoming.text.strip(), state.get("awaiting")
     shown: list[Action]
     if awaiting == FIND:
-        reviewer.remember(awaiting=FIND, found=text)
         shown = [*found.search_results(reviewer, text)]
     elif awaiting == "value":
         shown = _take_value(reviewer, state, text)
@@ -138,7 +136,8 @@ def _page(reviewer: Reviewer, press: PagePress) -> list[Action]:
 
 
 def _found_page(reviewer: Reviewer, press: FoundPagePress) -> list[Action]:
-    """◀ or ▶ under a search's results: that page of what the remembered search finds now."""
+    """◀ or ▶ under a search's results (on the live screen only: the search remembered is its own):
+    that page of what the search finds now."""
     typed = reviewer.position().get("found")
     if not isinstance(typed, str):
         reviewer.refuse("review_stale", reason="no search to turn the page of")
@@ -398,7 +397,7 @@ def _examinee_step(reviewer: Reviewer, press: ExamineePress) -> list[Action]:
 def _opens(press: ButtonData) -> bool:
     """Presses that only show a screen, from anywhere (a notice, a chart); every other one acts on the
     live review screen."""
-    if isinstance(press, PagePress | FoundPagePress):
+    if isinstance(press, PagePress):
         return True
     if isinstance(press, ReviewPress):
         return press.view is not View.ACCEPT

@@ -13,12 +13,13 @@ from flows.review.reviewer import Reviewer
 from flows.review.screens import department_lengths, entry_line, group_label, label_lengths
 from flows.ui.chat import Reply
 from flows.ui.keyboards import rows_of, with_buttons
-from flows.ui.paging import SEARCH_SHOWN, page_of, search, turn_buttons
+from flows.ui.paging import FIND, SEARCH_SHOWN, page_of, search, turn_buttons
 
 
 def search_results(reviewer: Reviewer, typed: str, number: int = 0) -> list[Reply]:
     """Page ``number`` of the examinees of the cycle whose name or student number holds ``typed``
-    (exact matches first), each under their department, with a button to their screen."""
+    (exact matches first), each under their department, with a button to their screen; ``typed``
+    remembered with the conversation when there are pages to turn."""
     board = reviewer.board()
     typed = typed[:SEARCH_SHOWN]
     found = search(board.entries, typed, lambda e: e.examinee.name, lambda e: e.examinee.student_no)
@@ -26,6 +27,8 @@ def search_results(reviewer: Reviewer, typed: str, number: int = 0) -> list[Repl
     page = page_of(found, number, lambda e: lines(e) + labels((e.examinee.team, e.examinee.department)))
     if page is None:
         reviewer.refuse("review_stale", reason=f"no page {number} of the search")
+    if page.paged:
+        reviewer.remember(awaiting=FIND, found=typed)
     shown = list(enumerate(page.items, start=page.first + 1))
     groups: dict[tuple[str, str | None], list[str]] = {}
     for n, entry in shown:

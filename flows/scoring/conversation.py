@@ -31,13 +31,12 @@ from flows.scoring.sheet import Scorer, Sheet, standings, submit
 from flows.ui.chat import Action, Content, Incoming, Reply
 from flows.ui.context import FlowContext
 from flows.ui.live import asked_again, ensure_live, live_screen
-from flows.ui.paging import Page, page_of
+from flows.ui.paging import FIND, Page, page_of
 from flows.ui.refusal import Refused
 from flows.ui.text import points
 from storage import scoring as store
 
 FLOW = Scorer.flow
-FIND = "find"  # what the conversation waits for while the list is shown: a name or number to look for
 
 Step = Callable[[Sheet, ScorePress], list[Reply]]
 ENTRIES = {ScoreAction.LIST, ScoreAction.OPEN}
@@ -69,8 +68,10 @@ def on_page(context: FlowContext, incoming: Incoming, press: ScorePagePress) -> 
 
 
 def on_found_page(context: FlowContext, incoming: Incoming, press: ScoreFoundPress) -> list[Action]:
-    """◀ or ▶ under a search's results: another page of what the remembered search finds now."""
+    """◀ or ▶ under a search's results (on the live screen only: the search remembered is its own):
+    another page of what the search finds now."""
     scorer = Scorer.resolve(context, incoming)
+    ensure_live(context, incoming, FLOW)
     typed = scorer.position().get("found")
     if not isinstance(typed, str):
         raise Refused("score_stale", reason="no search to turn the page of")
@@ -112,9 +113,7 @@ def on_input(context: FlowContext, incoming: Incoming, state: dict) -> list[Acti
     if state.get("awaiting") == FIND and state.get("cycle") == scorer.cycle.id:
         if incoming.content is not Content.TEXT:
             raise Refused("score_search_text_only", reason="not a typed name or number")
-        typed = incoming.text.strip()
-        scorer.remember(awaiting=FIND, found=typed)
-        return [*live_screen(FLOW, _found(scorer, typed, 0))]
+        return [*live_screen(FLOW, _found(scorer, incoming.text.strip(), 0))]
     examinee = scorer.examinee(state.get("examinee", 0)) if state.get("cycle") == scorer.cycle.id else None
     if examinee is None:
         raise Refused("score_stale", reason="the examinee waited for is not this scorer's now")

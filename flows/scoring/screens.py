@@ -18,7 +18,7 @@ from flows.scoring.sheet import NOT_STARTED, Scorer, Sheet, Standing, group_key,
 from flows.selfassess.form import Form, rendered_form
 from flows.ui.chat import Button, Reply
 from flows.ui.keyboards import rows_of, with_buttons
-from flows.ui.paging import SEARCH_SHOWN, Page, page_of, search, turn_buttons
+from flows.ui.paging import FIND, SEARCH_SHOWN, Page, page_of, search, turn_buttons
 from flows.ui.text import points, split_message, visible_length
 from storage.models import CycleExaminee, Position, SheetStatus
 
@@ -81,12 +81,15 @@ def search_results(
     scorer: Scorer, sheets: Sequence[Sheet], typed: str, number: int = 0
 ) -> list[Reply] | None:
     """Page ``number`` of those of the scorer's examinees whose name or student number holds ``typed``
-    (exact matches first), ◀ ▶ to the other pages; None when there is no such page."""
+    (exact matches first), ◀ ▶ to the other pages, ``typed`` remembered with the conversation when
+    there are pages to turn; None when there is no such page."""
     typed = typed[:SEARCH_SHOWN]
     found = search(sheets, typed, lambda s: s.examinee.name, lambda s: s.examinee.student_no)
     page = page_of(found, number, line_length)
     if page is None:
         return None
+    if page.paged:
+        scorer.remember(awaiting=FIND, found=typed)
     footer = scorer.text(
         "score_search_footer", typed=typed, found=len(found), page=page.number + 1, pages=page.count
     )

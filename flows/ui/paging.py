@@ -29,6 +29,7 @@ PAGE_SIZE = 20  # people on one page at most: their buttons, with the screen's o
 PAGE_TEXT = 2400  # visible characters their lines may take, leaving the rest of 4096 to the screen
 SEARCH_MIN = 1  # characters typed before a search is made
 SEARCH_SHOWN = 40  # characters of a search repeated on screen, and looked for
+FIND = "find"  # what a conversation waits for while a list is shown: a name or number to look for
 T = TypeVar("T")
 Shown = TypeVar("Shown", covariant=True)
 
