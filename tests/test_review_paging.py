@@ -82,3 +82,15 @@ def test_turning_the_page_of_a_search_no_longer_shown_is_refused(committee):
     onward = next(data for label, data in committee.buttons().items() if label.endswith("▶"))
     committee.says("/review")  # a new screen: the search it remembered is gone with its message
     assert "失效" in committee.refused(onward)
+
+
+def test_a_rating_pressed_on_a_page_the_department_does_not_have_is_refused_and_saves_nothing(committee):
+    committee.says("/review")
+    turn_to_last_page(committee)
+    committee.taps("多部会 · 第41部")
+    rating = committee.buttons()["优秀"]
+    forged = rating.rsplit(":", 1)[0] + ":9"  # the department has pages 0 to 2
+    assert "失效" in committee.refused(forged)
+    committee.says("/review")
+    turn_to_last_page(committee)
+    assert "部门业绩评价：未设定" in committee.taps("多部会 · 第41部")

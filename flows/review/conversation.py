@@ -181,12 +181,14 @@ def _self_assessment(reviewer: Reviewer, press: ExamineePress) -> list[Action]:
 
 def _rate(reviewer: Reviewer, press: RatingPress) -> list[Action]:
     """部门业绩评价: set a department's rating."""
-    groups = reviewer.board().groups
+    board = reviewer.board()
+    groups = board.groups
     index = place_in(groups, press.group)
     if reviewer.frozen:
         reviewer.refuse("review_frozen")
     if press.rating not in reviewer.scheme.distribution.rating_keys:
         reviewer.refuse("review_stale", reason="no such rating")
+    screens.department_page(reviewer, board, index, press.page or 0)
     if groups[index].rating != press.rating:
         set_rating(reviewer, groups[index], press.rating)
     prefix = reviewer.text("review_rating_saved") + "\n\n"
@@ -281,15 +283,15 @@ def _ask_reason(reviewer: Reviewer, entry: Entry, change: dict) -> Reply:
 
 
 def _ask_accept(reviewer: Reviewer, press: ReviewPress) -> list[Action]:
-    groups = reviewer.board().groups
-    index = place_in(groups, press.place)
-    group = groups[index]
+    board = reviewer.board()
+    index = place_in(board.groups, press.place)
+    group = board.groups[index]
     rule_break = group.breaks[place_in(group.breaks, press.rule_break)]
     if reviewer.frozen:
         reviewer.refuse("review_frozen")
     if rule_break.accepted is not None:
         reviewer.refuse("review_stale", reason="the rule break is accepted already")
-    page = press.page or 0
+    page = screens.department_page(reviewer, board, index, press.page or 0).number
     change = {
         "kind": "accept",
         "group": index,
@@ -343,13 +345,14 @@ def _take_reason(reviewer: Reviewer, state: dict, reason: str) -> list[Action]:
 
 
 def _accept(reviewer: Reviewer, change: dict, reason: str) -> list[Action]:
-    groups = reviewer.board().groups
-    index = place_in(groups, change.get("group"))
-    group = groups[index]
+    board = reviewer.board()
+    index = place_in(board.groups, change.get("group"))
+    group = board.groups[index]
     wanted = list(change.get("break") or ())
     accepted = next((b for b in group.open_breaks if list(break_identity(b.violation)) == wanted), None)
     if accepted is None or reviewer.frozen:
         reviewer.refuse("review_stale", reason="the rule break is gone or accepted already")
+    screens.department_page(reviewer, board, index, _page_of(change))
     reviewer.remember(awaiting=FIND)
     accept_break(reviewer, group, accepted, reason)
     prefix = reviewer.text("review_accepted") + "\n\n"

@@ -154,9 +154,7 @@ def group_screen(
     the board as the caller has just read it, if it has)."""
     board = board or reviewer.board()
     group = board.groups[index]
-    page = page_of(group.entries, number, department_lengths(reviewer, board))
-    if page is None:
-        reviewer.refuse("review_stale", reason=f"no page {number} of the department")
+    page = department_page(reviewer, board, index, number)
     blocks = [
         reviewer.text(
             "review_group_title",
@@ -184,6 +182,15 @@ def group_screen(
     if turn:
         buttons.insert(-1, turn)
     return with_buttons(prefix + "\n\n".join(blocks), buttons)
+
+
+def department_page(reviewer: Reviewer, board: Board, index: int, number: object) -> Page[Entry]:
+    """Page ``number`` of the department at ``index`` (or Refused: it has no such page), checked
+    before a change made on that page is written."""
+    page = page_of(board.groups[index].entries, number, department_lengths(reviewer, board))
+    if page is None:
+        reviewer.refuse("review_stale", reason=f"no page {number} of the department")
+    return page
 
 
 def department_lengths(reviewer: Reviewer, board: Board) -> Callable[[Entry], int]:
