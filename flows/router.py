@@ -89,6 +89,7 @@ PRESSES: dict[type[ButtonData], PressHandler] = {
     self_assessment.SelfPress: self_assessment.on_press,
     scoring.ScorePress: scoring.on_press,
     scoring.ScorePagePress: scoring.on_page,
+    scoring.ScoreFoundPress: scoring.on_found_page,
     **review.PRESSES,
 }
 """Each button family (``flows.ui.buttons``) and the flow step that handles a press of it."""

@@ -81,7 +81,9 @@ def test_a_scorer_of_300_reaches_everyone_by_paging_and_by_search_each_page_fitt
             assert fits(reply) and reply.edit
             assert f"⬜ {examinee.name}" in next(iter(scorer.buttons())), typed
     scorer.says("甲部0")
-    assert "含“甲部0”的共 100 人，这里列出前 20 人" in scorer.last[0].text and fits(scorer.last[0])
+    assert "含“甲部0”的共 100 人，第 1/5 页" in scorer.last[0].text and fits(scorer.last[0])
+    found = page_through(scorer, "甲部0")  # the search's pages, turned with ▶ like the list's
+    assert len(found) == len(set(found)) == 100 and "第 5/5 页" in scorer.last[0].text
 
 
 def test_the_people_still_to_score_come_first_so_anyone_is_two_taps_away(large, session):
@@ -118,7 +120,7 @@ def test_a_department_of_890_reaches_everyone_by_paging_and_by_search_each_page_
             assert fits(reply) and reply.edit
             assert next(iter(committee.buttons())) == f"1. {examinee.name}"
     committee.says("大部")
-    assert "含“大部”的共 890 人，这里列出前 20 人" in committee.last[0].text and fits(committee.last[0])
+    assert "含“大部”的共 890 人，第 1/45 页" in committee.last[0].text and fits(committee.last[0])
     every = list(session.exec(select(CycleExaminee)))
     for examinee in every:  # and anyone of the cycle, by their student number, as the review looks
         assert search(every, examinee.student_no, lambda e: e.name, lambda e: e.student_no)[0] is examinee

@@ -37,6 +37,7 @@ from flows.review.changes import (
 from flows.review.presses import (
     ExamineePress,
     ExamineeStep,
+    FoundPagePress,
     PagePress,
     RatingPress,
     ReviewPress,
@@ -52,6 +53,7 @@ from flows.ui.chat import Action, Content, Incoming, Reply
 from flows.ui.context import FlowContext
 from flows.ui.keyboards import with_buttons
 from flows.ui.live import asked_again, live_screen
+from flows.ui.paging import FIND
 from flows.ui.refusal import Refused
 from flows.ui.text import points
 from storage import conversations
@@ -59,8 +61,6 @@ from storage import cycles as cycle_store
 from storage.models import CycleExaminee, SelfStatus
 
 __all__ = ["FLOW", "PRESSES", "on_input", "start"]
-
-FIND = "find"  # what the review waits for while a list is shown: a name or student number to look for
 
 
 # Entry points
@@ -135,6 +135,15 @@ def _page(reviewer: Reviewer, press: PagePress) -> list[Action]:
     return [*shown]
 
 
+def _found_page(reviewer: Reviewer, press: FoundPagePress) -> list[Action]:
+    """◀ or ▶ under a search's results (on the live screen only: the search remembered is its own):
+    that page of what the search finds now."""
+    typed = reviewer.position().get("found")
+    if not isinstance(typed, str):
+        reviewer.refuse("review_stale", reason="no search to turn the page of")
+    return [*found.search_results(reviewer, typed, press.page)]
+
+
 def _chart(reviewer: Reviewer, press: ReviewPress) -> list[Action]:
     return [*chart.chart(reviewer, place_in(reviewer.board().teams(), press.place))]
 
@@ -172,16 +181,18 @@ def _self_assessment(reviewer: Reviewer, press: ExamineePress) -> list[Action]:
 
 def _rate(reviewer: Reviewer, press: RatingPress) -> list[Action]:
     """部门业绩评价: set a department's rating."""
-    groups = reviewer.board().groups
+    board = reviewer.board()
+    groups = board.groups
     index = place_in(groups, press.group)
     if reviewer.frozen:
         reviewer.refuse("review_frozen")
     if press.rating not in reviewer.scheme.distribution.rating_keys:
         reviewer.refuse("review_stale", reason="no such rating")
+    screens.department_page(reviewer, board, index, press.page or 0)
     if groups[index].rating != press.rating:
         set_rating(reviewer, groups[index], press.rating)
     prefix = reviewer.text("review_rating_saved") + "\n\n"
-    return [*screens.group_screen(reviewer, index, prefix=prefix)]
+    return [*screens.group_screen(reviewer, index, press.page or 0, prefix=prefix)]
 
 
 def _pick_item(reviewer: Reviewer, press: ExamineePress) -> list[Action]:
@@ -272,22 +283,28 @@ def _ask_reason(reviewer: Reviewer, entry: Entry, change: dict) -> Reply:
 
 
 def _ask_accept(reviewer: Reviewer, press: ReviewPress) -> list[Action]:
-    groups = reviewer.board().groups
-    index = place_in(groups, press.place)
-    group = groups[index]
+    board = reviewer.board()
+    index = place_in(board.groups, press.place)
+    group = board.groups[index]
     rule_break = group.breaks[place_in(group.breaks, press.rule_break)]
     if reviewer.frozen:
         reviewer.refuse("review_frozen")
     if rule_break.accepted is not None:
         reviewer.refuse("review_stale", reason="the rule break is accepted already")
-    change = {"kind": "accept", "group": index, "break": list(break_identity(rule_break.violation))}
+    page = screens.department_page(reviewer, board, index, press.page or 0).number
+    change = {
+        "kind": "accept",
+        "group": index,
+        "page": page,
+        "break": list(break_identity(rule_break.violation)),
+    }
     reviewer.remember(awaiting="reason", change=change)
-    return [_accept_prompt(reviewer, index)]
+    return [_accept_prompt(reviewer, index, page)]
 
 
-def _accept_prompt(reviewer: Reviewer, index: int) -> Reply:
-    """Ask for the reason to accept a rule break of the department at ``index``."""
-    back = reviewer.cycle_button(reviewer.text("review_cancel_button"), ReviewPress, View.GROUP, index)
+def _accept_prompt(reviewer: Reviewer, index: int, page: int) -> Reply:
+    """Ask for the reason to accept a rule break of the department at ``index``, pressed on its ``page``."""
+    back = reviewer.button(reviewer.text("review_cancel_button"), PagePress(reviewer.cycle.id, page, index))
     label = screens.group_label(reviewer, reviewer.board().groups[index])
     return screens.prompt(reviewer, "review_ask_accept", back, group=label, min=REASON_MIN, max=REASON_MAX)
 
@@ -300,7 +317,7 @@ def _take_reason(reviewer: Reviewer, state: dict, reason: str) -> list[Action]:
         refusal = Refused("review_reason_length", min=REASON_MIN, max=REASON_MAX, length=len(reason))
         if kind == "accept":
             index = place_in(reviewer.board().groups, change.get("group"))
-            raise refusal.repeating(asked_again(FLOW, _accept_prompt(reviewer, index)))
+            raise refusal.repeating(asked_again(FLOW, _accept_prompt(reviewer, index, _page_of(change))))
         entry = reviewer.changeable(change.get("examinee"))
         raise refusal.repeating(asked_again(FLOW, _ask_reason(reviewer, entry, change)))
     if kind == "accept":
@@ -328,17 +345,24 @@ def _take_reason(reviewer: Reviewer, state: dict, reason: str) -> list[Action]:
 
 
 def _accept(reviewer: Reviewer, change: dict, reason: str) -> list[Action]:
-    groups = reviewer.board().groups
-    index = place_in(groups, change.get("group"))
-    group = groups[index]
+    board = reviewer.board()
+    index = place_in(board.groups, change.get("group"))
+    group = board.groups[index]
     wanted = list(change.get("break") or ())
     accepted = next((b for b in group.open_breaks if list(break_identity(b.violation)) == wanted), None)
     if accepted is None or reviewer.frozen:
         reviewer.refuse("review_stale", reason="the rule break is gone or accepted already")
+    screens.department_page(reviewer, board, index, _page_of(change))
     reviewer.remember(awaiting=FIND)
     accept_break(reviewer, group, accepted, reason)
     prefix = reviewer.text("review_accepted") + "\n\n"
-    return [*screens.group_screen(reviewer, index, prefix=prefix)]
+    return [*screens.group_screen(reviewer, index, _page_of(change), prefix=prefix)]
+
+
+def _page_of(change: dict) -> int:
+    """The department's page an accepted rule break was pressed on (a saved answer's, so checked)."""
+    page = change.get("page")
+    return page if isinstance(page, int) else 0
 
 
 _VIEWS: dict[View, Callable[[Reviewer, ReviewPress], list[Action]]] = {
@@ -392,5 +416,6 @@ PRESSES: dict[type[ButtonData], PressHandler] = {
     ExamineePress: reviewing(_examinee_step, _opens),
     SignPress: reviewing(signoff.on_press, _opens),
     PagePress: reviewing(_page, _opens),
+    FoundPagePress: reviewing(_found_page, _opens),
 }
 """Each ``/review`` button family and the step that handles a press of it (for ``flows.router``)."""

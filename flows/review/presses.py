@@ -23,6 +23,7 @@ class View(StrEnum):
     GROUP = "g"  # a department (or a team's presidium), by its ``place`` in the overview
     CHART = "c"  # a team's grade distribution, by the team's ``place`` in the overview
     ACCEPT = "a"  # the department at ``place``'s rule break ``rule_break``, accepted (a reason follows)
+    # on its ``page`` (the page shown again after)
 
 
 _PLACES = {View.OVERVIEW: 0, View.GROUP: 1, View.CHART: 1, View.ACCEPT: 2}
@@ -36,20 +37,24 @@ class ReviewPress(ButtonData, prefix="r"):
     view: View
     place: Index | None = None  # a department's or a team's, in the overview
     rule_break: Index | None = None  # one of the department's rule breaks, on its screen
+    page: Index | None = None  # the department's page it was pressed on (accepting a rule break)
 
     @property
     def complete(self) -> bool:
-        """Whether it carries exactly the places its view needs."""
-        return sum(value is not None for value in (self.place, self.rule_break)) == _PLACES[self.view]
+        """Whether it carries exactly the places its view needs (and a page only to accept)."""
+        places = sum(value is not None for value in (self.place, self.rule_break)) == _PLACES[self.view]
+        return places and (self.page is None or self.view is View.ACCEPT)
 
 
 @dataclass(frozen=True)
 class RatingPress(ButtonData, prefix="rr"):
-    """部门业绩评价: the department at ``group`` in the overview gets ``rating``."""
+    """部门业绩评价: the department at ``group`` in the overview gets ``rating``, pressed on the
+    department's ``page`` (shown again after)."""
 
     cycle: Id
     group: Index
     rating: Key
+    page: Index | None = None
 
 
 class ExamineeStep(StrEnum):
@@ -113,8 +118,18 @@ class SignPress(ButtonData, prefix="rf"):
 @dataclass(frozen=True)
 class PagePress(ButtonData, prefix="rp"):
     """◀ or ▶ under a long list: page ``page`` (from 0) of the overview's departments, or with ``group``
-    of the examinees of the department at that place in the overview."""
+    of the examinees of the department at that place in the overview; also the way back to the page
+    a department or an examinee was on."""
 
     cycle: Id
     page: Index
     group: Index | None = None
+
+
+@dataclass(frozen=True)
+class FoundPagePress(ButtonData, prefix="rq"):
+    """◀ or ▶ under a search's results: page ``page`` (from 0) of what the search the review remembers
+    finds now (the typed text is too long for a button, so it is kept with the conversation)."""
+
+    cycle: Id
+    page: Index

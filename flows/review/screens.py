@@ -7,7 +7,8 @@ Long lists (the overview, a department) are shown a page at a time, ◀ ▶ unde
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 
 from flows.cycles.status import progress_bar
 from flows.review.board import Board, Break, Entry, Group
@@ -21,8 +22,8 @@ from flows.rules.names import name_of
 from flows.ui.chat import Button, Reply
 from flows.ui.i18n import plain
 from flows.ui.keyboards import rows_of, with_buttons
-from flows.ui.paging import Page, page_of, turn_buttons
-from flows.ui.text import points, visible_length
+from flows.ui.paging import LineLengths, Page, page_holding, page_of, turn_buttons, units
+from flows.ui.text import points
 from storage import scoring
 from storage.models import Member, Position
 
@@ -51,16 +52,37 @@ def rating_name(reviewer: Reviewer, rating: str | None) -> str | None:
 
 def group_line(reviewer: Reviewer, board: Board, group: Group, label: str | None = None) -> str:
     """One line per department: size, sheets submitted, rating, grades, and whether it is balanced."""
-    return reviewer.text(
-        "review_group_line",
-        label=label or group_label(reviewer, group),
-        size=len(group.entries),
-        submitted=group.submitted,
-        rating=rating_name(reviewer, group.rating),
-        counts=counts_text(board, group),
-        open=len(group.open_breaks),
-        balanced=group.balanced,
+    label = label or group_label(reviewer, group)
+    return reviewer.text("review_group_line", **_group_fields(reviewer, board, group, label))
+
+
+def _group_fields(reviewer: Reviewer, board: Board, group: Group, label: str) -> dict[str, object]:
+    return {
+        "label": label,
+        "size": len(group.entries),
+        "submitted": group.submitted,
+        "rating": rating_name(reviewer, group.rating),
+        "counts": counts_text(board, group),
+        "open": len(group.open_breaks),
+        "balanced": group.balanced,
+    }
+
+
+def overview_lengths(reviewer: Reviewer, board: Board) -> Callable[[Group], int]:
+    """The visible length of a department's line in the overview, with its team's name as if it
+    headed every line (for paging them), measured without rendering either (``LineLengths``)."""
+    lines = LineLengths(
+        partial(reviewer.text, "review_group_line"), ("size", "submitted", "rating", "counts", "open")
     )
+    labels = label_lengths(reviewer)
+    return lambda group: labels(group.key) + lines(**_group_fields(reviewer, board, group, ""))
+
+
+def label_lengths(reviewer: Reviewer) -> Callable[[tuple[str, str | None]], int]:
+    """The visible length of the label of the department with this key (its team's, its own name),
+    measured without rendering it (``LineLengths``)."""
+    labels = LineLengths(partial(plain, reviewer.locale, "review_department_label"), ("department",))
+    return lambda key: units(key[0]) + len(" · ") + labels(department=key[1])
 
 
 # The overview (/review)
@@ -70,7 +92,7 @@ def overview(reviewer: Reviewer, number: int = 0, prefix: str = "") -> list[Repl
     """Page ``number`` of the overview: the cycle's progress and sign-off, and its departments team by
     team (``PAGE_SIZE`` to a page), each a button to its screen, and a chart button per team shown."""
     board = reviewer.board()
-    page = page_of(board.groups, number, lambda g: visible_length(group_line(reviewer, board, g)))
+    page = page_of(board.groups, number, overview_lengths(reviewer, board))
     if page is None:
         reviewer.refuse("review_stale", reason=f"no page {number} of the overview")
     shown = list(enumerate(page.items, start=page.first))
@@ -132,9 +154,7 @@ def group_screen(
     the board as the caller has just read it, if it has)."""
     board = board or reviewer.board()
     group = board.groups[index]
-    page = page_of(group.entries, number, lambda entry: _lines_length(reviewer, board, entry))
-    if page is None:
-        reviewer.refuse("review_stale", reason=f"no page {number} of the department")
+    page = department_page(reviewer, board, index, number)
     blocks = [
         reviewer.text(
             "review_group_title",
@@ -156,44 +176,71 @@ def group_screen(
             blocks.append(reviewer.text("review_no_breaks"))
     if page.paged:
         blocks.append(_page_footer(reviewer, page, "review_group_pages"))
-    buttons = _group_buttons(reviewer, index, group, numbered)
+    back = PagePress(reviewer.cycle.id, page_holding(board.groups, index, overview_lengths(reviewer, board)))
+    buttons = _group_buttons(reviewer, index, page.number, group, numbered, back)
     turn = turn_buttons(page, lambda n: PagePress(reviewer.cycle.id, n, index))
     if turn:
         buttons.insert(-1, turn)
     return with_buttons(prefix + "\n\n".join(blocks), buttons)
 
 
-def _lines_length(reviewer: Reviewer, board: Board, entry: Entry) -> int:
-    """The visible characters an examinee's lines take on a department's page (for paging it)."""
-    missing = 0 if entry.submitted else visible_length(_missing_line(reviewer, board, entry))
-    return missing + visible_length(entry_line(reviewer, 0, entry))
+def department_page(reviewer: Reviewer, board: Board, index: int, number: object) -> Page[Entry]:
+    """Page ``number`` of the department at ``index`` (or Refused: it has no such page), checked
+    before a change made on that page is written."""
+    page = page_of(board.groups[index].entries, number, department_lengths(reviewer, board))
+    if page is None:
+        reviewer.refuse("review_stale", reason=f"no page {number} of the department")
+    return page
+
+
+def department_lengths(reviewer: Reviewer, board: Board) -> Callable[[Entry], int]:
+    """The visible characters an examinee's lines take on a department's page (for paging it),
+    measured without rendering them (``LineLengths``)."""
+    missing = LineLengths(
+        partial(reviewer.text, "review_missing_line"), ("name", "scorer", "scored", "items")
+    )
+    line = LineLengths(
+        partial(reviewer.text, "review_entry_line"), ("number", "name", "total", "band", "proposed", "grade")
+    )
+
+    def length(entry: Entry) -> int:
+        own = line(**_entry_fields(reviewer, 1000, entry))  # as wide as any number on a page
+        return own if entry.submitted else own + missing(**_missing_fields(board, entry))
+
+    return length
 
 
 def _missing_line(reviewer: Reviewer, board: Board, entry: Entry) -> str:
-    return reviewer.text(
-        "review_missing_line",
-        name=entry.examinee.name,
-        scorer=entry.scorer,
-        status=entry.status,
-        scored=len(entry.original),
-        items=len(board.scheme.rubric.items),
-    )
+    return reviewer.text("review_missing_line", **_missing_fields(board, entry))
+
+
+def _missing_fields(board: Board, entry: Entry) -> dict[str, object]:
+    return {
+        "name": entry.examinee.name,
+        "scorer": entry.scorer,
+        "status": entry.status,
+        "scored": len(entry.original),
+        "items": len(board.scheme.rubric.items),
+    }
 
 
 def entry_line(reviewer: Reviewer, number: int, entry: Entry) -> str:
-    return reviewer.text(
-        "review_entry_line",
-        number=number,
-        name=entry.examinee.name,
-        position=name_of(Position(entry.examinee.position), reviewer.locale),
-        submitted=entry.submitted,
-        total=points(entry.total),
-        band=entry.band,
-        proposed=entry.proposed,
-        grade=entry.grade,
-        regraded=entry.regraded,
-        rescored=bool(entry.changed_items),
-    )
+    return reviewer.text("review_entry_line", **_entry_fields(reviewer, number, entry))
+
+
+def _entry_fields(reviewer: Reviewer, number: int, entry: Entry) -> dict[str, object]:
+    return {
+        "number": number,
+        "name": entry.examinee.name,
+        "position": name_of(Position(entry.examinee.position), reviewer.locale),
+        "submitted": entry.submitted,
+        "total": points(entry.total),
+        "band": entry.band,
+        "proposed": entry.proposed,
+        "grade": entry.grade,
+        "regraded": entry.regraded,
+        "rescored": bool(entry.changed_items),
+    }
 
 
 def _break_text(reviewer: Reviewer, number: int, rule_break: Break) -> str:
@@ -213,8 +260,15 @@ def _break_text(reviewer: Reviewer, number: int, rule_break: Break) -> str:
 
 
 def _group_buttons(
-    reviewer: Reviewer, index: int, group: Group, numbered: Sequence[tuple[int, Entry]]
+    reviewer: Reviewer,
+    index: int,
+    number: int,
+    group: Group,
+    numbered: Sequence[tuple[int, Entry]],
+    back: PagePress,
 ) -> list[tuple[Button, ...]]:
+    """Page ``number`` of the department at ``index``: its ratings, people, rule breaks to accept,
+    and ``back`` to the overview."""
     rows: list[tuple[Button, ...]] = []
     if not reviewer.frozen:
         ratings = [
@@ -223,6 +277,7 @@ def _group_buttons(
                 RatingPress,
                 index,
                 r.key,
+                number,
             )
             for r in reviewer.scheme.distribution.ratings
         ]
@@ -235,13 +290,18 @@ def _group_buttons(
     if not reviewer.frozen:
         accepts = [
             reviewer.cycle_button(
-                reviewer.text("review_accept_button", number=n), ReviewPress, View.ACCEPT, index, n - 1
+                reviewer.text("review_accept_button", number=n),
+                ReviewPress,
+                View.ACCEPT,
+                index,
+                n - 1,
+                number,
             )
             for n, b in enumerate(group.breaks, start=1)
             if b.accepted is None
         ]
         rows += rows_of(accepts)
-    rows.append((reviewer.cycle_button(reviewer.text("review_back"), ReviewPress, View.OVERVIEW),))
+    rows.append((reviewer.button(reviewer.text("review_back"), back),))
     return rows
 
 
@@ -322,11 +382,15 @@ def examinee_screen(
         ]
         blocks.append(reviewer.text("review_history_heading") + "\n" + "\n".join(lines))
     if buttons is None:
-        buttons = _entry_buttons(reviewer, entry, board.groups.index(group))
+        index = board.groups.index(group)
+        page = page_holding(group.entries, group.entries.index(entry), department_lengths(reviewer, board))
+        buttons = _entry_buttons(reviewer, entry, PagePress(reviewer.cycle.id, page, index))
     return with_buttons(prefix + "\n\n".join(blocks), buttons)
 
 
-def _entry_buttons(reviewer: Reviewer, entry: Entry, group_index: int) -> list[tuple[Button, ...]]:
+def _entry_buttons(reviewer: Reviewer, entry: Entry, back_to_list: PagePress) -> list[tuple[Button, ...]]:
+    """Change a score or the grade, return the sheet, score a president, take over, record a missing
+    self-assessment; read the self-assessment, and back to the department's page that holds them."""
     examinee = entry.examinee
 
     def step(key: str, step: ExamineeStep) -> Button:
@@ -349,7 +413,7 @@ def _entry_buttons(reviewer: Reviewer, entry: Entry, group_index: int) -> list[t
             rows.append((step("review_take_over", ExamineeStep.TAKE_OVER),))
         if reviewer.self_missing(entry) is None:
             rows.append((step("review_mark_missing", ExamineeStep.MARK_MISSING),))
-    back = reviewer.cycle_button(reviewer.text("review_back_group"), ReviewPress, View.GROUP, group_index)
+    back = reviewer.button(reviewer.text("review_back_group"), back_to_list)
     rows.append((step("review_show_self", ExamineeStep.SELF_ASSESSMENT), back))
     return rows
 

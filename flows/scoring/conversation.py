@@ -26,18 +26,17 @@ from collections.abc import Callable
 
 from flows.rules.grading import InvalidScore, all_alike, check_item_score
 from flows.scoring import screens
-from flows.scoring.presses import ScoreAction, ScorePagePress, ScorePress
+from flows.scoring.presses import ScoreAction, ScoreFoundPress, ScorePagePress, ScorePress
 from flows.scoring.sheet import Scorer, Sheet, standings, submit
 from flows.ui.chat import Action, Content, Incoming, Reply
 from flows.ui.context import FlowContext
 from flows.ui.live import asked_again, ensure_live, live_screen
-from flows.ui.paging import Page, page_of
+from flows.ui.paging import FIND, Page, page_of
 from flows.ui.refusal import Refused
 from flows.ui.text import points
 from storage import scoring as store
 
 FLOW = Scorer.flow
-FIND = "find"  # what the conversation waits for while the list is shown: a name or number to look for
 
 Step = Callable[[Sheet, ScorePress], list[Reply]]
 ENTRIES = {ScoreAction.LIST, ScoreAction.OPEN}
@@ -68,6 +67,25 @@ def on_page(context: FlowContext, incoming: Incoming, press: ScorePagePress) -> 
     return [*live_screen(FLOW, _shown_list(scorer, _roll(scorer), press.page))]
 
 
+def on_found_page(context: FlowContext, incoming: Incoming, press: ScoreFoundPress) -> list[Action]:
+    """◀ or ▶ under a search's results (on the live screen only: the search remembered is its own):
+    another page of what the search finds now."""
+    scorer = Scorer.resolve(context, incoming)
+    ensure_live(context, incoming, FLOW)
+    typed = scorer.position().get("found")
+    if not isinstance(typed, str):
+        raise Refused("score_stale", reason="no search to turn the page of")
+    return [*live_screen(FLOW, _found(scorer, typed, press.page))]
+
+
+def _found(scorer: Scorer, typed: str, number: int) -> list[Reply]:
+    """Page ``number`` of the search for ``typed`` among the scorer's examinees (or Refused)."""
+    found = screens.search_results(scorer, _roll(scorer), typed, number)
+    if found is None:
+        raise Refused("score_refused", reason=f"no page {number} of the search")
+    return found
+
+
 def on_press(context: FlowContext, incoming: Incoming, press: ScorePress) -> list[Action]:
     """A press of one of this conversation's buttons, checked before anything is read or changed."""
     scorer = Scorer.resolve(context, incoming)
@@ -95,8 +113,7 @@ def on_input(context: FlowContext, incoming: Incoming, state: dict) -> list[Acti
     if state.get("awaiting") == FIND and state.get("cycle") == scorer.cycle.id:
         if incoming.content is not Content.TEXT:
             raise Refused("score_search_text_only", reason="not a typed name or number")
-        found = screens.search_results(scorer, _roll(scorer), incoming.text.strip())
-        return [*live_screen(FLOW, found)]
+        return [*live_screen(FLOW, _found(scorer, incoming.text.strip(), 0))]
     examinee = scorer.examinee(state.get("examinee", 0)) if state.get("cycle") == scorer.cycle.id else None
     if examinee is None:
         raise Refused("score_stale", reason="the examinee waited for is not this scorer's now")

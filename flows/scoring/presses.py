@@ -63,3 +63,12 @@ class ScorePagePress(ButtonData, prefix="cl"):
 
     cycle: Id
     page: Index
+
+
+@dataclass(frozen=True)
+class ScoreFoundPress(ButtonData, prefix="cq"):
+    """A press of ◀ or ▶ under a search's results in ``cycle``: its ``page`` (from 0) of what the search
+    the conversation remembers finds now (the typed text is too long for a button)."""
+
+    cycle: Id
+    page: Index

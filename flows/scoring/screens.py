@@ -13,12 +13,12 @@ from decimal import Decimal
 from flows.rules.grading import QuotaLimit, band_for, grade_counts, quota_limits, total_score
 from flows.rules.names import name_of
 from flows.rules.scheme import Item
-from flows.scoring.presses import ScoreAction, ScorePagePress
+from flows.scoring.presses import ScoreAction, ScoreFoundPress, ScorePagePress
 from flows.scoring.sheet import NOT_STARTED, Scorer, Sheet, Standing, group_key, standings
 from flows.selfassess.form import Form, rendered_form
 from flows.ui.chat import Button, Reply
 from flows.ui.keyboards import rows_of, with_buttons
-from flows.ui.paging import PAGE_SIZE, SEARCH_SHOWN, Page, search, turn_buttons
+from flows.ui.paging import FIND, SEARCH_SHOWN, Page, page_of, search, turn_buttons
 from flows.ui.text import points, split_message, visible_length
 from storage.models import CycleExaminee, Position, SheetStatus
 
@@ -77,14 +77,25 @@ def examinee_list(
     return _listing(scorer, sheets, page.items, prefix, footer, (turn,) if turn else ())
 
 
-def search_results(scorer: Scorer, sheets: Sequence[Sheet], typed: str) -> list[Reply]:
-    """Those of the scorer's examinees whose name or student number holds ``typed`` (a page at most)."""
+def search_results(
+    scorer: Scorer, sheets: Sequence[Sheet], typed: str, number: int = 0
+) -> list[Reply] | None:
+    """Page ``number`` of those of the scorer's examinees whose name or student number holds ``typed``
+    (exact matches first), ◀ ▶ to the other pages, ``typed`` remembered with the conversation when
+    there are pages to turn; None when there is no such page."""
     typed = typed[:SEARCH_SHOWN]
     found = search(sheets, typed, lambda s: s.examinee.name, lambda s: s.examinee.student_no)
-    shown = found[:PAGE_SIZE]
-    footer = scorer.text("score_search_footer", typed=typed, found=len(found), shown=len(shown))
+    page = page_of(found, number, line_length)
+    if page is None:
+        return None
+    if page.paged:
+        scorer.remember(awaiting=FIND, found=typed)
+    footer = scorer.text(
+        "score_search_footer", typed=typed, found=len(found), page=page.number + 1, pages=page.count
+    )
+    turn = turn_buttons(page, lambda n: ScoreFoundPress(scorer.cycle.id, n))
     back = (scorer.button(scorer.text("score_to_list"), scorer.press(ScoreAction.LIST)),)
-    return _listing(scorer, sheets, shown, "", footer, (back,))
+    return _listing(scorer, sheets, page.items, "", footer, (turn, back) if turn else (back,))
 
 
 def _listing(

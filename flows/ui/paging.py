@@ -8,22 +8,28 @@ end), like any other place in a list.
 
 Anyone on the list is also found by typing part of their name or their student number (学号) while
 the list is the live screen: ``search`` puts exact matches first, so a full name or number always
-finds its person on the first page of results.
+finds its person on the first page of results, and more matches than a page are paged the same way.
+
+Cutting a list into pages needs the length of every line, not only of those shown: ``LineLengths``
+measures a line without rendering it, from one rendering per shape of line.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Generic, TypeVar
+from bisect import bisect_right
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
 
 from flows.ui.buttons import ButtonData
 from flows.ui.chat import Button
+from flows.ui.text import visible_length
 
 PAGE_SIZE = 20  # people on one page at most: their buttons, with the screen's others, stay under 100
 PAGE_TEXT = 2400  # visible characters their lines may take, leaving the rest of 4096 to the screen
 SEARCH_MIN = 1  # characters typed before a search is made
 SEARCH_SHOWN = 40  # characters of a search repeated on screen, and looked for
+FIND = "find"  # what a conversation waits for while a list is shown: a name or number to look for
 T = TypeVar("T")
 Shown = TypeVar("Shown", covariant=True)
 
@@ -52,6 +58,21 @@ def page_of(items: Sequence[T], number: object, length: Callable[[T], int] = lam
     visible characters) would take more than ``PAGE_TEXT`` together, so that a page of long names still
     fits one message.
     """
+    starts = _starts(items, length)
+    if not isinstance(number, int) or not 0 <= number < len(starts):
+        return None
+    start, end = starts[number], (starts[number + 1] if number + 1 < len(starts) else len(items))
+    return Page(items[start:end], number, len(starts), len(items), start)
+
+
+def page_holding(items: Sequence[T], position: int, length: Callable[[T], int] = lambda _: 0) -> int:
+    """The number of the page of ``items`` (cut as ``page_of`` cuts them) that holds the item at
+    ``position``: where a screen of one of them goes back to."""
+    return bisect_right(_starts(items, length), position) - 1
+
+
+def _starts(items: Sequence[T], length: Callable[[T], int]) -> list[int]:
+    """Where each page of ``items`` starts."""
     starts, used = [0], 0
     for position, item in enumerate(items):
         size = length(item)
@@ -59,10 +80,44 @@ def page_of(items: Sequence[T], number: object, length: Callable[[T], int] = lam
             starts.append(position)
             used = 0
         used += size
-    if not isinstance(number, int) or not 0 <= number < len(starts):
-        return None
-    start, end = starts[number], (starts[number + 1] if number + 1 < len(starts) else len(items))
-    return Page(items[start:end], number, len(starts), len(items), start)
+    return starts
+
+
+@dataclass
+class LineLengths:
+    """The visible length of a line ``render(**fields)`` gives, rendering a few lines per shape.
+
+    A field named in ``free`` (a name, a number, a score) is measured as its own text times the times
+    the line shows it, and the rest of the line by rendering it with a one-character stand-in for every
+    non-empty free field (an empty one as it is): lines of the same shape (the same other fields, the
+    same free fields empty) share that rendering, and one more per free field (a two-character
+    stand-in) that counts how often the line shows it. A free field must be escaped and not compared
+    with anything but emptiness (``tests/test_paging.py`` checks the review's templates).
+    """
+
+    render: Callable[..., str]
+    free: Collection[str]
+    _shapes: dict[tuple[tuple[str, Any], ...], tuple[int, dict[str, int]]] = field(default_factory=dict)
+
+    def __call__(self, **fields: Any) -> int:
+        own: dict[str, int] = {}
+        shape = dict(fields)
+        for name in self.free:
+            if fields[name]:
+                own[name] = units(str(fields[name])) - 1
+                shape[name] = "x"
+        key = tuple(shape.items())
+        if key not in self._shapes:
+            base = visible_length(self.render(**shape))
+            shown = {name: visible_length(self.render(**{**shape, name: "xx"})) - base for name in own}
+            self._shapes[key] = (base, shown)
+        base, shown = self._shapes[key]
+        return base + sum(extra * shown[name] for name, extra in own.items())
+
+
+def units(text: str) -> int:
+    """Telegram's length of plain ``text`` (UTF-16 code units), as ``LineLengths`` counts a field."""
+    return len(text.encode("utf-16-le")) // 2
 
 
 def turn_buttons(page: Page[T], press: Callable[[int], ButtonData]) -> tuple[Button, ...]:
