@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 
-from flows.review import screens
+from flows.review import examinee_view, screens
 from flows.review.board import Entry
 from flows.review.presses import ExamineePress, ExamineeStep
 from flows.review.reviewer import Reviewer
@@ -96,7 +96,7 @@ def _item_prompt(reviewer: Reviewer, entry: Entry, key: str, prefix: str = "") -
         _step(reviewer, points(value), ExamineeStep.PRESIDENT_ITEM, entry, key, points(value))
         for value in suggested(item)
     )
-    return Reply(prefix + text, (values, (screens.back_to(reviewer, entry),)))
+    return Reply(prefix + text, (values, (examinee_view.back_to(reviewer, entry),)))
 
 
 def _comment_prompt(reviewer: Reviewer, entry: Entry, prefix: str = "") -> Reply:
@@ -109,7 +109,7 @@ def _comment_prompt(reviewer: Reviewer, entry: Entry, prefix: str = "") -> Reply
         max=scoring_rules.comment_max_length,
         current=entry.comment,
     )
-    return Reply(prefix + text, ((screens.back_to(reviewer, entry),),))
+    return Reply(prefix + text, ((examinee_view.back_to(reviewer, entry),),))
 
 
 def _summary(reviewer: Reviewer, entry: Entry, prefix: str = "") -> list[Action]:
@@ -140,7 +140,7 @@ def _summary(reviewer: Reviewer, entry: Entry, prefix: str = "") -> list[Action]
             ),
         ),
     ]
-    return [*screens.examinee_screen(reviewer, entry, prefix, buttons=buttons)]
+    return [*examinee_view.examinee_screen(reviewer, entry, prefix, buttons=buttons)]
 
 
 def _step(reviewer: Reviewer, label: str, step: ExamineeStep, entry: Entry, *keys: str) -> Button:
@@ -263,7 +263,7 @@ def _submit(reviewer: Reviewer, entry: Entry) -> list[Action]:
     submit(reviewer, _row(reviewer, entry), entry.examinee, entry.original, entry.total, by="committee")
     reviewer.forget()
     done = reviewer.text("review_president_submitted", name=entry.examinee.name, total=points(entry.total))
-    return [*screens.examinee_screen(reviewer, _fresh(reviewer, entry), prefix=done + "\n\n")]
+    return [*examinee_view.examinee_screen(reviewer, _fresh(reviewer, entry), prefix=done + "\n\n")]
 
 
 def _on_sheet(

@@ -12,7 +12,7 @@ the notice path. Once it is submitted, the committee's confirmation can go ahead
 from __future__ import annotations
 
 from flows.notices.notice import Kind, Notice, notify, rendered
-from flows.review import presidents, screens
+from flows.review import examinee_view, presidents
 from flows.review.board import Entry
 from flows.review.changes import REASON_MAX, REASON_MIN
 from flows.review.presses import ExamineePress, ExamineeStep
@@ -31,9 +31,9 @@ def ask(reviewer: Reviewer, press: ExamineePress) -> list[Action]:
     kind = "takeover" if press.step is ExamineeStep.TAKE_OVER else "missing"
     _check(reviewer, entry, kind)
     reviewer.remember(awaiting="reason", change={"kind": kind, "examinee": entry.examinee.id})
-    back = screens.back_to(reviewer, entry)
+    back = examinee_view.back_to(reviewer, entry)
     params = {"name": entry.examinee.name, "scorer": entry.scorer, "min": REASON_MIN, "max": REASON_MAX}
-    return [screens.prompt(reviewer, f"review_ask_{kind}", back, **params)]
+    return [examinee_view.prompt(reviewer, f"review_ask_{kind}", back, **params)]
 
 
 def on_reason(reviewer: Reviewer, change: dict, reason: str) -> list[Action]:
@@ -50,7 +50,7 @@ def on_reason(reviewer: Reviewer, change: dict, reason: str) -> list[Action]:
         return presidents.take_up(reviewer, reviewer.entry(entry.examinee.id), prefix=done + "\n\n")
     _mark_missing(reviewer, entry, reason)
     done = reviewer.text("review_self_missing_done", name=name)
-    return [*screens.examinee_screen(reviewer, reviewer.entry(entry.examinee.id), prefix=done + "\n\n")]
+    return [*examinee_view.examinee_screen(reviewer, reviewer.entry(entry.examinee.id), prefix=done + "\n\n")]
 
 
 def _check(reviewer: Reviewer, entry: Entry, kind: str) -> None:
