@@ -29,7 +29,7 @@ from telegram.ext import Application, ContextTypes
 from bot.commands.common import open_database
 from bot.config import Config, ConfigError
 from bot.failures import Fatal
-from bot.intake import Reconnecting, pause, poll, webhook_server
+from bot.intake import Received, Reconnecting, pause, poll, webhook_server
 from bot.lanes import rate_limiter
 from bot.logs import configure_logging
 from bot.scheduler import schedule, tidy
@@ -48,7 +48,6 @@ from storage.models import InboxUpdate
 log = logging.getLogger("kaohe.bot")
 SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
-WORKERS = 4  # updates of different chats answered at once by one process
 POLLING_LEASE = "polling"
 LEASE_SECONDS, RENEW_SECONDS = 30.0, 10.0
 GRACE_SECONDS = 5.0  # for the answers being sent when the bot is told to stop
@@ -203,23 +202,28 @@ async def _receive_and_answer(
     telegram = config.settings.telegram
     stop, bot, arrived = reconnecting.stop, application.bot, asyncio.Event()
     handler = update_handler(config)
-    tasks = [
-        Worker(bot, engine, handler, leases.new_owner(f"worker{n}"), arrived, config.settings.language).run(
-            stop
-        )
-        for n in range(WORKERS)
-    ]
+    received = Received()
+    worker = Worker(
+        bot, engine, handler, leases.new_owner("worker"), arrived, config.settings.language, received
+    )
+    tasks = [worker.run(stop)]
     server = None
     if telegram.mode == "polling":
         await reconnecting.run(partial(bot.delete_webhook, drop_pending_updates=False))
         receive = poll(
-            bot, engine, arrived, reconnecting, timeout=telegram.poll_timeout, allowed=ALLOWED_UPDATES
+            bot,
+            engine,
+            arrived,
+            reconnecting,
+            timeout=telegram.poll_timeout,
+            allowed=ALLOWED_UPDATES,
+            received=received,
         )
         tasks += [receive, keep_polling(engine, owner, stop, reconnecting.locale)]
     else:
         webhook = telegram.webhook
         secret = webhook.secret_token.get_secret_value()
-        server = webhook_server(bot, engine, arrived, path=webhook.path, secret=secret)
+        server = webhook_server(bot, engine, arrived, path=webhook.path, secret=secret, received=received)
         server.listen(webhook.port, address=webhook.listen)
         await reconnecting.run(
             partial(bot.set_webhook, webhook.url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)

@@ -19,6 +19,7 @@ import asyncio
 import hmac
 import json
 import logging
+import threading
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import suppress
 from datetime import UTC, datetime
@@ -49,8 +50,32 @@ async def in_database_thread(engine: Engine, work: Callable[..., T], *args: obje
     return await asyncio.get_running_loop().run_in_executor(database_thread(engine), work, *args)
 
 
-def store(engine: Engine, updates: Sequence[Update]) -> int:
-    """Commit the updates to the inbox; how many were new."""
+class Received:
+    """The updates this process stored, as parsed, until one of its workers claims them: parsed once.
+    Bounded: one that another process claims, or one that waits long, drops out and is parsed again
+    from the inbox when claimed. (Filled and emptied on database threads, hence the lock.)"""
+
+    def __init__(self, size: int = 4096) -> None:
+        self.size = size
+        self.updates: dict[int, Update] = {}
+        self.lock = threading.Lock()
+
+    def keep(self, updates: Sequence[Update]) -> None:
+        with self.lock:
+            for update in updates:
+                self.updates[update.update_id] = update
+            while len(self.updates) > self.size:
+                del self.updates[next(iter(self.updates))]  # the oldest
+
+    def take(self, update_id: int) -> Update | None:
+        with self.lock:
+            return self.updates.pop(update_id, None)
+
+
+def store(engine: Engine, updates: Sequence[Update], received: Received | None = None) -> int:
+    """Commit the updates to the inbox (and keep them parsed in ``received``); how many were new."""
+    if received is not None:
+        received.keep(updates)
     now = datetime.now(UTC)
     new = 0
     with session_scope(engine) as session:
@@ -125,9 +150,9 @@ class Reconnecting:
         await pause(self.stop, seconds)
 
 
-async def pause(stop: asyncio.Event, seconds: float, wake: asyncio.Event | None = None) -> None:
-    """Wait ``seconds``, or less when ``stop`` (or ``wake``) is set."""
-    waits = [asyncio.ensure_future(event.wait()) for event in (stop, wake) if event is not None]
+async def pause(stop: asyncio.Event, seconds: float, *wakes: asyncio.Event) -> None:
+    """Wait ``seconds``, or less when ``stop`` (or one of ``wakes``) is set."""
+    waits = [asyncio.ensure_future(event.wait()) for event in (stop, *wakes)]
     await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
     for waiting in waits:
         waiting.cancel()
@@ -141,6 +166,7 @@ async def poll(
     *,
     timeout: int,
     allowed: list[str],
+    received: Received | None = None,
 ) -> None:
     """Long-poll until ``reconnecting.stop`` is set; each batch committed before the offset moves on."""
     offset: int | None = None
@@ -149,7 +175,7 @@ async def poll(
         updates = await _until_stopped(reconnecting, fetch)
         if not updates:
             continue
-        await in_database_thread(engine, store, engine, updates)
+        await in_database_thread(engine, store, engine, updates, received)
         offset = updates[-1].update_id + 1
         arrived.set()
 
@@ -173,8 +199,11 @@ class UpdateEndpoint(tornado.web.RequestHandler):
 
     SUPPORTED_METHODS = ("POST",)
 
-    def initialize(self, bot: Bot, engine: Engine, secret: str, arrived: asyncio.Event) -> None:
+    def initialize(
+        self, bot: Bot, engine: Engine, secret: str, arrived: asyncio.Event, received: Received | None
+    ) -> None:
         self.bot, self.engine, self.secret, self.arrived = bot, engine, secret, arrived
+        self.received = received
 
     async def post(self) -> None:
         given = self.request.headers.get(SECRET_HEADER, "")
@@ -184,9 +213,8 @@ class UpdateEndpoint(tornado.web.RequestHandler):
             update = Update.de_json(json.loads(self.request.body), self.bot)
         except (ValueError, TypeError, KeyError, AttributeError) as error:
             raise tornado.web.HTTPError(HTTPStatus.BAD_REQUEST) from error
-        await in_database_thread(
-            self.engine, store, self.engine, [update]
-        )  # an error answers 500: sent again
+        # an error answers 500: sent again
+        await in_database_thread(self.engine, store, self.engine, [update], self.received)
         self.arrived.set()
         self.set_status(HTTPStatus.OK)
 
@@ -197,8 +225,16 @@ class UpdateEndpoint(tornado.web.RequestHandler):
             log.error("webhook update not stored", exc_info=error, extra={"event": "webhook.error"})
 
 
-def webhook_server(bot: Bot, engine: Engine, arrived: asyncio.Event, *, path: str, secret: str) -> HTTPServer:
+def webhook_server(
+    bot: Bot,
+    engine: Engine,
+    arrived: asyncio.Event,
+    *,
+    path: str,
+    secret: str,
+    received: Received | None = None,
+) -> HTTPServer:
     """The HTTP server Telegram posts updates to (not yet listening)."""
-    shared = {"bot": bot, "engine": engine, "secret": secret, "arrived": arrived}
+    shared = {"bot": bot, "engine": engine, "secret": secret, "arrived": arrived, "received": received}
     application = tornado.web.Application([(rf"/{path.strip('/')}/?", UpdateEndpoint, shared)])
     return HTTPServer(application)

@@ -12,7 +12,8 @@ minute to one group, and answers more with 429. ``Lanes`` is the bot's rate limi
   ``60 / group_messages_per_minute`` seconds after anything else.
 - A **reply** (everything else: the answer to an update, ``bot.telegram_io``, a button's toast, the
   start's menus) goes at once while the last second holds fewer than ``messages_per_second``
-  requests, else first in line for the next free place. It waits for its chat only when that chat
+  requests, else first in line (before any notice; replies in the order they came) for the next free
+  place. It waits for its chat only when that chat
   had a notice in the last ``chat_interval_seconds`` (at most once per notice, by less than a
   second), and in a group only when the group's last minute is full.
 
@@ -123,6 +124,7 @@ class Lanes(BaseRateLimiter[Lane]):
         self.notices_held_until = float("-inf")
         self.reply_times: deque[float] = deque()  # the replies of the last second: their rate
         self.replies_waiting = 0  # replies waiting for the overall budget: the notices stand back
+        self.reply_line = asyncio.Lock()  # the replies waiting for the overall budget, in turn
         self.replies_through = asyncio.Event()
         self.replies_through.set()
 
@@ -198,8 +200,9 @@ class Lanes(BaseRateLimiter[Lane]):
             self.replies_waiting += 1
             self.replies_through.clear()
             try:
-                while (wait := self.overall.wait(time.monotonic())) > 0:
-                    await asyncio.sleep(wait)
+                async with self.reply_line:  # first come, first served: only the first one watches
+                    while (wait := self.overall.wait(time.monotonic())) > 0:
+                        await asyncio.sleep(wait)
             finally:
                 self.replies_waiting -= 1
                 if not self.replies_waiting:

@@ -1,21 +1,25 @@
 """Answering updates from the inbox: each handled once, in order in its chat, its answer sent after.
 
-A worker claims the next update (``storage.inbox.claim_next``: the oldest of a chat nobody is
-answering) and, in that same transaction, runs the flows on it and stores the Bot API calls of the
-answer; the commit makes the effects, the "handled" mark and the answer one. The calls go out after
-the commit, each recorded as sent, under the claim's lease. After a crash the next worker picks the
-update up where it stopped: not handled → handled now; handled → the calls not yet recorded as sent.
+The worker claims the next updates (``storage.inbox.claim``: up to ``CLAIM_BATCH``, each the oldest
+of a chat nobody is answering, so no two of one chat) and, in that same transaction, runs the flows
+on each and stores the Bot API calls of its answer; the commit makes the effects, the "handled"
+marks and the answers one. The calls go out after the commit, the answers of different chats
+concurrently (``MAX_FLYING`` at once), each call recorded as sent, under the claim's lease; an
+answer sent in full is marked done in the transaction of the next claim, which is what lets its
+chat's next update be claimed. After a crash the next worker picks an update up where it stopped:
+not handled → handled now; handled → the calls not yet recorded as sent (so at most the answers in
+flight at the crash go out twice).
 
 The database work (the claim with the flows in its transaction, each call recorded as sent) runs on
 the engine's database thread (``storage.db.database_thread``), so that the event loop keeps receiving
-and sending the other workers' answers meanwhile; the order within a chat is the claim's to keep.
-The workers of a process take turns at claiming (one claims while the others send), so an arrival
-does not set them all claiming at once.
+and sending the answers meanwhile; an update this process received is handled as parsed then
+(``bot.intake.Received``), not parsed again from the inbox.
 
-A failure while handling rolls the effects back and is tried again (``inbox.MAX_ATTEMPTS`` in all),
-then given up with an apology to the person. A call Telegram refuses (blocked, bad request) is
-logged and skipped; one that cannot get through (network, 429) is tried again later, the chat's
-next updates waiting behind it, up to ``MAX_SEND_ATTEMPTS``.
+A failure while handling rolls the batch back; the attempt is counted against that update, which
+is tried again (``inbox.MAX_ATTEMPTS`` in all) and then given up with an apology to the person, and
+the others are claimed again at once. A call Telegram refuses (blocked, bad request) is logged and
+skipped; one that cannot get through (network, 429) is tried again later, the chat's next updates
+waiting behind it, up to ``MAX_SEND_ATTEMPTS``.
 """
 
 from __future__ import annotations
@@ -24,10 +28,9 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
-from weakref import WeakKeyDictionary
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -36,7 +39,7 @@ from telegram import Bot, Update
 from telegram.error import Forbidden, InvalidToken, RetryAfter, TelegramError
 
 from bot.failures import network_problem
-from bot.intake import in_database_thread, pause
+from bot.intake import Received, in_database_thread, pause
 from bot.telegram_io import Call, calls_for, execute
 from flows.ui.chat import Action, Incoming, Reply
 from flows.ui.i18n import locale_for, render
@@ -48,6 +51,8 @@ LEASE = timedelta(seconds=60)  # renewed with every call sent
 IDLE_SECONDS = 0.5  # how often an idle worker looks for work other processes stored
 RETRY_HANDLING = timedelta(seconds=1)
 MAX_SEND_ATTEMPTS = 8
+CLAIM_BATCH = 8  # updates claimed and handled in one transaction
+MAX_FLYING = 8  # answers being sent at once (at most these go out again after a crash)
 T = TypeVar("T")
 Handler = Callable[[Session, Update, datetime], tuple[Incoming | None, list[Action]]]
 
@@ -73,21 +78,25 @@ class Answer:
     report: dict[str, object] | None = None  # for the "update handled" line; None: resumed after a crash
 
 
-_TURNS: WeakKeyDictionary[asyncio.Event, asyncio.Lock] = WeakKeyDictionary()
+class HandlingFailed(Exception):
+    """The flows raised on one update of a batch claimed together: the batch's transaction is rolled
+    back, the attempt counted against that update, and the others claimed again."""
 
-
-def _turn(arrived: asyncio.Event) -> asyncio.Lock:
-    """Workers woken by the same arrivals take turns at looking for work: one claims while the others
-    send their answers, instead of all of them claiming at each arrival and all but one for nothing."""
-    return _TURNS.setdefault(arrived, asyncio.Lock())
+    def __init__(self, row: inbox.Claimed, update: Update) -> None:
+        super().__init__(row.update_id)
+        self.row, self.update = row, update
 
 
 @dataclass
 class Worker:
-    """Claims, handles and answers updates until stopped; several may run in one process and in many.
+    """Claims, handles and answers updates until stopped; one a process, and as many processes as wanted.
 
-    ``owner`` names it in its claims; ``arrived`` is set when an update was stored; ``locale`` is the
-    language of an apology to someone whose client reports none."""
+    ``owner`` names it in its claims; ``arrived`` is set when an update was stored (``received`` holds
+    them parsed); ``locale`` is the language of an apology to someone whose client reports none.
+
+    It claims up to ``batch`` updates at once (each the next of its chat, so of different chats) and
+    handles them in one transaction; their answers go out concurrently, up to ``flying`` at once,
+    while it claims the next ones; an answer sent is finished in the transaction of the next claim."""
 
     bot: Bot
     engine: Engine
@@ -95,63 +104,94 @@ class Worker:
     owner: str
     arrived: asyncio.Event
     locale: str
+    received: Received = field(default_factory=Received)
+    batch: int = CLAIM_BATCH
+    flying: int = MAX_FLYING
     pause: float = IDLE_SECONDS  # grows while the database is out of reach
+    answered: list[int] = field(default_factory=list)  # sent, to be finished with the next claim
+    sent_one: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def run(self, stop: asyncio.Event) -> None:
-        turn = _turn(self.arrived)
-        while not stop.is_set():
-            async with turn:
-                answer = await self.look_for_work(stop)
-            if answer is not None and not answer.done:
-                await self.answer(answer)
+        sending: set[asyncio.Task[None]] = set()
+        try:
+            while not stop.is_set():
+                if len(sending) >= self.flying:
+                    await asyncio.wait(sending, return_when=asyncio.FIRST_COMPLETED)
+                    continue
+                room = min(self.batch, self.flying - len(sending))
+                answers = await self.look_for_work(stop, room)
+                for answer in answers:
+                    if not answer.done:
+                        task = asyncio.create_task(self.answer(answer))
+                        sending.add(task)
+                        task.add_done_callback(sending.discard)
+        finally:
+            if sending:  # the answers being sent are finished (their claims would be released anyway)
+                await asyncio.gather(*sending, return_exceptions=True)
+            if self.answered:
+                answered, self.answered = self.answered, []
+                await self.database(self.claim, 0, answered)
 
-    async def look_for_work(self, stop: asyncio.Event) -> Answer | None:
-        """Claim until something is claimed (None when stopped first), looking again when an update
-        arrives, or every ``IDLE_SECONDS`` for what other processes stored."""
+    async def look_for_work(self, stop: asyncio.Event, room: int) -> list[Answer]:
+        """Finish what was sent and claim up to ``room`` updates, until something is claimed (nothing
+        when stopped first), looking again when an update arrives or an answer was sent, or every
+        ``IDLE_SECONDS`` for what other processes stored."""
         while not stop.is_set():
             self.arrived.clear()
+            self.sent_one.clear()
+            answered, self.answered = self.answered, []
             try:
-                answer = await self.database(self.claim)
+                answers = await self.database(self.claim, room, answered)
             except SQLAlchemyError as error:
+                self.answered[:0] = answered  # finished with the next claim
                 log.warning("inbox unavailable: %s", error, extra={"event": "inbox.unavailable"})
                 self.pause = min(30.0, self.pause * 2)
                 await pause(stop, self.pause)
                 continue
             self.pause = IDLE_SECONDS
-            if answer is not None:
-                return answer
-            await pause(stop, IDLE_SECONDS, self.arrived)
-        return None
+            if answers:
+                return answers
+            await pause(stop, IDLE_SECONDS, self.arrived, self.sent_one)
+        return []
 
-    def claim(self) -> Answer | None:
-        """Claim the next update; handle it if it was not; what of its answer is left to send."""
+    def claim(self, room: int, answered: list[int]) -> list[Answer]:
+        """Finish the ``answered`` updates; claim up to ``room`` updates and handle those not handled
+        yet, in one transaction; what of their answers is left to send. When the flows fail on one, the
+        batch is rolled back and its updates are handled one at a time (``claim_one``)."""
         now = _utcnow()
-        claimed: int | None = None
-        update: Update | None = None
         try:
             with session_scope(self.engine) as session:
-                row = inbox.claim_next(session, self.owner, now, now + LEASE)
-                if row is None:
-                    return None
-                claimed = row.update_id
-                update = Update.de_json(row.payload, self.bot)
-                report = None
-                if row.handled_at is None:
-                    started = time.monotonic()
-                    incoming, actions = self.handler(session, update, now)
-                    inbox.handled(session, row, now, calls_for(update, actions))
-                    report = _report(update, incoming, actions, started)
-                calls = list(row.replies or [])
-                return Answer(
-                    claimed, update, calls, row.replies_sent, row.attempts, row.done_at is not None, report
-                )
-        except Exception as error:
-            if claimed is None:
-                raise
-            self.failed(claimed, update, error, now)
-            return None
+                inbox.finish_all(session, answered, self.owner, now)
+                rows = inbox.claim(session, self.owner, now, now + LEASE, room) if room else []
+                return [self.handle(session, row, self.parsed(row), now) for row in rows]
+        except HandlingFailed as failure:  # the batch is rolled back: count it, claim the others again
+            with session_scope(self.engine) as session:
+                inbox.finish_all(session, answered, self.owner, now)
+            cause = failure.__cause__
+            self.failed(failure.row.update_id, failure.update, cause or failure, now)
+            return self.claim(room, [])
 
-    def failed(self, update_id: int, update: Update | None, error: Exception, now: datetime) -> None:
+    def parsed(self, row: inbox.Claimed) -> Update:
+        """The claimed update, as received by this process or else parsed from the inbox."""
+        return self.received.take(row.update_id) or Update.de_json(row.payload, self.bot)
+
+    def handle(self, session: Session, row: inbox.Claimed, update: Update, now: datetime) -> Answer:
+        """Run the flows on a claimed update not handled yet, in the claim's transaction."""
+        report = None
+        if row.handled_at is None:
+            started = time.monotonic()
+            try:
+                incoming, actions = self.handler(session, update, now)
+                inbox.handled(session, row, now, calls_for(update, actions))
+            except Exception as error:
+                raise HandlingFailed(row, update) from error
+            report = _report(update, incoming, actions, started)
+        calls = list(row.replies or [])
+        return Answer(
+            row.update_id, update, calls, row.replies_sent, row.attempts, row.done_at is not None, report
+        )
+
+    def failed(self, update_id: int, update: Update | None, error: BaseException, now: datetime) -> None:
         """Handling raised: its effects are rolled back; count the attempt, and after the last one, give
         up with an apology."""
         log.error(
@@ -194,7 +234,8 @@ class Worker:
             ):
                 log.warning("claim lost", extra={"event": "inbox.lost", "update_id": answer.update_id})
                 return
-        await self.database(self.finish, answer.update_id)
+        self.answered.append(answer.update_id)
+        self.sent_one.set()
         if answer.report is not None:
             log.info("update handled", extra=answer.report)
         else:
@@ -206,10 +247,6 @@ class Worker:
     def replied(self, update_id: int, sent: int) -> bool:
         with session_scope(self.engine) as session:
             return inbox.replied(session, update_id, self.owner, sent, _utcnow() + LEASE)
-
-    def finish(self, update_id: int) -> None:
-        with session_scope(self.engine) as session:
-            inbox.finish(session, update_id, self.owner, _utcnow())
 
     async def database(self, work: Callable[..., T], *args: object) -> T:
         """Run ``work`` (a transaction, and the flows in it) off the event loop, on the engine's database

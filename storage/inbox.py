@@ -14,6 +14,7 @@ was on this host, see ``storage.leases.release_claims``). Without an owner, ``cl
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -85,32 +86,40 @@ def _claim_statement(dialect: str) -> Update:
         .where(unfinished.c.done_at.is_(None))
         .group_by(unfinished.c.chat_id)
     )
-    candidate = (
+    candidates = (
         select(row.c.update_id)
         .where(row.c.done_at.is_(None))
         .where(or_(row.c.claimed_until.is_(None), row.c.claimed_until <= bindparam("now")))
         .where(or_(row.c.update_id.in_(first_in_chat), row.c.chat_id.is_(None)))
         .order_by(row.c.update_id)
-        .limit(1)
+        .limit(bindparam("limit"))
     )
     if dialect == "postgresql":
-        candidate = candidate.with_for_update(skip_locked=True, of=row)
+        candidates = candidates.with_for_update(skip_locked=True, of=row)
     return (
         update(row)
-        .where(row.c.update_id == candidate.scalar_subquery())
+        .where(row.c.update_id.in_(candidates.scalar_subquery()))
         .values(claimed_by=bindparam("owner"), claimed_until=bindparam("until"))
         .returning(*(row.c[name] for name in Claimed.__dataclass_fields__))
     )
 
 
-def claim_next(session: Session, owner: str, now: datetime, until: datetime) -> Claimed | None:
-    """Claim the oldest update that is next in its chat and free; None when there is none.
+def claim(session: Session, owner: str, now: datetime, until: datetime, limit: int) -> list[Claimed]:
+    """Claim up to ``limit`` updates, each the oldest unfinished of its chat and free, oldest first (so
+    no two of one chat); empty when there is none.
 
-    Call it first in a transaction; the row stays locked until that transaction ends.
+    Call it first in a transaction; the rows stay locked until that transaction ends.
     """
     statement = _claim_statement(session.get_bind().dialect.name)
-    row = session.execute(statement, {"owner": owner, "now": now, "until": until}).mappings().first()
-    return Claimed(**row) if row is not None else None
+    values = {"owner": owner, "now": now, "until": until, "limit": limit}
+    rows = session.execute(statement, values).mappings().all()
+    return sorted((Claimed(**row) for row in rows), key=lambda claimed: claimed.update_id)
+
+
+def claim_next(session: Session, owner: str, now: datetime, until: datetime) -> Claimed | None:
+    """Claim the oldest update that is next in its chat and free; None when there is none."""
+    claimed = claim(session, owner, now, until, 1)
+    return claimed[0] if claimed else None
 
 
 _DONE = {"replies": null(), "claimed_by": None, "claimed_until": None}  # what was sent is in the log
@@ -171,7 +180,15 @@ def _mine(statement: Update) -> Update:
 
 
 _REPLIED = _mine(update(INBOX).values(replies_sent=bindparam("sent"), claimed_until=bindparam("until")))
-_FINISH = _mine(update(INBOX).values(done_at=bindparam("at"), **_DONE))
+_FINISH = (
+    update(INBOX)
+    .values(done_at=bindparam("at"), **_DONE)
+    .where(
+        INBOX.c.update_id.in_(bindparam("ids", expanding=True)),
+        INBOX.c.claimed_by == bindparam("owner"),
+        INBOX.c.done_at.is_(None),
+    )
+)
 
 
 def replied(session: Session, update_id: int, owner: str, sent: int, until: datetime) -> bool:
@@ -205,7 +222,13 @@ def reply_later(
 
 def finish(session: Session, update_id: int, owner: str, now: datetime) -> None:
     """Every call of the answer went out: the update is done (unless the claim was lost meanwhile)."""
-    session.execute(_FINISH, {"id": update_id, "owner": owner, "at": now})
+    finish_all(session, [update_id], owner, now)
+
+
+def finish_all(session: Session, update_ids: Sequence[int], owner: str, now: datetime) -> None:
+    """``finish`` for several updates in one statement (nothing for none)."""
+    if update_ids:
+        session.execute(_FINISH, {"ids": list(update_ids), "owner": owner, "at": now})
 
 
 def _finish(row: InboxUpdate, now: datetime) -> None:
