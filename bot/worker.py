@@ -96,7 +96,9 @@ class Worker:
 
     It claims up to ``batch`` updates at once (each the next of its chat, so of different chats) and
     handles them in one transaction; their answers go out concurrently, up to ``flying`` at once,
-    while it claims the next ones; an answer sent is finished in the transaction of the next claim."""
+    while it claims the next ones (once there is room for half a batch: while replies wait for the
+    rate limiter, one transaction per answer would cost more than the answer); an answer sent is
+    finished in the transaction of the next claim."""
 
     bot: Bot
     engine: Engine
@@ -115,7 +117,7 @@ class Worker:
         sending: set[asyncio.Task[None]] = set()
         try:
             while not stop.is_set():
-                if len(sending) >= self.flying:
+                if len(sending) > self.flying - max(1, self.batch // 2):  # claim half a batch at least
                     await asyncio.wait(sending, return_when=asyncio.FIRST_COMPLETED)
                     continue
                 room = min(self.batch, self.flying - len(sending))
