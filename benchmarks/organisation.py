@@ -44,6 +44,7 @@ sys.path[:0] = [str(REPO)]
 
 from bot.cli import main as kaohe  # noqa: E402
 from flows.rules.cycles import scheme_of  # noqa: E402
+from flows.rules.grading import total_score  # noqa: E402
 from flows.rules.scheme import DEFAULT_SCHEME  # noqa: E402
 from storage.db import make_engine, sqlite_path, upgrade  # noqa: E402
 from storage.models import (  # noqa: E402
@@ -400,11 +401,15 @@ def seed_scores(engine: Engine, cycle_name: str = CYCLE, seed: int = SEED) -> in
         ).all()
         items = scheme.rubric.items
         scores = []
+        totals = []
         for sheet, scorer in sheets:
             quality = min(1.0, max(0.35, rng.gauss(0.8, 0.09)))  # totals around 80, mostly 65..95
+            given = {}
             for item in items:
                 share = min(1.0, max(0.0, quality + rng.gauss(0, 0.05)))
-                points = (item.points * Decimal(str(round(share, 3)))).quantize(Decimal("0.1"))
+                points = given[item.key] = (item.points * Decimal(str(round(share, 3)))).quantize(
+                    Decimal("0.1")
+                )
                 scores.append(
                     {
                         "sheet_id": sheet,
@@ -414,7 +419,9 @@ def seed_scores(engine: Engine, cycle_name: str = CYCLE, seed: int = SEED) -> in
                         "scored_at": submitted,
                     }
                 )
+            totals.append({"id": sheet, "scored": len(given), "total": str(total_score(given, scheme))})
         _insert(session, ItemScore, scores)
+        session.execute(update(ScoreSheet), totals)  # what flows.scoring.sheet.give_score keeps
         session.execute(
             update(Cycle)
             .where(col(Cycle.id) == cycle.id)

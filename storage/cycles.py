@@ -124,6 +124,8 @@ class SheetRow(NamedTuple):
     scorer_member_id: int | None
     status: str
     comment: str | None
+    scored: int  # how many items are scored
+    total: str | None  # the total of the scorer's item scores, as written (None: nothing scored)
 
 
 def scorer_names(session: Session, cycle_id: int) -> dict[int, str]:

@@ -317,6 +317,12 @@ class ScoreSheet(SQLModel, table=True):
     submitted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     returned_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     return_reason: str | None = Field(default=None, sa_type=Text)
+    # What its item scores come to, kept as they are written (flows.scoring.sheet.give_score), so that the
+    # board reads ten thousand totals, not a hundred thousand item scores: how many there are, and the
+    # total (总分) exactly as flows.rules.grading.total_score gave it, its digits as str() wrote them
+    # (they are shown and signed); None until the first item is scored.
+    scored: int = Field(default=0)
+    total: str | None = Field(default=None, max_length=40)
 
 
 class ItemScore(SQLModel, table=True):

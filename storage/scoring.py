@@ -62,21 +62,12 @@ _EXAMINEE_COLUMNS = [CycleExaminee.__table__.c[name] for name in ExamineeRow._fi
 _SHEET_COLUMNS = [ScoreSheet.__table__.c[name] for name in SheetRow._fields]  # type: ignore[attr-defined]
 
 
-def cycle_scored(
-    session: Session, cycle_id: int
-) -> list[tuple[ExamineeRow, SheetRow | None, dict[str, Decimal]]]:
-    """A cycle's examinees in roster order, each with their score sheet (if any) and its item scores, in
-    one query and as plain rows: each sheet's item scores joined by the database into one text
-    (``results=15.0,attitude=12.5,...``, a subquery on the sheet's index), not an ORM object per examinee,
-    sheet or item."""
-    joined = (
-        sa_select(_joined_scores(session))
-        .where(col(ItemScore.sheet_id) == col(ScoreSheet.id))
-        .correlate(ScoreSheet)
-        .scalar_subquery()
-    )
+def cycle_scored(session: Session, cycle_id: int) -> list[tuple[ExamineeRow, SheetRow | None]]:
+    """A cycle's examinees in roster order, each with their score sheet (if any), in one query and as
+    plain rows (not an ORM object per examinee or sheet). The sheet carries its total and how many items
+    are scored; the item scores themselves are read by ``cycle_item_scores`` or ``item_scores_of``."""
     query = (
-        sa_select(*_EXAMINEE_COLUMNS, *_SHEET_COLUMNS, joined)
+        sa_select(*_EXAMINEE_COLUMNS, *_SHEET_COLUMNS)
         .outerjoin(ScoreSheet, col(ScoreSheet.examinee_id) == col(CycleExaminee.id))
         .where(col(CycleExaminee.cycle_id) == cycle_id)
         .order_by(
@@ -85,15 +76,23 @@ def cycle_scored(
             col(CycleExaminee.student_no),
         )
     )
-    sheet_at, scores_at = len(_EXAMINEE_COLUMNS), len(_EXAMINEE_COLUMNS) + len(_SHEET_COLUMNS)
-    parse = _Given().__getitem__
-    found = []
-    for row in session.execute(query):
-        sheet = None if row[sheet_at] is None else SheetRow._make(row[sheet_at:scores_at])
-        text = row[scores_at]
-        scores = dict(map(parse, text.split(","))) if text else {}
-        found.append((ExamineeRow._make(row[:sheet_at]), sheet, scores))
-    return found
+    sheet_at = len(_EXAMINEE_COLUMNS)
+    examinee, sheet = ExamineeRow._make, SheetRow._make
+    return [
+        (examinee(row[:sheet_at]), None if row[sheet_at] is None else sheet(row[sheet_at:]))
+        for row in session.execute(query)
+    ]
+
+
+def cycle_item_scores(session: Session, cycle_id: int) -> dict[int, dict[str, Decimal]]:
+    """The item scores of every sheet of a cycle: sheet id → item key → points."""
+    sheets = (
+        select(ItemScore.sheet_id)
+        .join(ScoreSheet, col(ScoreSheet.id) == col(ItemScore.sheet_id))
+        .join(CycleExaminee, col(CycleExaminee.id) == col(ScoreSheet.examinee_id))
+        .where(CycleExaminee.cycle_id == cycle_id)
+    )
+    return _by_sheet(session, sheets)
 
 
 _POINTS_SCALE: int = ItemScore.__table__.c.points.type.scale  # type: ignore[attr-defined]
@@ -158,9 +157,17 @@ def take_over_sheet(session: Session, sheet: ScoreSheet, member_id: int, now: da
 
 
 def save_item_score(
-    session: Session, sheet: ScoreSheet, item: str, points: Decimal, member_id: int, now: datetime
+    session: Session,
+    sheet: ScoreSheet,
+    item: str,
+    points: Decimal,
+    member_id: int,
+    now: datetime,
+    *,
+    total: Decimal,
 ) -> Decimal | None:
-    """Give ``points`` for ``item`` on ``sheet``; returns the points it replaces, if any."""
+    """Give ``points`` for ``item`` on ``sheet``, whose item scores then come to ``total`` (the caller
+    works it out by the scheme: ``flows.scoring.sheet.give_score``); returns the points it replaces."""
     row = session.exec(
         select(ItemScore).where(ItemScore.sheet_id == sheet.id, ItemScore.item == item)
     ).first()
@@ -171,7 +178,9 @@ def save_item_score(
         )
     else:
         row.points, row.scored_by_member_id, row.scored_at = points, member_id, now
-    sheet.updated_at = now
+    if before is None:
+        sheet.scored += 1
+    sheet.total, sheet.updated_at = str(total), now
     session.add_all([row, sheet])
     return before
 

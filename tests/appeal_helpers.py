@@ -13,6 +13,7 @@ from cycle_helpers import (
     bind,
     import_sample,
     open_sample_cycle,
+    score_items,
     submit_self_assessment,
 )
 from sqlmodel import Session, select
@@ -50,8 +51,8 @@ def score(session: Session, student_no: str, points: list[str] = POINTS, at: dat
     scorer = examinee.scorer_member_id
     assert scorer is not None
     sheet = scoring.start_sheet(session, examinee.id, scorer, at)  # type: ignore[arg-type]
-    for item, value in zip(default_scheme().rubric.items, points, strict=True):
-        scoring.save_item_score(session, sheet, item.key, Decimal(value), scorer, at)
+    keys = [item.key for item in default_scheme().rubric.items]
+    score_items(session, sheet, examinee, dict(zip(keys, map(Decimal, points), strict=True)), scorer, at)
     scoring.save_comment(session, sheet, "工作认真负责，执行力较强。", at)
     scoring.submit_sheet(session, sheet, actor=f"member:{scorer}", now=at, after={})
     session.commit()

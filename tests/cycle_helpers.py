@@ -13,7 +13,9 @@ from flows.cycles.opening import Deadlines, OpenedCycle, open_cycle
 from flows.roster.importing import import_roster
 from flows.roster.reading import read_roster
 from flows.router import handle
+from flows.rules.cycles import scheme_of
 from flows.rules.scheme import DEFAULT_SCHEME, default_scheme
+from flows.scoring.sheet import give_score
 from flows.ui.chat import Action, ChatKind, Content, Incoming, Reply, Toast
 from flows.ui.context import FlowContext
 from storage import cycles, models, scoring
@@ -204,6 +206,23 @@ def score_through(person: Person, name: str, points: list[str], comment: str) ->
     return person.says(comment)
 
 
+def score_items(
+    session: Session,
+    sheet: models.ScoreSheet,
+    examinee: CycleExaminee,
+    points: dict[str, Decimal],
+    scorer: int,
+    at: datetime,
+) -> None:
+    """Give these item scores on ``sheet`` one by one, as its scorer would (its cycle's scheme keeps the
+    sheet's total)."""
+    scheme = scheme_of(session.get_one(models.Cycle, examinee.cycle_id))
+    given: dict[str, Decimal] = {}
+    for key, value in points.items():
+        give_score(session, sheet, scheme, given, key, value, scorer, at)
+        given[key] = value
+
+
 def fill_sheets(
     session: Session, examinees: list[CycleExaminee], points: list[str], at: datetime, submit: bool = True
 ) -> None:
@@ -216,8 +235,7 @@ def fill_sheets(
         scorer = examinee.scorer_member_id
         assert scorer is not None
         sheet = scoring.start_sheet(session, examinee.id, scorer, at)  # type: ignore[arg-type]
-        for key, value in zip(keys, points, strict=True):
-            scoring.save_item_score(session, sheet, key, Decimal(value), scorer, at)
+        score_items(session, sheet, examinee, dict(zip(keys, map(Decimal, points), strict=True)), scorer, at)
         scoring.save_comment(session, sheet, "工作认真负责，望继续努力，争取更好成绩。", at)
         if submit:
             scoring.submit_sheet(session, sheet, actor=f"member:{scorer}", now=at, after={})
@@ -237,8 +255,8 @@ def score_everyone(
     for examinee in session.exec(select(CycleExaminee)).all():
         scorer = examinee.scorer_member_id or committee.id
         sheet = scoring.start_sheet(session, examinee.id, scorer, at)  # type: ignore[arg-type]
-        for key, value in zip(keys, points[examinee.student_no], strict=True):
-            scoring.save_item_score(session, sheet, key, Decimal(value), scorer, at)  # type: ignore[arg-type]
+        given = dict(zip(keys, map(Decimal, points[examinee.student_no]), strict=True))
+        score_items(session, sheet, examinee, given, scorer, at)  # type: ignore[arg-type]
         scoring.save_comment(session, sheet, comment or f"{examinee.name}工作认真负责，望继续努力。", at)
         scoring.submit_sheet(session, sheet, actor=f"member:{scorer}", now=at, after={})
     session.commit()

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from cycle_helpers import import_sample
+from cycle_helpers import import_sample, score_items
 from sqlalchemy import Engine, event
 from sqlmodel import Session
 
@@ -71,13 +71,12 @@ def import_organisation(session: Session, folder: Path, teams: Sequence[Team]) -
 
 def begin_sheets(session: Session, examinees: Sequence[CycleExaminee], scored: int, at: datetime) -> None:
     """Drafts of these examinees' sheets, their first ``scored`` rubric items given full points."""
-    items = default_scheme().rubric.items[:scored]
+    given = {item.key: item.points for item in default_scheme().rubric.items[:scored]}
     for examinee in examinees:
         scorer = examinee.scorer_member_id
         assert scorer is not None and examinee.id is not None
         sheet = scoring.start_sheet(session, examinee.id, scorer, at)
-        for item in items:
-            scoring.save_item_score(session, sheet, item.key, item.points, scorer, at)
+        score_items(session, sheet, examinee, given, scorer, at)
     session.commit()
 
 

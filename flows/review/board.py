@@ -10,7 +10,7 @@ over them (``scores``), so both can always be shown side by side.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 
@@ -33,21 +33,61 @@ def group_of(examinee: Examinee) -> GroupKey:
     return examinee.team, examinee.department
 
 
+class ItemScores:
+    """The item scores of a board's sheets, read when something first asks for them (the board itself
+    reads only each sheet's stored total): the one sheet asked for, and from the second sheet on every
+    sheet of the cycle at once (a hash, the archive), so never more than two queries."""
+
+    def __init__(self, session: Session, cycle_id: int) -> None:
+        self._session, self._cycle_id = session, cycle_id
+        self._read: dict[int, dict[str, Decimal]] = {}
+        self._whole_cycle = False
+
+    def of(self, sheet_id: int) -> dict[str, Decimal]:
+        if sheet_id not in self._read and not self._whole_cycle:
+            if self._read:
+                self._read = scoring.cycle_item_scores(self._session, self._cycle_id)
+                self._whole_cycle = True
+            else:
+                self._read = {sheet_id: scoring.item_scores(self._session, sheet_id)}
+        return self._read.get(sheet_id, {})
+
+
 @dataclass(frozen=True)
 class Entry:
-    """One examinee on the board, as plain rows (a flow that writes the sheet reads its ``ScoreSheet``)."""
+    """One examinee on the board, as plain rows (a flow that writes the sheet reads its ``ScoreSheet``).
+
+    The totals come from the sheet as stored; the item scores (``original``, ``scores``) are read when
+    first asked for."""
 
     examinee: ExamineeRow
     sheet: SheetRow | None
     scorer: str | None  # the scorer's name; None when the committee scores (presidents)
-    original: dict[str, Decimal]  # as the scorer gave them
-    scores: dict[str, Decimal]  # with the committee's changes
     total: Decimal
     original_total: Decimal
     band: str
     proposed: str  # the band, capped by the group's rating
     grade: str  # the committee's grade if it set one, else the proposal
     regraded: bool  # the committee set the grade
+    changed: dict[str, Decimal] | None = field(default=None, compare=False)  # the committee's item scores
+    item_scores: ItemScores | None = field(default=None, compare=False, repr=False)
+
+    @cached_property
+    def original(self) -> dict[str, Decimal]:
+        """The item scores as the scorer gave them."""
+        if self.sheet is None or not self.sheet.scored or self.item_scores is None:
+            return {}
+        return self.item_scores.of(self.sheet.id)
+
+    @cached_property
+    def scores(self) -> dict[str, Decimal]:
+        """The item scores with the committee's changes."""
+        return {**self.original, **self.changed} if self.changed else dict(self.original)
+
+    @property
+    def scored(self) -> int:
+        """How many items the scorer scored."""
+        return 0 if self.sheet is None else self.sheet.scored
 
     @property
     def status(self) -> str:
@@ -175,7 +215,8 @@ def break_identity(violation: Violation) -> tuple[str, str, int]:
 def load_board(session: Session, cycle: Cycle) -> Board:
     """Everything the review needs about ``cycle``, computed from what is saved.
 
-    A fixed handful of queries, whatever the size of the cycle; item scores are read as plain rows. A
+    A fixed handful of queries, whatever the size of the cycle, as plain rows; each sheet's total is read
+    as stored, the item scores only when asked for (``ItemScores``). A
     screen that asks again in the same transaction, with nothing written in between, gets the same board.
     """
     key = ("board", cycle.id)
@@ -194,20 +235,56 @@ def _read_board(session: Session, cycle: Cycle) -> Board:
     ratings, scores, grades = _fold(changes)
     accepted = store.accepted_violations(session, cycle.id)
     names = cycle_store.scorer_names(session, cycle.id)
-    by_group: dict[GroupKey, list[tuple[ExamineeRow, SheetRow | None, str | None, dict[str, Decimal]]]] = {}
-    for examinee, sheet, given in scoring.cycle_scored(session, cycle.id):
+    given = ItemScores(session, cycle.id)
+    graded = _Grading(scheme)
+    by_group: dict[GroupKey, list[tuple[ExamineeRow, SheetRow | None, str | None]]] = {}
+    for examinee, sheet in scoring.cycle_scored(session, cycle.id):
         scorer = examinee.scorer_member_id
         name = None if scorer is None else names.get(scorer, "")
-        by_group.setdefault(group_of(examinee), []).append((examinee, sheet, name, given))
+        by_group.setdefault(group_of(examinee), []).append((examinee, sheet, name))
     groups = []
     for key, members in by_group.items():
         rating = ratings.get(key)
         entries = tuple(
-            _entry(examinee, sheet, scorer, given, scheme, rating, scores, grades)
-            for examinee, sheet, scorer, given in members
+            _entry(examinee, sheet, scorer, graded, given, rating, scores, grades)
+            for examinee, sheet, scorer in members
         )
         groups.append(Group(key, entries, rating, _breaks(key, entries, rating, scheme, accepted)))
     return Board(cycle, scheme, version, tuple(groups), tuple(changes))
+
+
+class _Grading:
+    """Totals and grades as the board works them out, each distinct one once: a stored total's Decimal,
+    the band of a total, the grade a rating allows a band (ten thousand sheets share a few hundred
+    totals)."""
+
+    def __init__(self, scheme: Scheme) -> None:
+        self.scheme = scheme
+        self.unscored = total_score({}, scheme)
+        self._totals: dict[str, Decimal] = {}
+        self._bands: dict[Decimal, str] = {}
+        self._allowed: dict[tuple[str, str], str] = {}
+
+    def stored(self, sheet: SheetRow | None) -> Decimal:
+        """The total the sheet keeps (its item scores', as ``total_score`` gave it)."""
+        if sheet is None or sheet.total is None:
+            return self.unscored
+        found = self._totals.get(sheet.total)
+        if found is None:
+            found = self._totals[sheet.total] = Decimal(sheet.total)
+        return found
+
+    def band(self, total: Decimal) -> str:
+        found = self._bands.get(total)
+        if found is None:
+            found = self._bands[total] = band_for(total, self.scheme)
+        return found
+
+    def allowed(self, band: str, rating: str) -> str:
+        found = self._allowed.get((band, rating))
+        if found is None:
+            found = self._allowed[(band, rating)] = allowed_grade(band, rating, self.scheme)
+        return found
 
 
 def _fold(
@@ -231,31 +308,34 @@ def _entry(
     examinee: ExamineeRow,
     sheet: SheetRow | None,
     scorer: str | None,
-    original: dict[str, Decimal],
-    scheme: Scheme,
+    graded: _Grading,
+    given: ItemScores,
     rating: str | None,
     changed_scores: dict[int, dict[str, Decimal]],
     changed_grades: dict[int, str],
 ) -> Entry:
     changed = changed_scores.get(examinee.id)
-    original_total = total_score(original, scheme)
-    scores = {**original, **changed} if changed else dict(original)
-    total = total_score(scores, scheme) if changed else original_total
-    band = band_for(total, scheme)
-    proposed = band if rating is None else allowed_grade(band, rating, scheme)
+    original_total = graded.stored(sheet)
+    if changed:
+        original = given.of(sheet.id) if sheet is not None and sheet.scored else {}
+        total = total_score({**original, **changed}, graded.scheme)
+    else:
+        total = original_total
+    band = graded.band(total)
+    proposed = band if rating is None else graded.allowed(band, rating)
     grade = changed_grades.get(examinee.id)
     return Entry(
         examinee,
         sheet,
         scorer,
-        original,
-        scores,
         total,
         original_total,
         band,
         proposed,
         grade or proposed,
         grade is not None,
+        changed,
+        given,
     )
 
 

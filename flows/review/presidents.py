@@ -19,7 +19,7 @@ from flows.review.reviewer import Reviewer
 from flows.rules.grading import InvalidScore, check_item_score
 from flows.rules.scheme import Item
 from flows.scoring.screens import suggested
-from flows.scoring.sheet import submit
+from flows.scoring.sheet import give_score, submit
 from flows.ui.chat import Action, Button, Reply
 from flows.ui.text import points
 from storage import audit, scoring
@@ -177,7 +177,8 @@ def _item(reviewer: Reviewer, key: object) -> Item:
 def _save_score(reviewer: Reviewer, entry: Entry, item: Item, given: Decimal) -> list[Action]:
     sheet = _row(reviewer, entry)
     scorer = reviewer.member.id
-    before = scoring.save_item_score(reviewer.session, sheet, item.key, given, scorer, reviewer.now)
+    session, scheme = reviewer.session, reviewer.scheme
+    before = give_score(session, sheet, scheme, entry.original, item.key, given, scorer, reviewer.now)
     after = {"item": item.key, "points": str(given)}
     _audit(reviewer, "score.item", sheet, None if before is None else {**after, "points": str(before)}, after)
     saved = reviewer.text(

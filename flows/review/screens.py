@@ -217,7 +217,7 @@ def _missing_fields(board: Board, entry: Entry) -> dict[str, object]:
         "name": entry.examinee.name,
         "scorer": entry.scorer,
         "status": entry.status,
-        "scored": len(entry.original),
+        "scored": entry.scored,
         "items": len(board.scheme.rubric.items),
     }
 

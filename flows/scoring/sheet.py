@@ -64,6 +64,23 @@ def standings(session: Session, scheme: Scheme, examinees: Sequence[CycleExamine
     return found
 
 
+def give_score(
+    session: Session,
+    row: ScoreSheet,
+    scheme: Scheme,
+    given: Mapping[str, Decimal],
+    key: str,
+    points: Decimal,
+    member_id: int,
+    now: datetime,
+) -> Decimal | None:
+    """Give ``points`` for the rubric item ``key`` on the sheet ``row``, which held the item scores
+    ``given``: the one way an item score is written, so the sheet's stored total (what the board reads)
+    is always ``total_score`` of its item scores. Returns the points it replaces, if any."""
+    total = total_score({**given, key: points}, scheme)
+    return store.save_item_score(session, row, key, points, member_id, now, total=total)
+
+
 def standing_of(row: ScoreSheet | None, given: Mapping[str, Decimal], scheme: Scheme) -> Standing:
     """Where a sheet ``row`` (None: not started) with the item scores ``given`` stands."""
     status = NOT_STARTED if row is None else str(row.status)
@@ -193,8 +210,11 @@ class Sheet:
     def save_score(self, key: str, given: Decimal) -> Decimal | None:
         """Give ``given`` points for the rubric item ``key``; the points it replaces, if any."""
         scorer, row = self.scorer, self.ensure_row()
-        before = store.save_item_score(scorer.session, row, key, given, scorer.member.id, scorer.now)
-        self.given = {**self.scores, key: given}
+        scores = self.scores
+        before = give_score(
+            scorer.session, row, self.scheme, scores, key, given, scorer.member.id, scorer.now
+        )
+        self.given = {**scores, key: given}
         return before
 
     @property
