@@ -78,9 +78,9 @@ def cycle_scored(session: Session, cycle_id: int) -> list[tuple[ExamineeRow, She
     )
     sheet_at = len(_EXAMINEE_COLUMNS)
     examinee, sheet = ExamineeRow._make, SheetRow._make
+    rows = session.connection().execute(query).all()  # Core rows: nothing here for the ORM to load
     return [
-        (examinee(row[:sheet_at]), None if row[sheet_at] is None else sheet(row[sheet_at:]))
-        for row in session.execute(query)
+        (examinee(row[:sheet_at]), None if row[sheet_at] is None else sheet(row[sheet_at:])) for row in rows
     ]
 
 

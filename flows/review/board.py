@@ -110,7 +110,9 @@ class Entry:
 
     @property
     def changed_items(self) -> set[str]:
-        return {key for key, points in self.scores.items() if self.original.get(key) != points}
+        if not self.changed:
+            return set()
+        return {key for key, points in self.changed.items() if self.original.get(key) != points}
 
     @property
     def comment(self) -> str | None:
