@@ -98,6 +98,14 @@ def cycle_item_scores(session: Session, cycle_id: int) -> dict[int, dict[str, De
 _POINTS_SCALE: int = ItemScore.__table__.c.points.type.scale  # type: ignore[attr-defined]
 
 
+def as_read(points: Decimal) -> Decimal:
+    """``points`` as the database gives them back (one decimal: ``19`` is read as ``19.0``)."""
+    return points.quantize(_POINTS_STEP)
+
+
+_POINTS_STEP = Decimal(1).scaleb(-_POINTS_SCALE)
+
+
 class _Given(dict[str, tuple[str, Decimal]]):
     """``results=15.0`` → ``("results", Decimal("15.0"))``, worked out once per distinct text: a cycle's
     hundred thousand item scores take a few hundred distinct values. The points become Decimals as

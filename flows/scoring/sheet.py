@@ -77,7 +77,8 @@ def give_score(
     """Give ``points`` for the rubric item ``key`` on the sheet ``row``, which held the item scores
     ``given``: the one way an item score is written, so the sheet's stored total (what the board reads)
     is always ``total_score`` of its item scores. Returns the points it replaces, if any."""
-    total = total_score({**given, key: points}, scheme)
+    scores = {item: store.as_read(value) for item, value in {**given, key: points}.items()}
+    total = total_score(scores, scheme)  # of the points as the board will read them back
     return store.save_item_score(session, row, key, points, member_id, now, total=total)
 
 

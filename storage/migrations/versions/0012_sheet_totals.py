@@ -23,9 +23,10 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("scoresheet") as batch:
-        batch.add_column(sa.Column("scored", sa.Integer(), nullable=False, server_default="0"))
-        batch.add_column(sa.Column("total", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True))
+    op.add_column("scoresheet", sa.Column("scored", sa.Integer(), nullable=False, server_default="0"))
+    op.add_column(
+        "scoresheet", sa.Column("total", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True)
+    )
     _fill(op.get_bind())
 
 
@@ -57,6 +58,5 @@ def _fill(connection: sa.Connection) -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("scoresheet") as batch:
-        batch.drop_column("total")
-        batch.drop_column("scored")
+    op.drop_column("scoresheet", "total")  # SQLite drops a column in place (3.35 on)
+    op.drop_column("scoresheet", "scored")
