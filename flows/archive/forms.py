@@ -20,10 +20,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from reportlab.platypus import Flowable, KeepTogether, PageBreak, Paragraph, Spacer
+from reportlab.platypus import Flowable, PageBreak, Spacer
 
 from flows.archive.actions import Label
 from flows.archive.evidence import evidence_line
+from flows.archive.grid import Together
 from flows.archive.pdf import grid, print_pdf, text
 from flows.archive.records import CycleRecord, ExamineeRecord, Signed
 from flows.archive.workbook import PROVISIONAL
@@ -58,7 +59,7 @@ class Forms:
     def local(self, moment: datetime | None) -> str:
         return moment.astimezone(self.tz).strftime("%Y-%m-%d %H:%M") if moment else ""
 
-    def title(self, zh: str, en: str) -> Paragraph:
+    def title(self, zh: str, en: str) -> Flowable:
         return text(self.l(zh, en), "title")
 
     def story(self, r: ExamineeRecord) -> list[Flowable]:
@@ -112,7 +113,7 @@ class Forms:
             rows += [[r.answers.get(section.key, "") or " ", "", "", "", "", ""]]
         shaded = [((0, i), (5, i)) for i in range(3, len(rows), 2)]
         table = grid(rows, [0.12, 0.2, 0.14, 0.2, 0.1, 0.24], spans=spans, shaded=shaded)
-        own = KeepTogether([self.signature_rows([(self.l("本人签字", "signed"), r.self_signature)])])
+        own = Together([self.signature_rows([(self.l("本人签字", "signed"), r.self_signature)])])
         return [
             self.title("学生干部自我评定表（附表一）", "self-assessment (form 1)"),
             text(
@@ -193,7 +194,7 @@ class Forms:
             )
             block.append(text(note.format(at=self.local(r.appeal.decided_at)), "small"))
         block += [
-            KeepTogether([grid(review, [0.26, 0.74]), self.signature_rows(signatures)]),
+            Together([grid(review, [0.26, 0.74]), self.signature_rows(signatures)]),
             Spacer(1, 6),
             *self.interviews(r),
         ]
@@ -297,9 +298,7 @@ class Forms:
                 heights=[None, None, None if i else 50],
             )
             story.append(
-                KeepTogether(
-                    [heading, table, self.signature_rows([(self.l("记录人", "recorded by"), recorded)])]
-                )
+                Together([heading, table, self.signature_rows([(self.l("记录人", "recorded by"), recorded)])])
             )
         return story
 

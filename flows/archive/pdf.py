@@ -13,10 +13,8 @@ Every page carries the cycle's name, the page number and, before release, 暂定
 from __future__ import annotations
 
 import io
-import unicodedata
 from collections.abc import Sequence
 from functools import cache
-from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -28,9 +26,10 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Table, TableStyle
+from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate
 
 from flows.archive.controls import spelled
+from flows.archive.grid import Box, Fonts, Grid, Line
 from flows.ui.fonts import BUNDLED_CJK_FONT
 
 FONT_FILE = BUNDLED_CJK_FONT
@@ -90,54 +89,35 @@ def style(name: str) -> ParagraphStyle:
     return base
 
 
-def text(value: object, kind: str = "cell") -> Paragraph:
-    return Paragraph(markup(value if value is not None else ""), style(kind))
+def text(value: object, kind: str = "cell") -> Flowable:
+    """``value`` in the style ``kind``: a ``Line`` when it is one line the embedded font has, else
+    a ``Paragraph``."""
+    shown = spelled("" if value is None else str(value))
+    look = style(kind)
+    if "\n" not in shown and set(shown) <= _covered_text():
+        line = Line(shown, look)
+        if line.width <= PAGE_WIDTH:
+            return line
+    return Paragraph(markup(shown), look)
 
 
-def _cell(value: object, width: float) -> object:
-    """A cell's content: short plain text as it is (quick to lay out), anything else a Paragraph."""
-    if isinstance(value, Flowable):
-        return value
-    plain = "" if value is None else spelled(str(value))
-    wide = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in plain)
-    if "\n" in plain or wide * CELL_SIZE / 2 > width - 8 or missing_characters(plain):
-        return text(plain)
-    return plain
-
-
-class FormTable(Table):
-    """A form's table that skips its blank cells (most of a form's cells: placeholders that keep a
-    row's height, the cells under a span) instead of drawing an empty string in each."""
-
-    def _drawCell(self, cellval: object, cellstyle: Any, pos: Any, size: Any) -> None:
-        if isinstance(cellval, str) and not cellval.strip():
-            return
-        super()._drawCell(cellval, cellstyle, pos, size)
+@cache
+def _fonts() -> Fonts:
+    return Fonts(FONT, FALLBACK, _covered_text(), CELL_SIZE, CELL_LEADING)
 
 
 def grid(
     rows: Sequence[Sequence[object]],
     widths: Sequence[float],
     *,
-    spans: Sequence[tuple[tuple[int, int], tuple[int, int]]] = (),
-    shaded: Sequence[tuple[tuple[int, int], tuple[int, int]]] = (),
+    spans: Sequence[Box] = (),
+    shaded: Sequence[Box] = (),
     heights: Sequence[float | None] | None = None,
-) -> Table:
-    """A form's table: every cell boxed, text cells wrapped, rows split across pages if they must."""
+) -> Grid:
+    """A form's table: every cell boxed, text cells wrapped, rows split across pages if they must;
+    ``widths`` as parts of the page's width."""
     columns = [w * PAGE_WIDTH for w in widths]
-    cells = [[_cell(value, columns[i]) for i, value in enumerate(row)] for row in rows]
-    table = FormTable(cells, colWidths=columns, rowHeights=heights, splitInRow=1)
-    commands: list[tuple[object, ...]] = [
-        ("FONT", (0, 0), (-1, -1), FONT, CELL_SIZE, CELL_LEADING),
-        ("GRID", (0, 0), (-1, -1), 0.6, colors.black),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("TOPPADDING", (0, 0), (-1, -1), 3),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-    ]
-    commands += [("SPAN", start, end) for start, end in spans]
-    commands += [("BACKGROUND", start, end, colors.HexColor("#EFEFEF")) for start, end in shaded]
-    table.setStyle(TableStyle(commands))
-    return table
+    return Grid.of(rows, columns, _fonts(), spans=spans, shaded=shaded, heights=heights)
 
 
 def print_pdf(story: list[Flowable], header: str, *, provisional: bool) -> bytes:

@@ -1,0 +1,336 @@
+"""A form's table drawn straight onto the canvas (``Grid``): every cell boxed, its text wrapped one
+character at a time (as Chinese is), rows split across pages when they must, a long cell's lines
+flowing on to the next page.
+
+It does what a ReportLab ``Table`` of ``Paragraph`` cells did for the forms at a fraction of the cost
+(the forms are some 180 cells per examinee, 10,000 examinees): widths come from a per-character
+cache, and each line's PDF text operators are made once per document (a form's labels repeat on
+every examinee's page) and written as they are. Characters the embedded font lacks are set in the
+fallback font (``flows.archive.pdf``); control characters are spelled out.
+"""
+
+from __future__ import annotations
+
+import weakref
+from bisect import bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from itertools import accumulate
+from typing import Any, cast
+
+from reportlab.lib.enums import TA_CENTER, TA_RIGHT
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.pdfbase import pdfmetrics
+from reportlab.platypus import Flowable
+
+from flows.archive.controls import spelled
+
+Box = tuple[tuple[int, int], tuple[int, int]]
+Run = tuple[str, str]  # (font name, text)
+PADDING_X, PADDING_Y = 6.0, 3.0
+RULE = 0.6
+NO_LINE_START = frozenset("，。、；：！？）」』》】〉”’,.;:!?)]}%")  # hung at a line's end instead
+SHADE = f"{0xEF / 255:.4f} " * 3  # the shaded cells' grey, as PDF colour operands
+
+
+class Fonts:
+    """The main and fallback fonts at one size: which characters the main one has, and widths."""
+
+    def __init__(self, main: str, fallback: str, covered: frozenset[str], size: float, leading: float):
+        self.main, self.fallback, self.covered = main, fallback, covered
+        self.size, self.leading = size, leading
+        self.widths: dict[str, float] = {}
+        self.wrapped: dict[tuple[str, float], list[tuple[Run, ...]]] = {}  # labels repeat
+
+    def width(self, character: str) -> float:
+        known = self.widths.get(character)
+        if known is None:
+            font = self.main if character in self.covered or character.isspace() else self.fallback
+            known = self.widths[character] = pdfmetrics.stringWidth(character, font, self.size)
+        return known
+
+    def runs(self, line: str) -> tuple[Run, ...]:
+        """``line`` cut where it changes between the main and the fallback font."""
+        if not line or set(line) <= self.covered:
+            return ((self.main, line),) if line else ()
+        runs: list[Run] = []
+        for character in line:
+            font = self.main if character in self.covered or character.isspace() else self.fallback
+            if runs and runs[-1][0] == font:
+                runs[-1] = (font, runs[-1][1] + character)
+            else:
+                runs.append((font, character))
+        return tuple(runs)
+
+    def lines(self, text: str, width: float) -> list[tuple[Run, ...]]:
+        """``wrap``, remembered for short texts (a form's labels, names, dates: the same on many pages)."""
+        if len(text) > 64:
+            return self.wrap(text, width)
+        known = self.wrapped.get((text, width))
+        if known is None:
+            known = self.wrapped[text, width] = self.wrap(text, width)
+        return known
+
+    def wrap(self, text: str, width: float) -> list[tuple[Run, ...]]:
+        """``text``'s lines broken to ``width``: anywhere between characters, but a run of Latin
+        letters or digits (a date, a hash) kept whole when it fits on a line, and closing punctuation
+        never starting a line."""
+        lines: list[tuple[Run, ...]] = []
+        widths, measure = self.widths, self.width
+        for paragraph in text.split("\n"):
+            ends = list(accumulate((widths.get(c) or measure(c) for c in paragraph), initial=0.0))
+            start, size = 0, len(paragraph)
+            while True:
+                end = bisect_right(ends, ends[start] + width, start + 1) - 1  # the most that fits
+                if end >= size:
+                    lines.append(self.runs(paragraph[start:].rstrip()))
+                    break
+                end = max(end, start + 1)
+                if paragraph[end] in NO_LINE_START:
+                    end += 1  # hung at the end of this line
+                elif _latin(paragraph[end]) and _latin(paragraph[end - 1]):
+                    word = end
+                    while word > start and _latin(paragraph[word - 1]):
+                        word -= 1
+                    end = word if word > start else end
+                lines.append(self.runs(paragraph[start:end].rstrip()))
+                start = end
+                while start < size and paragraph[start] == " ":
+                    start += 1
+                if start >= size:
+                    break
+        return lines
+
+
+def _latin(character: str) -> bool:
+    return character.isascii() and character.isalnum()
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One drawn cell: its first column, how many columns and rows it spans, its lines, shading."""
+
+    column: int
+    columns: int
+    rows: int
+    lines: Sequence[tuple[Run, ...]]
+    shaded: bool
+
+
+@dataclass(frozen=True)
+class Row:
+    height: float
+    cells: Sequence[Cell]
+    fixed: bool  # a height given, not from its text: never split
+
+
+_encoded: weakref.WeakKeyDictionary[object, dict[Run, str]] = weakref.WeakKeyDictionary()
+
+
+def _operators(canvas: Any, run: Run, size: float) -> str:
+    """The PDF operators that show ``run`` (font selection and text), made once per document."""
+    doc = canvas._doc
+    cache = _encoded.setdefault(doc, {})
+    made = cache.get(run)
+    if made is None:
+        name, text = run
+        font: Any = pdfmetrics.getFont(name)
+        if getattr(font, "_dynamicFont", False):
+            made = "".join(
+                f"{font.getSubsetInternalName(subset, doc)} {size:g} Tf ({canvas._escape(chunk)}) Tj "
+                for subset, chunk in font.splitString(text, doc)
+            )
+        else:  # the fallback CID font: its own encoding, escaped by it
+            made = f"{doc.getInternalFontName(name)} {size:g} Tf ({font.formatForPdf(text)}) Tj "
+        cache[run] = made
+    return made
+
+
+class Grid(Flowable):
+    """A form's table (see the module's docstring); ``widths`` in points."""
+
+    def __init__(self, rows: Sequence[Row], widths: Sequence[float], fonts: Fonts) -> None:
+        super().__init__()
+        self.rows, self.widths, self.fonts = list(rows), list(widths), fonts
+        self.width, self.height = sum(widths), sum(row.height for row in rows)
+
+    @classmethod
+    def of(
+        cls,
+        values: Sequence[Sequence[object]],
+        widths: Sequence[float],
+        fonts: Fonts,
+        *,
+        spans: Sequence[Box] = (),
+        shaded: Sequence[Box] = (),
+        heights: Sequence[float | None] | None = None,
+    ) -> Grid:
+        origin = {(c0, r0): (c1 - c0 + 1, r1 - r0 + 1) for (c0, r0), (c1, r1) in spans}
+        covered = {
+            (c, r)
+            for (c0, r0), (c1, r1) in spans
+            for c in range(c0, c1 + 1)
+            for r in range(r0, r1 + 1)
+            if (c, r) != (c0, r0)
+        }
+        grey = {(c, r) for (c0, r0), (c1, r1) in shaded for c in range(c0, c1 + 1) for r in range(r0, r1 + 1)}
+        rows = []
+        for r, row in enumerate(values):
+            cells, tallest = [], 1
+            for c, value in enumerate(row):
+                if (c, r) in covered:
+                    continue
+                columns, down = origin.get((c, r), (1, 1))
+                width = sum(widths[c : c + columns]) - 2 * PADDING_X
+                shown = spelled("" if value is None else str(value))
+                lines = fonts.lines(shown, width) if shown.strip() else []
+                cells.append(Cell(c, columns, down, lines, (c, r) in grey))
+                if down == 1:
+                    tallest = max(tallest, len(lines))
+            given = heights[r] if heights else None
+            height = given if given is not None else tallest * fonts.leading + 2 * PADDING_Y
+            rows.append(Row(height, cells, given is not None))
+        return cls(rows, widths, fonts)
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        return self.width, self.height
+
+    def split(self, availWidth: float, availHeight: float) -> list[Flowable]:
+        used, last = 0.0, 0  # rows [0, last) fit; a row span is never cut
+        reach = 0
+        for i, row in enumerate(self.rows):
+            if used + row.height > availHeight:
+                break
+            used += row.height
+            reach = max(reach, i + max((cell.rows for cell in row.cells), default=1))
+            if reach <= i + 1:
+                last = i + 1
+        if last < len(self.rows):
+            first = self._cut(last, availHeight - sum(row.height for row in self.rows[:last]))
+            if first is not None:
+                head, tail = first
+                return [self._with([*self.rows[:last], head]), self._with([tail, *self.rows[last + 1 :]])]
+        if last == 0:
+            return []
+        return [self._with(self.rows[:last]), self._with(self.rows[last:])]
+
+    def _cut(self, index: int, room: float) -> tuple[Row, Row] | None:
+        """Row ``index`` cut so that its first part fills ``room``, when it is text alone."""
+        row = self.rows[index]
+        fits = int((room - 2 * PADDING_Y) // self.fonts.leading)
+        if row.fixed or fits < 1 or any(cell.rows > 1 for cell in row.cells):
+            return None
+        tallest = max((len(cell.lines) for cell in row.cells), default=0)
+        if tallest <= fits:
+            return None
+        head = [replace(cell, lines=cell.lines[:fits]) for cell in row.cells]
+        tail = [replace(cell, lines=cell.lines[fits:]) for cell in row.cells]
+        rest = (tallest - fits) * self.fonts.leading + 2 * PADDING_Y
+        return Row(fits * self.fonts.leading + 2 * PADDING_Y, head, False), Row(rest, tail, False)
+
+    def _with(self, rows: Sequence[Row]) -> Grid:
+        return Grid(rows, self.widths, self.fonts)
+
+    def draw(self) -> None:
+        canvas: Any = self.canv
+        fonts = self.fonts
+        lefts = [sum(self.widths[:c]) for c in range(len(self.widths) + 1)]
+        tops = [self.height]
+        for row in self.rows:
+            tops.append(tops[-1] - row.height)
+        boxes = []
+        for r, row in enumerate(self.rows):
+            for cell in row.cells:
+                x, top = lefts[cell.column], tops[r]
+                boxes.append((x, tops[r + cell.rows], lefts[cell.column + cell.columns] - x, top, cell))
+        code = canvas._code
+        shaded = [
+            f"{x:.2f} {bottom:.2f} {width:.2f} {top - bottom:.2f} re"
+            for x, bottom, width, top, cell in boxes
+            if cell.shaded
+        ]
+        if shaded:
+            code.append(f"q {SHADE} rg {' '.join(shaded)} f Q")
+        rules = " ".join(
+            f"{x:.2f} {bottom:.2f} {width:.2f} {top - bottom:.2f} re" for x, bottom, width, top, _ in boxes
+        )
+        code.append(f"q {RULE} w 0 G {rules} S Q")
+        size, leading = fonts.size, fonts.leading
+        for x, bottom, _, top, cell in boxes:
+            if not cell.lines:
+                continue
+            # the lines' block centred in the cell, each line's glyphs centred in its leading
+            baseline = (top + bottom) / 2 + len(cell.lines) * leading / 2 - leading / 2 - size * 0.35
+            for line in cell.lines:
+                left = x + PADDING_X
+                for n, run in enumerate(line):
+                    shown = _operators(canvas, run, size)
+                    code.append(f"BT 1 0 0 1 {left:.2f} {baseline:.2f} Tm {shown}ET")
+                    if n + 1 < len(line):
+                        left += sum(map(fonts.width, run[1]))
+                baseline -= leading
+
+
+class Together(Flowable):
+    """Flowables kept on one page (a form's signature rows): moved whole to the next page when they
+    do not fit, and let flow only when they fill a page of their own. Does what ReportLab's
+    ``KeepTogether`` does for the forms without copying the page's frame at every try."""
+
+    def __init__(self, content: Sequence[Flowable]) -> None:
+        super().__init__()
+        self.content = list(content)
+
+    def _sizes(self, availWidth: float) -> list[tuple[float, float, float]]:
+        """(space before, height, space after) of each flowable."""
+        sizes = []
+        for flowable in self.content:
+            _, height = flowable.wrapOn(self.canv, availWidth, 0xFFFFFFF)
+            sizes.append((flowable.getSpaceBefore(), height, flowable.getSpaceAfter()))
+        return sizes
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        self.width = availWidth
+        self.height = sum(map(sum, self._sizes(availWidth)))
+        return self.width, self.height
+
+    def split(self, availWidth: float, availHeight: float) -> list[Flowable]:
+        frame = cast(Any, self)._doctemplateAttr("frame")
+        return self.content if frame is None or frame._atTop else []
+
+    def draw(self) -> None:
+        top = self.height
+        for flowable, (before, height, after) in zip(self.content, self._sizes(self.width), strict=True):
+            top -= before + height
+            flowable.drawOn(self.canv, 0, top)
+            top -= after
+
+
+class Line(Flowable):
+    """One line of text in the embedded font (a form's title, a note, a heading), drawn as a
+    one-line ``Paragraph`` of ``style`` would be, without parsing its markup."""
+
+    def __init__(self, text: str, style: ParagraphStyle) -> None:
+        super().__init__()
+        self.text, self.style = text, style
+        self.width = pdfmetrics.stringWidth(text, style.fontName, style.fontSize)
+        self.height = style.leading
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        self.room = availWidth
+        return availWidth, self.height
+
+    def getSpaceAfter(self) -> float:
+        return float(self.style.spaceAfter)
+
+    def draw(self) -> None:
+        style, canvas = self.style, cast(Any, self.canv)
+        x = 0.0
+        if style.alignment == TA_CENTER:
+            x = (self.room - self.width) / 2
+        elif style.alignment == TA_RIGHT:
+            x = self.room - self.width
+        shown = _operators(canvas, (style.fontName, self.text), style.fontSize)
+        colour = style.textColor
+        fill = f"{colour.red:.4f} {colour.green:.4f} {colour.blue:.4f} rg "
+        baseline = self.height - style.fontSize
+        canvas._code.append(f"q {fill}BT 1 0 0 1 {x:.2f} {baseline:.2f} Tm {shown}ET Q")
