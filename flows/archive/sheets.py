@@ -22,6 +22,7 @@ from copy import copy
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from functools import cache
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -81,7 +82,12 @@ def display_width(value: Cell) -> int:
         return 0
     text = value.strftime("%Y-%m-%d %H:%M") if isinstance(value, datetime) else str(value)
     longest = max(text.split("\n"), key=len) if text else ""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in longest)
+    return len(longest) if longest.isascii() else sum(map(_character_width, longest))
+
+
+@cache
+def _character_width(character: str) -> int:
+    return 2 if unicodedata.east_asian_width(character) in "WF" else 1
 
 
 def sheet_title(name: str, taken: Sequence[str]) -> str:
