@@ -14,9 +14,9 @@ from __future__ import annotations
 import weakref
 from bisect import bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from functools import cache
 from itertools import accumulate
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
@@ -106,8 +106,33 @@ def _latin(character: str) -> bool:
     return character.isascii() and character.isalnum()
 
 
-@dataclass(frozen=True)
-class Cell:
+@cache
+def _places(
+    shape: tuple[int, ...], widths: tuple[float, ...], spans: tuple[Box, ...], shaded: tuple[Box, ...]
+) -> list[list[tuple[int, int, int, float, bool]]]:
+    """Each row's drawn cells (column, columns, rows spanned, text width, shaded) of a table of
+    ``shape`` (cells per row): worked out once per form, as every examinee's is the same."""
+    origin = {(c0, r0): (c1 - c0 + 1, r1 - r0 + 1) for (c0, r0), (c1, r1) in spans}
+    covered = {
+        (c, r)
+        for (c0, r0), (c1, r1) in spans
+        for c in range(c0, c1 + 1)
+        for r in range(r0, r1 + 1)
+        if (c, r) != (c0, r0)
+    }
+    grey = {(c, r) for (c0, r0), (c1, r1) in shaded for c in range(c0, c1 + 1) for r in range(r0, r1 + 1)}
+    places = []
+    for r, size in enumerate(shape):
+        row = []
+        for c in range(size):
+            if (c, r) not in covered:
+                columns, down = origin.get((c, r), (1, 1))
+                row.append((c, columns, down, sum(widths[c : c + columns]) - 2 * PADDING_X, (c, r) in grey))
+        places.append(row)
+    return places
+
+
+class Cell(NamedTuple):
     """One drawn cell: its first column, how many columns and rows it spans, its lines, shading."""
 
     column: int
@@ -117,8 +142,7 @@ class Cell:
     shaded: bool
 
 
-@dataclass(frozen=True)
-class Row:
+class Row(NamedTuple):
     height: float
     cells: Sequence[Cell]
     fixed: bool  # a height given, not from its text: never split
@@ -165,26 +189,15 @@ class Grid(Flowable):
         shaded: Sequence[Box] = (),
         heights: Sequence[float | None] | None = None,
     ) -> Grid:
-        origin = {(c0, r0): (c1 - c0 + 1, r1 - r0 + 1) for (c0, r0), (c1, r1) in spans}
-        covered = {
-            (c, r)
-            for (c0, r0), (c1, r1) in spans
-            for c in range(c0, c1 + 1)
-            for r in range(r0, r1 + 1)
-            if (c, r) != (c0, r0)
-        }
-        grey = {(c, r) for (c0, r0), (c1, r1) in shaded for c in range(c0, c1 + 1) for r in range(r0, r1 + 1)}
+        places = _places(tuple(map(len, values)), tuple(widths), tuple(spans), tuple(shaded))
         rows = []
-        for r, row in enumerate(values):
+        for r, (row, placed) in enumerate(zip(values, places, strict=True)):
             cells, tallest = [], 1
-            for c, value in enumerate(row):
-                if (c, r) in covered:
-                    continue
-                columns, down = origin.get((c, r), (1, 1))
-                width = sum(widths[c : c + columns]) - 2 * PADDING_X
+            for c, columns, down, width, grey in placed:
+                value = row[c]
                 shown = spelled("" if value is None else str(value))
                 lines = fonts.lines(shown, width) if shown.strip() else []
-                cells.append(Cell(c, columns, down, lines, (c, r) in grey))
+                cells.append(Cell(c, columns, down, lines, grey))
                 if down == 1:
                     tallest = max(tallest, len(lines))
             given = heights[r] if heights else None
@@ -223,8 +236,8 @@ class Grid(Flowable):
         tallest = max((len(cell.lines) for cell in row.cells), default=0)
         if tallest <= fits:
             return None
-        head = [replace(cell, lines=cell.lines[:fits]) for cell in row.cells]
-        tail = [replace(cell, lines=cell.lines[fits:]) for cell in row.cells]
+        head = [cell._replace(lines=cell.lines[:fits]) for cell in row.cells]
+        tail = [cell._replace(lines=cell.lines[fits:]) for cell in row.cells]
         rest = (tallest - fits) * self.fonts.leading + 2 * PADDING_Y
         return Row(fits * self.fonts.leading + 2 * PADDING_Y, head, False), Row(rest, tail, False)
 
