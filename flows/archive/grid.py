@@ -63,12 +63,18 @@ class Fonts:
         return tuple(runs)
 
     def lines(self, text: str, width: float) -> list[tuple[Run, ...]]:
-        """``wrap``, remembered for short texts (a form's labels, names, dates: the same on many pages)."""
-        if len(text) > 64:
-            return self.wrap(text, width)
-        known = self.wrapped.get((text, width))
+        """A cell's ``text`` as its lines: control characters spelled out, wrapped; none when blank.
+        Remembered for short texts (a form's labels and marks: the same on every examinee's page),
+        the memory cleared now and then (names and dates are many and seldom repeat)."""
+        short = len(text) <= 64
+        known = self.wrapped.get((text, width)) if short else None
         if known is None:
-            known = self.wrapped[text, width] = self.wrap(text, width)
+            shown = spelled(text)
+            known = self.wrap(shown, width) if shown.strip() else []
+            if short:
+                if len(self.wrapped) >= 4096:
+                    self.wrapped.clear()
+                self.wrapped[text, width] = known
         return known
 
     def wrap(self, text: str, width: float) -> list[tuple[Run, ...]]:
@@ -195,8 +201,7 @@ class Grid(Flowable):
             cells, tallest = [], 1
             for c, columns, down, width, grey in placed:
                 value = row[c]
-                shown = spelled("" if value is None else str(value))
-                lines = fonts.lines(shown, width) if shown.strip() else []
+                lines = fonts.lines("" if value is None else str(value), width)
                 cells.append(Cell(c, columns, down, lines, grey))
                 if down == 1:
                     tallest = max(tallest, len(lines))
