@@ -154,14 +154,15 @@ class Row(NamedTuple):
     fixed: bool  # a height given, not from its text: never split
 
 
-_encoded: weakref.WeakKeyDictionary[object, dict[Run, str]] = weakref.WeakKeyDictionary()
+_encoded: weakref.WeakKeyDictionary[object, dict[tuple[Run, float], str]] = weakref.WeakKeyDictionary()
 
 
 def _operators(canvas: Any, run: Run, size: float) -> str:
-    """The PDF operators that show ``run`` (font selection and text), made once per document."""
+    """The PDF operators that show ``run`` at ``size`` (font selection and text), made once per
+    document."""
     doc = canvas._doc
     cache = _encoded.setdefault(doc, {})
-    made = cache.get(run)
+    made = cache.get((run, size))
     if made is None:
         name, text = run
         font: Any = pdfmetrics.getFont(name)
@@ -172,7 +173,7 @@ def _operators(canvas: Any, run: Run, size: float) -> str:
             )
         else:  # the fallback CID font: its own encoding, escaped by it
             made = f"{doc.getInternalFontName(name)} {size:g} Tf ({font.formatForPdf(text)}) Tj "
-        cache[run] = made
+        cache[run, size] = made
     return made
 
 
@@ -274,6 +275,8 @@ class Grid(Flowable):
         )
         code.append(f"q {RULE} w 0 G {rules} S Q")
         size, leading = fonts.size, fonts.leading
+        known = _encoded.setdefault(canvas._doc, {})
+        text = []
         for x, bottom, _, top, cell in boxes:
             if not cell.lines:
                 continue
@@ -282,11 +285,13 @@ class Grid(Flowable):
             for line in cell.lines:
                 left = x + PADDING_X
                 for n, run in enumerate(line):
-                    shown = _operators(canvas, run, size)
-                    code.append(f"BT 1 0 0 1 {left:.2f} {baseline:.2f} Tm {shown}ET")
+                    shown = known.get((run, size)) or _operators(canvas, run, size)
+                    text.append(f"1 0 0 1 {left:.2f} {baseline:.2f} Tm {shown}")
                     if n + 1 < len(line):
                         left += sum(map(fonts.width, run[1]))
                 baseline -= leading
+        if text:
+            code.append(f"BT {''.join(text)}ET")
 
 
 class Together(Flowable):
