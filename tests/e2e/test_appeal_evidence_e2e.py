@@ -92,12 +92,13 @@ def test_after_an_appeal_decision_result_and_the_workbook_agree(
     department = "".join(
         "".join(page.extract_text() for page in PdfReader(pdf).pages)
         for pdf in (out / "departments").glob("*.pdf")
-    ).replace("\n", "")
+    )
+    department = "".join(department.split())  # the text without the line and cell breaks
     assert "裁定后结果80.0，A" in department
     own = tmp_path / "own"
     kaohe("export", "--cycle", "2026秋季考核", "--examinee", OFFICER, "--out", str(own))
     [form] = (own / "forms").rglob(f"{OFFICER}-郭宇雅.pdf")
-    printed = "".join(page.extract_text() for page in PdfReader(form).pages).replace("\n", "")
+    printed = "".join("".join(page.extract_text() for page in PdfReader(form).pages).split())
     assert "总分10080.0考核等级A（良好）" in printed and "裁定后结果80.0，A" in printed
     [photo] = (out / "evidence").glob("*-1.jpg")
     [document] = (out / "evidence").glob("*-2.pdf")
