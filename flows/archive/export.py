@@ -24,8 +24,8 @@ from sqlmodel import Session
 from flows.appeals.common import window_closes
 from flows.archive import evidence
 from flows.archive.actions import labeller
-from flows.archive.forms import Emit, examinee_forms, file_name, forms
 from flows.archive.manifest import manifest_files, sha256
+from flows.archive.printing import Emit, examinee_forms, file_name, forms
 from flows.archive.records import gather
 from flows.archive.sheets import ZIP_TIME
 from flows.archive.workbook import workbook

@@ -3,20 +3,14 @@ self-assessment (学生干部自我评定表, 附表一), the score sheet (学�
 signature rows kept together on one page, the appeal form (学生干部考核申诉表, 附表六) and the
 interview record (面谈记录) when there are any.
 
-``forms`` gives one PDF per department (its examinees' forms in roster order), drawn in parallel
-when asked; ``examinee_forms`` one examinee's own PDF, on demand (docs/archive.md says why the bulk
-export no longer holds one PDF per examinee). Labels are Chinese; ``label`` may add English beside
-them. Before release the grade reads 暂定 and every page says so.
+``Forms.story`` lays out one examinee's forms; ``flows.archive.printing`` prints them, a PDF per
+department. Labels are Chinese; ``label`` may add English beside them. Before release the grade reads
+暂定 and every page says so.
 """
 
 from __future__ import annotations
 
-import gc
-import multiprocessing
-import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from collections.abc import Iterable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -25,14 +19,11 @@ from reportlab.platypus import Flowable, PageBreak, Spacer
 from flows.archive.actions import Label
 from flows.archive.evidence import evidence_line
 from flows.archive.grid import Together
-from flows.archive.pdf import grid, print_pdf, text
+from flows.archive.pdf import grid, text
 from flows.archive.records import CycleRecord, ExamineeRecord, Signed
 from flows.archive.workbook import PROVISIONAL
-from flows.review.board import group_of
 from flows.rules.names import POSITION_NAMES, Names
 from storage.models import Interview, Outcome, Position
-
-Emit = Callable[[str, bytes], None]
 
 TEAM_MARKS = (("校团委", "团委"), ("校学生会", "学生会"), ("校社团联合会", "社联"))
 SUMMARY_PROMPT = Names(
@@ -40,11 +31,6 @@ SUMMARY_PROMPT = Names(
     "总结自己任职期间的进步与尚要改进之处",
     "personal summary",
 )
-
-
-def file_name(text: str) -> str:
-    """``text`` made safe as one part of a path (no separators, no control characters)."""
-    return re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", text).strip(" .") or "_"
 
 
 class Forms:
@@ -301,106 +287,3 @@ class Forms:
                 Together([heading, table, self.signature_rows([(self.l("记录人", "recorded by"), recorded)])])
             )
         return story
-
-
-@dataclass(frozen=True)
-class Department:
-    """One department's PDF: its path, its pages' header and its examinees in roster order."""
-
-    path: str
-    header: str
-    examinees: list[ExamineeRecord]
-
-
-def departments(record: CycleRecord, label: Label) -> list[Department]:
-    """The cycle's examinees by department (``departments/<team>-<department>.pdf``; a team's
-    presidium is 主席团), in the order each department first appears."""
-    groups: dict[str, Department] = {}
-    for r in record.examinees:
-        team, department = group_of(r.examinee)
-        name = department or label(Names("主席团", "presidium"))
-        path = f"departments/{file_name(f'{team}-{name}')}.pdf"
-        if path not in groups:
-            groups[path] = Department(path, f"{record.cycle.name} · {team} · {name}", [])
-        groups[path].examinees.append(r)
-    return list(groups.values())
-
-
-class Story(list[Flowable]):
-    """A PDF's story laid out one examinee at a time: topped up whenever the document template asks
-    how much is left (every step of its loop does), so that a department of 890 is never in memory
-    as flowables all at once."""
-
-    def __init__(self, parts: Iterator[list[Flowable]]) -> None:
-        super().__init__()
-        self.pending = parts
-
-    def __len__(self) -> int:
-        while super().__len__() < 2:
-            following = next(self.pending, None)
-            if following is None:
-                break
-            self.extend(following)
-        return super().__len__()
-
-
-def draw(writer: Forms, header: str, examinees: Sequence[ExamineeRecord]) -> bytes:
-    """One PDF of ``examinees``' forms, each examinee starting on a new page."""
-    parts = ([*([PageBreak()] if n else []), *writer.story(r)] for n, r in enumerate(examinees))
-    return print_pdf(Story(parts), header, provisional=writer.record.provisional)
-
-
-_drawing: tuple[Forms, list[Department]] | None = None  # in a worker process: what it draws from
-
-
-def _start_worker(writer: Forms, groups: list[Department]) -> None:
-    global _drawing
-    _drawing = (writer, groups)
-
-
-def _draw_department(index: int) -> bytes:
-    assert _drawing is not None
-    writer, groups = _drawing
-    return draw(writer, groups[index].header, groups[index].examinees)
-
-
-def forms(
-    record: CycleRecord,
-    tz: ZoneInfo,
-    label: Label,
-    emit: Emit,
-    *,
-    workers: int = 1,
-    meanwhile: Callable[[], None] = lambda: None,
-) -> None:
-    """Each department's forms as one PDF, handed to ``emit`` as soon as it is drawn; with
-    ``workers`` > 1 drawn in that many forked processes, biggest department first (each PDF's bytes
-    are the same whichever process draws it), while this process does ``meanwhile`` (the workbook)."""
-    writer, groups = Forms(record, tz, label), departments(record, label)
-    if workers <= 1 or len(groups) <= 1:
-        meanwhile()
-        for group in groups:
-            emit(group.path, draw(writer, group.header, group.examinees))
-        return
-    context = multiprocessing.get_context("fork")  # the workers inherit the record: nothing pickled
-    gc.freeze()  # no process scans the record's millions of objects again (nor copies them by doing so)
-    try:
-        with ProcessPoolExecutor(workers, context, _start_worker, (writer, groups)) as pool:
-            order = sorted(range(len(groups)), key=lambda i: -len(groups[i].examinees))
-            drawn = {pool.submit(_draw_department, i): groups[i].path for i in order}
-            meanwhile()
-            for future in as_completed(drawn):
-                emit(drawn[future], future.result())
-    finally:
-        gc.unfreeze()
-
-
-def examinee_forms(record: CycleRecord, tz: ZoneInfo, label: Label, student_no: str) -> tuple[str, bytes]:
-    """One examinee's forms as their own PDF (``forms/<team>/<student no>-<name>.pdf``), for
-    ``kaohe export --examinee``. ``KeyError`` when ``student_no`` is not an examinee of the cycle."""
-    r = next((r for r in record.examinees if r.examinee.student_no == student_no), None)
-    if r is None:
-        raise KeyError(student_no)
-    e = r.examinee
-    path = f"forms/{file_name(e.team)}/{file_name(f'{e.student_no}-{e.name}')}.pdf"
-    return path, draw(Forms(record, tz, label), f"{record.cycle.name} · {e.team} · {e.name}", [r])
