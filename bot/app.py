@@ -51,6 +51,8 @@ ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 POLLING_LEASE = "polling"
 LEASE_SECONDS, RENEW_SECONDS = 30.0, 10.0
 GRACE_SECONDS = 5.0  # for the answers being sent when the bot is told to stop
+CONNECTIONS = 4  # to the Bot API at once: httpx looks at every pooled connection on each request
+POOL_TIMEOUT = 10.0  # seconds a request may wait for one of them (a busy moment, not a failure)
 
 
 def flow_context(config: Config, session: Session, now: datetime) -> FlowContext:
@@ -101,6 +103,8 @@ def build_application(config: Config, engine: Engine) -> Application:
         .base_url(settings.api_base_url)
         .base_file_url(settings.api_file_url)
         .rate_limiter(rate_limiter(config.settings.delivery))
+        .connection_pool_size(CONNECTIONS)
+        .pool_timeout(POOL_TIMEOUT)
         .updater(None)
     )
     if settings.proxy:

@@ -52,7 +52,7 @@ IDLE_SECONDS = 0.5  # how often an idle worker looks for work other processes st
 RETRY_HANDLING = timedelta(seconds=1)
 MAX_SEND_ATTEMPTS = 8
 CLAIM_BATCH = 8  # updates claimed and handled in one transaction
-MAX_FLYING = 8  # answers being sent at once (at most these go out again after a crash)
+MAX_FLYING = 16  # answers being sent at once, two batches (at most these go out again after a crash)
 T = TypeVar("T")
 Handler = Callable[[Session, Update, datetime], tuple[Incoming | None, list[Action]]]
 
@@ -97,7 +97,8 @@ class Worker:
     It claims up to ``batch`` updates at once (each the next of its chat, so of different chats) and
     handles them in one transaction; their answers go out concurrently, up to ``flying`` at once,
     while it claims the next ones (once there is room for half a batch: while replies wait for the
-    rate limiter, one transaction per answer would cost more than the answer); an answer sent is
+    rate limiter, one transaction per answer would cost more than the answer). With two batches in
+    flight, a burst's second batch is handled while the first goes out, not after; an answer sent is
     finished in the transaction of the next claim."""
 
     bot: Bot
