@@ -21,6 +21,7 @@ from storage.models import (
     SelfScore,
     SelfStatus,
 )
+from storage.roster import Placed
 
 
 def cycle_by_name(session: Session, name: str) -> Cycle | None:
@@ -79,7 +80,7 @@ def examinee_count(session: Session, cycle_id: int) -> int:
     ).one()
 
 
-class Examinee(Protocol):
+class Examinee(Placed, Protocol):
     """What is read of an examinee: a ``CycleExaminee`` row, or an ``ExamineeRow`` read without the ORM."""
 
     @property
@@ -90,12 +91,6 @@ class Examinee(Protocol):
     def member_id(self) -> int: ...
     @property
     def student_no(self) -> str: ...
-    @property
-    def name(self) -> str: ...
-    @property
-    def team(self) -> str: ...
-    @property
-    def department(self) -> str | None: ...
     @property
     def position(self) -> str: ...
     @property

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import String, TypeDecorator, inspect, or_
 from sqlalchemy import select as select_columns
@@ -23,6 +23,18 @@ from sqlmodel import Session, SQLModel, col, delete, nulls_first, select
 
 from storage.bulk import insert_rows
 from storage.models import CommitteeRole, Department, Member, Oversight, Position, Team, TelegramBinding
+
+
+class Placed(Protocol):
+    """Where a person sits in the organisation (组织): their name, team (团队) and department (部门; none
+    for a team's presidium), whether read from the roster, a member or an examinee."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def team(self) -> str: ...
+    @property
+    def department(self) -> str | None: ...
 
 
 @dataclass(frozen=True)

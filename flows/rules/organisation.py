@@ -18,7 +18,7 @@ from enum import Enum
 from typing import Protocol, TypeVar
 
 from storage.models import CommitteeRole, Position
-from storage.roster import RosterEntry
+from storage.roster import Placed, RosterEntry
 
 DEPARTMENT_POSITIONS = (Position.HEAD, Position.DEPUTY_HEAD, Position.OFFICER)
 
@@ -39,15 +39,8 @@ class Positioned(Protocol):
     def position(self) -> Position: ...
 
 
-class Person(Positioned, Protocol):
-    """What scoring needs to know of a person."""
-
-    @property
-    def name(self) -> str: ...
-    @property
-    def team(self) -> str: ...
-    @property
-    def department(self) -> str | None: ...
+class Person(Positioned, Placed, Protocol):
+    """What scoring needs to know of a person: their position and their place."""
 
 
 PersonT = TypeVar("PersonT", bound=Person)
