@@ -11,7 +11,7 @@ import httpx
 import pytest
 from aiohttp import web
 from fakebotapi import FakeBotApi, SimUser
-from fakebotapi.faults import TELEGRAM_FLOOD_LIMITS, FloodLimiter
+from fakebotapi.faults import TELEGRAM_BURSTS, TELEGRAM_FLOOD_LIMITS, FloodLimiter
 from fakebotapi.formatting import parse_html
 from telegram import (
     Bot,
@@ -625,6 +625,43 @@ def test_flood_limiter_counts_per_chat_overall_and_per_group_minute_as_telegram_
         limiter.check(GROUP, group=True)
     clock[0] += 41
     limiter.check(GROUP, group=True)
+
+
+def test_with_bursts_a_private_chat_takes_three_at_once_then_one_a_second_and_a_group_does_not() -> None:
+    clock = [0.0]
+    limiter = FloodLimiter(clock=lambda: clock[0])
+    limiter.configure(**TELEGRAM_FLOOD_LIMITS, **TELEGRAM_BURSTS)
+    for _ in range(3):
+        limiter.check(ALICE, group=False)
+    with pytest.raises(Exception, match="retry after 1"):
+        limiter.check(ALICE, group=False)
+    clock[0] += 0.5
+    with pytest.raises(Exception, match="retry after 1"):  # half a message back: not yet
+        limiter.check(ALICE, group=False)
+    clock[0] += 0.5
+    limiter.check(ALICE, group=False)
+    with pytest.raises(Exception, match="retry after 1"):
+        limiter.check(ALICE, group=False)
+    clock[0] += 10.0  # refilled to three, no more
+    for _ in range(3):
+        limiter.check(ALICE, group=False)
+    with pytest.raises(Exception, match="retry after 1"):
+        limiter.check(ALICE, group=False)
+    limiter.check(GROUP, group=True)
+    with pytest.raises(Exception, match="retry after 1"):  # a group: one a second, no burst
+        limiter.check(GROUP, group=True)
+
+
+def test_with_bursts_the_overall_limit_still_holds() -> None:
+    clock = [0.0]
+    limiter = FloodLimiter(clock=lambda: clock[0])
+    limiter.configure(**TELEGRAM_FLOOD_LIMITS, **TELEGRAM_BURSTS)
+    for index in range(30):
+        limiter.check(2000 + index % 10, group=False)
+    with pytest.raises(Exception, match="retry after 1"):
+        limiter.check(BOB, group=False)
+    clock[0] += 1.0
+    limiter.check(BOB, group=False)
 
 
 async def test_fail_next_scripts_429_and_server_errors_without_sending(

@@ -411,7 +411,8 @@ class FakeBotApi:
 
     def flood_limits(self, **limits: float) -> None:
         """Turns on Telegram-like flood control for sends (429 with retry_after), with the limits of
-        ``FloodLimiter.configure`` (``**TELEGRAM_FLOOD_LIMITS`` for Telegram's own); none turn it off."""
+        ``FloodLimiter.configure`` (``**TELEGRAM_FLOOD_LIMITS`` for Telegram's own, ``**TELEGRAM_BURSTS`` for
+        its short bursts in private chats); none turn it off."""
         with self.store.lock:
             self.limiter.configure(**limits)
 
