@@ -368,6 +368,8 @@ def measure(reading: Reading, args: argparse.Namespace, folder: Path) -> dict[st
                     f"  {name:10}" + "  ".join(f"{k} {v:.1f}" for k, v in values.items()) + f" ({by_phase})"
                 )
                 results[name].append(values)
+        whole = ", ".join(f"{rig.name} {sum(c.status == 429 for c in rig.api.calls())}" for rig in rigs)
+        print(f"{reading.name}: 429s over the whole reading (registration and warm-up too): {whole}")
         return results
     finally:
         for rig in rigs:
