@@ -26,9 +26,9 @@ from flows.archive import evidence
 from flows.archive.actions import labeller
 from flows.archive.manifest import manifest_files, sha256
 from flows.archive.printing import Emit, examinee_forms, file_name, forms
-from flows.archive.records import gather
+from flows.archive.records import CycleRecord, cycle_basis, gather
 from flows.archive.sheets import ZIP_TIME
-from flows.archive.workbook import workbook
+from flows.archive.workbook import Sheets
 from flows.rules.access import can_export
 from flows.rules.cycles import CycleArchived, scheme_of
 from flows.ui.chat import Action, Attachment, AttachmentKind, Incoming, Reply
@@ -64,30 +64,29 @@ def export_to(
     """Hand the archive to ``emit`` one file at a time (relative path, bytes): ``<cycle>.xlsx``, the
     departments' PDFs (drawn in ``workers`` processes), the evidence files kept, ``SHA256SUMS`` and
     ``manifest.json`` (which alone records ``now``, and names the evidence files missing: why, from
-    ``unfetched`` by evidence id); labels in Chinese, with English if asked. Returns how many files,
-    and the evidence files missing."""
-    record = gather(session, cycle)
-    record.unfetched = dict(unfetched or {})
+    ``unfetched`` by evidence id); labels in Chinese, with English if asked. The cycle is read one
+    department at a time (``flows.archive.printing.forms``). Returns how many files, and the evidence
+    files missing."""
+    basis = cycle_basis(session, cycle, dict(unfetched or {}))
     label = labeller(english)
     written: dict[str, tuple[int, str]] = {}
+    missing: dict[str, str] = {}
 
     def hashed(path: str, data: bytes) -> None:
         written[path] = (len(data), sha256(data))
         emit(path, data)
 
-    book = f"{file_name(cycle.name)}.xlsx"
-    forms(
-        record,
-        tz,
-        label,
-        hashed,
-        workers=workers,
-        meanwhile=lambda: hashed(book, workbook(record, tz, label)),
-    )
-    for path, data in evidence.files(record).items():
-        hashed(path, data)
-    missing = evidence.missing(record)
-    for path, data in manifest_files(written, record, now.astimezone(tz), missing=missing).items():
+    book = Sheets(basis, tz, label)
+
+    def each(record: CycleRecord) -> None:  # one department's records
+        book.add(record)
+        for path, data in evidence.files(record).items():
+            hashed(path, data)
+        missing.update(evidence.missing(record))
+
+    forms(session, basis, tz, label, hashed, workers=workers, each=each)
+    hashed(f"{file_name(cycle.name)}.xlsx", book.bytes())
+    for path, data in manifest_files(written, basis, now.astimezone(tz), missing=missing).items():
         emit(path, data)
     return len(written) + 2, missing
 
@@ -112,7 +111,7 @@ def examinee_file(
 ) -> tuple[str, bytes]:
     """One examinee's own forms (``forms/<team>/<student no>-<name>.pdf``), made on demand; the bulk
     export prints them in their department's PDF. ``KeyError`` for a student number not examined."""
-    return examinee_forms(gather(session, cycle), tz, labeller(english), student_no)
+    return examinee_forms(session, cycle_basis(session, cycle), tz, labeller(english), student_no)
 
 
 def zipped(files: dict[str, bytes]) -> bytes:

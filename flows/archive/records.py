@@ -1,4 +1,4 @@
-"""Everything the archive (归档备案) of a cycle holds, gathered once: per examinee their
+"""Everything the archive (归档备案) of a cycle holds, a department at a time: per examinee their
 self-assessment (附表一), score sheet (附表三) with signatures, appeal (附表六) with the files of its
 evidence kept, and interviews; the
 review board (department ratings and quotas); the people named; and the cycle's audit chain.
@@ -16,21 +16,22 @@ only from the snapshot taken then (``storage.archive``).
 from __future__ import annotations
 
 import gc
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 
 from sqlmodel import Session
 
 from flows.appeals.result import Result, changed_by, decided_result, result_on
-from flows.review.board import Board, load_board
+from flows.review.board import Board, GroupKey, load_board
 from flows.review.fingerprint import board_hash, receipt_hash
 from flows.rules.cycles import scheme_of
 from flows.rules.names import Names
 from flows.rules.scheme import Scheme
-from storage import appeals, interviews, review, scoring
+from storage import appeals, review
 from storage import archive as archive_store
-from storage import cycles as cycle_store
+from storage import archive_parts as parts
 from storage.models import (
     Appeal,
     AppealEvidence,
@@ -89,8 +90,8 @@ class ExamineeRecord:
 
 @dataclass
 class CycleRecord:
-    """A cycle's archive: its scheme, every examinee's record, the review board, the people named
-    (live, or the archived snapshot), the audit chain."""
+    """A cycle's archive: its scheme, the records of its examinees (all, or a part's: ``part``), the
+    review board, the people named (live, or the archived snapshot), the audit chain."""
 
     cycle: Cycle
     scheme: Scheme
@@ -100,6 +101,9 @@ class CycleRecord:
     board: Board
     evidence_files: dict[int, EvidenceFile] = field(default_factory=dict)  # kept, by evidence id
     unfetched: dict[int, str] = field(default_factory=dict)  # why a file could not be fetched, by id
+    signoffs: list[Signature] = field(default_factory=list)  # the committee's and examinees', oldest first
+    board_signed: str = ""  # the hash of the board's results as shown
+    snapshot: bool = False  # the people named are read from the archived snapshot
 
     @property
     def provisional(self) -> bool:
@@ -114,36 +118,59 @@ class CycleRecord:
         return list(dict.fromkeys(record.examinee.team for record in self.examinees))
 
 
-def gather(session: Session, cycle: Cycle) -> CycleRecord:
-    """Read everything the archive of ``cycle`` holds. The cyclic garbage collector is paused while
-    it does: reading 10,000 examinees' rows creates millions of objects and no garbage cycles, and
-    each full collection would scan them all again (a third of the gathering's time at 10k)."""
+def cycle_basis(session: Session, cycle: Cycle, unfetched: dict[int, str] | None = None) -> CycleRecord:
+    """What the archive of ``cycle`` holds of the whole cycle, without any examinee's record: the
+    review board (and the hash of its results, which the committee signed), the sign-offs, the audit
+    chain and the people these name. ``part`` adds some departments' examinees to it."""
+    board = load_board(session, cycle)
+    signoffs = review.signatures(session, cycle.id)
+    trail = archive_store.cycle_entries(session, cycle)
+    snapshot = parts.has_snapshot(session, cycle.id)
+    named = archive_store.member_actors(trail) | {s.member_id for s in signoffs}
+    named |= {change.member_id for change in board.changes}
+    people = parts.people_named(session, cycle.id, named, snapshot=snapshot)
+    return CycleRecord(
+        cycle,
+        scheme_of(cycle),
+        [],
+        people,
+        trail,
+        board,
+        unfetched=dict(unfetched or {}),
+        signoffs=signoffs,
+        board_signed=board_hash(board),  # once: it hashes every result on the board
+        snapshot=snapshot,
+    )
+
+
+def part(session: Session, basis: CycleRecord, groups: Sequence[GroupKey] | None) -> CycleRecord:
+    """``basis`` with the records of the examinees in ``groups`` (None: every examinee), read with a
+    few queries whatever their number (``storage.archive_parts``). The cyclic garbage collector is
+    paused meanwhile: reading thousands of examinees' rows creates many objects and no garbage cycles,
+    and each full collection would scan them all again."""
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _gather(session, cycle)
+        return _part(session, basis, groups)
     finally:
         if collecting:
             gc.enable()
 
 
-def _gather(session: Session, cycle: Cycle) -> CycleRecord:
-    scheme = scheme_of(cycle)
-    examinees = cycle_store.examinees(session, cycle.id)
-    assessments = cycle_store.self_assessments(session, cycle.id)
-    sheets = scoring.cycle_sheets(session, cycle.id)
-    cases = {examinee.id: appeal for appeal, examinee in appeals.of_cycle(session, cycle.id)}
-    ids = [a.id for a in cases.values() if a.id is not None]
+def gather(session: Session, cycle: Cycle) -> CycleRecord:
+    """Everything the archive of ``cycle`` holds, every examinee's record at once."""
+    return part(session, cycle_basis(session, cycle), None)
+
+
+def _part(session: Session, basis: CycleRecord, groups: Sequence[GroupKey] | None) -> CycleRecord:
+    cycle, scheme, board = basis.cycle, basis.scheme, basis.board
+    rows = parts.part_rows(session, cycle.id, groups)
+    ids = [a.id for a in rows.appeals.values() if a.id is not None]
     evidence, opinions = appeals.evidence_of(session, ids), appeals.opinions_of(session, ids)
     changes = appeals.changes_of(session, ids)
-    board = load_board(session, cycle)
-    written = archive_store.answers_of(session, cycle.id)
-    talks: dict[int, list[Interview]] = {}
-    for interview in interviews.of_cycle(session, cycle.id):
-        talks.setdefault(interview.examinee_id, []).append(interview)
     records = []
-    for examinee in examinees:
-        assessment, appeal = assessments.get(examinee.id), cases.get(examinee.id)
+    for examinee in rows.examinees:
+        assessment, appeal = rows.assessments.get(examinee.id), rows.appeals.get(examinee.id)
         released = result_on(board, examinee)
         new_scores = changes.get(appeal.id, {}) if appeal else {}
         final = released
@@ -152,29 +179,25 @@ def _gather(session: Session, cycle: Cycle) -> CycleRecord:
         record = ExamineeRecord(
             examinee=examinee,
             assessment=assessment,
-            answers=written.get(assessment.id, {}) if assessment else {},
-            sheet=sheets.get(examinee.id),
+            answers=rows.answers.get(assessment.id, {}) if assessment else {},
+            sheet=rows.sheets.get(examinee.id),
             released=released,
             final=final,
             appeal=appeal,
             evidence=evidence.get(appeal.id, []) if appeal else [],
             opinions=opinions.get(appeal.id, []) if appeal else [],
             changes=new_scores,
-            interviews=talks.get(examinee.id, []),
+            interviews=rows.interviews.get(examinee.id, []),
         )
         records.append(record)
-    signoffs = review.signatures(session, cycle.id)
-    trail = archive_store.cycle_entries(session, cycle)
-    people = archive_store.archived_people(session, cycle.id)
-    if not people:
-        named = _people_named(records) | archive_store.member_actors(trail) | {s.member_id for s in signoffs}
-        named |= {change.member_id for change in board.changes}
-        people = archive_store.live_people(session, cycle.id, named)
-    signed = board_hash(board)  # once: it hashes every result on the board
+    named = _people_named(records) - basis.people.keys()
+    people = {**basis.people, **parts.people_named(session, cycle.id, named, snapshot=basis.snapshot)}
     for record in records:
-        record.self_signature, record.signatures = signatures(record, people, signoffs, signed)
+        record.self_signature, record.signatures = signatures(
+            record, people, basis.signoffs, basis.board_signed
+        )
     kept = appeals.evidence_files(session, [p.id for pieces in evidence.values() for p in pieces])
-    return CycleRecord(cycle, scheme, records, people, trail, board, kept)
+    return replace(basis, examinees=records, people=people, evidence_files=kept)
 
 
 def _people_named(records: list[ExamineeRecord]) -> set[int]:

@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import io
 import math
+import pickle
 import re
+import tempfile
 import unicodedata
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from copy import copy
 from dataclasses import dataclass
 from datetime import datetime
@@ -110,6 +112,42 @@ def new_workbook(moment: datetime) -> Workbook:
     return book
 
 
+class Spool:
+    """A sheet's rows kept in a temporary file as they are made, with the widest content of each
+    column seen (for the column widths): a sheet of ten thousand examinees is never in memory at once."""
+
+    def __init__(self, rows: Iterable[Row] = ()) -> None:
+        self.file = tempfile.TemporaryFile()  # noqa: SIM115 -- closed with the spool
+        self.widest: list[int] = []
+        self.count = 0
+        self.extend(rows)
+
+    def extend(self, rows: Iterable[Row]) -> None:
+        batch = list(rows)
+        for row in batch:
+            if isinstance(row, Group):
+                continue
+            widths = [display_width(value) for value in row]
+            self.widest = (
+                [max(pair) for pair in zip(self.widest, widths, strict=True)] if self.widest else widths
+            )
+        if batch:
+            pickle.dump(batch, self.file, pickle.HIGHEST_PROTOCOL)
+            self.count += len(batch)
+
+    def __iter__(self) -> Iterator[Row]:
+        self.file.seek(0)
+        while True:
+            try:
+                batch = pickle.load(self.file)
+            except EOFError:
+                return
+            yield from batch
+
+    def close(self) -> None:
+        self.file.close()
+
+
 def write_table(
     book: Workbook,
     name: str,
@@ -119,23 +157,19 @@ def write_table(
     *,
     landscape: bool = True,
 ) -> None:
-    """One sheet: the title, the headers, the rows; sized, bordered and set up for printing."""
-    rows = list(rows)
+    """One sheet: the title, the headers, the rows (a ``Spool``, or any rows); sized, bordered and set
+    up for printing."""
+    spool = rows if isinstance(rows, Spool) else Spool(rows)
     sheet = book.create_sheet(sheet_title(name, book.sheetnames))
     widths = []
     for index, column in enumerate(columns, start=1):
-        content = [display_width(row[index - 1]) for row in rows if not isinstance(row, Group)]
-        width = max(5, min(max([display_width(column.header) // 2 + 2, *content]) + 2, column.most))
+        content = spool.widest[index - 1] if spool.widest else 0
+        width = max(5, min(max(display_width(column.header) // 2 + 2, content) + 2, column.most))
         sheet.column_dimensions[get_column_letter(index)].width = width
         widths.append(width)
     sheet.row_dimensions[1].height = 22
     sheet.row_dimensions[2].height = _height([c.header for c in columns], widths, [True] * len(columns))
     wraps = [column.wrap for column in columns]
-    for number, row in enumerate(rows, start=3):
-        cells = [row.text] if isinstance(row, Group) else list(row)
-        sheet.row_dimensions[number].height = _height(
-            cells, widths if len(cells) > 1 else [sum(widths)], wraps
-        )
     sheet.freeze_panes = "A3"
     sheet.print_title_rows = "1:2"
     sheet.page_setup.paperSize = PAPER_A4
@@ -151,13 +185,18 @@ def write_table(
     _styled = _Styler(sheet)
     sheet.append([_styled(title, font=_TITLE, alignment=_CENTRED)])
     sheet.append([_styled(c.header, font=_HEADER, alignment=_CENTRED, fill=_HEADER_FILL) for c in columns])
-    for number, row in enumerate(rows, start=3):
+    for number, row in enumerate(spool, start=3):
+        cells = [row.text] if isinstance(row, Group) else list(row)
+        sheet.row_dimensions[number].height = _height(
+            cells, widths if len(cells) > 1 else [sum(widths)], wraps
+        )
         if isinstance(row, Group):
             sheet.merged_cells.add(f"A{number}:{get_column_letter(len(columns))}{number}")
             cells = [_styled(row.text, font=_HEADER, fill=_GROUP_FILL)]
             sheet.append(cells + [_styled(None, fill=_GROUP_FILL) for _ in columns[1:]])
             continue
         sheet.append([_styled(value, wrap=column.wrap) for value, column in zip(row, columns, strict=True)])
+    spool.close()
 
 
 def _height(cells: Sequence[Cell], widths: Sequence[float], wraps: Sequence[bool]) -> float:

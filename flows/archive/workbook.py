@@ -12,7 +12,7 @@ title says 暂定 (provisional). Sheets are written by ``flows.archive.sheets.wr
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -20,7 +20,7 @@ from flows.appeals.common import disputed_text
 from flows.archive.actions import Label, action_name, change_text
 from flows.archive.evidence import evidence_line
 from flows.archive.records import SIGNATURE_ROLES, CycleRecord, ExamineeRecord
-from flows.archive.sheets import Column, Group, Row, new_workbook, workbook_bytes, write_table
+from flows.archive.sheets import Column, Group, Row, Spool, new_workbook, workbook_bytes, write_table
 from flows.archive.summary import departments, ranks
 from flows.rules.names import POSITION_NAMES, Names
 from storage.models import AppealStatus, Interview, Outcome, Position
@@ -64,7 +64,7 @@ class Book:
         return [Column(self.label(Names(spec[0], spec[1])), *spec[2:]) for spec in specs]
 
     def table(
-        self, name: str, title: Names, columns: list[Column], rows: list, landscape: bool = True
+        self, name: str, title: Names, columns: list[Column], rows: Iterable[Row], landscape: bool = True
     ) -> None:
         """One sheet of the workbook, titled ``<cycle> <title>``."""
         write_table(self.workbook, name, self.title(*title), columns, rows, landscape=landscape)
@@ -80,26 +80,72 @@ class Book:
         return self.label(names) if names else ""
 
 
-def workbook(record: CycleRecord, tz: ZoneInfo, label: Label) -> bytes:
-    """The archive workbook of a cycle as .xlsx bytes (the same record gives the same bytes)."""
-    book = Book(record, tz, label)
-    _summary(book)
-    _score_sheet(book)
-    _self_assessments(book)
-    if any(r.appeal for r in record.examinees):
-        _appeals(book)
-    _audit(book)
-    return workbook_bytes(book.workbook)
+class Sheets:
+    """The workbook written a department at a time: ``add`` each department's record in roster order
+    (its rows are spooled to disk, ``flows.archive.sheets.Spool``), then ``bytes`` writes the sheets.
+    The same records give the same bytes, however they are parted."""
+
+    def __init__(self, basis: CycleRecord, tz: ZoneInfo, label: Label) -> None:
+        self.book = Book(basis, tz, label)
+        self.summary: list[Row] = []
+        self.scores, self.selves, self.appeals = Spool(), Spool(), Spool()
+        self.team: str | None = None
+        self.first: ExamineeRecord | None = None  # whose score sheet carries the committee's sign-off
+
+    def add(self, record: CycleRecord) -> None:
+        """Add the rows of ``record``'s examinees (those of some departments, after the ones added)."""
+        book = self.book
+        self.summary.extend(_summary_rows(book, record))
+        self.first = self.first or next(iter(record.examinees), None)
+        ranked = ranks(record)
+        for team in record.teams():
+            if team != self.team:
+                self.scores.extend([Group(team)])
+                self.team = team
+            self.scores.extend(
+                _score_row(book, r, ranked) for r in record.examinees if r.examinee.team == team
+            )
+        self.selves.extend(_self_rows(book, record))
+        self.appeals.extend(_appeal_rows(book, record))
+
+    def bytes(self) -> bytes:
+        """The archive workbook as .xlsx bytes."""
+        book = self.book
+        book.table(
+            "汇总", Names("考核结果汇总", "summary"), _summary_columns(book), self.summary, landscape=False
+        )
+        self.scores.extend(Group(line) for line in _signoff_lines(book, self.first))
+        book.table(
+            "评分表",
+            Names("学生干部考核评分表（附表三）", "score sheets (form 3)"),
+            _score_columns(book),
+            self.scores,
+        )
+        book.table(
+            "自我评定",
+            Names("学生干部自我评定表（附表一）", "self-assessments (form 1)"),
+            _self_columns(book),
+            self.selves,
+        )
+        if self.appeals.count:
+            book.table(
+                "申诉与裁定",
+                Names("申诉与裁定（附表六）", "appeals and decisions (form 6)"),
+                _appeal_columns(book),
+                self.appeals,
+            )
+        else:
+            self.appeals.close()
+        _audit(book)
+        return workbook_bytes(book.workbook)
 
 
 def _department(book: Book, team: str, department: str | None) -> str:
     return f"{team} / {department or book.label(PRESIDIUM)}"
 
 
-def _summary(book: Book) -> None:
-    scheme, label = book.record.scheme, book.label
-    ratings = {rating.key: rating.name for rating in scheme.distribution.ratings}
-    columns = book.columns(
+def _summary_columns(book: Book) -> list[Column]:
+    return book.columns(
         ("团队 / 部门", "team / department", 30),
         ("人数", "members", 6),
         ("自评已交", "self-assessed", 8),
@@ -111,15 +157,18 @@ def _summary(book: Book) -> None:
         ("部门业绩评价", "department rating", 12),
         ("分布规则", "distribution rules", 40, True),
     )
-    rows = []
-    for d in departments(book.record):
+
+
+def _summary_rows(book: Book, record: CycleRecord) -> Iterator[Row]:
+    label = book.label
+    ratings = {rating.key: rating.name for rating in record.scheme.distribution.ratings}
+    for d in departments(record):
         grades = " · ".join(f"{key} {count}" for key, count in d.grades.items() if count)
         rating = label(Names(ratings[d.rating].zh, ratings[d.rating].en)) if d.rating in ratings else ""
         complete = d.scored == d.members
         rules = "；".join(d.breaks) if d.breaks else (label(Names("符合", "kept")) if complete else "")
         counts = [d.members, d.self_assessed, d.scored, d.average, d.highest, d.lowest]
-        rows.append([_department(book, d.team, d.department), *counts, grades, rating, rules])
-    book.table("汇总", Names("考核结果汇总", "summary"), columns, rows, landscape=False)
+        yield [_department(book, d.team, d.department), *counts, grades, rating, rules]
 
 
 def _who(book: Book, r: ExamineeRecord) -> list[str]:
@@ -135,13 +184,15 @@ def _who(book: Book, r: ExamineeRecord) -> list[str]:
 WHO = (("部门", "department", 12), ("学号", "student no.", 12), ("姓名", "name", 8), ("职务", "position", 8))
 
 
-def _score_sheet(book: Book) -> None:
-    record = book.record
-    items = record.scheme.rubric.items
-    columns = book.columns(
+def _score_columns(book: Book) -> list[Column]:
+    rubric = book.record.scheme.rubric
+    return book.columns(
         *WHO,
-        *((f"{item.name.zh}（{item.points}）", f"{item.name.en} ({item.points})", 7) for item in items),
-        (f"总分（{record.scheme.rubric.total}）", f"total ({record.scheme.rubric.total})", 8),
+        *(
+            (f"{item.name.zh}（{item.points}）", f"{item.name.en} ({item.points})", 7)
+            for item in rubric.items
+        ),
+        (f"总分（{rubric.total}）", f"total ({rubric.total})", 8),
         ("等级", "grade", 10),
         ("部门内排名", "rank", 6),
         ("考评意见", "evaluation", 30, True),
@@ -151,39 +202,34 @@ def _score_sheet(book: Book) -> None:
         ("被考核者签字", "examinee's receipt", 16),
         ("面谈记录", "interview", 30, True),
     )
-    ranked = ranks(record)
-    rows: list[Row] = []
-    for team in record.teams():
-        rows.append(Group(team))
-        for r in (r for r in record.examinees if r.examinee.team == team):
-            result, scorer, receipt = r.final, r.signatures.get("scorer"), r.signatures.get("examinee")
-            outcome = book.status(r.appeal.outcome) if r.appeal and r.appeal.outcome else ""
-            rows.append(
-                [
-                    *_who(book, r),
-                    *(result.scores.get(item.key) if result else None for item in items),
-                    result.total if result else None,
-                    book.grade(result.grade) if result else "",
-                    ranked.get(r.examinee.id),
-                    r.sheet.comment if r.sheet and r.sheet.comment else "",
-                    scorer.name if scorer else "",
-                    book.time(scorer.at) if scorer else None,
-                    outcome,
-                    book.time(receipt.at) if receipt else None,
-                    "\n".join(_interview(book, i) for i in r.interviews),
-                ]
-            )
-    rows.extend(Group(line) for line in _signoff_lines(book))
-    book.table("评分表", Names("学生干部考核评分表（附表三）", "score sheets (form 3)"), columns, rows)
+
+
+def _score_row(book: Book, r: ExamineeRecord, ranked: dict[int, int]) -> Row:
+    items = book.record.scheme.rubric.items
+    result, scorer, receipt = r.final, r.signatures.get("scorer"), r.signatures.get("examinee")
+    outcome = book.status(r.appeal.outcome) if r.appeal and r.appeal.outcome else ""
+    return [
+        *_who(book, r),
+        *(result.scores.get(item.key) if result else None for item in items),
+        result.total if result else None,
+        book.grade(result.grade) if result else "",
+        ranked.get(r.examinee.id),
+        r.sheet.comment if r.sheet and r.sheet.comment else "",
+        scorer.name if scorer else "",
+        book.time(scorer.at) if scorer else None,
+        outcome,
+        book.time(receipt.at) if receipt else None,
+        "\n".join(_interview(book, i) for i in r.interviews),
+    ]
 
 
 def _interview(book: Book, i: Interview) -> str:
     return f"{book.time(i.held_at):%Y-%m-%d %H:%M} {i.place}：{i.topic}（{i.participants}）\n{i.summary}"
 
 
-def _signoff_lines(book: Book) -> Iterator[str]:
-    """The committee's signatures under the score sheet: who, when, the comment, the results signed."""
-    first = book.record.examinees[0] if book.record.examinees else None
+def _signoff_lines(book: Book, first: ExamineeRecord | None) -> Iterator[str]:
+    """The committee's signatures under the score sheet (as the first examinee's record has them):
+    who, when, the comment, the results signed."""
     for role in ("president", "teacher"):
         signed = first.signatures.get(role) if first else None
         names = SIGNATURE_ROLES[role]
@@ -197,38 +243,36 @@ def _signoff_lines(book: Book) -> Iterator[str]:
         yield f"{book.label(Names(names.zh, names.en))}：{signed.name} {when}{comment}{digest}{stale}"
 
 
-def _self_assessments(book: Book) -> None:
-    sections = book.record.scheme.self_assessment.sections
-    columns = book.columns(
+def _self_columns(book: Book) -> list[Column]:
+    return book.columns(
         ("团队", "team", 10),
         *WHO,
         ("任职时间", "term", 9),
         ("院部", "college", 14),
         ("状态", "status", 7),
         ("填表时间", "submitted", 16),
-        *((s.title.zh, s.title.en, 40, True) for s in sections),
+        *((s.title.zh, s.title.en, 40, True) for s in book.record.scheme.self_assessment.sections),
     )
-    rows = []
-    for r in (r for r in book.record.examinees if r.assessment is not None):
+
+
+def _self_rows(book: Book, record: CycleRecord) -> Iterator[Row]:
+    sections = record.scheme.self_assessment.sections
+    for r in (r for r in record.examinees if r.assessment is not None):
         a = r.assessment
         assert a is not None
-        rows.append(
-            [
-                r.examinee.team,
-                *_who(book, r),
-                a.term_start or r.examinee.term_start,
-                a.college or r.examinee.college,
-                book.status(a.status),
-                book.time(a.submitted_at),
-                *(r.answers.get(section.key, "") for section in sections),
-            ]
-        )
-    book.table("自我评定", Names("学生干部自我评定表（附表一）", "self-assessments (form 1)"), columns, rows)
+        yield [
+            r.examinee.team,
+            *_who(book, r),
+            a.term_start or r.examinee.term_start,
+            a.college or r.examinee.college,
+            book.status(a.status),
+            book.time(a.submitted_at),
+            *(r.answers.get(section.key, "") for section in sections),
+        ]
 
 
-def _appeals(book: Book) -> None:
-    record = book.record
-    columns = book.columns(
+def _appeal_columns(book: Book) -> list[Column]:
+    return book.columns(
         *WHO,
         ("状态", "status", 7),
         ("申诉事项", "disputed", 14, True),
@@ -241,7 +285,9 @@ def _appeals(book: Book) -> None:
         ("原结果", "before", 10),
         ("裁定后结果", "after", 10),
     )
-    rows = []
+
+
+def _appeal_rows(book: Book, record: CycleRecord) -> Iterator[Row]:
     for r in (r for r in record.examinees if r.appeal is not None):
         a = r.appeal
         assert a is not None
@@ -257,24 +303,19 @@ def _appeals(book: Book) -> None:
         if a.decided_at:
             who = f"{book.status(a.outcome)} {record.name_of(a.decided_by_member_id)}"
             decided = f"{who} {book.time(a.decided_at):%Y-%m-%d %H:%M}\n{a.decision_reason or ''}"
-        rows.append(
-            [
-                *_who(book, r),
-                book.status(a.status),
-                book.label(Names(*(disputed_text(a, record.scheme, locale) for locale in ("zh-CN", "en")))),
-                a.reason or "",
-                "\n".join(evidence_line(record, p, n, book.label) for n, p in enumerate(r.evidence, 1)),
-                book.time(a.submitted_at),
-                "\n".join(filter(None, [escalated, a.escalation_note or ""])),
-                "\n".join(
-                    f"{record.name_of(o.member_id)}：{o.question} → {o.answer or '—'}" for o in r.opinions
-                ),
-                decided,
-                f"{before.total} {before.grade}" if before else "",
-                f"{after.total} {after.grade}" if after and a.decided_at else "",
-            ]
-        )
-    book.table("申诉与裁定", Names("申诉与裁定（附表六）", "appeals and decisions (form 6)"), columns, rows)
+        yield [
+            *_who(book, r),
+            book.status(a.status),
+            book.label(Names(*(disputed_text(a, record.scheme, locale) for locale in ("zh-CN", "en")))),
+            a.reason or "",
+            "\n".join(evidence_line(record, p, n, book.label) for n, p in enumerate(r.evidence, 1)),
+            book.time(a.submitted_at),
+            "\n".join(filter(None, [escalated, a.escalation_note or ""])),
+            "\n".join(f"{record.name_of(o.member_id)}：{o.question} → {o.answer or '—'}" for o in r.opinions),
+            decided,
+            f"{before.total} {before.grade}" if before else "",
+            f"{after.total} {after.grade}" if after and a.decided_at else "",
+        ]
 
 
 def _audit(book: Book) -> None:
