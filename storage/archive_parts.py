@@ -1,6 +1,5 @@
-"""Queries for the archive (归档备案) one part of a cycle at a time: the rows of some departments'
-examinees (a team's department, or its presidium: ``department`` None), each kind in one query, so
-that an export holds one department's rows at once, never the whole cycle's.
+"""Queries for the archive (归档备案) one part of a cycle at a time: the rows of some examinees (a few
+departments'), each kind in one query, so that an export never holds the whole cycle's rows at once.
 
 The people a part names are read by id, from the archived snapshot when the cycle has one
 (``storage.archive``), else from the live roster.
@@ -11,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import and_, exists, or_
+from sqlalchemy import exists
 from sqlalchemy.sql import Select
 from sqlmodel import Session, col, select
 
@@ -27,8 +26,6 @@ from storage.models import (
     SelfAssessment,
 )
 
-GroupKey = tuple[str, str | None]  # (team, department); department None: the team's presidium
-
 
 @dataclass
 class PartRows:
@@ -42,29 +39,13 @@ class PartRows:
     interviews: dict[int, list[Interview]]  # oldest first
 
 
-def examinee_ids(cycle_id: int, groups: Sequence[GroupKey] | None) -> Select:
-    """The ids of the cycle's examinees in ``groups`` (every examinee: None), as a subquery."""
-    query = select(CycleExaminee.id).where(CycleExaminee.cycle_id == cycle_id)
-    if groups is None:
-        return query
-    department = col(CycleExaminee.department)
-    return query.where(
-        or_(
-            *(
-                and_(
-                    col(CycleExaminee.team) == team,
-                    department.is_(None) if name is None else department == name,
-                )
-                for team, name in groups
-            )
-        )
-    )
-
-
-def part_rows(session: Session, cycle_id: int, groups: Sequence[GroupKey] | None) -> PartRows:
-    """Every row the archive prints of the examinees in ``groups`` (None: the whole cycle), one
-    query per kind."""
-    ids = examinee_ids(cycle_id, groups)
+def part_rows(session: Session, cycle_id: int, examinee_ids: Sequence[int] | None) -> PartRows:
+    """Every row the archive prints of the examinees ``examinee_ids`` of the cycle (None: all of
+    them), one query per kind."""
+    if examinee_ids is None:
+        ids: Select | list[int] = select(CycleExaminee.id).where(CycleExaminee.cycle_id == cycle_id)
+    else:
+        ids = list(examinee_ids)
     examinees = list(
         session.exec(
             select(CycleExaminee)
@@ -79,15 +60,17 @@ def part_rows(session: Session, cycle_id: int, groups: Sequence[GroupKey] | None
         for row in session.exec(select(SelfAssessment).where(col(SelfAssessment.examinee_id).in_(ids)))
     }
     answers: dict[int, dict[str, str]] = {}
-    written = select(SelfAnswer).join(SelfAssessment, col(SelfAssessment.id) == col(SelfAnswer.assessment_id))
-    for answer in session.exec(written.where(col(SelfAssessment.examinee_id).in_(ids))):
+    written = select(SelfAnswer).where(
+        col(SelfAnswer.assessment_id).in_([a.id for a in assessments.values()])
+    )
+    for answer in session.exec(written):
         answers.setdefault(answer.assessment_id, {})[answer.section] = answer.text
     sheets = {
         row.examinee_id: row
         for row in session.exec(select(ScoreSheet).where(col(ScoreSheet.examinee_id).in_(ids)))
     }
     submitted = select(Appeal).where(col(Appeal.examinee_id).in_(ids), Appeal.status != AppealStatus.DRAFT)
-    appeals = {row.examinee_id: row for row in session.exec(submitted.order_by(col(Appeal.id)))}
+    appeals = {row.examinee_id: row for row in session.exec(submitted)}
     talks: dict[int, list[Interview]] = {}
     held = select(Interview).where(col(Interview.examinee_id).in_(ids))
     for interview in session.exec(held.order_by(col(Interview.held_at), col(Interview.id))):

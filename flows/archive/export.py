@@ -84,8 +84,17 @@ def export_to(
             hashed(path, data)
         missing.update(evidence.missing(record))
 
-    forms(session, basis, tz, label, hashed, workers=workers, each=each)
-    hashed(f"{file_name(cycle.name)}.xlsx", book.bytes())
+    workbook = f"{file_name(cycle.name)}.xlsx"
+    forms(
+        session,
+        basis,
+        tz,
+        label,
+        hashed,
+        workers=workers,
+        each=each,
+        then=lambda: hashed(workbook, book.bytes()),
+    )
     for path, data in manifest_files(written, basis, now.astimezone(tz), missing=missing).items():
         emit(path, data)
     return len(written) + 2, missing

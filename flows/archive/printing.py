@@ -91,17 +91,46 @@ def draw(writer: Forms, header: str, examinees: Sequence[ExamineeRecord]) -> byt
 
 
 Part = Callable[[CycleRecord], None]
+BATCH = 400  # examinees read at once: departments together up to this many, or one bigger department
+
+
+def batches(groups: list[Department], most: int) -> list[list[Department]]:
+    """The departments in roster order, those next to each other together while they have at most
+    ``most`` examinees (a bigger department alone): a few queries per batch, not per department."""
+    found: list[list[Department]] = []
+    size = 0
+    for group in groups:
+        if not found or size + group.size > most:
+            found.append([])
+            size = 0
+        found[-1].append(group)
+        size += group.size
+    return found
+
+
+def _read(session: Session, basis: CycleRecord, batch: list[Department]) -> CycleRecord:
+    return part(session, basis, [key for group in batch for key in group.groups])
+
+
+def _draw_batch(writer: Forms, batch: list[Department]) -> list[tuple[str, bytes]]:
+    """Each department of ``batch`` drawn from ``writer``'s record (which holds the batch's records)."""
+    drawn = []
+    for group in batch:
+        keys = set(group.groups)
+        examinees = [r for r in writer.record.examinees if group_of(r.examinee) in keys]
+        drawn.append((group.path, draw(writer, group.header, examinees)))
+    return drawn
 
 
 @dataclass(frozen=True)
 class _Drawing:
-    """What a worker process draws from: the cycle's basis and departments, and the database."""
+    """What a worker process draws from: the cycle's basis and batches of departments, and the database."""
 
     engine: Engine
     basis: CycleRecord
     tz: ZoneInfo
     label: Label
-    groups: list[Department]
+    batches: list[list[Department]]
 
 
 _drawing: _Drawing | None = None  # in a worker process
@@ -115,12 +144,12 @@ def _start_worker(drawing: _Drawing) -> None:
     _drawing = drawing
 
 
-def _draw_department(index: int) -> bytes:
+def _draw_in_worker(index: int) -> list[tuple[str, bytes]]:
     assert _drawing is not None
-    group = _drawing.groups[index]
+    batch = _drawing.batches[index]
     with Session(_drawing.engine) as session:
-        record = part(session, _drawing.basis, group.groups)
-    return draw(Forms(record, _drawing.tz, _drawing.label), group.header, record.examinees)
+        record = _read(session, _drawing.basis, batch)
+    return _draw_batch(Forms(record, _drawing.tz, _drawing.label), batch)
 
 
 def forms(
@@ -132,35 +161,43 @@ def forms(
     *,
     workers: int = 1,
     each: Part = lambda record: None,
+    then: Callable[[], None] = lambda: None,
 ) -> None:
-    """Each department's forms as one PDF, handed to ``emit`` as soon as it is drawn, and each
-    department's record handed to ``each`` in roster order (the workbook is written from them): one
-    department's records at a time. With ``workers`` > 1 (on a database in a file or a server) the
-    PDFs are drawn in that many forked processes, biggest department first, each reading its
-    department itself (each PDF's bytes are the same whichever process draws it), while this process
-    reads them again for ``each``."""
-    groups = departments(basis, label)
+    """Each department's forms as one PDF, handed to ``emit`` as soon as it is drawn, and the records
+    of the departments handed to ``each`` a batch at a time, in roster order (the workbook is written
+    from them): never more than a batch's records at once (``BATCH``). With ``workers`` > 1 (on a
+    database in a file or a server) the PDFs are drawn in that many forked processes, biggest batch
+    first, each reading its batch itself (each PDF's bytes are the same whichever process draws it),
+    while this process reads the batches again for ``each``, then does ``then`` (writes the workbook)."""
+    parted = batches(departments(basis, label), BATCH)
     engine = cast(Engine, session.get_bind())
     in_memory = engine.url.database in (None, "", ":memory:")  # a worker could not read it
-    if workers <= 1 or len(groups) <= 1 or in_memory:
-        for group in groups:
-            record = part(session, basis, group.groups)
-            emit(group.path, draw(Forms(record, tz, label), group.header, record.examinees))
+    if workers <= 1 or len(parted) <= 1 or in_memory:
+        for batch in parted:
+            record = _read(session, basis, batch)
+            for path, data in _draw_batch(Forms(record, tz, label), batch):
+                emit(path, data)
             each(record)
+        then()
         return
     context = multiprocessing.get_context("fork")  # the workers inherit the basis: nothing pickled
     gc.freeze()  # no process scans the basis's objects again (nor copies them by doing so)
-    drawing = _Drawing(engine, basis, tz, label, groups)
     try:
-        with ProcessPoolExecutor(workers, context, _start_worker, (drawing,)) as pool:
-            order = sorted(range(len(groups)), key=lambda i: -groups[i].size)
-            drawn = {pool.submit(_draw_department, i): groups[i].path for i in order}
-            for group in groups:
-                each(part(session, basis, group.groups))
+        with ProcessPoolExecutor(
+            workers, context, _start_worker, (_Drawing(engine, basis, tz, label, parted),)
+        ) as pool:
+            order = sorted(range(len(parted)), key=lambda i: -sum(group.size for group in parted[i]))
+            drawn = [pool.submit(_draw_in_worker, i) for i in order]
+            for batch in parted:
+                each(_read(session, basis, batch))
                 for future in [future for future in drawn if future.done()]:
-                    emit(drawn.pop(future), future.result())
+                    drawn.remove(future)
+                    for path, data in future.result():
+                        emit(path, data)
+            then()
             for future in as_completed(drawn):
-                emit(drawn[future], future.result())
+                for path, data in future.result():
+                    emit(path, data)
     finally:
         gc.unfreeze()
 

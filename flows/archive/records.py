@@ -24,12 +24,12 @@ from decimal import Decimal
 from sqlmodel import Session
 
 from flows.appeals.result import Result, changed_by, decided_result, result_on
-from flows.review.board import Board, GroupKey, load_board
+from flows.review.board import Board, GroupKey, ItemScores, load_board
 from flows.review.fingerprint import board_hash, receipt_hash
 from flows.rules.cycles import scheme_of
 from flows.rules.names import Names
 from flows.rules.scheme import Scheme
-from storage import appeals, review
+from storage import appeals, review, scoring
 from storage import archive as archive_store
 from storage import archive_parts as parts
 from storage.models import (
@@ -102,7 +102,7 @@ class CycleRecord:
     evidence_files: dict[int, EvidenceFile] = field(default_factory=dict)  # kept, by evidence id
     unfetched: dict[int, str] = field(default_factory=dict)  # why a file could not be fetched, by id
     signoffs: list[Signature] = field(default_factory=list)  # the committee's and examinees', oldest first
-    board_signed: str = ""  # the hash of the board's results as shown
+    board_signed: str = ""  # the hash of the board's results as shown (if a committee signature has one)
     snapshot: bool = False  # the people named are read from the archived snapshot
 
     @property
@@ -129,6 +129,8 @@ def cycle_basis(session: Session, cycle: Cycle, unfetched: dict[int, str] | None
     named = archive_store.member_actors(trail) | {s.member_id for s in signoffs}
     named |= {change.member_id for change in board.changes}
     people = parts.people_named(session, cycle.id, named, snapshot=snapshot)
+    # the board's hash (every result's item scores at once) only when a committee signature names one
+    hashed = any(s.role != SignatureRole.EXAMINEE and s.result_hash is not None for s in signoffs)
     return CycleRecord(
         cycle,
         scheme_of(cycle),
@@ -138,7 +140,7 @@ def cycle_basis(session: Session, cycle: Cycle, unfetched: dict[int, str] | None
         board,
         unfetched=dict(unfetched or {}),
         signoffs=signoffs,
-        board_signed=board_hash(board),  # once: it hashes every result on the board
+        board_signed=board_hash(_scored(board, None, ItemScores(session, cycle.id))) if hashed else "",
         snapshot=snapshot,
     )
 
@@ -163,11 +165,18 @@ def gather(session: Session, cycle: Cycle) -> CycleRecord:
 
 
 def _part(session: Session, basis: CycleRecord, groups: Sequence[GroupKey] | None) -> CycleRecord:
-    cycle, scheme, board = basis.cycle, basis.scheme, basis.board
-    rows = parts.part_rows(session, cycle.id, groups)
-    ids = [a.id for a in rows.appeals.values() if a.id is not None]
-    evidence, opinions = appeals.evidence_of(session, ids), appeals.opinions_of(session, ids)
-    changes = appeals.changes_of(session, ids)
+    cycle, scheme = basis.cycle, basis.scheme
+    entries = [e for g in basis.board.groups if groups is None or g.key in groups for e in g.entries]
+    rows = parts.part_rows(session, cycle.id, None if groups is None else [e.examinee.id for e in entries])
+    sheets = [e.sheet.id for e in entries if e.sheet is not None and e.sheet.scored]
+    board = _scored(basis.board, groups, _Read(scoring.item_scores_of(session, sheets)))
+    cases = [a.id for a in rows.appeals.values() if a.id is not None]
+    evidence: dict[int, list[AppealEvidence]] = {}
+    opinions: dict[int, list[AppealOpinion]] = {}
+    changes: dict[int, dict[str, Decimal]] = {}
+    if cases:  # most parts have no appeal: no query for them
+        evidence, opinions = appeals.evidence_of(session, cases), appeals.opinions_of(session, cases)
+        changes = appeals.changes_of(session, cases)
     records = []
     for examinee in rows.examinees:
         assessment, appeal = rows.assessments.get(examinee.id), rows.appeals.get(examinee.id)
@@ -196,8 +205,31 @@ def _part(session: Session, basis: CycleRecord, groups: Sequence[GroupKey] | Non
         record.self_signature, record.signatures = signatures(
             record, people, basis.signoffs, basis.board_signed
         )
-    kept = appeals.evidence_files(session, [p.id for pieces in evidence.values() for p in pieces])
+    pieces = [p.id for given in evidence.values() for p in given]
+    kept = appeals.evidence_files(session, pieces) if pieces else {}
     return replace(basis, examinees=records, people=people, evidence_files=kept)
+
+
+class _Read(ItemScores):
+    """Item scores read beforehand (a part's sheets', in one query)."""
+
+    def __init__(self, scores: dict[int, dict[str, Decimal]]) -> None:
+        self.scores = scores
+
+    def of(self, sheet_id: int) -> dict[str, Decimal]:
+        return self.scores.get(sheet_id, {})
+
+
+def _scored(board: Board, groups: Sequence[GroupKey] | None, scores: ItemScores) -> Board:
+    """A copy of ``board`` (only ``groups``: None, all) whose entries read their item scores from
+    ``scores``, which it keeps only as long as it is kept: the board itself never holds the whole
+    cycle's item scores."""
+    kept = tuple(
+        replace(group, entries=tuple(replace(entry, item_scores=scores) for entry in group.entries))
+        for group in board.groups
+        if groups is None or group.key in groups
+    )
+    return replace(board, groups=kept)
 
 
 def _people_named(records: list[ExamineeRecord]) -> set[int]:
