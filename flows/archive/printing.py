@@ -11,7 +11,7 @@ import gc
 import multiprocessing
 import re
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import cast
 from zoneinfo import ZoneInfo
@@ -152,6 +152,18 @@ def _draw_in_worker(index: int) -> list[tuple[str, bytes]]:
     return _draw_batch(Forms(record, _drawing.tz, _drawing.label), batch)
 
 
+def _hand_on(drawn: list[Future[list[tuple[str, bytes]]]], emit: Emit) -> None:
+    """Hand on each batch's PDFs as soon as drawn, and let go of them (the list of futures is emptied:
+    a future keeps its result)."""
+    pending = set(drawn)
+    drawn.clear()
+    while pending:
+        done, pending = wait(pending, return_when=FIRST_COMPLETED)
+        while done:
+            for path, data in done.pop().result():
+                emit(path, data)
+
+
 def forms(
     session: Session,
     basis: CycleRecord,
@@ -188,16 +200,12 @@ def forms(
         ) as pool:
             order = sorted(range(len(parted)), key=lambda i: -sum(group.size for group in parted[i]))
             drawn = [pool.submit(_draw_in_worker, i) for i in order]
-            for batch in parted:
-                each(_read(session, basis, batch))
-                for future in [future for future in drawn if future.done()]:
-                    drawn.remove(future)
-                    for path, data in future.result():
-                        emit(path, data)
-            then()
-            for future in as_completed(drawn):
-                for path, data in future.result():
-                    emit(path, data)
+            with ThreadPoolExecutor(1) as receiver:  # each batch's PDFs handed on as soon as drawn
+                received = receiver.submit(_hand_on, drawn, emit)
+                for batch in parted:
+                    each(_read(session, basis, batch))
+                then()
+                received.result()
     finally:
         gc.unfreeze()
 

@@ -16,6 +16,7 @@ import io
 import math
 import pickle
 import re
+import shutil
 import tempfile
 import unicodedata
 import zipfile
@@ -194,8 +195,11 @@ def write_table(
             sheet.merged_cells.add(f"A{number}:{get_column_letter(len(columns))}{number}")
             cells = [_styled(row.text, font=_HEADER, fill=_GROUP_FILL)]
             sheet.append(cells + [_styled(None, fill=_GROUP_FILL) for _ in columns[1:]])
-            continue
-        sheet.append([_styled(value, wrap=column.wrap) for value, column in zip(row, columns, strict=True)])
+        else:
+            sheet.append(
+                [_styled(value, wrap=column.wrap) for value, column in zip(row, columns, strict=True)]
+            )
+        del sheet.row_dimensions[number]  # written with its row: not kept for ten thousand rows
     spool.close()
 
 
@@ -271,6 +275,9 @@ def workbook_bytes(book: Workbook) -> bytes:
         for item in source.infolist():
             fixed = zipfile.ZipInfo(item.filename, date_time=ZIP_TIME)
             fixed.compress_type = zipfile.ZIP_DEFLATED
-            data = properties if item.filename == CORE_PROPERTIES else source.read(item.filename)
-            target.writestr(fixed, data)
+            if item.filename == CORE_PROPERTIES:
+                target.writestr(fixed, properties)
+                continue
+            with source.open(item) as read, target.open(fixed, "w") as written:  # a sheet is not held whole
+                shutil.copyfileobj(read, written)
     return fixed_buffer.getvalue()
