@@ -152,6 +152,14 @@ def _draw_in_worker(index: int) -> list[tuple[str, bytes]]:
     return _draw_batch(Forms(record, _drawing.tz, _drawing.label), batch)
 
 
+def _print_batch(
+    record: CycleRecord, tz: ZoneInfo, label: Label, batch: list[Department], emit: Emit, each: Part
+) -> None:
+    for path, data in _draw_batch(Forms(record, tz, label), batch):
+        emit(path, data)
+    each(record)
+
+
 def _hand_on(drawn: list[Future[list[tuple[str, bytes]]]], emit: Emit) -> None:
     """Hand on each batch's PDFs as soon as drawn, and let go of them (the list of futures is emptied:
     a future keeps its result)."""
@@ -186,10 +194,7 @@ def forms(
     in_memory = engine.url.database in (None, "", ":memory:")  # a worker could not read it
     if workers <= 1 or len(parted) <= 1 or in_memory:
         for batch in parted:
-            record = _read(session, basis, batch)
-            for path, data in _draw_batch(Forms(record, tz, label), batch):
-                emit(path, data)
-            each(record)
+            _print_batch(_read(session, basis, batch), tz, label, batch, emit, each)
         then()
         return
     context = multiprocessing.get_context("fork")  # the workers inherit the basis: nothing pickled

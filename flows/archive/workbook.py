@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from flows.appeals.common import disputed_text
 from flows.archive.actions import Label, action_name, change_text
 from flows.archive.evidence import evidence_line
-from flows.archive.records import SIGNATURE_ROLES, CycleRecord, ExamineeRecord
+from flows.archive.records import SIGNATURE_ROLES, CycleRecord, ExamineeRecord, Signed
 from flows.archive.sheets import Column, Group, Row, Spool, new_workbook, workbook_bytes, write_table
 from flows.archive.summary import departments, ranks
 from flows.rules.names import POSITION_NAMES, Names
@@ -90,13 +90,16 @@ class Sheets:
         self.summary: list[Row] = []
         self.scores, self.selves, self.appeals = Spool(), Spool(), Spool()
         self.team: str | None = None
-        self.first: ExamineeRecord | None = None  # whose score sheet carries the committee's sign-off
+        self.count = 0  # examinees added
+        self.signed: dict[str, Signed] = {}  # the committee's sign-off, as the first score sheet has it
 
     def add(self, record: CycleRecord) -> None:
         """Add the rows of ``record``'s examinees (those of some departments, after the ones added)."""
         book = self.book
         self.summary.extend(_summary_rows(book, record))
-        self.first = self.first or next(iter(record.examinees), None)
+        if record.examinees and not self.count:
+            self.signed = record.examinees[0].signatures
+        self.count += len(record.examinees)
         ranked = ranks(record)
         for team in record.teams():
             if team != self.team:
@@ -114,7 +117,7 @@ class Sheets:
         book.table(
             "汇总", Names("考核结果汇总", "summary"), _summary_columns(book), self.summary, landscape=False
         )
-        self.scores.extend(Group(line) for line in _signoff_lines(book, self.first))
+        self.scores.extend(Group(line) for line in _signoff_lines(book, self.signed))
         book.table(
             "评分表",
             Names("学生干部考核评分表（附表三）", "score sheets (form 3)"),
@@ -227,11 +230,11 @@ def _interview(book: Book, i: Interview) -> str:
     return f"{book.time(i.held_at):%Y-%m-%d %H:%M} {i.place}：{i.topic}（{i.participants}）\n{i.summary}"
 
 
-def _signoff_lines(book: Book, first: ExamineeRecord | None) -> Iterator[str]:
+def _signoff_lines(book: Book, signatures: dict[str, Signed]) -> Iterator[str]:
     """The committee's signatures under the score sheet (as the first examinee's record has them):
     who, when, the comment, the results signed."""
     for role in ("president", "teacher"):
-        signed = first.signatures.get(role) if first else None
+        signed = signatures.get(role)
         names = SIGNATURE_ROLES[role]
         if signed is None:
             yield f"{book.label(Names(names.zh, names.en))}{book.label(Names('签字', 'signature'))}：—"
