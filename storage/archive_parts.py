@@ -2,28 +2,32 @@
 departments'), each kind in one query, so that an export never holds the whole cycle's rows at once.
 
 The people a part names are read by id, from the archived snapshot when the cycle has one
-(``storage.archive``), else from the live roster.
+(``storage.archive``), else from the live roster (as plain rows: ``PersonRow``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from sqlalchemy import exists
+from sqlalchemy import select as sa_select
 from sqlalchemy.sql import Select
 from sqlmodel import Session, col, select
 
-from storage.archive import live_people
 from storage.models import (
     Appeal,
     AppealStatus,
     ArchivedPerson,
     CycleExaminee,
+    Department,
     Interview,
+    Member,
     ScoreSheet,
     SelfAnswer,
     SelfAssessment,
+    Team,
 )
 
 
@@ -83,19 +87,54 @@ def has_snapshot(session: Session, cycle_id: int) -> bool:
     return bool(session.exec(select(exists().where(col(ArchivedPerson.cycle_id) == cycle_id))).one())
 
 
+class PersonRow(NamedTuple):
+    """A person the archive names, as the roster has them now: the snapshot's fields (``ArchivedPerson``),
+    read as plain values (no ORM object per person)."""
+
+    cycle_id: int
+    member_id: int
+    student_no: str
+    name: str
+    team: str
+    department: str | None
+    position: str
+    committee_role: str | None
+
+    def frozen(self) -> ArchivedPerson:
+        """The row of the snapshot that archiving the cycle keeps of this person."""
+        return ArchivedPerson(**self._asdict())
+
+
 def people_named(
     session: Session, cycle_id: int, member_ids: Iterable[int], *, snapshot: bool
-) -> dict[int, ArchivedPerson]:
-    """The people ``member_ids``: from the cycle's archived snapshot (``snapshot``), else as the roster
-    has them now."""
+) -> dict[int, ArchivedPerson | PersonRow]:
+    """The people ``member_ids`` (inactive ones too): from the cycle's archived snapshot
+    (``snapshot``), else as the roster has them now."""
     wanted = list(member_ids)
     if not wanted:
         return {}
-    if not snapshot:
-        return live_people(session, cycle_id, wanted)
-    rows = session.exec(
-        select(ArchivedPerson).where(
+    if snapshot:
+        frozen = select(ArchivedPerson).where(
             ArchivedPerson.cycle_id == cycle_id, col(ArchivedPerson.member_id).in_(wanted)
         )
+        return {row.member_id: row for row in session.exec(frozen)}
+    query = (
+        sa_select(*(col(c) for c in (Member.id, Member.student_no, Member.name, Team.name, Department.name)))
+        .add_columns(col(Member.position), col(Member.committee_role))
+        .join(Team, col(Team.id) == col(Member.team_id))
+        .join(Department, col(Department.id) == col(Member.department_id), isouter=True)
+        .where(col(Member.id).in_(wanted))
     )
-    return {row.member_id: row for row in rows}
+    people: dict[int, ArchivedPerson | PersonRow] = {}
+    for member_id, student_no, name, team, department, position, role in session.connection().execute(query):
+        people[member_id] = PersonRow(
+            cycle_id,
+            member_id,
+            student_no,
+            name,
+            team,
+            department,
+            str(position),
+            str(role) if role else None,
+        )
+    return people

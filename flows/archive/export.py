@@ -38,7 +38,7 @@ from storage import accounts, audit
 from storage import appeals as appeal_store
 from storage import cycles as cycle_store
 from storage.archive import archive
-from storage.models import OPEN_STATUSES, Cycle
+from storage.models import OPEN_STATUSES, ArchivedPerson, Cycle
 
 
 class ArchiveError(Exception):
@@ -184,7 +184,9 @@ def archive_cycle(session: Session, cycle: Cycle, *, actor: str, now: datetime, 
     still_open = [e.name for a, e in appeal_store.of_cycle(session, cycle.id) if a.status in OPEN_STATUSES]
     if still_open:
         raise ArchiveError("archive_open_appeals", cycle=cycle.name, names="、".join(still_open))
-    archive(session, cycle, gather(session, cycle).people.values(), actor=actor, now=now)
+    named = gather(session, cycle).people.values()
+    people = [p if isinstance(p, ArchivedPerson) else p.frozen() for p in named]
+    archive(session, cycle, people, actor=actor, now=now)
 
 
 def refusal(error: CycleArchived, locale: str) -> str:

@@ -32,6 +32,7 @@ from flows.rules.scheme import Scheme
 from storage import appeals, review, scoring
 from storage import archive as archive_store
 from storage import archive_parts as parts
+from storage.archive_parts import PersonRow
 from storage.models import (
     Appeal,
     AppealEvidence,
@@ -96,7 +97,7 @@ class CycleRecord:
     cycle: Cycle
     scheme: Scheme
     examinees: list[ExamineeRecord]
-    people: dict[int, ArchivedPerson]
+    people: dict[int, ArchivedPerson | PersonRow]
     audit: list[AuditEntry]
     board: Board
     evidence_files: dict[int, EvidenceFile] = field(default_factory=dict)  # kept, by evidence id
@@ -248,7 +249,10 @@ def _people_named(records: list[ExamineeRecord]) -> set[int]:
 
 
 def signatures(
-    record: ExamineeRecord, people: dict[int, ArchivedPerson], signoffs: list[Signature], board_signed: str
+    record: ExamineeRecord,
+    people: dict[int, ArchivedPerson | PersonRow],
+    signoffs: list[Signature],
+    board_signed: str,
 ) -> tuple[Signed | None, dict[str, Signed]]:
     """Who signed the examinee's forms and when: 附表一 (their own), and 附表三 by role (``board_signed``:
     the hash of the board as shown, which the committee's signatures are checked against)."""
