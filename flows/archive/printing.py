@@ -13,7 +13,6 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from typing import cast
 from zoneinfo import ZoneInfo
 
 from reportlab.platypus import Flowable, PageBreak
@@ -190,7 +189,8 @@ def forms(
     first, each reading its batch itself (each PDF's bytes are the same whichever process draws it),
     while this process reads the batches again for ``each``, then does ``then`` (writes the workbook)."""
     parted = batches(departments(basis, label), BATCH)
-    engine = cast(Engine, session.get_bind())
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
     in_memory = engine.url.database in (None, "", ":memory:")  # a worker could not read it
     if workers <= 1 or len(parted) <= 1 or in_memory:
         for batch in parted:
