@@ -4,10 +4,9 @@ and printed.
 ``write_table`` is the one way a sheet is written: a title row and a header row (repeated on every
 printed page and frozen on screen), then the rows; columns as wide as their content (a CJK character
 counts twice, long text wraps), thin borders, A4 landscape (or portrait) fitted to the page width.
-Text typed by users is written so that no spreadsheet will ever run it as a formula: a cell that
-starts with ``=``, ``+``, ``-``, ``@`` (or a tab or carriage return) is stored as a string and marked
-as literal text (Excel's quote prefix); a control character no spreadsheet can hold is shown as its
-control picture (``flows.archive.controls``).
+Text typed by users never runs as a formula, and control characters are shown
+(``flows.archive.sheetxml``, which writes the rows: openpyxl writes the rest of the workbook, and
+``workbook_bytes`` puts each sheet's rows in).
 """
 
 from __future__ import annotations
@@ -16,48 +15,44 @@ import io
 import math
 import pickle
 import re
-import shutil
 import tempfile
 import unicodedata
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
-from copy import copy
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from functools import cache
+from typing import IO
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.xml.functions import tostring
 
-from flows.archive.controls import pictured
+from flows.archive.sheetxml import Cell, Look, RowWriter, Styles
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 SHEET_NAME_MAX = 31
 PAPER_A4 = "9"  # the paper size code of A4 in SpreadsheetML
-TIME_FORMAT = "yyyy-mm-dd hh:mm"
 LINE_HEIGHT = 14.5  # points per line of the default 11-point font
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+COPY_CHUNK = 1 << 16
 CORE_PROPERTIES = (
     "docProps/core.xml"  # every member of the .xlsx gets this time: the same data, the same bytes
 )
-
-Cell = str | int | float | Decimal | datetime | None
+ROWS_END = b"</sheetData>"  # where a sheet's rows go in the sheet openpyxl wrote (with none)
 
 _THIN = Side(style="thin", color="808080")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-_TITLE = Font(bold=True, size=13)
-_HEADER = Font(bold=True)
-_HEADER_FILL = PatternFill("solid", fgColor="E7E6E6")
-_GROUP_FILL = PatternFill("solid", fgColor="F2F2F2")
 _WRAP = Alignment(wrap_text=True, vertical="top")
 _PLAIN = Alignment(vertical="top")
 _CENTRED = Alignment(horizontal="center", vertical="center", wrap_text=True)
+_TITLE_LOOK = Look(_CENTRED, Font(bold=True, size=13))
+_HEADER_LOOK = Look(_CENTRED, Font(bold=True), PatternFill("solid", fgColor="E7E6E6"))
+_GROUP_LOOK = Look(_PLAIN, Font(bold=True), PatternFill("solid", fgColor="F2F2F2"))
+_GROUP_REST_LOOK = Look(_PLAIN, None, _GROUP_LOOK.fill)
+_WRAP_LOOK = Look(_WRAP)
+_PLAIN_LOOK = Look(_PLAIN)
 
 
 @dataclass(frozen=True)
@@ -104,9 +99,22 @@ def sheet_title(name: str, taken: Sequence[str]) -> str:
     return title
 
 
-def new_workbook(moment: datetime) -> Workbook:
+class ArchiveWorkbook(Workbook):
+    """A write-only workbook whose sheets' rows are written aside (``rows``: a temporary file of each
+    sheet's ``<row>`` elements, by its title), and put into the sheets by ``workbook_bytes``."""
+
+    def __init__(self) -> None:
+        super().__init__(write_only=True)
+        self.rows: dict[str, IO[bytes]] = {}
+
+    def close_rows(self) -> None:
+        for file in self.rows.values():
+            file.close()
+
+
+def new_workbook(moment: datetime) -> ArchiveWorkbook:
     """An empty write-only workbook whose document properties carry ``moment``, not the clock."""
-    book = Workbook(write_only=True)
+    book = ArchiveWorkbook()
     stamp = moment.replace(tzinfo=None, microsecond=0)
     book.properties.created = book.properties.modified = stamp
     book.properties.creator = "kaohe"
@@ -150,7 +158,7 @@ class Spool:
 
 
 def write_table(
-    book: Workbook,
+    book: ArchiveWorkbook,
     name: str,
     title: str,
     columns: Sequence[Column],
@@ -159,7 +167,7 @@ def write_table(
     landscape: bool = True,
 ) -> None:
     """One sheet: the title, the headers, the rows (a ``Spool``, or any rows); sized, bordered and set
-    up for printing."""
+    up for printing. openpyxl writes the sheet, its rows are written aside (``flows.archive.sheetxml``)."""
     spool = rows if isinstance(rows, Spool) else Spool(rows)
     sheet = book.create_sheet(sheet_title(name, book.sheetnames))
     widths = []
@@ -168,8 +176,6 @@ def write_table(
         width = max(5, min(max(display_width(column.header) // 2 + 2, content) + 2, column.most))
         sheet.column_dimensions[get_column_letter(index)].width = width
         widths.append(width)
-    sheet.row_dimensions[1].height = 22
-    sheet.row_dimensions[2].height = _height([c.header for c in columns], widths, [True] * len(columns))
     wraps = [column.wrap for column in columns]
     sheet.freeze_panes = "A3"
     sheet.print_title_rows = "1:2"
@@ -181,25 +187,22 @@ def write_table(
     sheet.page_margins.left = sheet.page_margins.right = 0.4
     sheet.page_margins.top = sheet.page_margins.bottom = 0.5
     sheet.print_options.horizontalCentered = True
-    span = f"A1:{get_column_letter(len(columns))}1"
-    sheet.merged_cells.add(span)
-    _styled = _Styler(sheet)
-    sheet.append([_styled(title, font=_TITLE, alignment=_CENTRED)])
-    sheet.append([_styled(c.header, font=_HEADER, alignment=_CENTRED, fill=_HEADER_FILL) for c in columns])
+    last = get_column_letter(len(columns))
+    sheet.merged_cells.add(f"A1:{last}1")
+    written = book.rows[sheet.title] = tempfile.TemporaryFile()  # noqa: SIM115 -- closed once in the book
+    rows_of = RowWriter(written, Styles(sheet, _BORDER), len(columns))
+    headers = [c.header for c in columns]
+    rows_of.write(1, 22, [title], [_TITLE_LOOK])
+    rows_of.write(2, _height(headers, widths, [True] * len(columns)), headers, [_HEADER_LOOK] * len(columns))
+    looks = [_WRAP_LOOK if wrap else _PLAIN_LOOK for wrap in wraps]
+    group = [_GROUP_LOOK] + [_GROUP_REST_LOOK] * (len(columns) - 1)
     for number, row in enumerate(spool, start=3):
-        cells = [row.text] if isinstance(row, Group) else list(row)
-        sheet.row_dimensions[number].height = _height(
-            cells, widths if len(cells) > 1 else [sum(widths)], wraps
-        )
         if isinstance(row, Group):
-            sheet.merged_cells.add(f"A{number}:{get_column_letter(len(columns))}{number}")
-            cells = [_styled(row.text, font=_HEADER, fill=_GROUP_FILL)]
-            sheet.append(cells + [_styled(None, fill=_GROUP_FILL) for _ in columns[1:]])
+            sheet.merged_cells.add(f"A{number}:{last}{number}")
+            height = _height([row.text], [sum(widths)], wraps)
+            rows_of.write(number, height, [row.text] + [None] * (len(columns) - 1), group)
         else:
-            sheet.append(
-                [_styled(value, wrap=column.wrap) for value, column in zip(row, columns, strict=True)]
-            )
-        del sheet.row_dimensions[number]  # written with its row: not kept for ten thousand rows
+            rows_of.write(number, _height(row, widths, wraps), row, looks)
     spool.close()
 
 
@@ -218,66 +221,35 @@ def _height(cells: Sequence[Cell], widths: Sequence[float], wraps: Sequence[bool
     return LINE_HEIGHT * lines + 3
 
 
-class _Styler:
-    """Makes a sheet's cells. openpyxl looks every style object up in the workbook's lists (hashing it
-    field by field) on each assignment: each combination of styles is looked up once per sheet, and
-    later cells copy the ids found (``StyleArray``)."""
-
-    def __init__(self, sheet: object) -> None:
-        self.sheet = sheet
-        self.found: dict[tuple[int, int, int, bool, bool], StyleArray] = {}
-
-    def __call__(
-        self,
-        value: Cell,
-        *,
-        font: Font | None = None,
-        alignment: Alignment | None = None,
-        fill: PatternFill | None = None,
-        wrap: bool = False,
-    ) -> WriteOnlyCell:
-        if isinstance(value, str):
-            value = pictured(value)
-        cell = WriteOnlyCell(
-            self.sheet, value=value.replace(tzinfo=None) if isinstance(value, datetime) else value
-        )
-        quoted = isinstance(value, str) and value.startswith(FORMULA_STARTS)
-        if quoted:
-            cell.data_type = "s"
-        alignment = alignment or (_WRAP if wrap else _PLAIN)
-        key = (id(font), id(alignment), id(fill), isinstance(value, datetime), quoted)
-        if key in self.found:
-            cell._style = copy(self.found[key])
-            return cell
-        cell.quotePrefix = quoted
-        if isinstance(value, datetime):
-            cell.number_format = TIME_FORMAT
-        cell.border = _BORDER
-        cell.alignment = alignment
-        if font is not None:
-            cell.font = font
-        if fill is not None:
-            cell.fill = fill
-        self.found[key] = copy(cell._style)
-        return cell
-
-
-def workbook_bytes(book: Workbook) -> bytes:
-    """The workbook as .xlsx bytes that depend only on its content (fixed times inside the zip)."""
+def workbook_bytes(book: ArchiveWorkbook) -> bytes:
+    """The workbook as .xlsx bytes that depend only on its content (fixed times inside the zip), each
+    sheet with its rows."""
     created = book.properties.created
     buffer = io.BytesIO()
     book.save(buffer)  # openpyxl stamps the save time as "modified": put the workbook's own time back
     book.properties.modified = created
     properties = tostring(book.properties.to_tree())
+    rows = {sheet.path[1:]: book.rows[sheet.title] for sheet in book.worksheets}
     source = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
     fixed_buffer = io.BytesIO()
     with zipfile.ZipFile(fixed_buffer, "w", compression=zipfile.ZIP_DEFLATED) as target:
         for item in source.infolist():
             fixed = zipfile.ZipInfo(item.filename, date_time=ZIP_TIME)
             fixed.compress_type = zipfile.ZIP_DEFLATED
-            if item.filename == CORE_PROPERTIES:
-                target.writestr(fixed, properties)
+            data = properties if item.filename == CORE_PROPERTIES else source.read(item)
+            if item.filename not in rows:
+                target.writestr(fixed, data)
                 continue
-            with source.open(item) as read, target.open(fixed, "w") as written:  # a sheet is not held whole
-                shutil.copyfileobj(read, written)
+            before, end, after = data.partition(ROWS_END)
+            with target.open(fixed, "w") as written:  # a sheet's rows are not held whole
+                written.write(before)
+                _copy(rows[item.filename], written)
+                written.write(end + after)
+    book.close_rows()
     return fixed_buffer.getvalue()
+
+
+def _copy(source: IO[bytes], target: IO[bytes]) -> None:
+    source.seek(0)
+    while chunk := source.read(COPY_CHUNK):
+        target.write(chunk)

@@ -1,0 +1,137 @@
+"""A worksheet's rows as SpreadsheetML text (``<row>`` of ``<c>``), byte for byte as openpyxl's
+write-only worksheet writes them (openpyxl 3.1 on the standard library's ElementTree: inline strings,
+``xml:space="preserve"`` for text with spaces at either end, numbers as ``%.16g``, times as Excel serial
+numbers, ``#N/A`` and the like as errors), without making a cell object and an element tree per cell:
+most of the workbook's writing time went there. ``flows.archive.sheets`` has openpyxl write the rest of
+each sheet (its columns, panes, merged cells, page set-up), the styles and the package, and puts these
+rows into the sheets.
+
+Styles are openpyxl's (``Styles``): each combination of font, alignment, fill, time format and quote
+prefix is made once per sheet on an openpyxl cell, which registers it with the workbook, in the order
+openpyxl would, and its id is used for every later cell with it.
+
+Text typed by users is written so that no spreadsheet will ever run it as a formula: a cell that starts
+with ``=``, ``+``, ``-``, ``@`` (or a tab or carriage return) is a string marked as literal text (Excel's
+quote prefix); a control character no spreadsheet can hold is shown as its control picture
+(``flows.archive.controls``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import IO
+
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ERROR_CODES
+from openpyxl.compat import safe_string
+from openpyxl.styles import Alignment, Border, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.datetime import to_excel
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+from flows.archive.controls import pictured
+
+Cell = str | int | float | Decimal | datetime | None
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+TIME_FORMAT = "yyyy-mm-dd hh:mm"
+STRING_MOST = 32767  # characters a cell holds (openpyxl cuts longer text there)
+
+
+@dataclass(frozen=True)
+class Look:
+    """How a cell looks besides its value: its alignment, font and fill (and a thin border)."""
+
+    alignment: Alignment
+    font: Font | None = None
+    fill: PatternFill | None = None
+
+
+class Styles:
+    """The style ids of one sheet's cells: each with ``border``, a time shown as ``TIME_FORMAT``."""
+
+    def __init__(self, sheet: WriteOnlyWorksheet, border: Border) -> None:
+        self.sheet = sheet
+        self.border = border
+        self.found: dict[tuple[int, bool, bool], int] = {}
+
+    def __call__(self, value: Cell, look: Look) -> int:
+        """The id of the style of a cell that holds ``value`` (pictured) and looks as ``look``."""
+        quoted = isinstance(value, str) and value.startswith(FORMULA_STARTS)
+        timed = isinstance(value, datetime)
+        key = (id(look), timed, quoted)
+        found = self.found.get(key)
+        if found is not None:
+            return found
+        time = value.replace(tzinfo=None) if isinstance(value, datetime) else None
+        cell = WriteOnlyCell(self.sheet, value=time)  # of the values, only a time gives a cell a style
+        cell.quotePrefix = quoted
+        if timed:
+            cell.number_format = TIME_FORMAT
+        cell.border = self.border
+        cell.alignment = look.alignment
+        if look.font is not None:
+            cell.font = look.font
+        if look.fill is not None:
+            cell.fill = look.fill
+        self.found[key] = found = cell.style_id
+        return found
+
+
+class RowWriter:
+    """Writes a sheet's rows as text to ``file`` (UTF-8), its cells styled by ``styles``."""
+
+    def __init__(self, file: IO[bytes], styles: Styles, columns: int) -> None:
+        self.file = file
+        self.styles = styles
+        self.letters = [get_column_letter(index) for index in range(1, columns + 1)]
+
+    def write(self, number: int, height: float, values: Sequence[Cell], looks: Sequence[Look]) -> None:
+        """Row ``number``, ``height`` points high: ``values`` from column A on, each looking as ``looks``
+        has it."""
+        styles = self.styles
+        parts = [f'<row r="{number}" ht="{height:.16g}" customHeight="1">']
+        for letter, value, look in zip(self.letters, values, looks, strict=False):
+            if isinstance(value, str):
+                value = pictured(value)
+            parts.append(cell_xml(f"{letter}{number}", value, styles(value, look)))
+        parts.append("</row>")
+        self.file.write("".join(parts).encode())
+
+
+def cell_xml(reference: str, value: Cell, style: int) -> str:
+    """One cell as openpyxl writes it (a string already pictured)."""
+    head = f'<c r="{reference}" s="{style}"'
+    if value is None:
+        return f'{head} t="n" />'
+    if isinstance(value, str):
+        text = value[:STRING_MOST]
+        if not text:
+            return f'{head} t="inlineStr" />'
+        if text in ERROR_CODES:
+            return f'{head} t="e"><v>{text}</v></c>'
+        escaped = _escaped(text)
+        stripped = text.strip()
+        if stripped and stripped != text:
+            return f'{head} t="inlineStr"><is><t xml:space="preserve">{escaped}</t></is></c>'
+        return f'{head} t="inlineStr"><is><t>{escaped}</t></is></c>'
+    if isinstance(value, datetime):
+        number = safe_string(to_excel(value.replace(tzinfo=None)))
+        return f'{head} t="n"><v>{number}</v></c>'
+    kind = "b" if isinstance(value, bool) else "n"
+    number = safe_string(value)
+    return f'{head} t="{kind}"><v>{number}</v></c>' if number else f'{head} t="{kind}"><v /></c>'
+
+
+def _escaped(text: str) -> str:
+    """Character data as ElementTree escapes it."""
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    return text
