@@ -22,11 +22,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from math import isfinite
 from typing import IO
 
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ERROR_CODES
-from openpyxl.compat import safe_string
 from openpyxl.styles import Alignment, Border, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
@@ -95,7 +95,7 @@ class RowWriter:
         styles = self.styles
         parts = [f'<row r="{number}" ht="{height:.16g}" customHeight="1">']
         for letter, value, look in zip(self.letters, values, looks, strict=False):
-            if isinstance(value, str):
+            if isinstance(value, str) and not value.isprintable():  # (a control character is not)
                 value = pictured(value)
             parts.append(cell_xml(f"{letter}{number}", value, styles(value, look)))
         parts.append("</row>")
@@ -119,11 +119,16 @@ def cell_xml(reference: str, value: Cell, style: int) -> str:
             return f'{head} t="inlineStr"><is><t xml:space="preserve">{escaped}</t></is></c>'
         return f'{head} t="inlineStr"><is><t>{escaped}</t></is></c>'
     if isinstance(value, datetime):
-        number = safe_string(to_excel(value.replace(tzinfo=None)))
-        return f'{head} t="n"><v>{number}</v></c>'
+        return f'{head} t="n"><v>{_number(to_excel(value.replace(tzinfo=None)))}</v></c>'
     kind = "b" if isinstance(value, bool) else "n"
-    number = safe_string(value)
+    number = _number(value)
     return f'{head} t="{kind}"><v>{number}</v></c>' if number else f'{head} t="{kind}"><v /></c>'
+
+
+def _number(value: float | Decimal) -> str:
+    """A number as openpyxl writes it (``openpyxl.compat.safe_string``, without its look at numpy's
+    types): 16 significant digits, nothing for NaN and infinities."""
+    return "%.16g" % value if isfinite(value) else ""  # noqa: UP031 -- the format openpyxl uses
 
 
 def _escaped(text: str) -> str:
