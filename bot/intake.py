@@ -76,19 +76,13 @@ def store(engine: Engine, updates: Sequence[Update], received: Received | None =
     """Commit the updates to the inbox (and keep them parsed in ``received``); how many were new."""
     if received is not None:
         received.keep(updates)
-    now = datetime.now(UTC)
-    new = 0
+    arrivals = []
+    for update in updates:
+        chat, user = update.effective_chat, update.effective_user
+        chat_id = chat.id if chat else (user.id if user else None)
+        arrivals.append(inbox.Arrival(update.update_id, chat_id, user.id if user else None, update.to_dict()))
     with session_scope(engine) as session:
-        for update in updates:
-            chat, user = update.effective_chat, update.effective_user
-            new += inbox.receive(
-                session,
-                update_id=update.update_id,
-                chat_id=chat.id if chat else (user.id if user else None),
-                user_id=user.id if user else None,
-                payload=update.to_dict(),
-                now=now,
-            )
+        new = inbox.receive_all(session, arrivals, datetime.now(UTC))
     if new < len(updates):
         log.info(
             "updates received again: skipped",

@@ -78,6 +78,24 @@ class Answer:
     report: dict[str, object] | None = None  # for the "update handled" line; None: resumed after a crash
 
 
+@dataclass(frozen=True)
+class Step:
+    """A claimed update after the flows ran on it: the calls of its answer and the report of its
+    handling (None when it was handled before, by a process that stopped before answering)."""
+
+    row: inbox.Claimed
+    update: Update
+    calls: list[Call]
+    report: dict[str, object] | None
+
+    def answer(self) -> Answer:
+        row = self.row
+        done = row.done_at is not None
+        return Answer(
+            row.update_id, self.update, self.calls, row.replies_sent, row.attempts, done, self.report
+        )
+
+
 class HandlingFailed(Exception):
     """The flows raised on one update of a batch claimed together: the batch's transaction is rolled
     back, the attempt counted against that update, and the others claimed again."""
@@ -160,13 +178,16 @@ class Worker:
     def claim(self, room: int, answered: list[int]) -> list[Answer]:
         """Finish the ``answered`` updates; claim up to ``room`` updates and handle those not handled
         yet, in one transaction; what of their answers is left to send. When the flows fail on one, the
-        batch is rolled back and its updates are handled one at a time (``claim_one``)."""
+        batch is rolled back, the attempt counted against that update, and the batch claimed again."""
         now = _utcnow()
         try:
             with session_scope(self.engine) as session:
                 inbox.finish_all(session, answered, self.owner, now)
                 rows = inbox.claim(session, self.owner, now, now + LEASE, room) if room else []
-                return [self.handle(session, row, self.parsed(row), now) for row in rows]
+                steps = [self.handle(session, row, self.parsed(row), now) for row in rows]
+                new = [(step.row, step.calls) for step in steps if step.row.handled_at is None]
+                inbox.handled_all(session, new, now)
+                return [step.answer() for step in steps]
         except HandlingFailed as failure:  # the batch is rolled back: count it, claim the others again
             with session_scope(self.engine) as session:
                 inbox.finish_all(session, answered, self.owner, now)
@@ -178,21 +199,18 @@ class Worker:
         """The claimed update, as received by this process or else parsed from the inbox."""
         return self.received.take(row.update_id) or Update.de_json(row.payload, self.bot)
 
-    def handle(self, session: Session, row: inbox.Claimed, update: Update, now: datetime) -> Answer:
-        """Run the flows on a claimed update not handled yet, in the claim's transaction."""
-        report = None
-        if row.handled_at is None:
-            started = time.monotonic()
-            try:
-                incoming, actions = self.handler(session, update, now)
-                inbox.handled(session, row, now, calls_for(update, actions))
-            except Exception as error:
-                raise HandlingFailed(row, update) from error
-            report = _report(update, incoming, actions, started)
-        calls = list(row.replies or [])
-        return Answer(
-            row.update_id, update, calls, row.replies_sent, row.attempts, row.done_at is not None, report
-        )
+    def handle(self, session: Session, row: inbox.Claimed, update: Update, now: datetime) -> Step:
+        """Run the flows on a claimed update not handled yet, in the claim's transaction (its "handled"
+        mark is written with the batch's, ``inbox.handled_all``)."""
+        if row.handled_at is not None:
+            return Step(row, update, list(row.replies or []), None)
+        started = time.monotonic()
+        try:
+            incoming, actions = self.handler(session, update, now)
+            calls = calls_for(update, actions)
+        except Exception as error:
+            raise HandlingFailed(row, update) from error
+        return Step(row, update, calls, _report(update, incoming, actions, started))
 
     def failed(self, update_id: int, update: Update | None, error: BaseException, now: datetime) -> None:
         """Handling raised: its effects are rolled back; count the attempt, and after the last one, give

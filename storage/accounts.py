@@ -12,10 +12,16 @@ from sqlmodel import Session, col, select
 from storage.models import CodeAttempt, Department, Invitation, Member, Team, TelegramBinding
 
 _BINDING_OF_USER = select(TelegramBinding).where(TelegramBinding.telegram_user_id == bindparam("user"))
+_BOUND = and_(col(TelegramBinding.telegram_user_id) == bindparam("user"), col(Member.active).is_(True))
 _MEMBER_OF_USER = (  # asked on nearly every update: built once
-    select(Member)
+    select(Member).join(TelegramBinding, col(TelegramBinding.member_id) == col(Member.id)).where(_BOUND)
+)
+_PLACED_MEMBER_OF_USER = (
+    select(Member, Team.name, Department.name)
     .join(TelegramBinding, col(TelegramBinding.member_id) == col(Member.id))
-    .where(TelegramBinding.telegram_user_id == bindparam("user"), col(Member.active).is_(True))
+    .join(Team, col(Team.id) == col(Member.team_id))
+    .outerjoin(Department, col(Department.id) == col(Member.department_id))
+    .where(_BOUND)
 )
 
 
@@ -26,6 +32,20 @@ def binding_of_user(session: Session, telegram_user_id: int) -> TelegramBinding 
 def member_of_user(session: Session, telegram_user_id: int) -> Member | None:
     """The active member a Telegram account is bound to, if any."""
     return session.exec(_MEMBER_OF_USER, params={"user": telegram_user_id}).first()
+
+
+class PlacedMember(NamedTuple):
+    """A member with the names of their team and department (None for a team's presidium)."""
+
+    member: Member
+    team: str
+    department: str | None
+
+
+def placed_member_of_user(session: Session, telegram_user_id: int) -> PlacedMember | None:
+    """``member_of_user`` with the names of the member's team and department, in the same statement."""
+    row = session.exec(_PLACED_MEMBER_OF_USER, params={"user": telegram_user_id}).first()
+    return PlacedMember(*row) if row is not None else None
 
 
 def invitation_by_code(session: Session, code: str) -> Invitation | None:

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Table, bindparam, func, null, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -53,6 +53,16 @@ def _receive_statement(dialect: str) -> Insert:
     return insert(INBOX).on_conflict_do_nothing(index_elements=["update_id"]).returning(INBOX.c.update_id)
 
 
+class Arrival(NamedTuple):
+    """An update as it is stored: its id, chat (the user's for updates without a chat), user and the
+    update itself."""
+
+    update_id: int
+    chat_id: int | None
+    user_id: int | None
+    payload: dict[str, Any]
+
+
 def receive(
     session: Session,
     *,
@@ -64,18 +74,28 @@ def receive(
 ) -> bool:
     """Store an update unless it is stored already (Telegram sends again what it had no answer for);
     True when new."""
-    row = {
-        "update_id": update_id,
-        "chat_id": chat_id,
-        "user_id": user_id,
-        "payload": payload,
-        "received_at": now,
-        "attempts": 0,
-        "failed": False,
-        "replies_sent": 0,
-    }
+    return receive_all(session, [Arrival(update_id, chat_id, user_id, payload)], now) == 1
+
+
+def receive_all(session: Session, arrivals: Sequence[Arrival], now: datetime) -> int:
+    """``receive`` for a batch of updates, in one statement; how many were new."""
+    if not arrivals:
+        return 0
+    rows = [
+        {
+            "update_id": arrival.update_id,
+            "chat_id": arrival.chat_id,
+            "user_id": arrival.user_id,
+            "payload": arrival.payload,
+            "received_at": now,
+            "attempts": 0,
+            "failed": False,
+            "replies_sent": 0,
+        }
+        for arrival in arrivals
+    ]
     statement = _receive_statement(session.get_bind().dialect.name)
-    return session.execute(statement, row).first() is not None
+    return len(session.execute(statement, rows).all())
 
 
 @cache
@@ -135,12 +155,27 @@ _HANDLED_AND_DONE = _HANDLED.values(done_at=bindparam("at"), **_DONE)
 def handled(session: Session, row: Claimed, now: datetime, replies: list[dict[str, Any]]) -> None:
     """Record, in the transaction of the update's effects, that it is handled and what its answer is
     (with nothing to send, it is done)."""
-    row.handled_at, row.attempts, row.replies_sent = now, 0, 0
-    row.replies, row.done_at = (replies, None) if replies else (None, now)
-    if replies:
-        session.execute(_HANDLED_AND_DUE, {"id": row.update_id, "at": now, "calls": replies})
-    else:
-        session.execute(_HANDLED_AND_DONE, {"id": row.update_id, "at": now})
+    handled_all(session, [(row, replies)], now)
+
+
+def handled_all(
+    session: Session, answers: Sequence[tuple[Claimed, list[dict[str, Any]]]], now: datetime
+) -> None:
+    """``handled`` for the updates of one transaction, each with its answer: one statement for those
+    with calls to send, one for those done."""
+    due: list[dict[str, Any]] = []
+    done: list[dict[str, Any]] = []
+    for row, replies in answers:
+        row.handled_at, row.attempts, row.replies_sent = now, 0, 0
+        row.replies, row.done_at = (replies, None) if replies else (None, now)
+        if replies:
+            due.append({"id": row.update_id, "at": now, "calls": replies})
+        else:
+            done.append({"id": row.update_id, "at": now})
+    if due:
+        session.execute(_HANDLED_AND_DUE, due)
+    if done:
+        session.execute(_HANDLED_AND_DONE, done)
 
 
 def failed_attempt(

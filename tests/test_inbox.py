@@ -48,6 +48,16 @@ def test_an_update_is_stored_once_however_often_telegram_sends_it(session):
     assert inbox.unfinished(session) == 1
 
 
+def test_a_batch_stored_again_in_part_counts_only_its_new_updates(session):
+    def arrival(update_id: int) -> inbox.Arrival:
+        return inbox.Arrival(update_id, 501, 501, {"update_id": update_id})
+
+    assert inbox.receive_all(session, [arrival(1), arrival(2)], NOW) == 2
+    assert inbox.receive_all(session, [arrival(2), arrival(3), arrival(3)], NOW) == 1
+    session.commit()
+    assert inbox.unfinished(session) == 3
+
+
 def test_one_chat_is_answered_in_order_one_update_at_a_time_while_other_chats_go_ahead(session):
     for update_id, chat in ((1, 501), (2, 502), (3, 501), (4, 502), (5, 501)):
         receive(session, update_id, chat)

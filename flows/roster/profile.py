@@ -4,19 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import Session
-
 from flows.rules.names import name_of
 from flows.ui.chat import Action, Incoming, Reply
 from flows.ui.context import FlowContext
 from flows.ui.i18n import render
-from storage import roster
 from storage.models import CommitteeRole, Member, Position
 
 
-def profile_context(session: Session, member: Member, locale: str) -> dict[str, Any]:
+def profile_context(context: FlowContext, member: Member, locale: str) -> dict[str, Any]:
     """The template variables describing ``member`` in ``locale``."""
-    team, department = roster.team_and_department_names(session, member)
+    team, department = context.team_and_department(member)
     return {
         "name": member.name,
         "student_no": member.student_no,
@@ -37,4 +34,4 @@ def show_me(context: FlowContext, incoming: Incoming) -> list[Action]:
     member = context.member_of(incoming.telegram_user_id)
     if member is None:
         return [Reply(render(locale, "stranger_start"))]
-    return [Reply(render(locale, "me", **profile_context(context.session, member, locale)))]
+    return [Reply(render(locale, "me", **profile_context(context, member, locale)))]

@@ -30,7 +30,7 @@ def member_home(context: FlowContext, incoming: Incoming, member: Member, greeti
     """A greeting for a registered member, their home screen (what is pending now, a button for each
     task) and their menu."""
     locale = context.locale(incoming)
-    greeting = render(locale, greeting_key, **profile_context(context.session, member, locale))
+    greeting = render(locale, greeting_key, **profile_context(context, member, locale))
     home, buttons = home_text(context, locale, member)
     menu = _menu_text(locale, member_menu(member, locale))
     return [Reply("\n\n".join((greeting, home, menu)), buttons)]
