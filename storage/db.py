@@ -13,6 +13,7 @@ import ast
 import os
 import re
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -22,6 +23,7 @@ from weakref import WeakKeyDictionary
 
 from sqlalchemy import Engine, event, inspect, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlmodel import Session, create_engine
 
 if TYPE_CHECKING:
@@ -78,7 +80,34 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url)
+    _ping_after_rest(engine)
+    return engine
+
+
+REST_BEFORE_PING = 5.0  # seconds a pooled PostgreSQL connection may rest before it is checked on use
+_RESTED = "kaohe.rested_at"
+
+
+def _ping_after_rest(engine: Engine) -> None:
+    """Check a pooled connection before a transaction only when it has rested a while (the server may
+    have restarted or closed it meanwhile): in a busy moment connections go back and forth many times
+    a second, and a ping each time (``pool_pre_ping``) would cost a round trip per transaction. A
+    connection found dead is replaced; one that dies in use fails its transaction, which is retried."""
+
+    @event.listens_for(engine, "checkin")
+    def _rest(_dbapi_connection, record) -> None:
+        record.info[_RESTED] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _check(dbapi_connection, record, _proxy) -> None:
+        rested = record.info.pop(_RESTED, None)
+        if rested is None or time.monotonic() - rested < REST_BEFORE_PING:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            raise DisconnectionError(str(error)) from error
 
 
 _THREADS: WeakKeyDictionary[Engine, ThreadPoolExecutor] = WeakKeyDictionary()

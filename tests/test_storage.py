@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import text
 from sqlmodel import select
 
+from storage import db
 from storage.db import MIGRATIONS_DIR, current_revision, head_revision, make_engine, upgrade
 from storage.models import Invitation, Member, Position, Team, TelegramBinding, metadata
 
@@ -75,3 +78,17 @@ def test_the_revisions_read_without_alembic_are_alembics(engine):
     assert head_revision() == ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
     with engine.connect() as connection:
         assert current_revision(engine) == MigrationContext.configure(connection).get_current_revision()
+
+
+def test_a_postgresql_connection_closed_while_resting_is_replaced_before_use(engine, monkeypatch):
+    if engine.dialect.name != "postgresql":
+        pytest.skip("a server that closes connections: PostgreSQL (SQLite is a file)")
+    monkeypatch.setattr(db, "REST_BEFORE_PING", 0.0)
+    with engine.connect() as connection:
+        backend = connection.execute(text("SELECT pg_backend_pid()")).scalar()
+    server_side = make_engine(engine.url.render_as_string(hide_password=False))
+    with server_side.begin() as other:
+        other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
+    server_side.dispose()
+    with engine.connect() as connection:  # the pooled one is dead: a new one is used, no error
+        assert connection.execute(text("SELECT pg_backend_pid()")).scalar() != backend
