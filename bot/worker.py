@@ -43,7 +43,7 @@ from bot.intake import Received, in_database_thread, pause
 from bot.telegram_io import Call, calls_for, execute
 from flows.ui.chat import Action, Incoming, Reply
 from flows.ui.i18n import locale_for, render
-from storage import inbox
+from storage import accounts, inbox
 from storage.db import session_scope
 
 log = logging.getLogger("kaohe.bot")
@@ -184,6 +184,8 @@ class Worker:
             with session_scope(self.engine) as session:
                 inbox.finish_all(session, answered, self.owner, now)
                 rows = inbox.claim(session, self.owner, now, now + LEASE, room) if room else []
+                senders = {row.user_id for row in rows if row.user_id and row.handled_at is None}
+                accounts.read_placed_members_ahead(session, senders)
                 steps = [self.handle(session, row, self.parsed(row), now) for row in rows]
                 new = [(step.row, step.calls) for step in steps if step.row.handled_at is None]
                 inbox.handled_all(session, new, now)

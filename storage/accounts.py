@@ -16,13 +16,18 @@ _BOUND = and_(col(TelegramBinding.telegram_user_id) == bindparam("user"), col(Me
 _MEMBER_OF_USER = (  # asked on nearly every update: built once
     select(Member).join(TelegramBinding, col(TelegramBinding.member_id) == col(Member.id)).where(_BOUND)
 )
-_PLACED_MEMBER_OF_USER = (
-    select(Member, Team.name, Department.name)
+_PLACED = (
+    select(Member, Team.name, Department.name, TelegramBinding.telegram_user_id)
     .join(TelegramBinding, col(TelegramBinding.member_id) == col(Member.id))
     .join(Team, col(Team.id) == col(Member.team_id))
     .outerjoin(Department, col(Department.id) == col(Member.department_id))
-    .where(_BOUND)
+    .where(col(Member.active).is_(True))
 )
+_PLACED_MEMBER_OF_USER = _PLACED.where(col(TelegramBinding.telegram_user_id) == bindparam("user"))
+_PLACED_MEMBERS_OF_USERS = _PLACED.where(
+    col(TelegramBinding.telegram_user_id).in_(bindparam("users", expanding=True))
+)
+_READ_AHEAD = "accounts.placed_members_read_ahead"
 
 
 def binding_of_user(session: Session, telegram_user_id: int) -> TelegramBinding | None:
@@ -43,9 +48,26 @@ class PlacedMember(NamedTuple):
 
 
 def placed_member_of_user(session: Session, telegram_user_id: int) -> PlacedMember | None:
-    """``member_of_user`` with the names of the member's team and department, in the same statement."""
+    """``member_of_user`` with the names of the member's team and department, in the same statement (or
+    none, when ``read_placed_members_ahead`` read it)."""
+    ahead: dict[int, PlacedMember] = session.info.get(_READ_AHEAD, {})
+    if telegram_user_id in ahead:
+        return ahead.pop(telegram_user_id)
     row = session.exec(_PLACED_MEMBER_OF_USER, params={"user": telegram_user_id}).first()
-    return PlacedMember(*row) if row is not None else None
+    return PlacedMember(*row[:3]) if row is not None else None
+
+
+def read_placed_members_ahead(session: Session, telegram_user_ids: Collection[int]) -> None:
+    """Read the members of these accounts (``placed_member_of_user``) in one statement, each to answer
+    that account's next ask in this session: a batch of updates asks once for each sender. An account
+    with no member is asked again (it may register in the batch); a member is a row of this session,
+    so what the batch changes in it shows."""
+    if telegram_user_ids:
+        rows = session.exec(_PLACED_MEMBERS_OF_USERS, params={"users": list(telegram_user_ids)})
+        ahead = session.info.setdefault(_READ_AHEAD, {})
+        ahead.update(
+            (user, PlacedMember(member, team, department)) for member, team, department, user in rows
+        )
 
 
 def invitation_by_code(session: Session, code: str) -> Invitation | None:

@@ -39,6 +39,7 @@ class Claimed:
 
     update_id: int
     chat_id: int | None
+    user_id: int | None
     payload: dict[str, Any]
     attempts: int
     handled_at: datetime | None

@@ -8,6 +8,7 @@ here instead of slowing every chat down.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -23,10 +24,17 @@ from cycle_helpers import (
 )
 from org_helpers import statements as sent_through
 from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
+from telegram import Bot, Update
 
+from bot.telegram_io import incoming_from
+from bot.worker import CLAIM_BATCH, Worker
+from flows.router import handle
+from flows.ui.chat import Action, Incoming
+from flows.ui.context import FlowContext
 from storage import inbox
 from storage.db import session_scope
+from storage.models import Member
 
 OFFICER = "2023000256"  # 郭宇雅, 办公室 干事, scored by 马凯秀
 VICE_PRESIDENT = "2023000111"  # 马凯秀
@@ -36,6 +44,9 @@ ME, START, SELF_ANSWER, SCORE_PRESS = 1, 9, 9, 9
 """The most statements ``/me``, ``/start`` of a member, an answer typed in /self and a press of an
 examinee's button in /score may take."""
 INBOX = 4
+BATCH_OF_ME = 3
+"""The most a batch of ``/me`` from different members claimed together by the worker may take in all:
+claimed, their members read, handled."""
 """The most an update's inbox bookkeeping may take: stored, claimed, handled, and its answer finished;
 a batch of updates (stored together, claimed together) takes no more."""
 
@@ -128,3 +139,33 @@ def test_the_inbox_bookkeeping_of_a_batch_costs_what_one_update_does(engine):
 
 def _hello(chat_id: int | None) -> list[dict]:
     return [{"method": "sendMessage", "chat_id": chat_id, "text": "hi", "keyboard": None}]
+
+
+def test_a_batch_of_me_claimed_by_the_worker_reads_its_senders_at_once(session, sample_roster, engine):
+    import_sample(session, sample_roster)
+    users = [600 + n for n in range(CLAIM_BATCH)]
+    members = list(session.exec(select(Member).limit(len(users))))
+    for user, member in zip(users, members, strict=True):
+        bind(session, member.student_no, user)
+    with session_scope(engine) as storing:
+        inbox.receive_all(storing, [inbox.Arrival(user, user, user, _me(user)) for user in users], NOW)
+    worker = Worker(Bot("1:x"), engine, _flows, "worker", asyncio.Event(), "zh-hans")
+    answers = []
+    statements = cost(engine, lambda: answers.extend(worker.claim(CLAIM_BATCH, [])))
+    shown = [answer.calls[0]["text"] for answer in answers]
+    assert all(member.name in text for text, member in zip(shown, members, strict=True))
+    assert len(statements) <= BATCH_OF_ME, statements
+
+
+def _me(user: int) -> dict:
+    chat = {"id": user, "type": "private"}
+    sender = {"id": user, "is_bot": False, "first_name": "M"}
+    entity = {"type": "bot_command", "offset": 0, "length": 3}
+    message = {"message_id": 1, "date": 0, "chat": chat, "from": sender, "text": "/me", "entities": [entity]}
+    return {"update_id": user, "message": message}
+
+
+def _flows(session: Session, update: Update, now: datetime) -> tuple[Incoming | None, list[Action]]:
+    incoming = incoming_from(update)
+    assert incoming is not None
+    return incoming, handle(FlowContext(session, now), incoming)
