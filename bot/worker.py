@@ -114,8 +114,9 @@ class Worker:
 
     It claims up to ``batch`` updates at once (each the next of its chat, so of different chats) and
     handles them in one transaction; their answers go out concurrently, up to ``flying`` at once,
-    while it claims the next ones (once there is room for half a batch: while replies wait for the
-    rate limiter, one transaction per answer would cost more than the answer). With two batches in
+    while it claims the next ones (once there is room for a whole batch: while replies wait for the
+    rate limiter, one transaction per answer would cost more than the answer, and each transaction
+    costs its round trips however few updates it claims). With two batches in
     flight, a burst's second batch is handled while the first goes out, not after; an answer sent is
     finished in the transaction of the next claim."""
 
@@ -136,7 +137,7 @@ class Worker:
         sending: set[asyncio.Task[None]] = set()
         try:
             while not stop.is_set():
-                if len(sending) > self.flying - max(1, self.batch // 2):  # claim half a batch at least
+                if len(sending) > self.flying - self.batch:  # claim a whole batch at once
                     await asyncio.wait(sending, return_when=asyncio.FIRST_COMPLETED)
                     continue
                 room = min(self.batch, self.flying - len(sending))
