@@ -82,9 +82,11 @@ class Fonts:
         letters or digits (a date, a hash) kept whole when it fits on a line, and closing punctuation
         never starting a line."""
         lines: list[tuple[Run, ...]] = []
-        widths, measure = self.widths, self.width
+        widths = self.widths
+        for character in set(text) - widths.keys():
+            self.width(character)
         for paragraph in text.split("\n"):
-            ends = list(accumulate((widths.get(c) or measure(c) for c in paragraph), initial=0.0))
+            ends = list(accumulate(map(widths.__getitem__, paragraph), initial=0.0))
             start, size = 0, len(paragraph)
             while True:
                 end = bisect_right(ends, ends[start] + width, start + 1) - 1  # the most that fits
@@ -157,7 +159,7 @@ class Row(NamedTuple):
 _encoded: weakref.WeakKeyDictionary[object, dict[tuple[Run, float], str]] = weakref.WeakKeyDictionary()
 
 
-def _operators(canvas: Any, run: Run, size: float) -> str:
+def operators(canvas: Any, run: Run, size: float) -> str:
     """The PDF operators that show ``run`` at ``size`` (font selection and text), made once per
     document."""
     doc = canvas._doc
@@ -285,7 +287,7 @@ class Grid(Flowable):
             for line in cell.lines:
                 left = x + PADDING_X
                 for n, run in enumerate(line):
-                    shown = known.get((run, size)) or _operators(canvas, run, size)
+                    shown = known.get((run, size)) or operators(canvas, run, size)
                     text.append(f"1 0 0 1 {left:.2f} {baseline:.2f} Tm {shown}")
                     if n + 1 < len(line):
                         left += sum(map(fonts.width, run[1]))
@@ -352,7 +354,7 @@ class Line(Flowable):
             x = (self.room - self.width) / 2
         elif style.alignment == TA_RIGHT:
             x = self.room - self.width
-        shown = _operators(canvas, (style.fontName, self.text), style.fontSize)
+        shown = operators(canvas, (style.fontName, self.text), style.fontSize)
         colour = style.textColor
         fill = f"{colour.red:.4f} {colour.green:.4f} {colour.blue:.4f} rg "
         baseline = self.height - style.fontSize
