@@ -83,16 +83,18 @@ class Fonts:
         letters or digits (a date, a hash) kept whole when it fits on a line, and closing punctuation
         never starting a line."""
         lines: list[tuple[Run, ...]] = []
-        widths = self.widths
-        for character in set(text) - widths.keys():
+        widths, characters = self.widths, set(text)
+        for character in characters - widths.keys():
             self.width(character)
+        main = self.main
+        runs = self.runs if not characters <= self.covered else lambda line: ((main, line),) if line else ()
         for paragraph in text.split("\n"):
             ends = list(accumulate(map(widths.__getitem__, paragraph), initial=0.0))
             start, size = 0, len(paragraph)
             while True:
                 end = bisect_right(ends, ends[start] + width, start + 1) - 1  # the most that fits
                 if end >= size:
-                    lines.append(self.runs(paragraph[start:].rstrip()))
+                    lines.append(runs(paragraph[start:].rstrip()))
                     break
                 end = max(end, start + 1)
                 if paragraph[end] in NO_LINE_START:
@@ -102,7 +104,7 @@ class Fonts:
                     while word > start and _latin(paragraph[word - 1]):
                         word -= 1
                     end = word if word > start else end
-                lines.append(self.runs(paragraph[start:end].rstrip()))
+                lines.append(runs(paragraph[start:end].rstrip()))
                 start = end
                 while start < size and paragraph[start] == " ":
                     start += 1

@@ -27,6 +27,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfbase.pdfdoc import PDFResourceDictionary
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate
@@ -123,6 +124,24 @@ def grid(
     return Grid.of(rows, columns, _fonts(), spans=spans, shaded=shaded, heights=heights)
 
 
+class _Pages(Canvas):
+    """A canvas whose pages share one resource dictionary (the same fonts on every page of the forms)
+    and name no transition nor rotation: some 20,000 page objects written shorter and faster."""
+
+    def showPage(self) -> None:
+        super().showPage()
+        page: Any = cast(Any, self)._doc.Pages.pages[-1]
+        if page.ExtGState or page.XObjects or page._colorsUsed or page._shadingUsed:
+            return  # resources of its own (the forms have none)
+        shared = getattr(self, "_resources", None)
+        if shared is None:
+            resources = PDFResourceDictionary()
+            resources.basicFonts()
+            resources.allProcs()
+            shared = self._resources = cast(Any, self)._doc.Reference(resources)
+        page.Resources, page.Trans, page.Rotate = shared, None, None
+
+
 def _shown(canvas: Canvas, line: str, size: float, x: float, y: float, *, right: bool = False) -> str:
     """The PDF operators that show ``line`` in the embedded font at ``size``, from (or, ``right``, up
     to) ``x`` on the baseline ``y``: what ``drawString`` writes, without its bookkeeping."""
@@ -166,7 +185,7 @@ def print_pdf(story: list[Flowable], header: str, *, provisional: bool) -> bytes
     )
     a85, rl_config.useA85 = rl_config.useA85, 0  # read when the document is written, at the end
     try:
-        template.build(story, onFirstPage=decorate, onLaterPages=decorate)
+        template.build(story, onFirstPage=decorate, onLaterPages=decorate, canvasmaker=_Pages)
     finally:
         rl_config.useA85 = a85
     return buffer.getvalue()
