@@ -11,7 +11,6 @@ fallback font (``flows.archive.pdf``); control characters are spelled out.
 
 from __future__ import annotations
 
-import weakref
 from bisect import bisect_right
 from collections.abc import Sequence
 from functools import cache
@@ -174,14 +173,20 @@ class Row(NamedTuple):
     fixed: bool  # a height given, not from its text: never split
 
 
-_encoded: weakref.WeakKeyDictionary[object, dict[tuple[Run, float], str]] = weakref.WeakKeyDictionary()
+def _known(canvas: Any) -> dict[tuple[Run, float], str]:
+    """The operators made for ``canvas``'s document so far, kept on the document (they name its
+    font subsets) and gone with it."""
+    doc = canvas._doc
+    known: dict[tuple[Run, float], str] | None = doc.__dict__.get("kaohe_operators")
+    if known is None:
+        known = doc.kaohe_operators = {}
+    return known
 
 
 def operators(canvas: Any, run: Run, size: float) -> str:
     """The PDF operators that show ``run`` at ``size`` (font selection and text), made once per
     document."""
-    doc = canvas._doc
-    cache = _encoded.setdefault(doc, {})
+    doc, cache = canvas._doc, _known(canvas)
     made = cache.get((run, size))
     if made is None:
         name, text = run
@@ -306,7 +311,7 @@ class Grid(Drawn):
             code.append(f"q {SHADE} rg {' '.join(shaded)} f Q")
         code.append(f"q {RULE} w 0 G {' '.join(boxes)} S Q")
         size, leading = fonts.size, fonts.leading
-        known = _encoded.setdefault(canvas._doc, {})
+        known = _known(canvas)
         text = []
         for r, row in enumerate(self.rows):
             for cell in row.cells:
