@@ -45,3 +45,17 @@ def test_kept_together_rows_move_to_the_next_page_whole():
     filler = Spacer(PAGE_WIDTH, 680)
     texts = pages(print_pdf([filler, Together([signatures])], "周期", provisional=False))
     assert len(texts) == 2 and all(f"签字{n}" in texts[1] for n in range(4))
+
+
+def test_every_page_is_headed_and_numbered_and_shares_one_resource_dictionary():
+    rows = [[f"行{n}", "内容"] for n in range(80)]
+    data = print_pdf([grid(rows, [0.3, 0.7])], "2026 周期 · 校团委", provisional=True)
+    texts = pages(data)
+    assert len(texts) == 3
+    for number, text in enumerate(texts, 1):
+        assert "2026 周期 · 校团委" in text and "暂定 · 结果尚未发布" in text and f"第 {number} 页" in text
+    reader = PdfReader(io.BytesIO(data))
+    resources = {page.raw_get("/Resources").idnum for page in reader.pages}
+    assert len(resources) == 1
+    assert all(page["/Contents"].get_object()["/Filter"] == ["/FlateDecode"] for page in reader.pages)
+    assert print_pdf([grid(rows, [0.3, 0.7])], "2026 周期 · 校团委", provisional=True) == data

@@ -11,7 +11,6 @@ fallback font (``flows.archive.pdf``); control characters are spelled out.
 
 from __future__ import annotations
 
-import weakref
 from bisect import bisect_right
 from collections.abc import Sequence
 from functools import cache
@@ -19,6 +18,7 @@ from itertools import accumulate
 from typing import Any, NamedTuple, cast
 
 from reportlab.lib.enums import TA_CENTER, TA_RIGHT
+from reportlab.lib.rl_accel import fp_str
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase import pdfmetrics
 from reportlab.platypus import Flowable
@@ -82,14 +82,18 @@ class Fonts:
         letters or digits (a date, a hash) kept whole when it fits on a line, and closing punctuation
         never starting a line."""
         lines: list[tuple[Run, ...]] = []
-        widths, measure = self.widths, self.width
+        widths, characters = self.widths, set(text)
+        for character in characters - widths.keys():
+            self.width(character)
+        main = self.main
+        runs = self.runs if not characters <= self.covered else lambda line: ((main, line),) if line else ()
         for paragraph in text.split("\n"):
-            ends = list(accumulate((widths.get(c) or measure(c) for c in paragraph), initial=0.0))
+            ends = list(accumulate(map(widths.__getitem__, paragraph), initial=0.0))
             start, size = 0, len(paragraph)
             while True:
                 end = bisect_right(ends, ends[start] + width, start + 1) - 1  # the most that fits
                 if end >= size:
-                    lines.append(self.runs(paragraph[start:].rstrip()))
+                    lines.append(runs(paragraph[start:].rstrip()))
                     break
                 end = max(end, start + 1)
                 if paragraph[end] in NO_LINE_START:
@@ -99,7 +103,7 @@ class Fonts:
                     while word > start and _latin(paragraph[word - 1]):
                         word -= 1
                     end = word if word > start else end
-                lines.append(self.runs(paragraph[start:end].rstrip()))
+                lines.append(runs(paragraph[start:end].rstrip()))
                 start = end
                 while start < size and paragraph[start] == " ":
                     start += 1
@@ -138,6 +142,21 @@ def _places(
     return places
 
 
+@cache
+def _columns(
+    widths: tuple[float, ...],
+) -> tuple[list[float], list[str], dict[tuple[int, int], str], list[str]]:
+    """A table's column edges, and as PDF operands: each edge, the width of each run of columns (from
+    a column, how many), where each column's text starts. Worked out once per form."""
+    lefts = list(accumulate(widths, initial=0.0))
+    spans = {
+        (c, n): f"{lefts[c + n] - lefts[c]:.2f}"
+        for c in range(len(widths))
+        for n in range(1, len(widths) - c + 1)
+    }
+    return lefts, [f"{x:.2f}" for x in lefts], spans, [f"{x + PADDING_X:.2f}" for x in lefts]
+
+
 class Cell(NamedTuple):
     """One drawn cell: its first column, how many columns and rows it spans, its lines, shading."""
 
@@ -154,14 +173,20 @@ class Row(NamedTuple):
     fixed: bool  # a height given, not from its text: never split
 
 
-_encoded: weakref.WeakKeyDictionary[object, dict[tuple[Run, float], str]] = weakref.WeakKeyDictionary()
+def _known(canvas: Any) -> dict[tuple[Run, float], str]:
+    """The operators made for ``canvas``'s document so far, kept on the document (they name its
+    font subsets) and gone with it."""
+    doc = canvas._doc
+    known: dict[tuple[Run, float], str] | None = doc.__dict__.get("kaohe_operators")
+    if known is None:
+        known = doc.kaohe_operators = {}
+    return known
 
 
-def _operators(canvas: Any, run: Run, size: float) -> str:
+def operators(canvas: Any, run: Run, size: float) -> str:
     """The PDF operators that show ``run`` at ``size`` (font selection and text), made once per
     document."""
-    doc = canvas._doc
-    cache = _encoded.setdefault(doc, {})
+    doc, cache = canvas._doc, _known(canvas)
     made = cache.get((run, size))
     if made is None:
         name, text = run
@@ -177,7 +202,20 @@ def _operators(canvas: Any, run: Run, size: float) -> str:
     return made
 
 
-class Grid(Flowable):
+class Drawn(Flowable):
+    """A flowable that writes its own PDF operators and changes no state the canvas tracks: placed
+    with ``q``, a translation and ``Q`` alone (what ``Flowable.drawOn`` writes), without copying the
+    canvas's state each time."""
+
+    def drawOn(self, canvas: Any, x: float, y: float, _sW: float = 0) -> None:
+        code, flowable = canvas._code, cast(Any, self)
+        code.append("q")
+        code.append(f"1 0 0 1 {fp_str(flowable._hAlignAdjust(x, _sW), y)} cm")
+        flowable._drawOn(canvas)
+        code.append("Q")
+
+
+class Grid(Drawn):
     """A form's table (see the module's docstring); ``widths`` in points."""
 
     def __init__(self, rows: Sequence[Row], widths: Sequence[float], fonts: Fonts) -> None:
@@ -253,48 +291,49 @@ class Grid(Flowable):
     def draw(self) -> None:
         canvas: Any = self.canv
         fonts = self.fonts
-        lefts = [sum(self.widths[:c]) for c in range(len(self.widths) + 1)]
+        lefts, xs, spans, indents = _columns(tuple(self.widths))
         tops = [self.height]
         for row in self.rows:
             tops.append(tops[-1] - row.height)
-        boxes = []
+        ys = [f"{top:.2f}" for top in tops]
+        heights = [f"{tops[r] - tops[r + 1]:.2f}" for r in range(len(self.rows))]
+        boxes, shaded = [], []  # each cell's rectangle, as operands of ``re``
         for r, row in enumerate(self.rows):
             for cell in row.cells:
-                x, top = lefts[cell.column], tops[r]
-                boxes.append((x, tops[r + cell.rows], lefts[cell.column + cell.columns] - x, top, cell))
+                below = r + cell.rows
+                height = heights[r] if cell.rows == 1 else f"{tops[r] - tops[below]:.2f}"
+                box = f"{xs[cell.column]} {ys[below]} {spans[cell.column, cell.columns]} {height} re"
+                boxes.append(box)
+                if cell.shaded:
+                    shaded.append(box)
         code = canvas._code
-        shaded = [
-            f"{x:.2f} {bottom:.2f} {width:.2f} {top - bottom:.2f} re"
-            for x, bottom, width, top, cell in boxes
-            if cell.shaded
-        ]
         if shaded:
             code.append(f"q {SHADE} rg {' '.join(shaded)} f Q")
-        rules = " ".join(
-            f"{x:.2f} {bottom:.2f} {width:.2f} {top - bottom:.2f} re" for x, bottom, width, top, _ in boxes
-        )
-        code.append(f"q {RULE} w 0 G {rules} S Q")
+        code.append(f"q {RULE} w 0 G {' '.join(boxes)} S Q")
         size, leading = fonts.size, fonts.leading
-        known = _encoded.setdefault(canvas._doc, {})
+        known = _known(canvas)
         text = []
-        for x, bottom, _, top, cell in boxes:
-            if not cell.lines:
-                continue
-            # the lines' block centred in the cell, each line's glyphs centred in its leading
-            baseline = (top + bottom) / 2 + len(cell.lines) * leading / 2 - leading / 2 - size * 0.35
-            for line in cell.lines:
-                left = x + PADDING_X
-                for n, run in enumerate(line):
-                    shown = known.get((run, size)) or _operators(canvas, run, size)
-                    text.append(f"1 0 0 1 {left:.2f} {baseline:.2f} Tm {shown}")
-                    if n + 1 < len(line):
-                        left += sum(map(fonts.width, run[1]))
-                baseline -= leading
+        for r, row in enumerate(self.rows):
+            for cell in row.cells:
+                if not cell.lines:
+                    continue
+                top, bottom = tops[r], tops[r + cell.rows]
+                # the lines' block centred in the cell, each line's glyphs centred in its leading
+                baseline = (top + bottom) / 2 + len(cell.lines) * leading / 2 - leading / 2 - size * 0.35
+                for line in cell.lines:
+                    left, shown_left = lefts[cell.column] + PADDING_X, indents[cell.column]
+                    for n, run in enumerate(line):
+                        shown = known.get((run, size)) or operators(canvas, run, size)
+                        text.append(f"1 0 0 1 {shown_left} {baseline:.2f} Tm {shown}")
+                        if n + 1 < len(line):
+                            left += sum(map(fonts.width, run[1]))
+                            shown_left = f"{left:.2f}"
+                    baseline -= leading
         if text:
             code.append(f"BT {''.join(text)}ET")
 
 
-class Together(Flowable):
+class Together(Drawn):
     """Flowables kept on one page (a form's signature rows): moved whole to the next page when they
     do not fit, and let flow only when they fill a page of their own. Does what ReportLab's
     ``KeepTogether`` does for the forms without copying the page's frame at every try."""
@@ -328,7 +367,7 @@ class Together(Flowable):
             top -= after
 
 
-class Line(Flowable):
+class Line(Drawn):
     """One line of text in the embedded font (a form's title, a note, a heading), drawn as a
     one-line ``Paragraph`` of ``style`` would be, without parsing its markup."""
 
@@ -352,7 +391,7 @@ class Line(Flowable):
             x = (self.room - self.width) / 2
         elif style.alignment == TA_RIGHT:
             x = self.room - self.width
-        shown = _operators(canvas, (style.fontName, self.text), style.fontSize)
+        shown = operators(canvas, (style.fontName, self.text), style.fontSize)
         colour = style.textColor
         fill = f"{colour.red:.4f} {colour.green:.4f} {colour.blue:.4f} rg "
         baseline = self.height - style.fontSize
