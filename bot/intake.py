@@ -1,7 +1,10 @@
 """Receiving updates: each is in the inbox (``storage.inbox``), committed, before Telegram is told.
 
 Polling: the bot asks ``getUpdates`` itself (PTB's Updater confirms a batch, by asking with a higher
-offset, before the application has handled it). A batch is stored and committed; only then is the
+offset, before the application has handled it), as plain JSON: each update is stored as Telegram
+sent it and parsed once, on the database thread, for its chat and for the worker (``Received``;
+PTB's ``get_updates`` would parse it, and storing it would turn it back into JSON). A batch is
+stored and committed; only then is the
 next ``getUpdates`` sent with ``offset`` = the last stored + 1, which tells Telegram to forget what
 came before. The first request after a start carries no offset: Telegram sends again whatever it was
 not told about, and the inbox skips what it already holds.
@@ -35,6 +38,7 @@ from telegram.error import Conflict, RetryAfter, TelegramError
 from tornado.httpserver import HTTPServer
 
 from bot.failures import network_problem, unreachable
+from bot.telegram_io import JSON, request
 from flows.ui.i18n import plain
 from storage import inbox
 from storage.db import database_thread, session_scope
@@ -43,6 +47,7 @@ log = logging.getLogger("kaohe.intake")
 T = TypeVar("T")
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 FIRST_PAUSE, LONGEST_PAUSE = 1.0, 60.0
+READ_TIMEOUT = 5.0  # seconds for getUpdates' answer beyond its long poll (PTB's default for it)
 
 
 async def in_database_thread(engine: Engine, work: Callable[..., T], *args: object) -> T:
@@ -72,15 +77,18 @@ class Received:
             return self.updates.pop(update_id, None)
 
 
-def store(engine: Engine, updates: Sequence[Update], received: Received | None = None) -> int:
-    """Commit the updates to the inbox (and keep them parsed in ``received``); how many were new."""
+def store(
+    engine: Engine, updates: Sequence[Update], payloads: Sequence[JSON], received: Received | None = None
+) -> int:
+    """Commit the updates to the inbox, each as received (its ``payloads``), and keep them parsed in
+    ``received``; how many were new."""
     if received is not None:
         received.keep(updates)
     arrivals = []
-    for update in updates:
+    for update, payload in zip(updates, payloads, strict=True):
         chat, user = update.effective_chat, update.effective_user
         chat_id = chat.id if chat else (user.id if user else None)
-        arrivals.append(inbox.Arrival(update.update_id, chat_id, user.id if user else None, update.to_dict()))
+        arrivals.append(inbox.Arrival(update.update_id, chat_id, user.id if user else None, payload))
     with session_scope(engine) as session:
         new = inbox.receive_all(session, arrivals, datetime.now(UTC))
     if new < len(updates):
@@ -89,6 +97,11 @@ def store(engine: Engine, updates: Sequence[Update], received: Received | None =
             extra={"event": "update.duplicate", "count": len(updates) - new},
         )
     return new
+
+
+def parse_and_store(engine: Engine, bot: Bot, payloads: Sequence[JSON], received: Received | None) -> int:
+    """``store`` the updates as Telegram sent them, parsing each once."""
+    return store(engine, [Update.de_json(payload, bot) for payload in payloads], payloads, received)
 
 
 class Reconnecting:
@@ -165,12 +178,13 @@ async def poll(
     """Long-poll until ``reconnecting.stop`` is set; each batch committed before the offset moves on."""
     offset: int | None = None
     while not reconnecting.stop.is_set():
-        fetch = partial(bot.get_updates, offset=offset, timeout=timeout, allowed_updates=allowed)
-        updates = await _until_stopped(reconnecting, fetch)
-        if not updates:
+        asking = {"offset": offset, "timeout": timeout, "allowed_updates": allowed}
+        fetch = partial(request, bot, "getUpdates", asking, read_timeout=timeout + READ_TIMEOUT)
+        payloads: list[JSON] | None = await _until_stopped(reconnecting, fetch)
+        if not payloads:
             continue
-        await in_database_thread(engine, store, engine, updates, received)
-        offset = updates[-1].update_id + 1
+        await in_database_thread(engine, parse_and_store, engine, bot, payloads, received)
+        offset = payloads[-1]["update_id"] + 1
         arrived.set()
 
 
@@ -204,11 +218,12 @@ class UpdateEndpoint(tornado.web.RequestHandler):
         if not hmac.compare_digest(given.encode(), self.secret.encode()):
             raise tornado.web.HTTPError(HTTPStatus.FORBIDDEN)
         try:
-            update = Update.de_json(json.loads(self.request.body), self.bot)
+            payload = json.loads(self.request.body)
+            update = Update.de_json(payload, self.bot)
         except (ValueError, TypeError, KeyError, AttributeError) as error:
             raise tornado.web.HTTPError(HTTPStatus.BAD_REQUEST) from error
         # an error answers 500: sent again
-        await in_database_thread(self.engine, store, self.engine, [update], self.received)
+        await in_database_thread(self.engine, store, self.engine, [update], [payload], self.received)
         self.arrived.set()
         self.set_status(HTTPStatus.OK)
 

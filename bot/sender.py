@@ -31,13 +31,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
-from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import ExtBot
 
 from bot.config import DeliverySettings
 from bot.lanes import Lane
-from bot.telegram_io import keyboard
+from bot.telegram_io import message, request
 from flows.notices.schedule import triage
 from flows.ui.context import FlowContext
 from storage import leases, outbox
@@ -138,12 +137,8 @@ class Sender:
     async def _send(self, bot: ExtBot[Any], row: Notification) -> str:
         """Send one notification and record at once what became of it: sent, failed or retry."""
         try:
-            await bot.send_message(
-                row.chat_id,
-                row.text,
-                parse_mode=ParseMode.HTML,
-                reply_markup=keyboard(row.keyboard),
-                rate_limit_args=Lane.NOTICE,
+            await request(
+                bot, "sendMessage", {"chat_id": row.chat_id, **message(row.text, row.keyboard)}, Lane.NOTICE
             )
         except (Forbidden, BadRequest) as error:
             log.warning(
