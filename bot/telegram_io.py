@@ -120,9 +120,8 @@ async def request(bot: Bot, method: str, params: JSON, lane: Lane | None = None,
     """One Bot API call as plain JSON, Telegram's answer as JSON (``None`` parameters left out), in
     ``lane`` of the rate limiter (a reply by default). Errors are PTB's, as for its typed methods."""
     try:
-        if lane is None:
+        if lane is None or not isinstance(bot, ExtBot):  # lanes are an ExtBot's rate limiter's
             return await bot.do_api_request(method, api_kwargs=params, **timeouts)
-        assert isinstance(bot, ExtBot)  # the rate limiter's lanes are the ExtBot's
         return await bot.do_api_request(method, api_kwargs=params, rate_limit_args=lane, **timeouts)
     except EndPointNotFound as error:  # every method asked exists: a 404 is the token refused
         raise InvalidToken(str(error)) from error

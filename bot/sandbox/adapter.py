@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlmodel import Session
-from telegram import InlineKeyboardMarkup
 
 from bot.sandbox.transcript import Keyed, Transcript
 from flows.ui.chat import (
@@ -119,12 +119,15 @@ class OutboxBot:
         self.transcript = transcript
         self.local_now = local_now
 
-    async def send_message(
-        self, chat_id: int, text: str, reply_markup: InlineKeyboardMarkup | None = None, **_: object
-    ) -> None:
-        rows = reply_markup.inline_keyboard if reply_markup is not None else ()
-        buttons = [[Keyed(b.text, str(b.callback_data)) for b in row] for row in rows]
-        self.transcript.add(chat_id, text, at=self.local_now(), buttons=buttons, notice=True)
+    async def do_api_request(self, method: str, api_kwargs: dict[str, Any], **_: object) -> dict[str, Any]:
+        """The outbox's one call, ``sendMessage`` with the Bot API's JSON: the notice in the transcript."""
+        if method != "sendMessage":
+            raise ValueError(f"the sandbox's outbox sends messages only, not {method}")
+        rows = (api_kwargs.get("reply_markup") or {}).get("inline_keyboard", ())
+        buttons = [[Keyed(b["text"], str(b["callback_data"])) for b in row] for row in rows]
+        chat, text = api_kwargs["chat_id"], api_kwargs["text"]
+        shown = self.transcript.add(chat, text, at=self.local_now(), buttons=buttons, notice=True)
+        return {"message_id": shown.id, "chat": {"id": chat}}
 
 
 def uploaded(attachment: Attachment) -> Content:
