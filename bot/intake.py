@@ -41,18 +41,13 @@ from bot.failures import network_problem, unreachable
 from bot.telegram_io import JSON, request
 from flows.ui.i18n import plain
 from storage import inbox
-from storage.db import database_thread, session_scope
+from storage.db import in_database_thread, session_scope
 
 log = logging.getLogger("kaohe.intake")
 T = TypeVar("T")
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 FIRST_PAUSE, LONGEST_PAUSE = 1.0, 60.0
 READ_TIMEOUT = 5.0  # seconds for getUpdates' answer beyond its long poll (PTB's default for it)
-
-
-async def in_database_thread(engine: Engine, work: Callable[..., T], *args: object) -> T:
-    """``work(*args)`` on the engine's database thread (``storage.db.database_thread``)."""
-    return await asyncio.get_running_loop().run_in_executor(database_thread(engine), work, *args)
 
 
 class Received:

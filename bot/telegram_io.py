@@ -38,7 +38,7 @@ from bot.lanes import Lane
 from flows.ui.chat import Action, AttachmentKind, ChatKind, Content, Incoming, Reply, SetMenu, Toast
 from flows.ui.live import live_target
 from storage import live_messages
-from storage.db import session_scope
+from storage.db import in_database_thread, session_scope
 
 log = logging.getLogger("kaohe.bot")
 JSON = dict[str, Any]
@@ -218,17 +218,27 @@ async def _drop_keyboard(bot: Bot, chat_id: int, message_id: int) -> None:
         log.debug("old keyboard left", extra={"event": "live.keyboard_left", "error": str(error)})
 
 
-async def _show_live(bot: Bot, engine: Engine, call: Call) -> None:
-    """Show a task's screen as its one live message, and remember which message that is."""
-    chat_id, task = call["chat_id"], call["task"]
+def _live_message(engine: Engine, chat_id: int, task: str) -> int | None:
     with session_scope(engine) as session:
-        shown = live_messages.live_message(session, chat_id, task)
+        return live_messages.live_message(session, chat_id, task)
+
+
+def _record_live(engine: Engine, chat_id: int, task: str, message_id: int, keyboard: bool) -> int | None:
+    with session_scope(engine) as session:
+        return live_messages.record(session, chat_id, task, message_id, datetime.now(UTC), keyboard=keyboard)
+
+
+async def _show_live(bot: Bot, engine: Engine, call: Call) -> None:
+    """Show a task's screen as its one live message, and remember which message that is (the lookups on
+    the database thread: the event loop keeps sending meanwhile)."""
+    chat_id, task = call["chat_id"], call["task"]
+    shown = await in_database_thread(engine, _live_message, engine, chat_id, task)
     target = live_target(Reply(call["text"], edit=call["edit"]), shown, call["pressed"])
     if target is None or not await _edit(bot, call, target):
         sent = await _send_message(bot, call)
         target = sent["message_id"]
-    with session_scope(engine) as session:
-        earlier = live_messages.record(session, chat_id, task, target, datetime.now(UTC))
+    keyboard = bool(call["keyboard"])
+    earlier = await in_database_thread(engine, _record_live, engine, chat_id, task, target, keyboard)
     if earlier is not None:
         await _drop_keyboard(bot, chat_id, earlier)
 

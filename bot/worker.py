@@ -39,12 +39,12 @@ from telegram import Bot, Update
 from telegram.error import Forbidden, InvalidToken, RetryAfter, TelegramError
 
 from bot.failures import network_problem
-from bot.intake import Received, in_database_thread, pause
+from bot.intake import Received, pause
 from bot.telegram_io import Call, calls_for, execute
 from flows.ui.chat import Action, Incoming, Reply
 from flows.ui.i18n import locale_for, render
 from storage import accounts, inbox
-from storage.db import session_scope
+from storage.db import in_database_thread, session_scope
 
 log = logging.getLogger("kaohe.bot")
 LEASE = timedelta(seconds=60)  # renewed with every call sent

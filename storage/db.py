@@ -10,15 +10,16 @@ imported only when migrating, which keeps it out of each command's start-up.
 from __future__ import annotations
 
 import ast
+import asyncio
 import os
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Engine, event, inspect, text
@@ -124,6 +125,14 @@ def database_thread(engine: Engine) -> ThreadPoolExecutor:
             threads = 1 if engine.dialect.name == "sqlite" else POSTGRES_THREADS
             _THREADS[engine] = ThreadPoolExecutor(threads, thread_name_prefix="database")
         return _THREADS[engine]
+
+
+T = TypeVar("T")
+
+
+async def in_database_thread(engine: Engine, work: Callable[..., T], *args: object) -> T:
+    """``work(*args)`` on the engine's database thread (``database_thread``), awaited by the event loop."""
+    return await asyncio.get_running_loop().run_in_executor(database_thread(engine), work, *args)
 
 
 @contextmanager

@@ -21,12 +21,19 @@ def live_message(session: Session, chat_id: int, task: str) -> int | None:
     return None if row is None else row.message_id
 
 
-def record(session: Session, chat_id: int, task: str, message_id: int, now: datetime) -> int | None:
-    """Make ``message_id`` the task's live message in the chat; returns the one it replaces, if any."""
+def record(
+    session: Session, chat_id: int, task: str, message_id: int, now: datetime, *, keyboard: bool = True
+) -> int | None:
+    """Make ``message_id`` the task's live message in the chat (``keyboard``: it carries buttons);
+    returns the one it replaces when that one still carries buttons to remove (a message without
+    any is left alone: Telegram refuses to "remove" nothing, and the refusal costs a request)."""
     row = session.get(LiveMessage, (chat_id, task))
     if row is None:
-        session.add(LiveMessage(chat_id=chat_id, task=task, message_id=message_id, updated_at=now))
+        session.add(
+            LiveMessage(chat_id=chat_id, task=task, message_id=message_id, keyboard=keyboard, updated_at=now)
+        )
         return None
-    earlier, row.message_id, row.updated_at = row.message_id, message_id, now
+    earlier, had_keyboard = row.message_id, row.keyboard
+    row.message_id, row.keyboard, row.updated_at = message_id, keyboard, now
     session.add(row)
-    return earlier if earlier != message_id else None
+    return earlier if earlier != message_id and had_keyboard else None

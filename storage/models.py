@@ -655,6 +655,7 @@ class LiveMessage(SQLModel, table=True):
     chat_id: int = Field(sa_type=BigInteger, primary_key=True)
     task: str = Field(primary_key=True, max_length=40)
     message_id: int = Field(sa_type=BigInteger)
+    keyboard: bool = True  # it carries buttons: a newer screen has them removed
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

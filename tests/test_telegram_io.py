@@ -172,6 +172,22 @@ async def test_a_newer_screen_removes_the_keyboard_of_the_one_it_replaces(api, a
         assert live_messages.live_message(session, 507, "score") == newer.message_id
 
 
+async def test_a_newer_screen_leaves_alone_a_replaced_one_that_had_no_buttons(api, application, engine):
+    application.bot_data["engine"] = engine
+    user = api.user(510)
+    update, context = await update_from(api, application, {"message": user.send("/self")})
+    await perform(update, context, [Reply("已提交，谢谢", live="self")])  # a last screen: no buttons
+    update, context = await update_from(api, application, {"message": user.send("/self")})
+    await perform(update, context, [Reply("（1/5）思想政治", buttons=_pressable("跳过"), live="self")])
+    user.wait_for("（1/5）")
+    assert api.calls("editMessageReplyMarkup") == []  # nothing to remove: no refused request spent
+    update, context = await update_from(api, application, {"message": user.send("/self")})
+    await perform(update, context, [Reply("（1/5）思想政治", buttons=_pressable("跳过"), live="self")])
+    [removed] = api.calls("editMessageReplyMarkup")  # the screen with buttons loses them
+    assert removed.ok
+    assert [message.labels for message in api.sent(510)] == [[], [], ["跳过"]]
+
+
 async def test_a_live_message_telegram_refuses_to_edit_is_sent_anew_and_kept_as_the_live_one(
     api, application, engine
 ):

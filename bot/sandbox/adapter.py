@@ -98,7 +98,9 @@ def _show_live(
         transcript.edit(target, reply.text, keyboard(reply))
     else:
         target = transcript.add(chat, reply.text, at=at, buttons=keyboard(reply)).id
-    earlier = live_messages.record(session, chat, task, target, datetime.now(UTC))
+    earlier = live_messages.record(
+        session, chat, task, target, datetime.now(UTC), keyboard=bool(reply.buttons)
+    )
     replaced = transcript.get(earlier) if earlier is not None else None
     if replaced is not None and replaced.buttons:
         transcript.edit(replaced.id, replaced.text, [])
