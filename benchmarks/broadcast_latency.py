@@ -35,10 +35,11 @@ from telegram.error import RetryAfter
 from telegram.ext import Application
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(REPO), str(REPO / "tests")]
+sys.path[:0] = [str(REPO), str(REPO / "tests"), str(REPO / "benchmarks")]
 
 from fakebotapi import FakeBotApi  # noqa: E402
 from fakebotapi.faults import TELEGRAM_FLOOD_LIMITS  # noqa: E402
+from machine import describe  # noqa: E402
 
 from bot.config import DeliverySettings  # noqa: E402
 from bot.lanes import rate_limiter  # noqa: E402
@@ -151,6 +152,7 @@ def figures(seconds: list[float]) -> str:
 
 def main() -> None:
     args = arguments()
+    print(describe(), flush=True)
     with tempfile.TemporaryDirectory() as folder, FakeBotApi() as api:
         url = args.database_url or f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
         engine = make_engine(url)

@@ -57,11 +57,12 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(REPO), str(REPO / "tests"), str(REPO / "tests" / "e2e")]
+sys.path[:0] = [str(REPO), str(REPO / "tests"), str(REPO / "tests" / "e2e"), str(REPO / "benchmarks")]
 
 from e2e_helpers import TOKEN, BotProcess, Operator, invitations  # noqa: E402
 from fakebotapi import FakeBotApi, SimUser  # noqa: E402
 from fakebotapi.faults import TELEGRAM_BURSTS, TELEGRAM_FLOOD_LIMITS  # noqa: E402
+from machine import describe  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
 from storage.db import make_engine, upgrade  # noqa: E402
@@ -395,7 +396,7 @@ def arguments() -> argparse.Namespace:
 
 def main() -> None:
     args = arguments()
-    print(f"{time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}, load average {os.getloadavg()}")
+    print(describe(), flush=True)
     with tempfile.TemporaryDirectory(prefix="kaohe-round-trip-") as folder:
         results = {
             reading.name: measure(reading, args, Path(folder) / reading.name) for reading in args.readings
@@ -403,7 +404,7 @@ def main() -> None:
     print(GOALS)
     for reading in args.readings:
         summary(reading, results[reading.name])
-    print(f"{time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}, load average {os.getloadavg()}")
+    print(describe(), flush=True)
 
 
 if __name__ == "__main__":

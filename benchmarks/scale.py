@@ -38,6 +38,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "benchmarks")]
 
 import organisation  # noqa: E402
+from machine import describe  # noqa: E402
 
 from storage.db import make_engine  # noqa: E402
 
@@ -274,6 +275,7 @@ def main() -> None:
     if unknown:
         raise SystemExit(f"unknown steps: {', '.join(sorted(unknown))}")
     results: dict[str, Any] = {}
+    print(describe(), flush=True)
     with tempfile.TemporaryDirectory(prefix="kaohe-scale-db-") as folder:
         urls = args.database_url or [f"sqlite:///{folder}/scale.sqlite3"]
         for url in urls:
@@ -281,6 +283,7 @@ def main() -> None:
             print(f"{kind}: {args.size} cadres", flush=True)
             figures = run(url, args.size, steps, args.timeout, existing=args.existing)
             results[kind if kind not in results else url] = figures
+    print(describe())
     print()
     print(table(results))
     print(json.dumps({name: [figure.__dict__ for figure in figures] for name, figures in results.items()}))
