@@ -17,8 +17,8 @@ LOOP = 10**7
 
 
 def calibration() -> float:
-    """CPU seconds of ``LOOP`` additions in pure Python (0.53–0.66 s on the 2-core machine of 2026-11-28, busy;
-    the less, the faster the machine)."""
+    """CPU seconds of ``LOOP`` additions in pure Python: the less, the faster the machine (0.53–0.66 s
+    on the 2-core machine of 2026-11-28, busy)."""
     started = time.process_time()
     total = 0
     for number in range(LOOP):
