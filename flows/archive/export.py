@@ -28,7 +28,7 @@ from flows.archive.manifest import manifest_files, sha256
 from flows.archive.printing import Emit, examinee_forms, file_name, forms
 from flows.archive.records import CycleRecord, cycle_basis, gather
 from flows.archive.sheets import ZIP_TIME
-from flows.archive.workbook import Sheets
+from flows.archive.workbook import Sheets, SheetsPart, sheets_part
 from flows.rules.access import can_export
 from flows.rules.cycles import CycleArchived, scheme_of
 from flows.ui.chat import Action, Attachment, AttachmentKind, Incoming, Reply
@@ -39,6 +39,8 @@ from storage import appeals as appeal_store
 from storage import cycles as cycle_store
 from storage.archive import archive
 from storage.models import OPEN_STATUSES, ArchivedPerson, Cycle
+
+Made = tuple[SheetsPart, dict[str, bytes], dict[str, str]]  # a batch's rows, evidence files kept and missing
 
 
 class ArchiveError(Exception):
@@ -78,11 +80,15 @@ def export_to(
 
     book = Sheets(basis, tz, label)
 
-    def each(record: CycleRecord) -> None:  # one department's records
-        book.add(record)
-        for path, data in evidence.files(record).items():
+    def make(record: CycleRecord) -> Made:  # of a batch of departments' records, where they are read
+        return sheets_part(book.book, record), evidence.files(record), evidence.missing(record)
+
+    def each(made: Made) -> None:  # in roster order
+        rows, files, unkept = made
+        book.add(rows)
+        for path, data in files.items():
             hashed(path, data)
-        missing.update(evidence.missing(record))
+        missing.update(unkept)
 
     workbook = f"{file_name(cycle.name)}.xlsx"
     forms(
@@ -91,8 +97,9 @@ def export_to(
         tz,
         label,
         hashed,
+        make,
+        each,
         workers=workers,
-        each=each,
         then=lambda: hashed(workbook, book.bytes()),
     )
     for path, data in manifest_files(written, basis, now.astimezone(tz), missing=missing).items():

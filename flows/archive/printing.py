@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
+import queue
 import re
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
 from reportlab.platypus import Flowable, PageBreak
@@ -89,7 +91,7 @@ def draw(writer: Forms, header: str, examinees: Sequence[ExamineeRecord]) -> byt
     return print_pdf(Story(parts), header, provisional=writer.record.provisional)
 
 
-Part = Callable[[CycleRecord], None]
+Made = TypeVar("Made")
 BATCH = 400  # examinees read at once: departments together up to this many, or one bigger department
 
 
@@ -122,20 +124,23 @@ def _draw_batch(writer: Forms, batch: list[Department]) -> list[tuple[str, bytes
 
 
 @dataclass(frozen=True)
-class _Drawing:
-    """What a worker process draws from: the cycle's basis and batches of departments, and the database."""
+class _Drawing(Generic[Made]):
+    """What a worker process draws from: the cycle's basis and batches of departments, the database,
+    what it makes of each batch besides the PDFs (``make``) and where it sends that (``made``)."""
 
     engine: Engine
     basis: CycleRecord
     tz: ZoneInfo
     label: Label
     batches: list[list[Department]]
+    make: Callable[[CycleRecord], Made]
+    made: Any  # a multiprocessing queue of (batch index, what ``make`` made of it)
 
 
-_drawing: _Drawing | None = None  # in a worker process
+_drawing: _Drawing[Any] | None = None  # in a worker process
 
 
-def _start_worker(drawing: _Drawing) -> None:
+def _start_worker(drawing: _Drawing[Any]) -> None:
     """A forked worker's start: the parent's database connections are the parent's (``dispose`` with
     ``close=False`` forgets them without closing them); the worker opens its own."""
     global _drawing
@@ -144,19 +149,14 @@ def _start_worker(drawing: _Drawing) -> None:
 
 
 def _draw_in_worker(index: int) -> list[tuple[str, bytes]]:
+    """Batch ``index`` read once: what ``make`` makes of it sent to the parent at once (the workbook's
+    rows: the parent needs every batch's before it writes the workbook), then its PDFs drawn."""
     assert _drawing is not None
     batch = _drawing.batches[index]
     with Session(_drawing.engine) as session:
         record = _read(session, _drawing.basis, batch)
+    _drawing.made.put((index, _drawing.make(record)))
     return _draw_batch(Forms(record, _drawing.tz, _drawing.label), batch)
-
-
-def _print_batch(
-    record: CycleRecord, tz: ZoneInfo, label: Label, batch: list[Department], emit: Emit, each: Part
-) -> None:
-    for path, data in _draw_batch(Forms(record, tz, label), batch):
-        emit(path, data)
-    each(record)
 
 
 def _hand_on(drawn: list[Future[list[tuple[str, bytes]]]], emit: Emit) -> None:
@@ -171,48 +171,76 @@ def _hand_on(drawn: list[Future[list[tuple[str, bytes]]]], emit: Emit) -> None:
                 emit(path, data)
 
 
+def _in_order(made: Any, count: int, each: Callable[[Made], None], drawing: Future[None]) -> None:
+    """What the workers made of the ``count`` batches, handed to ``each`` in roster order as it
+    arrives (in any order). A worker that failed stops the wait: ``drawing`` (handing on the PDFs)
+    then ends with its error."""
+    waiting: dict[int, Made] = {}
+    following = 0
+    while following < count:
+        if drawing.done():
+            drawing.result()  # a worker's error; else every batch was drawn: what was made is on its way
+        try:
+            index, part = made.get(timeout=60 if drawing.done() else 0.5)
+        except queue.Empty:
+            if drawing.done():
+                raise RuntimeError("a batch was drawn but what was made of it never came") from None
+            continue
+        waiting[index] = part
+        while following in waiting:
+            each(waiting.pop(following))
+            following += 1
+
+
 def forms(
     session: Session,
     basis: CycleRecord,
     tz: ZoneInfo,
     label: Label,
     emit: Emit,
+    make: Callable[[CycleRecord], Made],
+    each: Callable[[Made], None],
     *,
     workers: int = 1,
-    each: Part = lambda record: None,
     then: Callable[[], None] = lambda: None,
 ) -> None:
-    """Each department's forms as one PDF, handed to ``emit`` as soon as it is drawn, and the records
-    of the departments handed to ``each`` a batch at a time, in roster order (the workbook is written
-    from them): never more than a batch's records at once (``BATCH``). With ``workers`` > 1 (on a
-    database in a file or a server) the PDFs are drawn in that many forked processes, biggest batch
-    first, each reading its batch itself (each PDF's bytes are the same whichever process draws it),
-    while this process reads the batches again for ``each``, then does ``then`` (writes the workbook)."""
+    """Each department's forms as one PDF, handed to ``emit`` as soon as it is drawn; what ``make``
+    makes of a batch's records (the workbook's rows) handed to ``each`` a batch at a time, in roster
+    order; then ``then`` (writing the workbook). Never more than a batch's records at once
+    (``BATCH``), each batch read once. With ``workers`` > 1 (on a database in a file or a server) the
+    batches are read and drawn in that many forked processes, biggest batch first (each PDF's bytes
+    are the same whichever process draws it), which send what ``make`` made as soon as they have read
+    a batch: this process only puts it in order (and writes the workbook meanwhile)."""
     parted = batches(departments(basis, label), BATCH)
     bind = session.get_bind()
     engine = bind if isinstance(bind, Engine) else bind.engine
     in_memory = engine.url.database in (None, "", ":memory:")  # a worker could not read it
     if workers <= 1 or len(parted) <= 1 or in_memory:
         for batch in parted:
-            _print_batch(_read(session, basis, batch), tz, label, batch, emit, each)
+            record = _read(session, basis, batch)
+            made = make(record)
+            for path, data in _draw_batch(Forms(record, tz, label), batch):
+                emit(path, data)
+            each(made)
+            del record
         then()
         return
     context = multiprocessing.get_context("fork")  # the workers inherit the basis: nothing pickled
+    sent = context.Queue()
     gc.freeze()  # no process scans the basis's objects again (nor copies them by doing so)
     try:
-        with ProcessPoolExecutor(
-            workers, context, _start_worker, (_Drawing(engine, basis, tz, label, parted),)
-        ) as pool:
+        drawing = _Drawing(engine, basis, tz, label, parted, make, sent)
+        with ProcessPoolExecutor(workers, context, _start_worker, (drawing,)) as pool:
             order = sorted(range(len(parted)), key=lambda i: -sum(group.size for group in parted[i]))
             drawn = [pool.submit(_draw_in_worker, i) for i in order]
             with ThreadPoolExecutor(1) as receiver:  # each batch's PDFs handed on as soon as drawn
                 received = receiver.submit(_hand_on, drawn, emit)
-                for batch in parted:
-                    each(_read(session, basis, batch))
+                _in_order(sent, len(parted), each, received)
                 then()
                 received.result()
     finally:
         gc.unfreeze()
+        sent.close()
 
 
 def examinee_forms(

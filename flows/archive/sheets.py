@@ -126,28 +126,56 @@ def new_workbook(moment: datetime) -> ArchiveWorkbook:
     return book
 
 
-class Spool:
-    """A sheet's rows kept in a temporary file as they are made, with the widest content of each
-    column seen (for the column widths): a sheet of ten thousand examinees is never in memory at once."""
+@dataclass(frozen=True)
+class Spooled:
+    """Rows spooled where they were made (a drawing worker), to be added to a ``Spool``: their pickled
+    batches, how many rows, and each column's widest content."""
 
-    def __init__(self, rows: Iterable[Row] = ()) -> None:
-        self.file = tempfile.TemporaryFile()  # noqa: SIM115 -- closed with the spool
+    data: bytes
+    count: int
+    widest: list[int]
+
+
+class Spool:
+    """A sheet's rows kept in a temporary file as they are made (or, ``memory``, in memory, to be
+    handed on as ``Spooled``), with the widest content of each column seen (for the column widths):
+    a sheet of ten thousand examinees is never in memory at once."""
+
+    def __init__(self, rows: Iterable[Row] = (), *, memory: bool = False) -> None:
+        self.file: IO[bytes] = io.BytesIO() if memory else tempfile.TemporaryFile()  # noqa: SIM115
         self.widest: list[int] = []
         self.count = 0
         self.extend(rows)
 
     def extend(self, rows: Iterable[Row]) -> None:
         batch = list(rows)
+        widest = self.widest
         for row in batch:
             if isinstance(row, Group):
                 continue
             widths = [display_width(value) for value in row]
-            self.widest = (
-                [max(pair) for pair in zip(self.widest, widths, strict=True)] if self.widest else widths
-            )
+            widest = [max(pair) for pair in zip(widest, widths, strict=True)] if widest else widths
+        self.widest = widest
         if batch:
             pickle.dump(batch, self.file, pickle.HIGHEST_PROTOCOL)
             self.count += len(batch)
+
+    def spooled(self) -> Spooled:
+        """The rows of a spool in memory, to be added to another spool."""
+        assert isinstance(self.file, io.BytesIO)
+        return Spooled(self.file.getvalue(), self.count, self.widest)
+
+    def add(self, spooled: Spooled) -> None:
+        """Rows spooled elsewhere, after the ones here."""
+        if not spooled.count:
+            return
+        self.file.write(spooled.data)
+        self.count += spooled.count
+        if spooled.widest:
+            widest = self.widest
+            self.widest = (
+                [max(pair) for pair in zip(widest, spooled.widest, strict=True)] if widest else spooled.widest
+            )
 
     def __iter__(self) -> Iterator[Row]:
         self.file.seek(0)

@@ -13,6 +13,7 @@ title says 暂定 (provisional). Sheets are written by ``flows.archive.sheets.wr
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -20,7 +21,16 @@ from flows.appeals.common import disputed_text
 from flows.archive.actions import Label, action_name, change_text
 from flows.archive.evidence import evidence_line
 from flows.archive.records import SIGNATURE_ROLES, CycleRecord, ExamineeRecord, Signed
-from flows.archive.sheets import Column, Group, Row, Spool, new_workbook, workbook_bytes, write_table
+from flows.archive.sheets import (
+    Column,
+    Group,
+    Row,
+    Spool,
+    Spooled,
+    new_workbook,
+    workbook_bytes,
+    write_table,
+)
 from flows.archive.summary import departments, ranks
 from flows.rules.names import POSITION_NAMES, Names
 from storage.models import AppealStatus, Interview, Outcome, Position
@@ -80,10 +90,40 @@ class Book:
         return self.label(names) if names else ""
 
 
+@dataclass(frozen=True)
+class SheetsPart:
+    """The workbook's rows of some departments' examinees, made where their records were read (a
+    drawing worker) and added to ``Sheets`` in roster order."""
+
+    summary: list[Row]
+    scores: list[tuple[str, Spooled]]  # each team's score rows, in roster order
+    selves: Spooled
+    appeals: Spooled
+    count: int  # examinees
+    signed: dict[str, Signed]  # the first examinee's signatures (the committee's sign-off)
+
+
+def sheets_part(book: Book, record: CycleRecord) -> SheetsPart:
+    """The rows of ``record``'s examinees (those of some departments)."""
+    ranked = ranks(record)
+    scores = []
+    for team in record.teams():
+        rows = (_score_row(book, r, ranked) for r in record.examinees if r.examinee.team == team)
+        scores.append((team, Spool(rows, memory=True).spooled()))
+    return SheetsPart(
+        list(_summary_rows(book, record)),
+        scores,
+        Spool(_self_rows(book, record), memory=True).spooled(),
+        Spool(_appeal_rows(book, record), memory=True).spooled(),
+        len(record.examinees),
+        record.examinees[0].signatures if record.examinees else {},
+    )
+
+
 class Sheets:
-    """The workbook written a department at a time: ``add`` each department's record in roster order
-    (its rows are spooled to disk, ``flows.archive.sheets.Spool``), then ``bytes`` writes the sheets.
-    The same records give the same bytes, however they are parted."""
+    """The workbook written a department at a time: ``add`` each batch's rows (``sheets_part``) in
+    roster order (they are spooled to disk, ``flows.archive.sheets.Spool``), then ``bytes`` writes the
+    sheets. The same records give the same bytes, however they are parted."""
 
     def __init__(self, basis: CycleRecord, tz: ZoneInfo, label: Label) -> None:
         self.book = Book(basis, tz, label)
@@ -93,23 +133,19 @@ class Sheets:
         self.count = 0  # examinees added
         self.signed: dict[str, Signed] = {}  # the committee's sign-off, as the first score sheet has it
 
-    def add(self, record: CycleRecord) -> None:
-        """Add the rows of ``record``'s examinees (those of some departments, after the ones added)."""
-        book = self.book
-        self.summary.extend(_summary_rows(book, record))
-        if record.examinees and not self.count:
-            self.signed = record.examinees[0].signatures
-        self.count += len(record.examinees)
-        ranked = ranks(record)
-        for team in record.teams():
+    def add(self, part: SheetsPart) -> None:
+        """Add the rows of some departments' examinees, after the ones added."""
+        self.summary.extend(part.summary)
+        if part.count and not self.count:
+            self.signed = part.signed
+        self.count += part.count
+        for team, rows in part.scores:
             if team != self.team:
                 self.scores.extend([Group(team)])
                 self.team = team
-            self.scores.extend(
-                _score_row(book, r, ranked) for r in record.examinees if r.examinee.team == team
-            )
-        self.selves.extend(_self_rows(book, record))
-        self.appeals.extend(_appeal_rows(book, record))
+            self.scores.add(rows)
+        self.selves.add(part.selves)
+        self.appeals.add(part.appeals)
 
     def bytes(self) -> bytes:
         """The archive workbook as .xlsx bytes."""
