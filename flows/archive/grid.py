@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Sequence
-from functools import cache
+from functools import cache, lru_cache
 from itertools import accumulate
 from typing import Any, NamedTuple, cast
 
@@ -116,10 +116,15 @@ def _latin(character: str) -> bool:
     return character.isascii() and character.isalnum()
 
 
+Place = tuple[
+    int, int, int, float, bool
+]  # a drawn cell's column, columns and rows spanned, text width, shading
+
+
 @cache
 def _places(
     shape: tuple[int, ...], widths: tuple[float, ...], spans: tuple[Box, ...], shaded: tuple[Box, ...]
-) -> list[list[tuple[int, int, int, float, bool]]]:
+) -> list[tuple[Place, ...]]:
     """Each row's drawn cells (column, columns, rows spanned, text width, shaded) of a table of
     ``shape`` (cells per row): worked out once per form, as every examinee's is the same."""
     origin = {(c0, r0): (c1 - c0 + 1, r1 - r0 + 1) for (c0, r0), (c1, r1) in spans}
@@ -138,7 +143,7 @@ def _places(
             if (c, r) not in covered:
                 columns, down = origin.get((c, r), (1, 1))
                 row.append((c, columns, down, sum(widths[c : c + columns]) - 2 * PADDING_X, (c, r) in grey))
-        places.append(row)
+        places.append(tuple(row))
     return places
 
 
@@ -171,6 +176,7 @@ class Row(NamedTuple):
     height: float
     cells: Sequence[Cell]
     fixed: bool  # a height given, not from its text: never split
+    places: tuple[Place, ...]  # its cells' places (``_places``): with the height, where its boxes are
 
 
 def _known(canvas: Any) -> dict[tuple[Run, float], str]:
@@ -215,6 +221,30 @@ class Drawn(Flowable):
         code.append("Q")
 
 
+_outlines: dict[object, list[str]] = {}  # a table's boxes by its widths and its rows' heights and places
+
+
+def _boxes(
+    tops: list[float], xs: list[str], spans: dict[tuple[int, int], str], rows: Sequence[Row]
+) -> list[str]:
+    """The operators that shade and rule a table's cells (its rows' tops given): the same for every
+    table of a form whose rows are as high, so made once for them."""
+    ys = [f"{top:.2f}" for top in tops]
+    heights = [f"{tops[r] - tops[r + 1]:.2f}" for r in range(len(rows))]
+    boxes, shaded = [], []  # each cell's rectangle, as operands of ``re``
+    for r, row in enumerate(rows):
+        for cell in row.cells:
+            below = r + cell.rows
+            height = heights[r] if cell.rows == 1 else f"{tops[r] - tops[below]:.2f}"
+            box = f"{xs[cell.column]} {ys[below]} {spans[cell.column, cell.columns]} {height} re"
+            boxes.append(box)
+            if cell.shaded:
+                shaded.append(box)
+    code = [f"q {SHADE} rg {' '.join(shaded)} f Q"] if shaded else []
+    code.append(f"q {RULE} w 0 G {' '.join(boxes)} S Q")
+    return code
+
+
 class Grid(Drawn):
     """A form's table (see the module's docstring); ``widths`` in points."""
 
@@ -246,7 +276,7 @@ class Grid(Drawn):
                     tallest = max(tallest, len(lines))
             given = heights[r] if heights else None
             height = given if given is not None else tallest * fonts.leading + 2 * PADDING_Y
-            rows.append(Row(height, cells, given is not None))
+            rows.append(Row(height, cells, given is not None, placed))
         return cls(rows, widths, fonts)
 
     def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
@@ -283,7 +313,10 @@ class Grid(Drawn):
         head = [cell._replace(lines=cell.lines[:fits]) for cell in row.cells]
         tail = [cell._replace(lines=cell.lines[fits:]) for cell in row.cells]
         rest = (tallest - fits) * self.fonts.leading + 2 * PADDING_Y
-        return Row(fits * self.fonts.leading + 2 * PADDING_Y, head, False), Row(rest, tail, False)
+        return (
+            Row(fits * self.fonts.leading + 2 * PADDING_Y, head, False, row.places),
+            Row(rest, tail, False, row.places),
+        )
 
     def _with(self, rows: Sequence[Row]) -> Grid:
         return Grid(rows, self.widths, self.fonts)
@@ -295,21 +328,14 @@ class Grid(Drawn):
         tops = [self.height]
         for row in self.rows:
             tops.append(tops[-1] - row.height)
-        ys = [f"{top:.2f}" for top in tops]
-        heights = [f"{tops[r] - tops[r + 1]:.2f}" for r in range(len(self.rows))]
-        boxes, shaded = [], []  # each cell's rectangle, as operands of ``re``
-        for r, row in enumerate(self.rows):
-            for cell in row.cells:
-                below = r + cell.rows
-                height = heights[r] if cell.rows == 1 else f"{tops[r] - tops[below]:.2f}"
-                box = f"{xs[cell.column]} {ys[below]} {spans[cell.column, cell.columns]} {height} re"
-                boxes.append(box)
-                if cell.shaded:
-                    shaded.append(box)
-        code = canvas._code
-        if shaded:
-            code.append(f"q {SHADE} rg {' '.join(shaded)} f Q")
-        code.append(f"q {RULE} w 0 G {' '.join(boxes)} S Q")
+        outline = (tuple(self.widths), tuple((row.height, row.places) for row in self.rows))
+        boxes = _outlines.get(outline)
+        if boxes is None:
+            boxes = _boxes(tops, xs, spans, self.rows)
+            if len(_outlines) >= 4096:
+                _outlines.clear()
+            _outlines[outline] = boxes
+        canvas._code.extend(boxes)
         size, leading = fonts.size, fonts.leading
         known = _known(canvas)
         text = []
@@ -320,17 +346,23 @@ class Grid(Drawn):
                 top, bottom = tops[r], tops[r + cell.rows]
                 # the lines' block centred in the cell, each line's glyphs centred in its leading
                 baseline = (top + bottom) / 2 + len(cell.lines) * leading / 2 - leading / 2 - size * 0.35
+                indent = indents[cell.column]
                 for line in cell.lines:
-                    left, shown_left = lefts[cell.column] + PADDING_X, indents[cell.column]
-                    for n, run in enumerate(line):
+                    if len(line) == 1:  # one font: most lines
+                        run = line[0]
                         shown = known.get((run, size)) or operators(canvas, run, size)
-                        text.append(f"1 0 0 1 {shown_left} {baseline:.2f} Tm {shown}")
-                        if n + 1 < len(line):
-                            left += sum(map(fonts.width, run[1]))
-                            shown_left = f"{left:.2f}"
+                        text.append(f"1 0 0 1 {indent} {baseline:.2f} Tm {shown}")
+                    else:
+                        left, shown_left = lefts[cell.column] + PADDING_X, indent
+                        for n, run in enumerate(line):
+                            shown = known.get((run, size)) or operators(canvas, run, size)
+                            text.append(f"1 0 0 1 {shown_left} {baseline:.2f} Tm {shown}")
+                            if n + 1 < len(line):
+                                left += sum(map(fonts.width, run[1]))
+                                shown_left = f"{left:.2f}"
                     baseline -= leading
         if text:
-            code.append(f"BT {''.join(text)}ET")
+            canvas._code.append(f"BT {''.join(text)}ET")
 
 
 class Together(Drawn):
@@ -367,6 +399,12 @@ class Together(Drawn):
             top -= after
 
 
+@lru_cache(maxsize=4096)
+def _width(text: str, font: str, size: float) -> float:
+    """``text``'s width (a form's titles and notes repeat on every examinee's pages)."""
+    return float(pdfmetrics.stringWidth(text, font, size))
+
+
 class Line(Drawn):
     """One line of text in the embedded font (a form's title, a note, a heading), drawn as a
     one-line ``Paragraph`` of ``style`` would be, without parsing its markup."""
@@ -374,7 +412,7 @@ class Line(Drawn):
     def __init__(self, text: str, style: ParagraphStyle) -> None:
         super().__init__()
         self.text, self.style = text, style
-        self.width = pdfmetrics.stringWidth(text, style.fontName, style.fontSize)
+        self.width = _width(text, style.fontName, style.fontSize)
         self.height = style.leading
 
     def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
