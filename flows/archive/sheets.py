@@ -82,6 +82,32 @@ def display_width(value: Cell) -> int:
     return len(longest) if longest.isascii() else sum(map(_WIDTHS.__getitem__, longest))
 
 
+Measure = list[list[int] | None]  # each cell's lines' display widths (None: no text)
+
+
+def _measured(row: Sequence[Cell]) -> tuple[list[int], Measure]:
+    """Each cell's ``display_width``, and the display width of each line of its text (for the row's
+    height): measured once, where the row is made."""
+    widths: list[int] = []
+    measure: Measure = []
+    for value in row:
+        if isinstance(value, str) and value:
+            if "\n" in value:
+                parts = value.split("\n")
+                shown = [
+                    len(part) if part.isascii() else sum(map(_WIDTHS.__getitem__, part)) for part in parts
+                ]
+                widths.append(shown[parts.index(max(parts, key=len))])
+            else:
+                shown = [len(value) if value.isascii() else sum(map(_WIDTHS.__getitem__, value))]
+                widths.append(shown[0])
+            measure.append(shown)
+        else:
+            widths.append(display_width(value))
+            measure.append(None)
+    return widths, measure
+
+
 class _Widths(dict[str, int]):
     """The width of each character met (a dictionary's look-up is the fastest there is)."""
 
@@ -150,14 +176,17 @@ class Spool:
     def extend(self, rows: Iterable[Row]) -> None:
         batch = list(rows)
         widest = self.widest
+        measures: list[Measure | None] = []
         for row in batch:
             if isinstance(row, Group):
+                measures.append(None)
                 continue
-            widths = [display_width(value) for value in row]
+            widths, measure = _measured(row)
+            measures.append(measure)
             widest = [max(pair) for pair in zip(widest, widths, strict=True)] if widest else widths
         self.widest = widest
         if batch:
-            pickle.dump(batch, self.file, pickle.HIGHEST_PROTOCOL)
+            pickle.dump((batch, measures), self.file, pickle.HIGHEST_PROTOCOL)
             self.count += len(batch)
 
     def spooled(self) -> Spooled:
@@ -177,14 +206,15 @@ class Spool:
                 [max(pair) for pair in zip(widest, spooled.widest, strict=True)] if widest else spooled.widest
             )
 
-    def __iter__(self) -> Iterator[Row]:
+    def __iter__(self) -> Iterator[tuple[Row, Measure | None]]:
+        """Each row, with its text's measure (None for a group's row)."""
         self.file.seek(0)
         while True:
             try:
-                batch = pickle.load(self.file)
+                batch, measures = pickle.load(self.file)
             except EOFError:
                 return
-            yield from batch
+            yield from zip(batch, measures, strict=True)
 
     def close(self) -> None:
         self.file.close()
@@ -195,7 +225,7 @@ def write_table(
     name: str,
     title: str,
     columns: Sequence[Column],
-    rows: Iterable[Row],
+    rows: Iterable[Row] | Spool,
     *,
     landscape: bool = True,
 ) -> None:
@@ -226,31 +256,40 @@ def write_table(
     rows_of = RowWriter(written, Styles(sheet, _BORDER), len(columns))
     headers = [c.header for c in columns]
     rows_of.write(1, 22, [title], [_TITLE_LOOK])
-    rows_of.write(2, _height(headers, widths, [True] * len(columns)), headers, [_HEADER_LOOK] * len(columns))
+    rows_of.write(
+        2,
+        _height(_measured(headers)[1], widths, [True] * len(columns)),
+        headers,
+        [_HEADER_LOOK] * len(columns),
+    )
     looks = [_WRAP_LOOK if wrap else _PLAIN_LOOK for wrap in wraps]
     group = [_GROUP_LOOK] + [_GROUP_REST_LOOK] * (len(columns) - 1)
-    for number, row in enumerate(spool, start=3):
+    for number, (row, measure) in enumerate(spool, start=3):
         if isinstance(row, Group):
             sheet.merged_cells.add(f"A{number}:{last}{number}")
-            height = _height([row.text], [sum(widths)], wraps)
+            height = _height(_measured([row.text])[1], [sum(widths)], wraps)
             rows_of.write(number, height, [row.text] + [None] * (len(columns) - 1), group)
         else:
-            rows_of.write(number, _height(row, widths, wraps), row, looks)
+            assert measure is not None
+            rows_of.write(number, _height(measure, widths, wraps), row, looks)
     spool.close()
 
 
-def _height(cells: Sequence[Cell], widths: Sequence[float], wraps: Sequence[bool]) -> float:
+def _height(measure: Measure, widths: Sequence[float], wraps: Sequence[bool]) -> float:
     """A row's height in points: as many lines as its tallest cell wraps to (spreadsheets do not
-    measure wrapped text when they open a file)."""
+    measure wrapped text when they open a file), from its text's ``measure``."""
     lines = 1
-    for value, width, wrap in zip(cells, widths, wraps, strict=False):
-        if isinstance(value, str) and value:
-            parts = value.split("\n")
-            fit = max(1.0, width - 1)
-            count = (
-                sum(max(1, math.ceil(display_width(part) / fit)) for part in parts) if wrap else len(parts)
-            )
-            lines = max(lines, count)
+    for shown, width, wrap in zip(measure, widths, wraps, strict=False):
+        if shown is not None:
+            if wrap:
+                fit = max(1.0, width - 1)
+                count = 0
+                for line in shown:
+                    count += max(1, math.ceil(line / fit))
+            else:
+                count = len(shown)
+            if count > lines:
+                lines = count
     return LINE_HEIGHT * lines + 3
 
 

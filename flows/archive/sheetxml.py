@@ -92,37 +92,45 @@ class RowWriter:
     def write(self, number: int, height: float, values: Sequence[Cell], looks: Sequence[Look]) -> None:
         """Row ``number``, ``height`` points high: ``values`` from column A on, each looking as ``looks``
         has it."""
-        styles = self.styles
-        parts = [f'<row r="{number}" ht="{height:.16g}" customHeight="1">']
+        styles, found = self.styles, self.styles.found
+        row = str(number)
+        parts = [f'<row r="{row}" ht="{height:.16g}" customHeight="1">']
         for letter, value, look in zip(self.letters, values, looks, strict=False):
-            if isinstance(value, str) and not value.isprintable():  # (a control character is not)
-                value = pictured(value)
-            parts.append(cell_xml(f"{letter}{number}", value, styles(value, look)))
+            if isinstance(value, str):
+                if not value.isprintable():  # (a control character is not)
+                    value = pictured(value)
+                key = (id(look), False, value.startswith(FORMULA_STARTS))
+            else:
+                key = (id(look), isinstance(value, datetime), False)
+            style = found.get(key)
+            parts.append(cell_xml(letter + row, value, styles(value, look) if style is None else style))
         parts.append("</row>")
         self.file.write("".join(parts).encode())
 
 
 def cell_xml(reference: str, value: Cell, style: int) -> str:
     """One cell as openpyxl writes it (a string already pictured)."""
+    if isinstance(value, str):
+        text = value if len(value) <= STRING_MOST else value[:STRING_MOST]
+        if not text:
+            return f'<c r="{reference}" s="{style}" t="inlineStr" />'
+        if text in _ERRORS:
+            return f'<c r="{reference}" s="{style}" t="e"><v>{text}</v></c>'
+        head = f'<c r="{reference}" s="{style}" t="inlineStr"><is>'
+        if (text[0].isspace() or text[-1].isspace()) and not text.isspace():  # spaces kept at either end
+            return f'{head}<t xml:space="preserve">{_escaped(text)}</t></is></c>'
+        return f"{head}<t>{_escaped(text)}</t></is></c>"
     head = f'<c r="{reference}" s="{style}"'
     if value is None:
         return f'{head} t="n" />'
-    if isinstance(value, str):
-        text = value[:STRING_MOST]
-        if not text:
-            return f'{head} t="inlineStr" />'
-        if text in ERROR_CODES:
-            return f'{head} t="e"><v>{text}</v></c>'
-        escaped = _escaped(text)
-        stripped = text.strip()
-        if stripped and stripped != text:
-            return f'{head} t="inlineStr"><is><t xml:space="preserve">{escaped}</t></is></c>'
-        return f'{head} t="inlineStr"><is><t>{escaped}</t></is></c>'
     if isinstance(value, datetime):
         return f'{head} t="n"><v>{_number(to_excel(value.replace(tzinfo=None)))}</v></c>'
     kind = "b" if isinstance(value, bool) else "n"
     number = _number(value)
     return f'{head} t="{kind}"><v>{number}</v></c>' if number else f'{head} t="{kind}"><v /></c>'
+
+
+_ERRORS = frozenset(ERROR_CODES)
 
 
 def _number(value: float | Decimal) -> str:

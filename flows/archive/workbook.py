@@ -74,7 +74,12 @@ class Book:
         return [Column(self.label(Names(spec[0], spec[1])), *spec[2:]) for spec in specs]
 
     def table(
-        self, name: str, title: Names, columns: list[Column], rows: Iterable[Row], landscape: bool = True
+        self,
+        name: str,
+        title: Names,
+        columns: list[Column],
+        rows: Iterable[Row] | Spool,
+        landscape: bool = True,
     ) -> None:
         """One sheet of the workbook, titled ``<cycle> <title>``."""
         write_table(self.workbook, name, self.title(*title), columns, rows, landscape=landscape)
