@@ -38,12 +38,20 @@ class Forms:
 
     def __init__(self, record: CycleRecord, tz: ZoneInfo, label: Label) -> None:
         self.record, self.tz, self.label = record, tz, label
+        self.times: dict[datetime, str] = {}  # the committee's signatures: the same on every form
 
     def l(self, zh: str, en: str) -> str:  # noqa: E743
         return self.label(Names(zh, en))
 
     def local(self, moment: datetime | None) -> str:
-        return moment.astimezone(self.tz).strftime("%Y-%m-%d %H:%M") if moment else ""
+        if not moment:
+            return ""
+        shown = self.times.get(moment)
+        if shown is None:
+            if len(self.times) >= 4096:
+                self.times.clear()
+            shown = self.times[moment] = moment.astimezone(self.tz).strftime("%Y-%m-%d %H:%M")
+        return shown
 
     def title(self, zh: str, en: str) -> Flowable:
         return text(self.l(zh, en), "title")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Sequence
-from functools import cache, lru_cache
+from functools import cache, lru_cache, partial
 from itertools import accumulate
 from typing import Any, NamedTuple, cast
 
@@ -83,7 +83,7 @@ class Fonts:
         never starting a line."""
         lines: list[tuple[Run, ...]] = []
         widths, characters = self.widths, set(text)
-        for character in characters - widths.keys():
+        for character in characters.difference(widths):  # (a dict's keys looked up, not copied)
             self.width(character)
         main = self.main
         runs = self.runs if not characters <= self.covered else lambda line: ((main, line),) if line else ()
@@ -170,6 +170,9 @@ class Cell(NamedTuple):
     rows: int
     lines: Sequence[tuple[Run, ...]]
     shaded: bool
+
+
+_cell = partial(tuple.__new__, Cell)  # a Cell without the named tuple's Python-level constructor
 
 
 class Row(NamedTuple):
@@ -271,7 +274,7 @@ class Grid(Drawn):
             for c, columns, down, width, grey in placed:
                 value = row[c]
                 lines = fonts.lines("" if value is None else str(value), width)
-                cells.append(Cell(c, columns, down, lines, grey))
+                cells.append(_cell((c, columns, down, lines, grey)))
                 if down == 1:
                     tallest = max(tallest, len(lines))
             given = heights[r] if heights else None
