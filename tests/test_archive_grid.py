@@ -9,7 +9,7 @@ import io
 from pypdf import PdfReader
 from reportlab.platypus import Spacer
 
-from flows.archive.grid import Together
+from flows.archive.blocks import Together
 from flows.archive.pdf import FALLBACK, PAGE_WIDTH, grid, print_pdf
 
 

@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 from reportlab.platypus import Flowable, PageBreak, Spacer
 
 from flows.archive.actions import Label
+from flows.archive.blocks import Together
 from flows.archive.evidence import evidence_line
-from flows.archive.grid import Together
 from flows.archive.pdf import grid, text
 from flows.archive.records import CycleRecord, ExamineeRecord, Signed
 from flows.archive.workbook import PROVISIONAL

@@ -32,8 +32,9 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate
 
+from flows.archive.blocks import Line
 from flows.archive.controls import spelled
-from flows.archive.grid import Box, Fonts, Grid, Line, operators
+from flows.archive.grid import Box, Fonts, Grid, operators
 from flows.ui.fonts import BUNDLED_CJK_FONT
 
 FONT_FILE = BUNDLED_CJK_FONT
