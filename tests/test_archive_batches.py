@@ -72,3 +72,14 @@ def test_departments_are_batched_in_roster_order_up_to_the_limit_or_alone():
     departments = [printing.Department(f"d{n}", "", [(f"t{n}", None)], size) for n, size in enumerate(sizes)]
     batched = printing.batches(departments, 10)
     assert [[d.size for d in batch] for batch in batched] == [[3, 4], [9], [12], [2, 2]]
+
+
+def test_a_worker_that_fails_fails_the_export_instead_of_leaving_it_waiting(session, cycle, monkeypatch):
+    monkeypatch.setattr(printing, "BATCH", 10)
+
+    def broken(writer: object, batch: object) -> list[tuple[str, bytes]]:
+        raise RuntimeError("the drawing failed")
+
+    monkeypatch.setattr(printing, "_draw_batch", broken)  # the workers are forked with it
+    with pytest.raises(RuntimeError, match="the drawing failed"):
+        export(session, cycle, workers=2)

@@ -145,6 +145,7 @@ def _start_worker(drawing: _Drawing[Any]) -> None:
     ``close=False`` forgets them without closing them); the worker opens its own."""
     global _drawing
     drawing.engine.dispose(close=False)
+    drawing.made.cancel_join_thread()  # never kept from exiting by what the parent no longer reads
     _drawing = drawing
 
 
