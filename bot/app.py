@@ -26,6 +26,7 @@ from sqlmodel import Session
 from telegram import BotCommand, BotCommandScopeDefault, Update
 from telegram.ext import Application, ContextTypes
 
+from bot.bot_api_http import bot_api_request
 from bot.commands.common import open_database
 from bot.config import Config, ConfigError
 from bot.failures import Fatal
@@ -51,7 +52,7 @@ ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 POLLING_LEASE = "polling"
 LEASE_SECONDS, RENEW_SECONDS = 30.0, 10.0
 GRACE_SECONDS = 5.0  # for the answers being sent when the bot is told to stop
-CONNECTIONS = 4  # to the Bot API at once: httpx looks at every pooled connection on each request
+CONNECTIONS = 4  # to the Bot API at once (getUpdates has its own): more cost more than they save
 POOL_TIMEOUT = 10.0  # seconds a request may wait for one of them (a busy moment, not a failure)
 
 
@@ -97,19 +98,20 @@ async def register_menus(application: Application) -> None:
 
 def build_application(config: Config, engine: Engine) -> Application:
     settings = config.settings.telegram
-    builder = (
+    proxy = settings.proxy or None
+    application = (
         Application.builder()
         .token(config.require_token())
         .base_url(settings.api_base_url)
         .base_file_url(settings.api_file_url)
         .rate_limiter(rate_limiter(config.settings.delivery))
-        .connection_pool_size(CONNECTIONS)
-        .pool_timeout(POOL_TIMEOUT)
+        .request(
+            bot_api_request(proxy, settings.api_base_url, connections=CONNECTIONS, pool_timeout=POOL_TIMEOUT)
+        )
+        .get_updates_request(bot_api_request(proxy, settings.api_base_url))  # bot.intake's long poll
         .updater(None)
+        .build()
     )
-    if settings.proxy:
-        builder = builder.proxy(settings.proxy)
-    application = builder.build()
     application.bot_data["config"] = config
     application.bot_data["engine"] = engine
     application.add_error_handler(on_error)

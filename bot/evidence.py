@@ -16,8 +16,8 @@ from urllib.parse import urlsplit
 from sqlmodel import Session
 from telegram import Bot
 from telegram.error import BadRequest, NetworkError, TelegramError
-from telegram.request import HTTPXRequest
 
+from bot.bot_api_http import bot_api_request
 from bot.config import Config
 from storage import appeals
 from storage.models import AppealEvidence, Cycle, EvidenceFile, EvidenceKind
@@ -48,11 +48,13 @@ async def _download(
     config: Config, pieces: Sequence[AppealEvidence]
 ) -> tuple[list[tuple[AppealEvidence, str, bytes]], dict[int, str]]:
     telegram = config.settings.telegram
+    request = bot_api_request(telegram.proxy or None, telegram.api_base_url)
     bot = Bot(
         config.settings.token,
         base_url=telegram.api_base_url,
         base_file_url=telegram.api_file_url,
-        request=HTTPXRequest(proxy=telegram.proxy or None),
+        request=request,
+        get_updates_request=request,  # never asked: no second connection made for it
     )
     fetched: list[tuple[AppealEvidence, str, bytes]] = []
     failed: dict[int, str] = {}

@@ -68,13 +68,20 @@ def bot_username(config: Config, engine: Engine) -> str:
 def _ask_telegram(config: Config) -> str:
     from telegram import Bot  # here, not atop: most runs never ask, and the command starts sooner
     from telegram.error import InvalidToken, TelegramError
-    from telegram.request import HTTPXRequest
+
+    from bot.bot_api_http import bot_api_request
 
     telegram = config.settings.telegram
 
     async def ask() -> str:
-        request = HTTPXRequest(proxy=telegram.proxy or None)
-        async with Bot(config.require_token(), base_url=telegram.api_base_url, request=request) as bot:
+        request = bot_api_request(telegram.proxy or None, telegram.api_base_url)
+        bot = Bot(
+            config.require_token(),
+            base_url=telegram.api_base_url,
+            request=request,
+            get_updates_request=request,
+        )
+        async with bot:
             return bot.username
 
     try:
