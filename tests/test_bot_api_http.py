@@ -7,12 +7,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 import socket
+import ssl
+import subprocess
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.policy import default
+from pathlib import Path
 from urllib.parse import parse_qs
 
 import httpcore
@@ -21,6 +25,7 @@ from fakebotapi import FakeBotApi
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
+import bot.bot_api_http
 from bot.app import CONNECTIONS, POOL_TIMEOUT, build_application
 from bot.bot_api_http import BotApiRequest, bot_api_request
 from bot.config import load_config
@@ -102,11 +107,16 @@ class Server:
         return f"{self.base_url}{TOKEN}/{method}"
 
 
+async def started(state: Server, tls: ssl.SSLContext | None = None) -> asyncio.Server:
+    listening = await asyncio.start_server(state.serve, "127.0.0.1", 0, ssl=tls)
+    state.port = listening.sockets[0].getsockname()[1]
+    return listening
+
+
 @pytest.fixture
 async def server() -> AsyncIterator[Server]:
     state = Server()
-    listening = await asyncio.start_server(state.serve, "127.0.0.1", 0)
-    state.port = listening.sockets[0].getsockname()[1]
+    listening = await started(state)
     async with listening:
         yield state
         if state.hold is not None:
@@ -235,10 +245,63 @@ async def test_an_http_proxy_carries_the_requests_with_its_credentials(server):
     assert call.headers["proxy-authorization"] == "Basic a2FvaGU6cHIweHk="
 
 
+async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    while data := await reader.read(65536):
+        writer.write(data)
+        await writer.drain()
+    writer.close()
+
+
 @pytest.mark.parametrize("scheme", ["socks5", "socks5h"])
-def test_a_socks_proxy_makes_socks_connections(scheme):
-    request = bot_api_request(f"{scheme}://127.0.0.1:1080", "https://api.telegram.org/bot")
+async def test_a_socks_proxy_carries_the_requests_and_resolves_the_apis_name(server, scheme):
+    asked: list[tuple[str, int]] = []
+
+    async def socks5(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        greeting = await reader.readexactly(2)
+        await reader.readexactly(greeting[1])  # the client's methods: "no authentication" taken
+        writer.write(b"\x05\x00")
+        _, _, _, kind = await reader.readexactly(4)
+        assert kind == 3  # a domain name, resolved by the proxy
+        name = await reader.readexactly((await reader.readexactly(1))[0])
+        asked.append((name.decode(), int.from_bytes(await reader.readexactly(2), "big")))
+        upstream_reader, upstream_writer = await asyncio.open_connection("127.0.0.1", server.port)
+        writer.write(b"\x05\x00\x00\x01" + bytes(6))
+        await asyncio.gather(pipe(reader, upstream_writer), pipe(upstream_reader, writer))
+
+    proxy = await asyncio.start_server(socks5, "127.0.0.1", 0)
+    api = "http://api.telegram.invalid/bot"
+    request = bot_api_request(f"{scheme}://127.0.0.1:{proxy.sockets[0].getsockname()[1]}", api)
     assert isinstance(request.pool, httpcore.AsyncSOCKSProxy)
+    async with proxy, request:
+        assert await request.post(f"{api}{TOKEN}/sendMessage", read_timeout=3) == OK["result"]
+    assert asked == [("api.telegram.invalid", 80)]
+    assert server.received[-1].line.startswith(f"POST /bot{TOKEN}/sendMessage HTTP/1.1")
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl makes the test's certificate")
+async def test_https_to_the_api_verifies_its_certificate_and_answers(tmp_path: Path, monkeypatch):
+    key, certificate = tmp_path / "key.pem", tmp_path / "certificate.pem"
+    options = ["-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost"]
+    names = ["-addext", "subjectAltName=DNS:localhost", "-keyout", str(key), "-out", str(certificate)]
+    subprocess.run(
+        ["openssl", "req", "-x509", *options, *names],
+        check=True,
+        capture_output=True,
+    )
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    tls.load_cert_chain(certificate, key)
+    state = Server()
+    async with await started(state, tls):
+        api = f"https://localhost:{state.port}/bot"
+        async with bot_api_request(None, api) as request:  # certifi does not know the test's certificate
+            with pytest.raises(NetworkError, match="CERTIFICATE_VERIFY_FAILED"):
+                await request.post(f"{api}{TOKEN}/sendMessage")
+        trusting = ssl.create_default_context(cafile=str(certificate))
+        monkeypatch.setattr(bot.bot_api_http.httpx, "create_ssl_context", lambda: trusting)
+        async with bot_api_request(None, api) as request:
+            for _ in range(3):
+                assert await request.post(f"{api}{TOKEN}/sendMessage") == OK["result"]
+    assert state.connections == 1  # the three on one connection, kept alive (the refused one ended in TLS)
 
 
 def test_without_a_configured_proxy_the_environments_is_used_unless_no_proxy_names_the_host(monkeypatch):
