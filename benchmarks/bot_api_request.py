@@ -27,14 +27,16 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+REPO = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(REPO), str(REPO / "benchmarks")]
 
-import aiohttp
-from aiohttp import web
-from telegram.request import BaseRequest, HTTPXRequest, RequestData
-from telegram.request._requestparameter import RequestParameter
+import aiohttp  # noqa: E402
+from aiohttp import web  # noqa: E402
+from machine import describe  # noqa: E402
+from telegram.request import BaseRequest, HTTPXRequest, RequestData  # noqa: E402
+from telegram.request._requestparameter import RequestParameter  # noqa: E402
 
-from bot.bot_api_http import BotApiRequest
+from bot.bot_api_http import BotApiRequest  # noqa: E402
 
 CONNECTIONS, IN_FLIGHT = 4, 16
 ANSWER = json.dumps(
@@ -142,6 +144,7 @@ def main() -> None:
     if args.serve:
         serve(args.serve)
         return
+    print(describe(), flush=True)
     port = free_port()
     server = subprocess.Popen([sys.executable, __file__, "--serve", str(port)], env=os.environ.copy())
     try:
@@ -152,6 +155,7 @@ def main() -> None:
             except OSError:
                 time.sleep(0.05)
         asyncio.run(run(port, args.requests, args.rounds))
+        print(describe(), flush=True)
     finally:
         server.terminate()
         server.wait()
