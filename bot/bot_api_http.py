@@ -1,19 +1,20 @@
 """The connection to the Bot API: every request kaohe makes to Telegram goes through ``BotApiRequest``.
 
-A python-telegram-bot ``BaseRequest`` that sends straight to httpcore's connection pool (HTTP/1.1,
-kept alive), directly or through the configured proxy (``http://``, ``https://``, ``socks5://``,
-``socks5h://``), as PTB's ``HTTPXRequest`` does through httpx's client, minus that client's layer
-(URL and header merging, cookies, hooks, the response object): about half of what a request cost the
-event loop. What PTB relies on is kept: the same form-encoded parameters, multipart bodies for files
-(encoded by httpx), the default and per-call timeouts (``DEFAULT_NONE`` meaning "the default", the
-media write timeout for uploads), a pool timeout or any other timeout raised as ``TimedOut``, other
-transport failures as ``NetworkError``, and the status and body handed back for PTB to map (429
-``RetryAfter``, 400 ``BadRequest``, 403 ``Forbidden`` …). With no proxy configured, one in the
-environment (``HTTPS_PROXY``, ``ALL_PROXY``, ``NO_PROXY``) is used, as httpx would; certificates are
-httpx's (certifi, or ``SSL_CERT_FILE``).
+A python-telegram-bot ``BaseRequest`` that sends over httpcore's HTTP/1.1 connections, kept alive,
+directly or through the configured proxy (``http://``, ``https://``, ``socks5://``, ``socks5h://``),
+as PTB's ``HTTPXRequest`` does through httpx's client, without what cost most of a request's CPU:
+httpx's client layer (URL and header merging, cookies, hooks, the response object), anyio under
+httpcore (``AsyncioBackend`` runs on asyncio's own transports) and httpcore's pool bookkeeping (the
+request keeps its few connections itself). What PTB relies on is kept: the same form-encoded
+parameters, multipart bodies for files (encoded by httpx), the default and per-call timeouts
+(``DEFAULT_NONE`` meaning "the default", the media write timeout for uploads), a pool timeout or any
+other timeout raised as ``TimedOut``, other transport failures as ``NetworkError``, and the status
+and body handed back for PTB to map (429 ``RetryAfter``, 400 ``BadRequest``, 403 ``Forbidden`` …).
+With no proxy configured, one in the environment (``HTTPS_PROXY``, ``ALL_PROXY``, ``NO_PROXY``) is
+used, as httpx would; certificates are httpx's (certifi, or ``SSL_CERT_FILE``).
 
-``bot_api_request`` builds one; ``bot.app`` (the running bot, one for ``getUpdates`` and one for the
-rest) and the commands that ask Telegram something use it.
+``bot_api_request`` builds one; ``bot.app`` (the running bot: one for ``getUpdates``, one for the
+rest), ``bot.evidence`` and ``kaohe invites`` use it.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ POOL_TIMEOUT_MESSAGE = (
     "Pool timeout: All connections in the connection pool are occupied. Request was *not* sent to "
     "Telegram. Consider adjusting the connection pool size or the pool timeout."
 )  # PTB's HTTPXRequest's words
-KEEPALIVE_SECONDS = 5.0  # an idle connection is closed after it (httpx's default)
+KEEPALIVE_SECONDS = 5.0  # an idle connection is not used again after it (httpx's default)
 FORM = b"application/x-www-form-urlencoded"
 USER_AGENT = BaseRequest.USER_AGENT.encode("ascii")
 DEFAULT_PORTS = {b"http": 80, b"https": 443}
