@@ -24,7 +24,7 @@ from sqlalchemy.exc import ArgumentError
 TOKEN_ENV = "KAOHE_BOT_TOKEN"
 CONFIG_ENV = "KAOHE_CONFIG"
 DEFAULT_CONFIG = Path("config.toml")
-PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")  # what bot.bot_api_http's connections (httpcore's) speak
+PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")  # what bot.bot_api_http's connections speak
 
 
 class ConfigError(Exception):
