@@ -51,8 +51,8 @@ LEASE = timedelta(seconds=60)  # renewed with every call sent
 IDLE_SECONDS = 0.5  # how often an idle worker looks for work other processes stored
 RETRY_HANDLING = timedelta(seconds=1)
 MAX_SEND_ATTEMPTS = 8
-CLAIM_BATCH = 8  # updates claimed and handled in one transaction
-MAX_FLYING = 16  # answers being sent at once, two batches (at most these go out again after a crash)
+CLAIM_BATCH = 10  # updates claimed and handled in one transaction
+MAX_FLYING = 20  # answers being sent at once, two batches (at most these go out again after a crash)
 T = TypeVar("T")
 Handler = Callable[[Session, Update, datetime], tuple[Incoming | None, list[Action]]]
 
