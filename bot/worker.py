@@ -183,8 +183,10 @@ class Worker:
         now = _utcnow()
         try:
             with session_scope(self.engine) as session:
-                inbox.finish_all(session, answered, self.owner, now)
-                rows = inbox.claim(session, self.owner, now, now + LEASE, room) if room else []
+                if not room:
+                    inbox.finish_all(session, answered, self.owner, now)
+                    return []
+                rows = inbox.claim(session, self.owner, now, now + LEASE, room, answered)
                 senders = {row.user_id for row in rows if row.user_id and row.handled_at is None}
                 accounts.read_placed_members_ahead(session, senders)
                 steps = [self.handle(session, row, self.parsed(row), now) for row in rows]

@@ -20,7 +20,22 @@ from datetime import datetime
 from functools import cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import Table, bindparam, func, null, or_, select, update
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    ColumnElement,
+    Table,
+    any_,
+    bindparam,
+    case,
+    column,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert, Update
 from sqlmodel import Session, col, delete
@@ -50,8 +65,29 @@ class Claimed:
 
 @cache
 def _receive_statement(dialect: str) -> Insert:
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert(INBOX).on_conflict_do_nothing(index_elements=["update_id"]).returning(INBOX.c.update_id)
+    """The INSERT of a batch. On PostgreSQL one statement whatever the batch's size, its rows read
+    from one JSON array (``arrivals``): psycopg prepares it once, where a VALUES list per size would be
+    a new statement for psycopg to parse, and a parameter per column and row to convert; elsewhere
+    the rows as parameters (a VALUES list)."""
+    insert: sqlite.Insert | postgresql.Insert
+    if dialect != "postgresql":
+        insert = sqlite.insert(INBOX)
+    else:
+        arrivals = (
+            func.json_to_recordset(bindparam("arrivals", type_=JSON))
+            .table_valued(
+                column("update_id", BigInteger),
+                column("chat_id", BigInteger),
+                column("user_id", BigInteger),
+                column("payload", JSON),
+            )
+            .render_derived(with_types=True)
+        )
+        received = bindparam("now", type_=INBOX.c.received_at.type)
+        rows = select(*arrivals.c, received, literal(0), literal(False), literal(0))
+        names = [*arrivals.c.keys(), "received_at", "attempts", "failed", "replies_sent"]
+        insert = postgresql.insert(INBOX).from_select(names, rows)
+    return insert.on_conflict_do_nothing(index_elements=["update_id"]).returning(INBOX.c.update_id)
 
 
 class Arrival(NamedTuple):
@@ -82,6 +118,10 @@ def receive_all(session: Session, arrivals: Sequence[Arrival], now: datetime) ->
     """``receive`` for a batch of updates, in one statement; how many were new."""
     if not arrivals:
         return 0
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        values = {"arrivals": [arrival._asdict() for arrival in arrivals], "now": now}
+        return len(session.execute(_receive_statement(dialect), values).all())
     rows = [
         {
             "update_id": arrival.update_id,
@@ -95,12 +135,14 @@ def receive_all(session: Session, arrivals: Sequence[Arrival], now: datetime) ->
         }
         for arrival in arrivals
     ]
-    statement = _receive_statement(session.get_bind().dialect.name)
-    return len(session.execute(statement, rows).all())
+    return len(session.execute(_receive_statement(dialect), rows).all())
 
 
 @cache
 def _claim_statement(dialect: str) -> Update:
+    """The claim; on PostgreSQL it finishes the updates ``finished`` (ids, an array) first, in the same
+    statement (a data-modifying WITH: its changes are not seen by the rest of the statement, so the
+    finished rows are left out of the claim's reading by their ids)."""
     row, unfinished = INBOX, INBOX.alias("unfinished")
     first_in_chat = (  # the oldest unfinished update of each chat (found through the done_at index)
         select(func.min(unfinished.c.update_id))
@@ -111,12 +153,21 @@ def _claim_statement(dialect: str) -> Update:
         select(row.c.update_id)
         .where(row.c.done_at.is_(None))
         .where(or_(row.c.claimed_until.is_(None), row.c.claimed_until <= bindparam("now")))
-        .where(or_(row.c.update_id.in_(first_in_chat), row.c.chat_id.is_(None)))
         .order_by(row.c.update_id)
         .limit(bindparam("limit"))
     )
     if dialect == "postgresql":
+        ids = any_(bindparam("finished", type_=postgresql.ARRAY(BigInteger)))
+        finished = (
+            _mine_all(update(INBOX).values(done_at=bindparam("now"), **_DONE), ids)
+            .returning(INBOX.c.update_id)
+            .cte("finished")
+        )
+        just_finished = select(finished.c.update_id)
+        first_in_chat = first_in_chat.where(unfinished.c.update_id.not_in(just_finished))
+        candidates = candidates.where(row.c.update_id.not_in(just_finished))
         candidates = candidates.with_for_update(skip_locked=True, of=row)
+    candidates = candidates.where(or_(row.c.update_id.in_(first_in_chat), row.c.chat_id.is_(None)))
     return (
         update(row)
         .where(row.c.update_id.in_(candidates.scalar_subquery()))
@@ -125,15 +176,28 @@ def _claim_statement(dialect: str) -> Update:
     )
 
 
-def claim(session: Session, owner: str, now: datetime, until: datetime, limit: int) -> list[Claimed]:
+def claim(
+    session: Session,
+    owner: str,
+    now: datetime,
+    until: datetime,
+    limit: int,
+    finished: Sequence[int] = (),
+) -> list[Claimed]:
     """Claim up to ``limit`` updates, each the oldest unfinished of its chat and free, oldest first (so
-    no two of one chat); empty when there is none.
+    no two of one chat); empty when there is none. The ``finished`` updates (their answers sent) are
+    finished first (``finish_all``), so that their chats' next updates can be claimed: on PostgreSQL
+    in the claim's own statement, a round trip less.
 
     Call it first in a transaction; the rows stay locked until that transaction ends.
     """
-    statement = _claim_statement(session.get_bind().dialect.name)
-    values = {"owner": owner, "now": now, "until": until, "limit": limit}
-    rows = session.execute(statement, values).mappings().all()
+    dialect = session.get_bind().dialect.name
+    values: dict[str, object] = {"owner": owner, "now": now, "until": until, "limit": limit}
+    if dialect == "postgresql":
+        values["finished"] = list(finished)
+    else:
+        finish_all(session, finished, owner, now)
+    rows = session.execute(_claim_statement(dialect), values).mappings().all()
     return sorted((Claimed(**row) for row in rows), key=lambda claimed: claimed.update_id)
 
 
@@ -153,6 +217,29 @@ _HANDLED_AND_DUE = _HANDLED.values(replies=bindparam("calls"))
 _HANDLED_AND_DONE = _HANDLED.values(done_at=bindparam("at"), **_DONE)
 
 
+# PostgreSQL: the marks of a batch in one statement, each row's answer (or none: done) read from a
+# JSON array of {"update_id", "replies"}
+_ANSWERS = (
+    func.json_to_recordset(bindparam("answers", type_=JSON))
+    .table_valued(column("update_id", BigInteger), column("replies", JSON))
+    .render_derived(with_types=True)
+)
+_NOTHING_TO_SEND = _ANSWERS.c.replies.is_(None)
+_HANDLED_BATCH = (
+    update(INBOX)
+    .where(INBOX.c.update_id == _ANSWERS.c.update_id)
+    .values(
+        handled_at=bindparam("at"),
+        attempts=0,
+        replies_sent=0,
+        replies=_ANSWERS.c.replies,
+        done_at=case((_NOTHING_TO_SEND, bindparam("at", type_=INBOX.c.done_at.type))),
+        claimed_by=case((_NOTHING_TO_SEND, null()), else_=INBOX.c.claimed_by),
+        claimed_until=case((_NOTHING_TO_SEND, null()), else_=INBOX.c.claimed_until),
+    )
+)
+
+
 def handled(session: Session, row: Claimed, now: datetime, replies: list[dict[str, Any]]) -> None:
     """Record, in the transaction of the update's effects, that it is handled and what its answer is
     (with nothing to send, it is done)."""
@@ -162,8 +249,8 @@ def handled(session: Session, row: Claimed, now: datetime, replies: list[dict[st
 def handled_all(
     session: Session, answers: Sequence[tuple[Claimed, list[dict[str, Any]]]], now: datetime
 ) -> None:
-    """``handled`` for the updates of one transaction, each with its answer: one statement for those
-    with calls to send, one for those done."""
+    """``handled`` for the updates of one transaction, each with its answer: on PostgreSQL one
+    statement, elsewhere one for those with calls to send and one for those done."""
     due: list[dict[str, Any]] = []
     done: list[dict[str, Any]] = []
     for row, replies in answers:
@@ -173,10 +260,15 @@ def handled_all(
             due.append({"id": row.update_id, "at": now, "calls": replies})
         else:
             done.append({"id": row.update_id, "at": now})
-    if due:
-        session.execute(_HANDLED_AND_DUE, due)
-    if done:
-        session.execute(_HANDLED_AND_DONE, done)
+    if session.get_bind().dialect.name == "postgresql":
+        if answers:
+            batch = [{"update_id": row.update_id, "replies": row.replies} for row, _ in answers]
+            session.execute(_HANDLED_BATCH, {"answers": batch, "at": now})
+    else:
+        if due:
+            session.execute(_HANDLED_AND_DUE, due)
+        if done:
+            session.execute(_HANDLED_AND_DONE, done)
 
 
 def failed_attempt(
@@ -204,6 +296,13 @@ def failed_attempt(
 def _still_mine(session: Session, update_id: int, owner: str) -> InboxUpdate | None:
     row = session.get(InboxUpdate, update_id, with_for_update=True, populate_existing=True)
     return row if row is not None and row.claimed_by == owner and row.done_at is None else None
+
+
+def _mine_all(statement: Update, ids: ColumnElement[bool] | Any) -> Update:
+    """``statement`` for the updates ``ids`` that are still claimed by ``owner`` and not done."""
+    return statement.where(
+        INBOX.c.update_id == ids, INBOX.c.claimed_by == bindparam("owner"), INBOX.c.done_at.is_(None)
+    )
 
 
 def _mine(statement: Update) -> Update:

@@ -11,7 +11,7 @@ import pytest
 from alembic import command
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, text
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from storage import inbox, leases
 from storage.db import MIGRATIONS_DIR, _alembic_config, make_engine, upgrade
@@ -68,6 +68,41 @@ def test_one_chat_is_answered_in_order_one_update_at_a_time_while_other_chats_go
     session.commit()
     assert claim(session, "here:1:c") == 3
     assert claim(session, "here:1:d") is None
+
+
+def test_a_claim_finishes_the_answered_updates_first_so_their_chats_next_ones_are_claimed(session):
+    for update_id, chat in ((1, 501), (2, 502), (3, 501), (4, 502)):
+        receive(session, update_id, chat)
+    first = inbox.claim(session, "here:1:a", NOW, NOW + LEASE, 8)
+    inbox.handled_all(session, [(row, [{"method": "sendMessage"}]) for row in first], NOW)
+    session.commit()
+    assert [row.update_id for row in first] == [1, 2]
+    later = NOW + timedelta(seconds=1)
+    # 1 was answered, 2 not yet; another owner's finish of 2 is not this owner's to make
+    rows = inbox.claim(session, "here:1:a", later, later + LEASE, 8, finished=[1])
+    assert [row.update_id for row in rows] == [3]
+    assert inbox.claim(session, "here:1:b", later, later + LEASE, 8, finished=[2]) == []
+    session.commit()
+    done = {row.update_id: row.done_at for row in session.exec(select(InboxUpdate))}
+    assert done == {1: later, 2: None, 3: None, 4: None}
+
+
+def test_a_batch_marked_handled_keeps_its_answers_and_what_had_nothing_to_send_is_done(session):
+    for update_id in (1, 2):
+        receive(session, update_id, 500 + update_id)
+    rows = inbox.claim(session, "here:1:a", NOW, NOW + LEASE, 8)
+    answer = [{"method": "sendMessage", "chat_id": 501, "text": "好"}]
+    inbox.handled_all(session, [(rows[0], answer), (rows[1], [])], NOW)
+    session.commit()
+    first, second = (session.get(InboxUpdate, update_id) for update_id in (1, 2))
+    assert first and second
+    assert (first.handled_at, first.replies, first.done_at, first.claimed_by) == (
+        NOW,
+        answer,
+        None,
+        "here:1:a",
+    )
+    assert (second.handled_at, second.replies, second.done_at, second.claimed_by) == (NOW, None, NOW, None)
 
 
 def test_an_update_without_a_chat_waits_for_nobody(session):
