@@ -41,6 +41,8 @@ from fakebotapi import FakeBotApi  # noqa: E402
 from fakebotapi.faults import TELEGRAM_FLOOD_LIMITS  # noqa: E402
 from machine import describe  # noqa: E402
 
+from bot.app import CONNECTIONS, POOL_TIMEOUT  # noqa: E402
+from bot.bot_api_http import bot_api_request  # noqa: E402
 from bot.config import DeliverySettings  # noqa: E402
 from bot.lanes import rate_limiter  # noqa: E402
 from bot.sender import Sender  # noqa: E402
@@ -109,7 +111,9 @@ async def measure(
     engine = make_engine(url)
     sender = Sender(engine, settings, ZoneInfo(SHANGHAI), "zh-CN", clock=lambda: NOON)
     limiter = rate_limiter(settings)
-    bot = Application.builder().token(api.token).base_url(api.base_url).rate_limiter(limiter).build().bot
+    request = bot_api_request(None, api.base_url, connections=CONNECTIONS, pool_timeout=POOL_TIMEOUT)
+    builder = Application.builder().token(api.token).base_url(api.base_url).rate_limiter(limiter)
+    bot = builder.request(request).build().bot
     rng, refused = random.Random(seed), []
     async with bot:  # as bot.app builds it: the same limiter and HTTP connection pool
         done = asyncio.Event()
