@@ -1,4 +1,4 @@
-"""Plain rows in bulk (``storage.bulk.insert_rows``): a few or many (PostgreSQL then copies them), the
+"""Plain rows in bulk (``storage.bulk.insert_rows``): a few or many (then handed to the driver), the
 same rows stored, a taken unique key skipped, each column's type applied (aware times as UTC, JSON)."""
 
 from __future__ import annotations
@@ -8,13 +8,13 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from sqlmodel import Session, col, select
 
-from storage.bulk import COPY_ROWS, insert_rows
+from storage.bulk import BULK_ROWS, insert_rows
 from storage.models import Department, Notification, NotificationState, Team
 
 BEIJING = timezone(timedelta(hours=8))
 AT = datetime(2026, 12, 1, 20, 0, tzinfo=BEIJING)
 KEYBOARD = [[{"label": "打开", "data": "sf:1"}]]
-SIZES = [3, COPY_ROWS + 5]  # one INSERT; PostgreSQL's COPY
+SIZES = [3, BULK_ROWS + 5]  # one INSERT; the driver (COPY, executemany)
 
 
 def notices(keys: range) -> list[dict[str, object]]:
@@ -69,3 +69,30 @@ def test_rows_may_refer_to_what_the_session_has_not_yet_sent_and_take_the_defaul
     session.commit()
     departments = session.exec(select(Department).where(Department.team_id == 41)).all()
     assert len(departments) == size and all(department.active for department in departments)  # a default
+
+
+def test_many_rows_go_in_again_after_a_rolled_back_insert(session: Session) -> None:
+    size = BULK_ROWS + 5
+    insert_rows(session, Notification, notices(range(size)), unique="dedupe_key", returning="dedupe_key")
+    session.rollback()
+    fresh = insert_rows(
+        session, Notification, notices(range(size)), unique="dedupe_key", returning="dedupe_key"
+    )
+    assert len(fresh) == size
+    session.commit()
+    assert len(session.exec(select(Notification)).all()) == size
+
+
+def test_many_rows_are_stored_exactly_as_a_few_are(session: Session) -> None:
+    """The driver's path (COPY, executemany) writes the very values SQLAlchemy's own INSERT writes."""
+    many = notices(range(BULK_ROWS))
+    insert_rows(session, Notification, many, unique="dedupe_key", returning="dedupe_key")
+    few = [{**row, "dedupe_key": f"few-{row['dedupe_key']}"} for row in many]
+    for start in range(0, len(few), 3):
+        insert_rows(
+            session, Notification, few[start : start + 3], unique="dedupe_key", returning="dedupe_key"
+        )
+    session.commit()
+    stored = session.connection().exec_driver_sql("SELECT * FROM notification ORDER BY id").mappings().all()
+    as_written = [{**row, "id": None, "dedupe_key": row["dedupe_key"].removeprefix("few-")} for row in stored]
+    assert as_written[: len(many)] == as_written[len(many) :]
