@@ -1,7 +1,7 @@
 """``kaohe cycle open``, ``kaohe cycle status`` (``bot.commands.cycle_status``), ``kaohe cycle archive``.
 
-What only one action uses is imported when it runs (the archive's workbook and PDFs, the review's
-sign-off behind the status), so that ``kaohe cycle open`` starts without them."""
+What only one action uses is imported when it runs (the archive's workbook and PDFs, the status and the
+review's sign-off behind it), so that ``kaohe cycle open`` starts without them."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import argparse
 from datetime import UTC, datetime, time
 from pathlib import Path
 
-from bot.commands import cycle_status
+from bot.commands import deferred
 from bot.commands.common import UsageError, named_cycle, open_database
 from bot.config import Config
 from flows.cycles.opening import CycleError, Deadlines, open_cycle
@@ -35,7 +35,13 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         )
     opening.add_argument("--scheme", metavar="FILE", default=str(DEFAULT_SCHEME), help="scheme file (TOML)")
     opening.set_defaults(func=open_command)
-    cycle_status.add_parser(actions)
+    status = actions.add_parser("status", help="where a cycle stands: a summary, details on request (进度)")
+    status.add_argument("--name", help="the cycle (default: the newest one not archived)")
+    status.add_argument(
+        "--details", action="store_true", help="every scorer's progress and everyone not registered"
+    )
+    status.add_argument("--department", metavar="NAME", help="each person of the department(s) of that name")
+    status.set_defaults(func=deferred("cycle_status", "status_command"))
     archiving = actions.add_parser("archive", help="archive a cycle (归档): every later change is refused")
     archiving.add_argument("--name", required=True, help="the cycle's name")
     archiving.set_defaults(func=archive_command)

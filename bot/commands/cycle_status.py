@@ -1,6 +1,7 @@
 """``kaohe cycle status``: where a cycle stands, a summary first (phase, deadlines, the two forms, the
 sign-off, who is not registered or cannot be reached, each department in roster order); details on
-request: ``--details`` (every scorer, everyone not registered) or ``--department NAME`` (each person)."""
+request: ``--details`` (every scorer, everyone not registered) or ``--department NAME`` (each person).
+Its arguments are read by ``bot.commands.cycle``, which loads this module only to run it."""
 
 from __future__ import annotations
 
@@ -35,16 +36,6 @@ if TYPE_CHECKING:
 
 SCORER_STATES = (NOT_STARTED, SheetStatus.DRAFT, SheetStatus.RETURNED, SheetStatus.SUBMITTED)
 NAMED_IN_SUMMARY = 20  # unregistered members named in the summary; --details names them all
-
-
-def add_parser(actions: argparse._SubParsersAction) -> None:
-    status = actions.add_parser("status", help="where a cycle stands: a summary, details on request (进度)")
-    status.add_argument("--name", help="the cycle (default: the newest one not archived)")
-    status.add_argument(
-        "--details", action="store_true", help="every scorer's progress and everyone not registered"
-    )
-    status.add_argument("--department", metavar="NAME", help="each person of the department(s) of that name")
-    status.set_defaults(func=status_command)
 
 
 class Words:
