@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import cache
 from importlib import import_module
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Connection, Dialect, Table, inspect
@@ -113,15 +114,13 @@ def _bulk(
     names = given + tuple(defaults)
     columns = ", ".join(map(quote, names))
     target = quote(table.name)
-    values = _values(table, names, dialect, rows, defaults)
+    values = _values(table, given, dialect, rows, defaults)
     load = _LOADERS[dialect.name]
     if unique is None and returning is None:
         load(connection, target, columns, values)
         return []
     staging = quote(f"incoming_{table.name}")
-    if (
-        dialect.name == "sqlite"
-    ):  # one left by a rollback: SQLite's driver runs a CREATE outside a transaction
+    if dialect.name == "sqlite":  # one left by a rollback (its driver may CREATE outside a transaction)
         connection.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{staging}")
     connection.exec_driver_sql(f"CREATE TEMPORARY TABLE {staging} AS SELECT {columns} FROM {target} LIMIT 0")
     load(connection, staging, columns, values)
@@ -153,31 +152,37 @@ def _defaults(table: Table, given: tuple[str, ...]) -> dict[str, Any]:
 
 def _values(
     table: Table,
-    names: tuple[str, ...],
+    given: tuple[str, ...],
     dialect: Dialect,
     rows: Sequence[Mapping[str, Any]],
     defaults: Mapping[str, Any],
 ) -> Values:
-    """Each row's values in the order of ``names`` (the defaults where a row has none), prepared by
-    their column's type for this database (what SQLAlchemy does to the parameters of any statement)."""
-    prepare = [_prepared(table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) for name in names]
+    """Each row's values of the ``given`` columns, then the ``defaults``, each prepared by its column's
+    type for this database (what SQLAlchemy does to the parameters of any statement): the defaults once
+    for all the rows, a row's own values only in the columns whose type has something to do."""
+
+    def processor(name: str) -> Callable[[Any], Any] | None:
+        return table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+
+    fixed = [
+        value if (ready := processor(name)) is None else ready(value) for name, value in defaults.items()
+    ]
+    prepare = [(place, _prepared(ready)) for place, name in enumerate(given) if (ready := processor(name))]
+    pick = itemgetter(*given) if len(given) > 1 else lambda row: (row[given[0]],)
     for row in rows:
-        full = {**row, **defaults}
-        yield [
-            full[name] if ready is None else ready(full[name])
-            for name, ready in zip(names, prepare, strict=True)
-        ]
+        values = [*pick(row), *fixed]
+        for place, ready in prepare:
+            values[place] = ready(values[place])
+        yield values
 
 
 _UNSEEN = object()
 
 
-def _prepared(processor: Callable[[Any], Any] | None) -> Callable[[Any], Any] | None:
-    """``processor`` (if there is something to do), run once for a value the row before had too: the
+def _prepared(processor: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``processor``, run once for a value the row before had too: the
     rows of a notice or an opening share their times and defaults (one object each), whose preparation
     (a time formatted as text on SQLite) would otherwise be repeated ten thousand times."""
-    if processor is None:
-        return None
     last: list[Any] = [_UNSEEN, None]  # the value seen last, prepared
 
     def ready(value: Any) -> Any:

@@ -96,3 +96,10 @@ def test_many_rows_are_stored_exactly_as_a_few_are(session: Session) -> None:
     stored = session.connection().exec_driver_sql("SELECT * FROM notification ORDER BY id").mappings().all()
     as_written = [{**row, "id": None, "dedupe_key": row["dedupe_key"].removeprefix("few-")} for row in stored]
     assert as_written[: len(many)] == as_written[len(many) :]
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_rows_of_a_single_column_are_stored(session: Session, size: int) -> None:
+    insert_rows(session, Team, [{"name": f"团队{n}"} for n in range(size)])
+    session.commit()
+    assert session.exec(select(Team.name).order_by(col(Team.id))).all() == [f"团队{n}" for n in range(size)]
