@@ -72,6 +72,8 @@ MAX_LENGTHS: dict[str, int] = {
 }
 
 
+POSITIONS = {position.value: position for position in Position}  # a stored code → its position
+
 _ENTRY_COLUMNS = (  # a member's columns that make their entry, after their id
     col(Member.id),
     col(Member.student_no),
@@ -89,8 +91,8 @@ _ENTRY_COLUMNS = (  # a member's columns that make their entry, after their id
 def load_entries(session: Session, *, include_inactive: bool = False) -> list[RosterEntry]:
     """The roster as stored: by team, then department (officers above departments first), then id.
 
-    Read as plain rows (the columns an entry needs), not as ``Member`` objects: a cycle's opening and
-    an import read ten thousand of them."""
+    Read as plain rows (the columns an entry needs, through the connection: no ORM loading), not as
+    ``Member`` objects: a cycle's opening and an import read ten thousand of them."""
     query = (
         select_columns(*_ENTRY_COLUMNS)
         .join(Team, col(Team.id) == col(Member.team_id))
@@ -99,14 +101,14 @@ def load_entries(session: Session, *, include_inactive: bool = False) -> list[Ro
     )
     if not include_inactive:
         query = query.where(col(Member.active).is_(True))
-    oversees = _oversight_by_member(session)
+    oversees = _oversight_by_member(session)  # an ORM query: it flushes what is pending, read below too
     return [
         RosterEntry(
             student_no=student_no,
             name=name,
             team=team,
             department=department,
-            position=Position(position),
+            position=POSITIONS[position],
             oversees=tuple(oversees.get(member_id, ())),
             college=college,
             term_start=term_start,
@@ -114,7 +116,7 @@ def load_entries(session: Session, *, include_inactive: bool = False) -> list[Ro
             active=active,
         )
         for member_id, student_no, name, team, department, position, college, term_start, role, active in (
-            session.execute(query)
+            session.connection().execute(query)
         )
     ]
 
