@@ -76,11 +76,10 @@ def cycle_scored(session: Session, cycle_id: int) -> list[tuple[ExamineeRow, She
             col(CycleExaminee.student_no),
         )
     )
-    sheet_at = len(_EXAMINEE_COLUMNS)
-    examinee, sheet = ExamineeRow._make, SheetRow._make
+    at, made = len(_EXAMINEE_COLUMNS), tuple.__new__  # what ``_make`` does, less a call a row
     rows = session.connection().execute(query).all()  # Core rows: nothing here for the ORM to load
     return [
-        (examinee(row[:sheet_at]), None if row[sheet_at] is None else sheet(row[sheet_at:])) for row in rows
+        (made(ExamineeRow, row[:at]), None if row[at] is None else made(SheetRow, row[at:])) for row in rows
     ]
 
 

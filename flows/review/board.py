@@ -10,6 +10,9 @@ over them (``scores``), so both can always be shown side by side.
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
@@ -17,7 +20,15 @@ from functools import cached_property
 from sqlmodel import Session
 
 from flows.rules.cycles import scheme_of
-from flows.rules.grading import Violation, allowed_grade, band_for, quota_violations, total_score
+from flows.rules.grading import (
+    Counts,
+    Violation,
+    allowed_grade,
+    band_for,
+    grade_counts,
+    quota_violations,
+    total_score,
+)
 from flows.rules.scheme import Scheme
 from flows.scoring.sheet import NOT_STARTED
 from storage import cycles as cycle_store
@@ -53,12 +64,12 @@ class ItemScores:
         return self._read.get(sheet_id, {})
 
 
-@dataclass(frozen=True)
+@dataclass
 class Entry:
     """One examinee on the board, as plain rows (a flow that writes the sheet reads its ``ScoreSheet``).
 
     The totals come from the sheet as stored; the item scores (``original``, ``scores``) are read when
-    first asked for."""
+    first asked for. Nothing changes an entry (not frozen: a frozen one takes five times as long to make)."""
 
     examinee: ExamineeRow
     sheet: SheetRow | None
@@ -69,6 +80,7 @@ class Entry:
     proposed: str  # the band, capped by the group's rating
     grade: str  # the committee's grade if it set one, else the proposal
     regraded: bool  # the committee set the grade
+    submitted: bool  # the sheet is submitted
     changed: dict[str, Decimal] | None = field(default=None, compare=False)  # the committee's item scores
     item_scores: ItemScores | None = field(default=None, compare=False, repr=False)
 
@@ -92,10 +104,6 @@ class Entry:
     @property
     def status(self) -> str:
         return NOT_STARTED if self.sheet is None else str(self.sheet.status)
-
-    @property
-    def submitted(self) -> bool:
-        return self.sheet is not None and self.sheet.status == SheetStatus.SUBMITTED
 
     @property
     def taken_over(self) -> bool:
@@ -203,6 +211,19 @@ class Board:
     def changes_of(self, examinee_id: int) -> list[ReviewChange]:
         return list(self._changes_by_examinee.get(examinee_id, ()))
 
+    @cached_property
+    def _counts(self) -> dict[GroupKey, Counts]:
+        return {}
+
+    def counts(self, group: Group) -> Counts:
+        """How many of the group's submitted sheets give each grade, every grade, best first (counted
+        once a board)."""
+        found = self._counts.get(group.key)
+        if found is None:
+            given = [entry.grade for entry in group.entries if entry.submitted]
+            found = self._counts[group.key] = grade_counts(given, self.scheme)
+        return found
+
     @property
     def balanced(self) -> bool:
         """Whether the committee may confirm: every group complete, rated, with no open rule break."""
@@ -231,6 +252,25 @@ def load_board(session: Session, cycle: Cycle) -> Board:
 
 
 def _read_board(session: Session, cycle: Cycle) -> Board:
+    with _collector_paused():
+        return _board(session, cycle)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector paused while a board is made: its ten thousand entries and their
+    rows make no reference cycles (reference counting frees them), and each collection set off by
+    making them would scan them, and at times the whole process, again."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _board(session: Session, cycle: Cycle) -> Board:
     scheme = scheme_of(cycle)
     version = store.current_version(session, cycle.id)
     changes = store.changes(session, cycle.id)
@@ -239,53 +279,49 @@ def _read_board(session: Session, cycle: Cycle) -> Board:
     names = cycle_store.scorer_names(session, cycle.id)
     given = ItemScores(session, cycle.id)
     graded = _Grading(scheme)
-    by_group: dict[GroupKey, list[tuple[ExamineeRow, SheetRow | None, str | None]]] = {}
+    by_group: dict[GroupKey, list[Entry]] = {}
     for examinee, sheet in scoring.cycle_scored(session, cycle.id):
+        key = group_of(examinee)
+        members = by_group.get(key)
+        if members is None:
+            members = by_group[key] = []
         scorer = examinee.scorer_member_id
         name = None if scorer is None else names.get(scorer, "")
-        by_group.setdefault(group_of(examinee), []).append((examinee, sheet, name))
+        members.append(_entry(examinee, sheet, name, graded, given, ratings.get(key), scores, grades))
     groups = []
     for key, members in by_group.items():
-        rating = ratings.get(key)
-        entries = tuple(
-            _entry(examinee, sheet, scorer, graded, given, rating, scores, grades)
-            for examinee, sheet, scorer in members
-        )
+        rating, entries = ratings.get(key), tuple(members)
         groups.append(Group(key, entries, rating, _breaks(key, entries, rating, scheme, accepted)))
     return Board(cycle, scheme, version, tuple(groups), tuple(changes))
 
 
 class _Grading:
-    """Totals and grades as the board works them out, each distinct one once: a stored total's Decimal,
-    the band of a total, the grade a rating allows a band (ten thousand sheets share a few hundred
-    totals)."""
+    """Totals and grades as the board works them out, each distinct one once (ten thousand sheets share
+    a few hundred totals)."""
 
     def __init__(self, scheme: Scheme) -> None:
         self.scheme = scheme
         self.unscored = total_score({}, scheme)
-        self._totals: dict[str, Decimal] = {}
-        self._bands: dict[Decimal, str] = {}
-        self._allowed: dict[tuple[str, str], str] = {}
+        self._stored: dict[tuple[str | None, str | None], tuple[Decimal, str, str]] = {}
+        self._grades: dict[tuple[Decimal, str | None], tuple[str, str]] = {}
 
-    def stored(self, sheet: SheetRow | None) -> Decimal:
-        """The total the sheet keeps (its item scores', as ``total_score`` gave it)."""
-        if sheet is None or sheet.total is None:
-            return self.unscored
-        found = self._totals.get(sheet.total)
+    def stored(self, sheet: SheetRow | None, rating: str | None) -> tuple[Decimal, str, str]:
+        """The total the sheet keeps (its item scores', as ``total_score`` gave it), its band, and the
+        grade proposed for it under ``rating``."""
+        key = (None if sheet is None else sheet.total, rating)
+        found = self._stored.get(key)
         if found is None:
-            found = self._totals[sheet.total] = Decimal(sheet.total)
+            total = self.unscored if key[0] is None else Decimal(key[0])
+            found = self._stored[key] = (total, *self.grades(total, rating))
         return found
 
-    def band(self, total: Decimal) -> str:
-        found = self._bands.get(total)
+    def grades(self, total: Decimal, rating: str | None) -> tuple[str, str]:
+        """The band of ``total``, and the grade proposed for it: the band, capped by ``rating``."""
+        found = self._grades.get((total, rating))
         if found is None:
-            found = self._bands[total] = band_for(total, self.scheme)
-        return found
-
-    def allowed(self, band: str, rating: str) -> str:
-        found = self._allowed.get((band, rating))
-        if found is None:
-            found = self._allowed[(band, rating)] = allowed_grade(band, rating, self.scheme)
+            band = band_for(total, self.scheme)
+            proposed = band if rating is None else allowed_grade(band, rating, self.scheme)
+            found = self._grades[(total, rating)] = (band, proposed)
         return found
 
 
@@ -317,14 +353,13 @@ def _entry(
     changed_grades: dict[int, str],
 ) -> Entry:
     changed = changed_scores.get(examinee.id)
-    original_total = graded.stored(sheet)
+    original_total, band, proposed = graded.stored(sheet, rating)
     if changed:
         original = given.of(sheet.id) if sheet is not None and sheet.scored else {}
         total = total_score({**original, **changed}, graded.scheme)
+        band, proposed = graded.grades(total, rating)
     else:
         total = original_total
-    band = graded.band(total)
-    proposed = band if rating is None else graded.allowed(band, rating)
     grade = changed_grades.get(examinee.id)
     return Entry(
         examinee,
@@ -336,9 +371,13 @@ def _entry(
         proposed,
         grade or proposed,
         grade is not None,
+        sheet is not None and sheet.status == _SUBMITTED,
         changed,
         given,
     )
+
+
+_SUBMITTED = SheetStatus.SUBMITTED.value  # as a sheet row reads it
 
 
 def _breaks(

@@ -16,7 +16,6 @@ from flows.review.presses import ExamineePress, ExamineeStep, PagePress, RatingP
 from flows.review.reviewer import Reviewer
 from flows.review.signoff import blockers, signoff_buttons, signoff_line, signoff_state
 from flows.rules.cycles import current_phase
-from flows.rules.grading import grade_counts
 from flows.rules.names import name_of
 from flows.ui.chat import Button, Reply
 from flows.ui.i18n import plain
@@ -37,8 +36,7 @@ def group_label(reviewer: Reviewer, group: Group) -> str:
 
 def counts_text(board: Board, group: Group) -> str:
     """``S1 A2 B1`` over the group's final grades (only grades someone has)."""
-    counts = grade_counts([entry.grade for entry in group.entries if entry.submitted], board.scheme)
-    return " ".join(f"{grade}{count}" for grade, count in counts.items() if count)
+    return " ".join(f"{grade}{count}" for grade, count in board.counts(group).items() if count)
 
 
 def rating_name(reviewer: Reviewer, rating: str | None) -> str | None:
