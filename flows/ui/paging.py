@@ -101,18 +101,21 @@ class LineLengths:
 
     def __call__(self, **fields: Any) -> int:
         own: dict[str, int] = {}
-        shape = dict(fields)
-        for name in self.free:
-            if fields[name]:
-                own[name] = units(str(fields[name])) - 1
-                shape[name] = "x"
-        key = tuple(shape.items())
-        if key not in self._shapes:
-            base = visible_length(self.render(**shape))
-            shown = {name: visible_length(self.render(**{**shape, name: "xx"})) - base for name in own}
-            self._shapes[key] = (base, shown)
-        base, shown = self._shapes[key]
-        return base + sum(extra * shown[name] for name, extra in own.items())
+        for name in self.free:  # ``fields`` is this call's own dict: it becomes the line's shape
+            value = fields[name]
+            if value:
+                own[name] = units(str(value)) - 1
+                fields[name] = "x"
+        key = tuple(fields.items())
+        found = self._shapes.get(key)
+        if found is None:
+            base = visible_length(self.render(**fields))
+            shown = {name: visible_length(self.render(**{**fields, name: "xx"})) - base for name in own}
+            found = self._shapes[key] = (base, shown)
+        length, shown = found
+        for name, extra in own.items():
+            length += extra * shown[name]
+        return length
 
 
 def units(text: str) -> int:
