@@ -74,6 +74,15 @@ def test_departments_are_batched_in_roster_order_up_to_the_limit_or_alone():
     assert [[d.size for d in batch] for batch in batched] == [[3, 4], [9], [12], [2, 2]]
 
 
+def test_workers_take_the_biggest_batch_last_and_the_others_biggest_first():
+    sizes = [[3, 4], [9], [12], [2, 2], [5]]
+    parted = [
+        [printing.Department(f"d{n}", "", [(f"t{n}", None)], size) for size in batch]
+        for n, batch in enumerate(sizes)
+    ]
+    assert printing.drawing_order(parted) == [1, 0, 4, 3, 2]
+
+
 def test_a_worker_that_fails_fails_the_export_instead_of_leaving_it_waiting(session, cycle, monkeypatch):
     monkeypatch.setattr(printing, "BATCH", 10)
 
