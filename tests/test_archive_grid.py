@@ -5,6 +5,7 @@ signature rows stay on one page."""
 from __future__ import annotations
 
 import io
+from decimal import Decimal
 
 from pypdf import PdfReader
 from reportlab.platypus import Spacer
@@ -59,3 +60,12 @@ def test_every_page_is_headed_and_numbered_and_shares_one_resource_dictionary():
     assert len(resources) == 1
     assert all(page["/Contents"].get_object()["/Filter"] == ["/FlateDecode"] for page in reader.pages)
     assert print_pdf([grid(rows, [0.3, 0.7])], "2026 周期 · 校团委", provisional=True) == data
+
+
+def test_a_row_of_short_texts_is_laid_out_once_and_prints_its_own_values():
+    first = grid([["纪律", Decimal("13.6")], ["总分", "65"]], [0.5, 0.5])
+    again = grid([["纪律", Decimal("13.6")], ["总分", "70"]], [0.5, 0.5])
+    equal = grid([["纪律", Decimal("13.60")], ["总分", "65"]], [0.5, 0.5])  # equal value, other text
+    assert again.rows[0] is first.rows[0] and again.rows[1] is not first.rows[1]
+    texts = pages(print_pdf([first, Spacer(1, 4), again, Spacer(1, 4), equal], "周期", provisional=False))
+    assert "纪律 13.6\n总分 65\n纪律 13.6\n总分 70\n纪律 13.60\n总分 65" in texts[0]

@@ -4,7 +4,8 @@ flowing on to the next page.
 
 It does what a ReportLab ``Table`` of ``Paragraph`` cells did for the forms at a fraction of the cost
 (the forms are some 180 cells per examinee, 10,000 examinees): widths come from a per-character
-cache, and each line's PDF text operators are made once per document (a form's labels repeat on
+cache, a row of short texts (a rubric item's labels, points and score) is laid out once for every
+table it recurs in, and each line's PDF text operators are made once per document (a form's labels repeat on
 every examinee's page) and written as they are. Characters the embedded font lacks are set in the
 fallback font (``flows.archive.pdf``); control characters are spelled out. The forms' other
 flowables that write their own operators (``Together``, ``Line``) are in ``flows.archive.blocks``.
@@ -247,6 +248,22 @@ def _boxes(
     return code
 
 
+_rows: dict[tuple[object, ...], Row] = {}  # rows of short texts (labels, marks, scores): many repeat,
+# made once (the memory cleared now and then: names and dates are many and seldom repeat)
+
+
+def _row(texts: tuple[str, ...], placed: tuple[Place, ...], given: float | None, fonts: Fonts) -> Row:
+    """A row of a table: its cells' lines, and its height (``given``, or its tallest cell's)."""
+    cells, tallest = [], 1
+    for c, columns, down, width, grey in placed:
+        lines = fonts.lines(texts[c], width)
+        cells.append(_cell((c, columns, down, lines, grey)))
+        if down == 1:
+            tallest = max(tallest, len(lines))
+    height = given if given is not None else tallest * fonts.leading + 2 * PADDING_Y
+    return Row(height, tuple(cells), given is not None, placed)
+
+
 class Grid(Drawn):
     """A form's table (see the module's docstring); ``widths`` in points."""
 
@@ -269,16 +286,18 @@ class Grid(Drawn):
         places = _places(tuple(map(len, values)), tuple(widths), tuple(spans), tuple(shaded))
         rows = []
         for r, (row, placed) in enumerate(zip(values, places, strict=True)):
-            cells, tallest = [], 1
-            for c, columns, down, width, grey in placed:
-                value = row[c]
-                lines = fonts.lines("" if value is None else str(value), width)
-                cells.append(_cell((c, columns, down, lines, grey)))
-                if down == 1:
-                    tallest = max(tallest, len(lines))
+            texts = tuple("" if value is None else str(value) for value in row)
             given = heights[r] if heights else None
-            height = given if given is not None else tallest * fonts.leading + 2 * PADDING_Y
-            rows.append(Row(height, cells, given is not None, placed))
+            short = max(map(len, texts), default=0) <= 64
+            key = (texts, id(places), r, given, fonts)  # (``places`` are kept by ``_places``'s cache)
+            made = _rows.get(key) if short else None
+            if made is None:
+                made = _row(texts, placed, given, fonts)
+                if short:
+                    if len(_rows) >= 4096:
+                        _rows.clear()
+                    _rows[key] = made
+            rows.append(made)
         return cls(rows, widths, fonts)
 
     def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
