@@ -8,8 +8,10 @@ import io
 from decimal import Decimal
 
 from pypdf import PdfReader
+from reportlab.pdfbase.pdfdoc import PDFPage
 from reportlab.platypus import Spacer
 
+from flows.archive import pdf
 from flows.archive.blocks import Together
 from flows.archive.pdf import FALLBACK, PAGE_WIDTH, grid, print_pdf
 
@@ -69,3 +71,10 @@ def test_a_row_of_short_texts_is_laid_out_once_and_prints_its_own_values():
     assert again.rows[0] is first.rows[0] and again.rows[1] is not first.rows[1]
     texts = pages(print_pdf([first, Spacer(1, 4), again, Spacer(1, 4), equal], "周期", provisional=False))
     assert "纪律 13.6\n总分 65\n纪律 13.6\n总分 70\n纪律 13.60\n总分 65" in texts[0]
+
+
+def test_pages_are_written_as_reportlabs_own_page_objects_would_be(monkeypatch):
+    rows = [[f"行{n}", "内容"] for n in range(80)]
+    data = print_pdf([grid(rows, [0.3, 0.7])], "周期", provisional=True)
+    monkeypatch.setattr(pdf._Page, "format", PDFPage.format)
+    assert print_pdf([grid(rows, [0.3, 0.7])], "周期", provisional=True) == data

@@ -27,7 +27,8 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.pdfbase.pdfdoc import PDFResourceDictionary
+from reportlab.pdfbase.pdfdoc import PDFName, PDFPage, PDFResourceDictionary
+from reportlab.pdfbase.pdfdoc import format as pdf_format
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate
@@ -125,6 +126,37 @@ def grid(
     return Grid.of(rows, columns, _fonts(), spans=spans, shaded=shaded, heights=heights)
 
 
+class _Page(PDFPage):
+    """A page of the forms (its resources shared, nothing but its contents its own) formatted
+    straight to the bytes ``PDFPage.format`` makes of it, without going over its some 25 optional
+    entries and a dictionary for each of 20,000 pages."""
+
+    def format(self, document: Any) -> bytes:
+        self.check_format(document)
+        if any(getattr(self, name) is not None for name in _OPTIONAL):
+            return cast(bytes, super().format(document))
+        contents = document.Reference(self.Contents)  # referred to in PDFPage's order: contents, parent
+        parent = document.Reference(self.Parent)
+        entries = {
+            "Contents": contents,
+            "MediaBox": self.MediaBox,
+            "Parent": parent,
+            "Resources": self.Resources,
+            "Type": _PAGE,
+        }
+        return (
+            b"<<\n"
+            + b" ".join(b"/" + k.encode() + b" " + pdf_format(v, document) for k, v in entries.items())
+            + b"\n>>"
+        )
+
+
+_PAGE = PDFName("Page")
+_OPTIONAL = tuple(
+    name for name in PDFPage.__NoDefault__ if name not in ("Parent", "MediaBox", "Resources", "Contents")
+)
+
+
 class _Pages(Canvas):
     """A canvas whose pages share one resource dictionary (the same fonts on every page of the forms)
     and name no transition nor rotation: some 20,000 page objects written shorter and faster."""
@@ -141,6 +173,7 @@ class _Pages(Canvas):
             resources.allProcs()
             shared = self._resources = cast(Any, self)._doc.Reference(resources)
         page.Resources, page.Trans, page.Rotate = shared, None, None
+        page.__class__ = _Page
 
 
 def _shown(canvas: Canvas, line: str, size: float, x: float, y: float, *, right: bool = False) -> str:
