@@ -15,7 +15,6 @@ only from the snapshot taken then (``storage.archive``).
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -24,6 +23,7 @@ from decimal import Decimal
 from sqlmodel import Session
 
 from flows.appeals.result import Result, changed_by, decided_result, result_on
+from flows.collector import collector_paused
 from flows.review.board import Board, GroupKey, ItemScores, load_board
 from flows.review.fingerprint import board_hash, receipt_hash
 from flows.rules.cycles import scheme_of
@@ -151,13 +151,8 @@ def part(session: Session, basis: CycleRecord, groups: Sequence[GroupKey] | None
     few queries whatever their number (``storage.archive_parts``). The cyclic garbage collector is
     paused meanwhile: reading thousands of examinees' rows creates many objects and no garbage cycles,
     and each full collection would scan them all again."""
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():
         return _part(session, basis, groups)
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def gather(session: Session, cycle: Cycle) -> CycleRecord:

@@ -10,15 +10,13 @@ over them (``scores``), so both can always be shown side by side.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 
 from sqlmodel import Session
 
+from flows.collector import collector_paused
 from flows.rules.cycles import scheme_of
 from flows.rules.grading import (
     Counts,
@@ -252,22 +250,8 @@ def load_board(session: Session, cycle: Cycle) -> Board:
 
 
 def _read_board(session: Session, cycle: Cycle) -> Board:
-    with _collector_paused():
+    with collector_paused():
         return _board(session, cycle)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """The cyclic garbage collector paused while a board is made: its ten thousand entries and their
-    rows make no reference cycles (reference counting frees them), and each collection set off by
-    making them would scan them, and at times the whole process, again."""
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _board(session: Session, cycle: Cycle) -> Board:
