@@ -1,14 +1,16 @@
-"""Fetching appeal evidence for the archive: ``kaohe export`` downloads each photo and document the
-examinees gave (Bot API ``getFile``, then the file itself) and keeps its bytes in the database
-(``EvidenceFile``), once: a later export, of an archived cycle too, reads them from there and needs
-no Telegram. A file that cannot be fetched (no token, Telegram unreachable, the file gone) is left
-out with the reason, and the export goes on.
+"""Fetching appeal evidence for the archive: ``kaohe cycle archive`` (before it freezes the cycle) and
+``kaohe export`` download each photo and document the examinees gave (Bot API ``getFile``, then the
+file itself) and keep its bytes in the database (``EvidenceFile``), once: a later export, of an
+archived cycle too, reads them from there and needs no Telegram. A file that cannot be fetched (no
+token, Telegram unreachable, the file gone) is left out with the reason, and the archiving or export
+goes on; the next export tries again (the bytes of evidence given before the cycle was archived are
+not a change to it).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import PurePosixPath
 from urllib.parse import urlsplit
@@ -19,6 +21,7 @@ from telegram.error import BadRequest, NetworkError, TelegramError
 
 from bot.bot_api_http import bot_api_request
 from bot.config import Config
+from flows.archive.evidence import stem
 from storage import appeals
 from storage.models import AppealEvidence, Cycle, EvidenceFile, EvidenceKind
 
@@ -42,6 +45,15 @@ def fetch_evidence(
             session, EvidenceFile(evidence_id=piece.id, suffix=suffix, data=data, fetched_at=now)
         )
     return len(fetched), {key: _scrubbed(reason, config) for key, reason in failed.items()}
+
+
+def missing_files(session: Session, unfetched: Mapping[int, str]) -> dict[str, str]:
+    """The reasons ``unfetched`` (by evidence id) by the archive's path of each file (less its suffix),
+    as the export names them."""
+    pieces = [session.get_one(AppealEvidence, evidence_id) for evidence_id in unfetched]
+    given = appeals.evidence_of(session, {piece.appeal_id for piece in pieces})
+    number = {piece.id: place for appeal in given.values() for place, piece in enumerate(appeal, 1)}
+    return {stem(piece, number[piece.id]): unfetched[piece.id] for piece in pieces}
 
 
 async def _download(

@@ -201,12 +201,6 @@ def claim(
     return sorted((Claimed(**row) for row in rows), key=lambda claimed: claimed.update_id)
 
 
-def claim_next(session: Session, owner: str, now: datetime, until: datetime) -> Claimed | None:
-    """Claim the oldest update that is next in its chat and free; None when there is none."""
-    claimed = claim(session, owner, now, until, 1)
-    return claimed[0] if claimed else None
-
-
 _DONE = {"replies": null(), "claimed_by": None, "claimed_until": None}  # what was sent is in the log
 _HANDLED = (
     update(INBOX)

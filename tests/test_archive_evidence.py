@@ -1,7 +1,8 @@
 """Appeal evidence in the archive (issues 13, 15): ``kaohe export`` fetches each photo and document
 through the Bot API (here the fake one) into ``evidence/<appeal>-<n>.<ext>``, hashed in the manifest
 and named in the workbook and on 附表六; once fetched a file is kept, so a later export needs no
-Telegram; a file that cannot be fetched is listed as missing with the reason, and the export goes on."""
+Telegram; a file that cannot be fetched is listed as missing with the reason, and the export goes on.
+``kaohe cycle archive`` fetches them first, so that the archived cycle holds them."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import io
 import json
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -20,7 +22,7 @@ from pypdf import PdfReader
 from sqlmodel import select
 
 from bot.cli import main
-from storage.models import Appeal, AppealEvidence, EvidenceKind
+from storage.models import Appeal, AppealEvidence, Cycle, EvidenceFile, EvidenceKind
 
 TOKEN = "123456:archive-evidence-test"
 PHOTO = b"\xff\xd8\xff\xe0 a photo of the sign-in sheet"
@@ -64,6 +66,15 @@ def config_of(folder: Path, database_url: str, api: FakeBotApi | None, base_url:
 
 def export(config: str, out: Path) -> None:
     assert main(["--config", config, "export", "--cycle", CYCLE, "--out", str(out)]) == 0
+
+
+def archive(config: str, session, *options: str) -> int:
+    """``kaohe cycle archive`` of the cycle, its appeal window closed ten days ago."""
+    cycle = session.exec(select(Cycle)).one()
+    cycle.released_at = datetime.now(UTC) - timedelta(days=10)
+    session.add(cycle)
+    session.commit()
+    return main(["--config", config, *options, "cycle", "archive", "--name", CYCLE])
 
 
 def manifest(out: Path) -> dict:
@@ -138,3 +149,52 @@ def test_files_that_cannot_be_fetched_are_listed_with_the_reason_and_the_export_
     assert manifest(gone)["evidence_missing"] == {f"evidence/{appeal.id}-1": "Telegram：Invalid file_id"}
     assert (gone / f"evidence/{appeal.id}-2.pdf").read_bytes() == DOCUMENT
     assert TOKEN not in capsys.readouterr().out
+
+
+def test_archiving_fetches_the_evidence_files_first_so_that_the_archived_cycle_holds_them(
+    appeal, api, session, tmp_path, database_url, monkeypatch, capsys
+):
+    monkeypatch.delenv("KAOHE_BOT_TOKEN", raising=False)
+    assert archive(config_of(tmp_path, database_url, api), session) == 0
+    printed = capsys.readouterr().out
+    assert "取得 2 份" in printed and "已归档" in printed and "未能取得" not in printed
+    out = tmp_path / "archive"  # no token, no Telegram: the archived cycle's export has every file
+    export(config_of(tmp_path, database_url, None), out)
+    assert manifest(out)["evidence_missing"] == {}
+    assert (out / f"evidence/{appeal.id}-1.jpg").read_bytes() == PHOTO
+    assert (out / f"evidence/{appeal.id}-2.pdf").read_bytes() == DOCUMENT
+
+
+def test_files_that_cannot_be_fetched_are_named_and_the_cycle_archived_and_a_later_export_fetches_them(
+    appeal, api, session, tmp_path, database_url, monkeypatch, capsys
+):
+    monkeypatch.delenv("KAOHE_BOT_TOKEN", raising=False)
+    assert archive(config_of(tmp_path, database_url, None), session) == 0
+    printed = capsys.readouterr().out
+    assert "2 份证明材料的文件在归档前未能取得" in printed and "已归档" in printed
+    assert f"evidence/{appeal.id}-1: 没有 bot token（no bot token）" in printed
+    assert f"evidence/{appeal.id}-2: 没有 bot token（no bot token）" in printed
+    session.expire_all()
+    assert session.exec(select(Cycle)).one().archived_at is not None
+    out = tmp_path / "archive"
+    export(config_of(tmp_path, database_url, api), out)
+    assert "取得 2 份" in capsys.readouterr().out and manifest(out)["evidence_missing"] == {}
+
+
+def test_an_archiving_refused_fetches_nothing(
+    appeal, api, session, tmp_path, database_url, monkeypatch, capsys
+):
+    monkeypatch.delenv("KAOHE_BOT_TOKEN", raising=False)
+    config = config_of(tmp_path, database_url, api)
+    assert main(["--config", config, "cycle", "archive", "--name", CYCLE]) == 2  # the appeal window is open
+    assert "申诉期" in capsys.readouterr().err
+    assert session.exec(select(EvidenceFile)).all() == []
+
+
+def test_archiving_says_in_english_what_could_not_be_fetched(
+    appeal, session, tmp_path, database_url, monkeypatch, capsys
+):
+    monkeypatch.delenv("KAOHE_BOT_TOKEN", raising=False)
+    assert archive(config_of(tmp_path, database_url, None), session, "--lang", "en") == 0
+    printed = capsys.readouterr().out
+    assert "2 evidence files could not be fetched before archiving" in printed and "未能取得" not in printed

@@ -32,10 +32,11 @@ def receive(session: Session, update_id: int, chat_id: int | None) -> bool:
 
 
 def claim(session: Session, owner: str = "here:1:a", at: datetime = NOW) -> int | None:
-    row = inbox.claim_next(session, owner, at, at + LEASE)
-    if row is None:
+    rows = inbox.claim(session, owner, at, at + LEASE, 1)
+    if not rows:
         session.rollback()
         return None
+    [row] = rows
     claimed = row.update_id
     inbox.handled(session, row, at, [{"method": "sendMessage", "chat_id": row.chat_id, "text": "ok"}])
     session.commit()
@@ -119,8 +120,8 @@ def test_a_claim_that_ran_out_is_taken_over_where_the_answer_stopped(session):
     session.commit()
     assert claim(session, "here:1:a", at=NOW + LEASE / 2) is None
     later = NOW + LEASE + timedelta(seconds=1)
-    row = inbox.claim_next(session, "here:1:a", later, later + LEASE)
-    assert row is not None and row.handled_at == NOW and row.replies and row.replies_sent == 0
+    [row] = inbox.claim(session, "here:1:a", later, later + LEASE, 1)
+    assert row.handled_at == NOW and row.replies and row.replies_sent == 0
     session.commit()
     assert not inbox.replied(session, 1, "there:7:a", 1, later + LEASE)  # the first owner has lost it
 
@@ -139,8 +140,8 @@ def test_a_failing_update_is_tried_again_then_given_up_with_an_apology(session):
     receive(session, 1, 501)
     apology = [{"method": "sendMessage", "chat_id": 501, "text": "sorry"}]
     for attempt in range(1, inbox.MAX_ATTEMPTS + 1):
-        row = inbox.claim_next(session, "here:1:a", NOW, NOW + LEASE)
-        assert row is not None and row.handled_at is None, attempt
+        [row] = inbox.claim(session, "here:1:a", NOW, NOW + LEASE, 1)
+        assert row.handled_at is None, attempt
         session.rollback()  # the handling failed: its effects, and the claim, rolled back
         assert inbox.failed_attempt(session, 1, "boom", NOW, NOW, apology)
         session.commit()
@@ -163,8 +164,8 @@ def test_a_reply_that_cannot_get_through_is_tried_later_then_given_up(session):
     inbox.reply_later(session, 1, "here:1:a", 0, "timed out", NOW, NOW + timedelta(seconds=30))
     session.commit()
     assert claim(session, "here:1:b", at=NOW + timedelta(seconds=10)) is None
-    row = inbox.claim_next(session, "here:1:b", NOW + timedelta(seconds=31), NOW + LEASE * 2)
-    assert row is not None and row.attempts == 1
+    [row] = inbox.claim(session, "here:1:b", NOW + timedelta(seconds=31), NOW + LEASE * 2, 1)
+    assert row.attempts == 1
     session.commit()
     inbox.reply_later(session, 1, "here:1:b", 0, "timed out", NOW, None)
     session.commit()
@@ -204,8 +205,8 @@ def test_two_processes_on_postgresql_skip_each_others_claims_and_keep_each_chat_
         for update_id, chat in ((1, 501), (2, 501), (3, 502)):
             receive(session, update_id, chat)
     first = Session(engine)
-    held = inbox.claim_next(first, "a:1:a", NOW, NOW + LEASE)  # handling, not committed yet
-    assert held is not None and held.update_id == 1
+    [held] = inbox.claim(first, "a:1:a", NOW, NOW + LEASE, 1)  # handling, not committed yet
+    assert held.update_id == 1
     result: list[int | None] = []
 
     def second_process() -> None:

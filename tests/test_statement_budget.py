@@ -101,8 +101,7 @@ def test_the_inbox_bookkeeping_of_an_update_is_a_handful_of_statements(engine):
         with session_scope(engine) as session:
             inbox.receive(session, update_id=1, chat_id=5, user_id=5, payload=payload, now=now)
         with session_scope(engine) as session:
-            row = inbox.claim_next(session, "worker", now, now + timedelta(minutes=1))
-            assert row is not None
+            [row] = inbox.claim(session, "worker", now, now + timedelta(minutes=1), 1)
             inbox.handled(session, row, now, reply)
         with session_scope(engine) as session:
             inbox.finish(session, 1, "worker", datetime.now(UTC))

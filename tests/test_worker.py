@@ -92,8 +92,7 @@ async def test_an_answer_cut_short_by_a_crash_is_finished_without_handling_the_u
     update = store(engine, api, bot, 502, "/two")
     now = datetime.now(UTC)
     with session_scope(engine) as session:  # a process handled it and sent the first message, then died
-        claimed = inbox.claim_next(session, "elsewhere:1:x:w", now, now)
-        assert claimed is not None
+        [claimed] = inbox.claim(session, "elsewhere:1:x:w", now, now, 1)
         inbox.handled(session, claimed, now, calls_for(update, [Reply("第一条"), Reply("第二条")]))
     with session_scope(engine) as session:
         assert inbox.replied(session, update.update_id, "elsewhere:1:x:w", 1, now)

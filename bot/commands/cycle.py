@@ -1,7 +1,8 @@
 """``kaohe cycle open``, ``kaohe cycle status`` (``bot.commands.cycle_status``), ``kaohe cycle archive``.
 
-What only one action uses is imported when it runs (the archive's workbook and PDFs, the status and the
-review's sign-off behind it), so that ``kaohe cycle open`` starts without them."""
+What only one action uses is imported when it runs (the archive's workbook and PDFs and Telegram's
+client, the status and the review's sign-off behind it), so that ``kaohe cycle open`` starts without
+them."""
 
 from __future__ import annotations
 
@@ -99,17 +100,29 @@ def open_command(config: Config, args: argparse.Namespace) -> int:
 
 
 def archive_command(config: Config, args: argparse.Namespace) -> int:
-    from flows.archive.export import ArchiveError, archive_cycle  # the workbook and PDFs: only when archiving
+    """Archive the cycle, its appeals' evidence fetched from Telegram first (``bot.evidence``), so that
+    the archive holds the files; one that cannot be fetched is named with the reason (the next
+    ``kaohe export`` tries again), and the cycle is archived all the same."""
+    # imported only when archiving: the archive's workbook and PDFs, Telegram's client
+    from bot.commands.export import print_evidence
+    from bot.evidence import fetch_evidence, missing_files
+    from flows.archive.export import ArchiveError, archive_cycle, ensure_archivable
 
-    locale = config.settings.language
+    locale, tz, now = config.settings.language, config.settings.tz, datetime.now(UTC)
     engine = open_database(config)
     try:
+        with session_scope(engine) as session:  # the files fetched are kept even if the archiving fails
+            cycle = named_cycle(session, args.name, locale)
+            ensure_archivable(session, cycle, now=now, tz=tz)  # nothing fetched for a refusal
+            fetched, unfetched = fetch_evidence(config, session, cycle, now=now)
+            missing = missing_files(session, unfetched)
         with session_scope(engine) as session:
             cycle = named_cycle(session, args.name, locale)
-            archive_cycle(session, cycle, actor="cli", now=datetime.now(UTC), tz=config.settings.tz)
+            archive_cycle(session, cycle, actor="cli", now=now, tz=tz)
     except ArchiveError as error:
         raise UsageError(plain(locale, error.key, **error.params)) from None
     finally:
         engine.dispose()
+    print_evidence(locale, fetched, missing, "archive_evidence_unfetched")
     print(plain(locale, "archive_archived", cycle=args.name))
     return 0

@@ -4,7 +4,8 @@ The folder gets the workbook (``<cycle>.xlsx``), the printable forms as one PDF 
 (``departments/``, drawn by as many processes as the machine has cores), ``SHA256SUMS`` and
 ``manifest.json``: the same files a committee member receives from ``/export``. With ``--examinee
 学号`` it writes only that examinee's own forms (``forms/<team>/<学号>-<name>.pdf``). The appeals' evidence
-files are fetched from Telegram the first time (``bot.evidence``) and written under ``evidence/``;
+files not fetched yet (by ``kaohe cycle archive``, or an export before) are fetched from Telegram
+(``bot.evidence``) and written under ``evidence/``;
 one that cannot be fetched is named, with the reason, and the export goes on. The export is audited.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -65,14 +67,20 @@ def export_command(config: Config, args: argparse.Namespace) -> int:
             record_export(session, cycle, actor="cli", now=now)
     finally:
         engine.dispose()
+    print_evidence(locale, fetched, missing, "archive_evidence_missing")
+    print(plain(locale, "archive_exported", cycle=args.cycle, folder=str(out), count=count))
+    return 0
+
+
+def print_evidence(locale: str, fetched: int, missing: Mapping[str, str], headline: str) -> None:
+    """How many evidence files were fetched, then the ``headline`` (its key) over each file missing with
+    the reason (``kaohe export``, ``kaohe cycle archive``)."""
     if fetched:
         print(plain(locale, "archive_evidence_fetched", count=fetched))
     if missing:
-        print(plain(locale, "archive_evidence_missing", count=len(missing)))
+        print(plain(locale, headline, count=len(missing)))
         for path, reason in missing.items():
             print(f"  {path}: {reason}")
-    print(plain(locale, "archive_exported", cycle=args.cycle, folder=str(out), count=count))
-    return 0
 
 
 def examinee_command(config: Config, args: argparse.Namespace) -> int:

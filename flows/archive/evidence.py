@@ -2,9 +2,10 @@
 archive, ``evidence/<appeal number>-<n><suffix>`` (``n``: its place in the appeal's evidence, as the
 appeals sheet and 附表六 number it), which both refer to by that name.
 
-The files' bytes are fetched from Telegram once by ``kaohe export`` (``bot.evidence``) and kept in the
-database (``EvidenceFile``); a file that could not be fetched is named in the workbook, the form and
-the manifest with the reason, and the export goes on without it.
+The files' bytes are fetched from Telegram once, by ``kaohe cycle archive`` before it freezes the cycle
+or by ``kaohe export`` (``bot.evidence``), and kept in the database (``EvidenceFile``); a file that
+could not be fetched is named in the workbook, the form and the manifest with the reason, and the
+export goes on without it.
 """
 
 from __future__ import annotations
@@ -32,10 +33,15 @@ def pieces(record: CycleRecord) -> Iterator[tuple[ExamineeRecord, int, AppealEvi
             yield examinee, number, piece
 
 
+def stem(piece: AppealEvidence, number: int) -> str:
+    """The archive's path of the file of a piece, ``number`` in its appeal's evidence, less its suffix."""
+    return f"{FOLDER}/{piece.appeal_id}-{number}"
+
+
 def path_of(record: CycleRecord, piece: AppealEvidence, number: int) -> str:
     """The archive's path of a piece's file (without a suffix while the file is not kept)."""
     kept = record.evidence_files.get(piece.id)
-    return f"{FOLDER}/{piece.appeal_id}-{number}{kept.suffix if kept else ''}"
+    return stem(piece, number) + (kept.suffix if kept else "")
 
 
 def files(record: CycleRecord) -> dict[str, bytes]:

@@ -178,9 +178,9 @@ def export(context: FlowContext, incoming: Incoming) -> list[Action]:
     return archive_replies(context, cycle, f"member:{member.id}", locale)
 
 
-def archive_cycle(session: Session, cycle: Cycle, *, actor: str, now: datetime, tz: ZoneInfo) -> None:
-    """Freeze ``cycle`` (归档). Refused (``ArchiveError``) while examinees may still appeal, while an
-    appeal is still open, and for a cycle archived already."""
+def ensure_archivable(session: Session, cycle: Cycle, *, now: datetime, tz: ZoneInfo) -> None:
+    """Refuse (``ArchiveError``) to archive ``cycle`` while examinees may still appeal, while an appeal is
+    still open, and when it is archived already."""
     if cycle.archived_at is not None:
         raise ArchiveError("archive_already", cycle=cycle.name)
     closes = window_closes(cycle, scheme_of(cycle))
@@ -191,6 +191,11 @@ def archive_cycle(session: Session, cycle: Cycle, *, actor: str, now: datetime, 
     still_open = [e.name for a, e in appeal_store.of_cycle(session, cycle.id) if a.status in OPEN_STATUSES]
     if still_open:
         raise ArchiveError("archive_open_appeals", cycle=cycle.name, names="、".join(still_open))
+
+
+def archive_cycle(session: Session, cycle: Cycle, *, actor: str, now: datetime, tz: ZoneInfo) -> None:
+    """Freeze ``cycle`` (归档), unless ``ensure_archivable`` refuses it."""
+    ensure_archivable(session, cycle, now=now, tz=tz)
     named = gather(session, cycle).people.values()
     people = [p if isinstance(p, ArchivedPerson) else p.frozen() for p in named]
     archive(session, cycle, people, actor=actor, now=now)
