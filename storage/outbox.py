@@ -31,32 +31,32 @@ ButtonRows = Sequence[Sequence[tuple[str, str]]]  # (label, callback data), row 
 NO_SUBJECT: dict[str, Any] = dict.fromkeys(field.name for field in fields(Subject))  # a row about nothing
 
 
-@dataclass(frozen=True)
-class Outgoing:
-    """One message to queue: its unique key, the chat, the text, when it may go, what it is about."""
+def row(
+    defaults: dict[str, Any],
+    *,
+    dedupe_key: str,
+    chat_id: int,
+    text: str,
+    not_before: datetime,
+    subject: Subject | None = None,
+    buttons: ButtonRows = (),
+) -> dict[str, Any]:
+    """A message's ``Notification`` row: ``defaults`` (``queued_defaults``), then its own columns."""
+    columns = vars(subject) if subject is not None else NO_SUBJECT
+    return {
+        **defaults,
+        "dedupe_key": dedupe_key,
+        "chat_id": chat_id,
+        "text": text,
+        "not_before": not_before,
+        "buttons": keyboard(buttons),
+        **columns,
+    }
 
-    dedupe_key: str
-    chat_id: int
-    text: str
-    not_before: datetime
-    subject: Subject | None = None
-    buttons: ButtonRows = ()
 
-    def row(self, defaults: dict[str, Any]) -> dict[str, Any]:
-        """Its ``Notification`` row: ``defaults`` (the columns a queued row takes from the table), then its
-        own columns, the same for every message, so that many go in as one insert (one dict built: ten
-        thousand are, for a cycle's opening)."""
-        keyboard = [[{"label": label, "data": data} for label, data in row] for row in self.buttons] or None
-        subject = vars(self.subject) if self.subject is not None else NO_SUBJECT
-        return {
-            **defaults,
-            "dedupe_key": self.dedupe_key,
-            "chat_id": self.chat_id,
-            "text": self.text,
-            "not_before": self.not_before,
-            "buttons": keyboard,
-            **subject,
-        }
+def keyboard(buttons: ButtonRows) -> list[list[dict[str, str]]] | None:
+    """The ``buttons`` column of a row: each button's label and callback data, row by row (None: none)."""
+    return [[{"label": label, "data": data} for label, data in line] for line in buttons] or None
 
 
 def queue(
@@ -70,21 +70,29 @@ def queue(
     buttons: ButtonRows = (),
 ) -> bool:
     """Queue a message unless one with the same key exists; True when newly queued."""
-    return bool(queue_many(session, [Outgoing(dedupe_key, chat_id, text, not_before, subject, buttons)]))
+    message = row(
+        queued_defaults(),
+        dedupe_key=dedupe_key,
+        chat_id=chat_id,
+        text=text,
+        not_before=not_before,
+        subject=subject,
+        buttons=buttons,
+    )
+    return bool(queue_rows(session, [message]))
 
 
-def queue_many(session: Session, messages: Sequence[Outgoing]) -> set[str]:
-    """Queue ``messages`` in their order with one insert (``storage.bulk``), each unless one with its key
+def queue_rows(session: Session, rows: Sequence[dict[str, Any]]) -> set[str]:
+    """Queue messages given as their rows (``row``'s columns, the same in each: a cycle's opening builds
+    ten thousand itself) in their order with one insert (``storage.bulk``), each unless one with its key
     exists (the insert skips a taken key, even one taken by another process meanwhile); the keys newly
     queued."""
-    if not messages:
+    if not rows:
         return set()
-    defaults = _defaults()
-    rows = [message.row(defaults) for message in messages]
     return set(insert_rows(session, Notification, rows, unique="dedupe_key", returning="dedupe_key"))
 
 
-def _defaults() -> dict[str, Any]:
+def queued_defaults() -> dict[str, Any]:
     """The columns a queued row takes from the table's defaults (state, times), from one row built by the
     ORM (one per message took most of the time); those that default to NULL are left to the table."""
     built = Notification(dedupe_key="", chat_id=0, text="").model_dump(exclude={"id"})

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from flows.notices.quiet import send_time
 from flows.ui.chat import Button
@@ -115,38 +115,45 @@ def told(context: FlowContext, notice: Notice, *, any_step: bool = False) -> set
 
 def notify(context: FlowContext, notice: Notice, members: Iterable[int], compose: Compose) -> int:
     """Queue ``notice`` for each of ``members`` who is bound to the bot and has not had it yet, composed
-    by ``compose`` in their own language, all in one insert; how many members were newly queued."""
+    by ``compose`` in their own language, all in one insert; how many members were newly queued.
+
+    The rows are built as plain dicts, each a copy of one made for the notice with the member's own
+    columns: a cycle's opening queues ten thousand."""
     fresh = set(members) - told(context, notice)
     chats = accounts.chats_of(context.session, fresh)
-    not_before = send_time(context)
+    common = outbox.row(  # the notice's row; each member's a copy with their own columns
+        outbox.queued_defaults(),
+        dedupe_key="",
+        chat_id=0,
+        text="",
+        not_before=send_time(context),
+        subject=notice.to(0),
+    )
     parts: dict[str, list[str]] = {}  # a text's parts, split once however many members receive it
-    messages: list[outbox.Outgoing] = []
+    rows: list[dict[str, Any]] = []
     firsts: list[str] = []  # each member's first row's key: newly queued when it is
     for member_id, chat in chats.items():
         body = compose(member_id, locale_for(chat.language_code, context.default_locale))
         if body.text not in parts:
             parts[body.text] = split_message(body.text)
-        rows = _rows(notice.to(member_id), chat.chat_id, body, parts[body.text], not_before)
-        firsts.append(rows[0].dedupe_key)
-        messages += rows
-    queued = outbox.queue_many(context.session, messages)
-    return sum(key in queued for key in firsts)
-
-
-def _rows(
-    subject: Subject, chat_id: int, body: Body, parts: list[str], not_before: datetime
-) -> list[outbox.Outgoing]:
-    """One member's rows: the text's ``parts`` (one, or several for a long text), the buttons under the
-    last part."""
-    buttons = [[(button.label, button.data) for button in row] for row in body.buttons]
-    return [
-        outbox.Outgoing(
-            dedupe_key=subject.key(number if len(parts) > 1 else 0),
-            chat_id=chat_id,
-            text=part,
-            not_before=not_before,
-            subject=subject,
-            buttons=buttons if number == len(parts) else (),
+        texts, subject = parts[body.text], notice.to(member_id)
+        keys = (
+            [subject.key(number) for number in range(1, len(texts) + 1)]
+            if len(texts) > 1
+            else [subject.key()]
         )
-        for number, part in enumerate(parts, start=1)
-    ]
+        buttons = outbox.keyboard([[(button.label, button.data) for button in row] for row in body.buttons])
+        firsts.append(keys[0])
+        rows += (
+            {
+                **common,
+                "member_id": member_id,
+                "dedupe_key": key,
+                "chat_id": chat.chat_id,
+                "text": text,
+                "buttons": buttons if key is keys[-1] else None,  # under the last part
+            }
+            for key, text in zip(keys, texts, strict=True)
+        )
+    queued = outbox.queue_rows(context.session, rows)
+    return sum(key in queued for key in firsts)
