@@ -87,3 +87,17 @@ def test_cycle_open_starts_without_the_libraries_it_does_not_use():
     libraries = {"alembic", "telegram", "rich", "openpyxl", "reportlab"}
     unused = libraries | {"flows.review.signoff", "flows.archive.export", "bot.commands.cycle_status"}
     assert modules & unused == set()
+
+
+def test_the_parser_of_every_command_loads_none_of_what_only_running_some_needs():
+    """``kaohe --help`` builds every command's parser: it loads neither Telegram nor the archive's workbook,
+    PDFs and charts, nor the home screen behind ``kaohe remind``; each command loads them when it runs."""
+    loads = (
+        "from bot.cli import build_parser; import sys; build_parser(); print(' '.join(sorted(sys.modules)))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", loads], capture_output=True, text=True, check=True).stdout
+    modules = set(loaded.split())
+    assert "bot.commands.export" in modules and "bot.commands.remind" in modules
+    libraries = {"alembic", "telegram", "openpyxl", "reportlab", "matplotlib"}
+    unused = libraries | {"flows.archive.export", "flows.archive.manifest", "flows.home", "bot.evidence"}
+    assert modules & unused == set()

@@ -17,7 +17,6 @@ from sqlmodel import Session
 
 from bot.commands.common import named_cycle, open_database
 from bot.config import Config
-from flows.archive.manifest import chain_holds
 from flows.ui.i18n import plain
 from storage import audit
 from storage.audit import Break
@@ -61,6 +60,8 @@ def verify_command(config: Config, args: argparse.Namespace) -> int:
                 )
                 whole = whole and found is None
             if manifest is not None:
+                from flows.archive.manifest import chain_holds  # the archive's records: only for a manifest
+
                 holds = chain_holds(session, manifest)
                 print(
                     plain(

@@ -19,8 +19,6 @@ from pathlib import Path
 
 from bot.commands.common import UsageError, named_cycle, open_database, write_private
 from bot.config import Config
-from bot.evidence import fetch_evidence
-from flows.archive.export import examinee_file, export_to, record_export
 from flows.ui.i18n import plain
 from storage.db import session_scope
 
@@ -45,6 +43,11 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 def export_command(config: Config, args: argparse.Namespace) -> int:
     if args.examinee:
         return examinee_command(config, args)
+    # imported when exporting (not to build the parser, for ``kaohe --help``): the archive's workbook and
+    # PDFs, Telegram's client
+    from bot.evidence import fetch_evidence
+    from flows.archive.export import export_to, record_export
+
     out, locale = Path(args.out), config.settings.language
     engine = open_database(config)
     now = datetime.now(UTC)
@@ -86,6 +89,8 @@ def print_evidence(locale: str, fetched: int, missing: Mapping[str, str], headli
 def examinee_command(config: Config, args: argparse.Namespace) -> int:
     """``kaohe export --examinee 学号``: one examinee's own forms as one PDF (the evidence is not fetched:
     the forms name the files kept)."""
+    from flows.archive.export import examinee_file, record_export
+
     out, locale = Path(args.out), config.settings.language
     engine = open_database(config)
     try:

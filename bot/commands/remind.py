@@ -11,8 +11,6 @@ from datetime import UTC, datetime
 
 from bot.commands.common import named_cycle, open_database
 from bot.config import Config
-from flows.notices.nudge import nudge
-from flows.ui.context import FlowContext
 from flows.ui.i18n import plain
 from storage.db import session_scope
 
@@ -24,6 +22,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def remind_command(config: Config, args: argparse.Namespace) -> int:
+    from flows.notices.nudge import nudge  # and the home screen behind it: not for ``kaohe --help``
+    from flows.ui.context import FlowContext
+
     settings = config.settings
     engine = open_database(config)
     try:
