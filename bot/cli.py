@@ -96,7 +96,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command on ``argv`` (a process of its own: the command line's)."""
+    """Run the command ``argv`` names; None: the process's own arguments (the process is the command's)."""
     own_process = argv is None
     argv = sys.argv[1:] if argv is None else argv
     with collector_paused():
