@@ -50,6 +50,8 @@ def fetch_evidence(
 def missing_files(session: Session, unfetched: Mapping[int, str]) -> dict[str, str]:
     """The reasons ``unfetched`` (by evidence id) by the archive's path of each file (less its suffix),
     as the export names them."""
+    if not unfetched:
+        return {}
     pieces = [session.get_one(AppealEvidence, evidence_id) for evidence_id in unfetched]
     given = appeals.evidence_of(session, {piece.appeal_id for piece in pieces})
     number = {piece.id: place for appeal in given.values() for place, piece in enumerate(appeal, 1)}
