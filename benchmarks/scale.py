@@ -8,7 +8,7 @@ first) it builds the organisation of ``benchmarks/organisation.py`` step by step
 - ``roster import``: ``kaohe roster import`` of the whole roster into the empty database;
 - ``cycle open``: ``kaohe cycle open`` (most members registered, so most get a notice queued);
 - then the cycle is scored in bulk (not timed) and stands in review, and
-- ``load_board``: the review board of the whole cycle (``flows.review.board.load_board``);
+- ``load_board``: the review board of the whole cycle (``flows.results.board.load_board``);
 - ``review overview``: ``/review`` from a committee member, through ``flows.router.handle``;
 - ``biggest department``: that member pressing the biggest department (about 890 people);
 - ``cycle status``, ``invites`` (``kaohe invites --format csv``), ``export`` (``kaohe export``).
@@ -125,7 +125,7 @@ def child(step: str, database_url: str) -> None:
     """Run one flow step in this process and print ``seconds=... cpu=...`` for the call itself."""
     from sqlmodel import Session
 
-    from flows.review.board import load_board
+    from flows.results.board import load_board
     from flows.review.presses import ReviewPress, View
     from flows.router import handle
     from flows.ui.chat import Content, Incoming, Reply

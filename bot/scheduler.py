@@ -1,7 +1,7 @@
 """The bot's scheduler: every repeating job is registered here (PTB's JobQueue, APScheduler underneath).
 
 - ``plan`` every ``delivery.plan_interval_seconds`` (60), and at once at start-up: queues the reminders,
-  digests and phase announcements in force (``flows.notices.schedule.plan``).
+  digests and phase announcements in force (``flows.reminders.schedule.plan``).
 - ``appeals`` every ``APPEAL_CLOCK_SECONDS`` (60), and at start-up: the appeal clocks
   (``flows.appeals.clock``: escalation after 24 hours, a daily flag after 7 days).
 - ``outbox`` every ``delivery.send_interval_seconds`` (2), and at start-up: drains the outbox
@@ -32,7 +32,7 @@ from telegram.ext import Application, ContextTypes, JobQueue
 from bot.config import Config
 from bot.sender import Sender
 from flows.appeals import clock as appeals_clock
-from flows.notices.schedule import plan
+from flows.reminders.schedule import plan
 from flows.ui.context import FlowContext
 from storage import inbox, leases
 from storage.db import session_scope

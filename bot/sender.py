@@ -3,7 +3,7 @@
 A run drains what is due. It claims pending rows whose time has come (``storage.outbox.claim_due``: a
 row another process is sending is skipped, so several bot processes never send one row twice, and a
 claim of a process that died runs out after ``CLAIM``), cancels those no longer true,
-holds back every notice until the quiet hours end while they last (``flows.notices.schedule.triage``),
+holds back every notice until the quiet hours end while they last (``flows.reminders.schedule.triage``),
 and sends the rest, each with the buttons it carries, concurrently, ``concurrency`` in flight at
 once, in the notice lane of the bot's rate limiter (``bot.lanes``): evenly spaced at
 ``messages_per_second`` within the room that members' replies leave, one group at most
@@ -37,7 +37,7 @@ from telegram.ext import ExtBot
 from bot.config import DeliverySettings
 from bot.lanes import Lane
 from bot.telegram_io import message, request
-from flows.notices.schedule import triage
+from flows.reminders.schedule import triage
 from flows.ui.context import FlowContext
 from storage import leases, outbox
 from storage.db import session_scope

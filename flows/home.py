@@ -23,7 +23,7 @@ from flows import review, scoring
 from flows import selfassess as self_assessment
 from flows.appeals import desk as appeals_desk
 from flows.appeals.common import decide_due, report_due, window_closes
-from flows.appeals.result import final_result
+from flows.results.result import final_result
 from flows.rules.access import Reader, can_report_appeal, is_committee
 from flows.rules.cycles import scheme_of
 from flows.rules.names import name_of

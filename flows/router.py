@@ -25,7 +25,7 @@ from flows.appeals import conversation as appeals
 from flows.appeals import decision as appeals_decision
 from flows.appeals import desk as appeals_desk
 from flows.archive import export as archive
-from flows.notices import nudge
+from flows.reminders import nudge
 from flows.roster import profile, registration
 from flows.rules.cycles import CycleArchived
 from flows.ui.buttons import ButtonData, parse_button

@@ -8,7 +8,7 @@ import pytest
 from cycle_helpers import SHANGHAI, bind, import_sample, open_sample_cycle
 from sqlmodel import Session
 
-from flows.notices.schedule import plan
+from flows.reminders.schedule import plan
 from flows.ui.context import FlowContext
 from storage.models import Cycle
 

@@ -33,8 +33,8 @@ from sqlmodel import select
 from bot.cli import main
 from flows import router
 from flows.archive.export import ArchiveError, archive_cycle, examinee_file, export_files
-from flows.review.board import load_board
-from flows.review.fingerprint import board_hash
+from flows.results.board import load_board
+from flows.results.fingerprint import board_hash
 from flows.rules.cycles import CycleArchived, ensure_writable
 from flows.ui.chat import Reply
 from storage import audit, review

@@ -11,7 +11,7 @@ from cycle_helpers import GOOD, NOW, PASS, TOP, fill_sheets, open_sample_cycle
 from org_helpers import statements
 from sqlmodel import Session, col, select
 
-from flows.review.board import load_board
+from flows.results.board import load_board
 from flows.roster.importing import import_roster
 from flows.rules.grading import allowed_grade, band_for, grade_counts, total_score
 from storage import review, scoring

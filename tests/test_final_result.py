@@ -1,4 +1,4 @@
-"""The result that stands (flows.appeals.result.final_result): after an appeal decision, ``/result``
+"""The result that stands (flows.results.result.final_result): after an appeal decision, ``/result``
 shows the decided result, marked as decided on appeal, and the examinee signs for that one."""
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ from appeal_helpers import LEADER, OFFICER, decide_changed, examinee_of, release
 from cycle_helpers import Person
 from sqlmodel import select
 
-from flows.appeals.result import final_result
 from flows.archive.records import gather
-from flows.review.results import ReceiptPress
+from flows.results.result import final_result
+from flows.review.release import ReceiptPress
 from storage.models import Cycle, Signature
 
 

@@ -11,8 +11,8 @@ from sqlmodel import Session, select
 
 from flows.home import HomePress, Task
 from flows.notices.notice import Kind, Topic
-from flows.notices.nudge import nudge
-from flows.notices.reminders import TAKE_OVER_BUTTONS
+from flows.reminders.ladder import TAKE_OVER_BUTTONS
+from flows.reminders.nudge import nudge
 from flows.review.presses import ExamineePress, ExamineeStep
 from flows.ui.buttons import parse_button
 from storage.models import CycleExaminee, Notification

@@ -1,4 +1,4 @@
-"""Checked again just before sending, by kind (``flows.notices.checks``): the sign-off's and the
+"""Checked again just before sending, by kind (``flows.reminders.checks``): the sign-off's and the
 appeals' notices, and a returned sheet's, are dropped once no longer true; the rest hold.
 
 (The reminders', digests', nudges', phase announcements' and the opening's checks are in
@@ -25,8 +25,8 @@ from cycle_helpers import GOOD, NOW, PASS, SHANGHAI, TOP, Person, open_small_cyc
 from sqlmodel import Session, select
 
 from flows.appeals.clock import run
-from flows.notices.checks import STILL_DUE, unwanted
 from flows.notices.notice import Kind, Notice, notify, rendered
+from flows.reminders.checks import STILL_DUE, unwanted
 from flows.ui.context import FlowContext
 from storage import review, scoring
 from storage.models import AppealOpinion, AppealStatus, Notification, ScoreSheet, SignatureRole

@@ -11,10 +11,10 @@ from reminder_helpers import HEAD, OFFICER, PEOPLE, context, local
 from sqlmodel import Session, select
 
 from flows.appeals.presses import AppealAction, AppealPress
-from flows.notices import checks
 from flows.notices.notice import Body, Kind, Notice, notify, rendered
-from flows.notices.schedule import triage
-from flows.review.results import ReceiptPress
+from flows.reminders import checks
+from flows.reminders.schedule import triage
+from flows.review.release import ReceiptPress
 from flows.ui.chat import Button
 from storage import accounts, roster
 from storage.models import Notification, Subject

@@ -21,10 +21,10 @@ from reminder_helpers import (
 )
 from sqlmodel import Session, select
 
-from flows.notices.checks import unwanted
 from flows.notices.notice import Kind, Topic
 from flows.notices.quiet import quiet_end
-from flows.notices.reminders import Ladder, rung_in_force, rung_moment
+from flows.reminders.checks import unwanted
+from flows.reminders.ladder import Ladder, rung_in_force, rung_moment
 from flows.rules.scheme import QuietHours
 from storage import outbox
 from storage.models import Notification, Subject

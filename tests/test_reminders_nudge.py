@@ -7,9 +7,9 @@ from cycle_helpers import Person, submit_self_assessment
 from reminder_helpers import HEAD, OFFICER, PEOPLE, PRESIDENT, TEACHER, VICE_PRESIDENT, context, local
 from sqlmodel import select
 
-from flows.notices.checks import unwanted
 from flows.notices.notice import Kind, Topic
-from flows.notices.nudge import nudge
+from flows.reminders.checks import unwanted
+from flows.reminders.nudge import nudge
 from storage import outbox
 from storage.models import AuditEntry, Notification, Subject
 

@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from flows.appeals.presses import AppealAction, AppealPress
 from flows.notices.notice import Kind
-from flows.review.results import ReceiptPress
+from flows.review.release import ReceiptPress
 from flows.router import handle
 from flows.ui.chat import ChatKind, Incoming
 from flows.ui.context import FlowContext

@@ -9,8 +9,9 @@ import openpyxl
 import pytest
 
 from flows.roster.columns import Problem
-from flows.roster.reading import normalise_term, read_roster, split_oversees
+from flows.roster.reading import read_roster, split_oversees
 from flows.rules.organisation import COMMITTEE, Organisation, is_examinee, scorer_of
+from flows.rules.term import normalise_term
 from storage.models import CommitteeRole, Position
 
 DATA = Path(__file__).parent / "data" / "roster"

@@ -25,7 +25,7 @@ from bot.sandbox.server import SandboxServer
 from bot.sandbox.transcript import Transcript
 from bot.sandbox.world import Sandbox
 from flows.notices.notice import Topic
-from flows.notices.nudge import NudgePress
+from flows.reminders.nudge import NudgePress
 from flows.rules.scheme import QuietHours
 from flows.ui.chat import Attachment, AttachmentKind, Button, Reply, SetMenu, Toast
 from storage.models import Appeal, AppealStatus, Cycle, Notification, NotificationState

@@ -21,8 +21,8 @@ from bot.lanes import rate_limiter
 from bot.sender import Sender
 from flows.appeals.presses import AppealAction, AppealPress
 from flows.notices.notice import Body, Kind, Notice, notify
-from flows.notices.nudge import nudge
-from flows.review.results import ReceiptPress
+from flows.reminders.nudge import nudge
+from flows.review.release import ReceiptPress
 from flows.ui.chat import Button
 from storage import outbox, roster
 from storage.models import Notification, NotificationState

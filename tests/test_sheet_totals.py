@@ -12,8 +12,8 @@ from org_helpers import statements
 from sqlalchemy import text
 from sqlmodel import Session, col, select
 
-from flows.review.board import load_board
-from flows.review.fingerprint import board_hash
+from flows.results.board import load_board
+from flows.results.fingerprint import board_hash
 from flows.rules.cycles import scheme_of
 from flows.rules.grading import total_score
 from flows.scoring.sheet import give_score

@@ -12,7 +12,7 @@ from telegram.ext import Application, CallbackContext
 
 from bot.telegram_io import calls_for, execute, incoming_from
 from flows.notices.notice import Topic
-from flows.notices.nudge import NudgePress
+from flows.reminders.nudge import NudgePress
 from flows.ui.chat import Attachment, AttachmentKind, Button, ChatKind, Content, Reply, SetMenu
 from storage import live_messages
 from storage.db import session_scope

@@ -20,11 +20,11 @@ from flows.cycles.status import (
     ScorerProgress,
     cycle_status,
     department_members,
-    progress_bar,
     scorer_progress,
 )
 from flows.rules.names import name_of, value_text
 from flows.ui.i18n import plain
+from flows.ui.text import progress_bar
 from storage.db import session_scope
 from storage.models import Position, SelfStatus, SheetStatus
 from storage.progress import ExamineeState

@@ -22,7 +22,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def remind_command(config: Config, args: argparse.Namespace) -> int:
-    from flows.notices.nudge import nudge  # and the home screen behind it: not for ``kaohe --help``
+    from flows.reminders.nudge import nudge  # and the home screen behind it: not for ``kaohe --help``
     from flows.ui.context import FlowContext
 
     settings = config.settings

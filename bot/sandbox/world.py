@@ -31,7 +31,7 @@ from bot.sender import Sender
 from flows.appeals import clock as appeal_clocks
 from flows.cycles.opening import Deadlines, open_cycle
 from flows.notices.quiet import quiet_end, quiet_hours
-from flows.notices.schedule import plan
+from flows.reminders.schedule import plan
 from flows.roster.importing import import_roster
 from flows.roster.invitations import invitations_for_unbound
 from flows.roster.reading import read_roster

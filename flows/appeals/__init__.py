@@ -8,8 +8,9 @@
 - ``clock``: the 24-hour and 7-day clocks the scheduler runs;
 - ``interviews``: ``/interview`` records an interview, ``/interviews`` reads them (面谈记录);
 - ``presses``: their buttons, as families of the one codec (``flows.ui.buttons``);
-- ``common``, ``result``, ``history``: what they share (the desk, the form as text, notices and
-  escalation; the result disputed; what the committee reads beside an appeal).
+- ``common``, ``history``: what they share (the desk, the form as text, notices and escalation; what
+  the committee reads beside an appeal). The result disputed, and the one that stands once decided,
+  is ``flows.results.result``.
 """
 
 from flows.appeals import clock, consult, conversation, decision, desk, interviews

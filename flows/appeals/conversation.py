@@ -31,8 +31,8 @@ from flows.appeals.common import (
     window_closes,
 )
 from flows.appeals.presses import AppealAction, AppealPress
-from flows.appeals.result import Result, decision_text, released_result, result_text
 from flows.notices.notice import Kind, Notice, notify, rendered
+from flows.results.result import Result, decision_text, released_result, result_text
 from flows.rules.cycles import ensure_writable, scheme_of
 from flows.rules.scheme import Scheme
 from flows.ui.chat import Action, Button, Content, Incoming, Reply

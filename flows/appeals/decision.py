@@ -20,7 +20,8 @@ from markupsafe import Markup
 
 from flows.appeals.common import Desk, ends_when_refused, record, same_cycle
 from flows.appeals.presses import FROM_TOTAL, DecisionAction, DecisionPress
-from flows.appeals.result import (
+from flows.notices.notice import Body, Kind, Notice, notify
+from flows.results.result import (
     Result,
     decided_result,
     decision_text,
@@ -28,7 +29,6 @@ from flows.appeals.result import (
     released_result,
     result_text,
 )
-from flows.notices.notice import Body, Kind, Notice, notify
 from flows.rules.access import can_decide_appeal
 from flows.rules.cycles import ensure_writable
 from flows.rules.grading import InvalidScore, check_item_score

@@ -29,7 +29,7 @@ from flows.appeals.common import (
 )
 from flows.appeals.history import history_text, self_assessment_text
 from flows.appeals.presses import DecisionAction, DeskAction, DeskPress
-from flows.appeals.result import released_result, result_text
+from flows.results.result import released_result, result_text
 from flows.rules.access import can_decide_appeal, can_report_appeal, is_committee, receives_appeals
 from flows.rules.cycles import ensure_writable
 from flows.ui.chat import Action, Button, Content, Incoming, Reply

@@ -25,7 +25,7 @@ from flows.archive.actions import Label
 from flows.archive.forms import Forms
 from flows.archive.pdf import print_pdf
 from flows.archive.records import CycleRecord, ExamineeRecord, part
-from flows.review.board import GroupKey, group_of
+from flows.results.board import GroupKey, group_of
 from flows.rules.names import Names
 
 Emit = Callable[[str, bytes], None]

@@ -22,10 +22,10 @@ from decimal import Decimal
 
 from sqlmodel import Session
 
-from flows.appeals.result import Result, changed_by, decided_result, result_on
 from flows.collector import collector_paused
-from flows.review.board import Board, GroupKey, ItemScores, load_board
-from flows.review.fingerprint import board_hash, receipt_hash
+from flows.results.board import Board, GroupKey, ItemScores, load_board
+from flows.results.fingerprint import board_hash, receipt_hash
+from flows.results.result import Result, changed_by, decided_result, result_on
 from flows.rules.cycles import scheme_of
 from flows.rules.names import Names
 from flows.rules.scheme import Scheme

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from flows.archive.records import CycleRecord, ExamineeRecord
-from flows.review.board import GroupKey, group_of
+from flows.results.board import GroupKey, group_of
 from flows.rules.grading import Violation, quota_violations
 from storage.models import SelfStatus
 

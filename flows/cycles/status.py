@@ -119,9 +119,3 @@ def scorer_progress(session: Session, cycle: Cycle) -> list[ScorerProgress]:
 def department_members(session: Session, cycle: Cycle, department: str) -> list[ExamineeState]:
     """Everyone the cycle assesses in departments of that name, with their forms and registration."""
     return progress.examinee_states(session, cycle.id, department=department)
-
-
-def progress_bar(done: int, total: int, width: int = 20) -> str:
-    """``██████░░░░░░ 12/20`` (text, so it reads the same in a terminal, a log and a chat)."""
-    filled = round(width * done / total) if total else 0
-    return "█" * filled + "░" * (width - filled) + f" {done}/{total}"

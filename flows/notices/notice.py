@@ -8,8 +8,8 @@ with the subject stored as columns of the row. So every notice alike:
 - goes once to each member: one already told this notice is skipped, and the row's unique key,
   computed from the subject, settles a race between two processes;
 - waits for the quiet hours to end when queued in them (``send_time``); the sender also holds back
-  whatever falls due in them (``flows.notices.schedule.triage``);
-- is checked again just before it is sent, by its kind (``flows.notices.checks``), and dropped if no
+  whatever falls due in them (``flows.reminders.schedule.triage``);
+- is checked again just before it is sent, by its kind (``flows.reminders.checks``), and dropped if no
   longer true;
 - is paced per chat by the sender (``bot.sender``).
 """

@@ -11,7 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flows.notices.notice import Kind, Notice, notify, rendered
-from flows.review.board import Break, Entry, Group, break_identity
+from flows.results.board import Break, Entry, Group, break_identity
 from flows.review.reviewer import Reviewer
 from flows.review.signoff import start_new_version
 from flows.ui.text import points

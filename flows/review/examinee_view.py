@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from flows.review.board import Entry
+from flows.results.board import Entry
 from flows.review.presses import ExamineePress, ExamineeStep, PagePress
 from flows.review.reviewer import Reviewer
 from flows.review.screens import department_lengths, group_label, member_name, rating_name

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 
+from flows.results.board import Entry
 from flows.review import examinee_view, screens
-from flows.review.board import Entry
 from flows.review.presses import ExamineePress, ExamineeStep
 from flows.review.reviewer import Reviewer
 from flows.rules.grading import InvalidScore, check_item_score

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Concatenate, ParamSpec, Self, TypeVar
 
 from flows.actor import Actor
-from flows.review.board import Board, Entry, load_board
+from flows.results.board import Board, Entry, load_board
 from flows.rules import access
 from flows.rules.scheme import Item
 from flows.ui.buttons import ButtonData

@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from functools import partial
 
-from flows.cycles.status import progress_bar
-from flows.review.board import Board, Break, Entry, Group
+from flows.results.board import Board, Break, Entry, Group
 from flows.review.presses import ExamineePress, ExamineeStep, PagePress, RatingPress, ReviewPress, View
 from flows.review.reviewer import Reviewer
 from flows.review.signoff import blockers, signoff_buttons, signoff_line, signoff_state
@@ -21,7 +20,7 @@ from flows.ui.chat import Button, Reply
 from flows.ui.i18n import plain
 from flows.ui.keyboards import rows_of, with_buttons
 from flows.ui.paging import LineLengths, Page, page_holding, page_of, turn_buttons, units
-from flows.ui.text import points
+from flows.ui.text import points, progress_bar
 from storage.models import Member, Position
 
 

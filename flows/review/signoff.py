@@ -17,10 +17,10 @@ from datetime import datetime
 from sqlmodel import Session
 
 from flows.notices.notice import Kind, Notice, notify, rendered
-from flows.review.board import Board
-from flows.review.fingerprint import board_hash
+from flows.results.board import Board
+from flows.results.fingerprint import board_hash
 from flows.review.presses import ReviewPress, SignPress, SignStep, View
-from flows.review.results import release
+from flows.review.release import release
 from flows.review.reviewer import Reviewer
 from flows.rules import access
 from flows.ui.chat import Action, Button, Reply

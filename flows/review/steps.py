@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from flows.results.board import Entry, break_identity
 from flows.review import examinee_view, screens, takeover
-from flows.review.board import Entry, break_identity
 from flows.review.changes import (
     REASON_MAX,
     REASON_MIN,

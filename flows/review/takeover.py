@@ -12,8 +12,8 @@ the notice path. Once it is submitted, the committee's confirmation can go ahead
 from __future__ import annotations
 
 from flows.notices.notice import Kind, Notice, notify, rendered
+from flows.results.board import Entry
 from flows.review import examinee_view, presidents
-from flows.review.board import Entry
 from flows.review.changes import REASON_MAX, REASON_MIN
 from flows.review.presses import ExamineePress, ExamineeStep
 from flows.review.reviewer import Reviewer

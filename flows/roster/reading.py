@@ -14,12 +14,13 @@ import csv
 import io
 import re
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
 from flows.roster.columns import COLUMN_BY_KEY, COLUMNS, HEADERS, Problem, RosterFile, RosterRow
 from flows.rules.names import COMMITTEE_ROLES, POSITIONS, Choice, lookup_key
 from flows.rules.organisation import DEPARTMENT_POSITIONS
+from flows.rules.term import normalise_term
 from storage.models import Position
 from storage.roster import MAX_LENGTHS, RosterEntry
 
@@ -96,7 +97,6 @@ def _read_xlsx(path: Path) -> list[Sequence[object]]:
 
 # --- cells -------------------------------------------------------------------------------------------
 
-TERM = re.compile(r"(\d{4})\s*[-./年]\s*(\d{1,2})\s*(?:月\s*(?:\d{1,2}\s*日)?|[-./]\s*\d{1,2})?")
 OVERSEES_SEPARATORS = re.compile(r"[;；、,，]")
 WHOLE_FLOAT = re.compile(r"\d+\.0+")
 SCIENTIFIC = re.compile(r"\d+(?:\.\d+)?[eE]\+?\d+")
@@ -111,22 +111,6 @@ def _text(value: object) -> str:
     if isinstance(value, datetime):
         value = value.date()
     return str(value).replace("\ufeff", "").strip()
-
-
-def normalise_term(value: object) -> str | None:
-    """A term of office (任职时间) as YYYY-MM, "" when blank, None when malformed.
-
-    Accepts 2025-09, 2025.09, 2025/9, 2025年9月, a full date, an Excel date cell, or the number 2025.09.
-    """
-    if isinstance(value, date):
-        return f"{value.year:04d}-{value.month:02d}"
-    text = f"{value:.2f}" if isinstance(value, float) else _text(value)
-    if not text:
-        return ""
-    match = TERM.fullmatch(text)
-    if not match or not 1 <= int(match[2]) <= 12:
-        return None
-    return f"{match[1]}-{int(match[2]):02d}"
 
 
 def split_oversees(text: str) -> tuple[str, ...]:

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flows.roster.reading import normalise_term
 from flows.rules.grading import InvalidScore, check_item_score
+from flows.rules.term import normalise_term
 from flows.selfassess import screens
 from flows.selfassess.examinee import Examinee
 from flows.selfassess.presses import SelfAction, SelfPress

@@ -1,4 +1,5 @@
-"""Text as people read it: numbers of points, and rendered Telegram HTML fitted into messages.
+"""Text as people read it: numbers of points, progress bars, and rendered Telegram HTML fitted into
+messages.
 
 A number of points reads ``18.5`` or ``20`` (no trailing ``.0``). A message holds at most 4096
 characters, and a long text is split without cutting a word or a tag.
@@ -23,6 +24,12 @@ _TAG_NAME = re.compile(r"</?\s*([a-zA-Z0-9-]+)")
 def points(value: Decimal) -> str:
     """``18.5``, ``20`` (no trailing ``.0``)."""
     return f"{value.normalize():f}"
+
+
+def progress_bar(done: int, total: int, width: int = 20) -> str:
+    """``██████░░░░░░ 12/20`` (text, so it reads the same in a terminal, a log and a chat)."""
+    filled = round(width * done / total) if total else 0
+    return "█" * filled + "░" * (width - filled) + f" {done}/{total}"
 
 
 def visible_length(fragment: str) -> int:

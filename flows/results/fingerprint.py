@@ -2,7 +2,7 @@
 
 The committee's, the president's and the teacher's signatures sign the whole board (every examinee's
 item scores, total and grade); an examinee's receipt (被考核者签字) signs their own result as it stands
-(``flows.appeals.result.final_result``, an appeal decision applied). The hash is
+(``flows.results.result.final_result``, an appeal decision applied). The hash is
 stored with the signature, and the archive prints it beside the signature and says whether it still
 matches the results it shows.
 """
@@ -14,8 +14,8 @@ import json
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
-from flows.appeals.result import Result
-from flows.review.board import Board
+from flows.results.board import Board
+from flows.results.result import Result
 
 
 def _result(student_no: str, scores: Mapping[str, Decimal], total: Decimal, grade: str) -> list[object]:

@@ -18,11 +18,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 
-from flows.notices.announcements import announcements_still_due, opening_still_due
 from flows.notices.notice import Kind
-from flows.notices.nudge import nudges_still_due
 from flows.notices.quiet import local_day
-from flows.notices.reminders import digests_still_due, reminders_still_due
+from flows.reminders.announcements import announcements_still_due, opening_still_due
+from flows.reminders.ladder import digests_still_due, reminders_still_due
+from flows.reminders.nudge import nudges_still_due
 from flows.review.signoff import signoff_state
 from flows.ui.context import FlowContext
 from storage.models import (

@@ -3,7 +3,7 @@
 When the self-assessment deadline passes, examinees hear that it has closed (and whether theirs was
 in) and scorers that scoring is open, how many they score and by when, with the button that opens
 /score. The cycle's opening is
-announced by ``flows.cycles.opening``, the release by ``flows.review.results`` (each examinee gets their own
+announced by ``flows.cycles.opening``, the release by ``flows.review.release`` (each examinee gets their own
 result). Each announcement goes to each person once; one whose phase is over by the time it could
 go out (the bot was down across it, or it was held through the quiet hours) is not sent: the
 opening once the self-assessment deadline has passed, the others once scoring is over.

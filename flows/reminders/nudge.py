@@ -21,7 +21,7 @@ from flows.actor import Actor
 from flows.home import task_button
 from flows.notices.notice import Body, Kind, Notice, Topic, notify, told
 from flows.notices.quiet import local_day, send_time
-from flows.notices.reminders import NOT_STARTED, TASKS, Waiting, pending, waiting_list
+from flows.reminders.ladder import NOT_STARTED, TASKS, Waiting, pending, waiting_list
 from flows.rules.cycles import current_phase
 from flows.rules.phase import Phase
 from flows.ui.buttons import ButtonData, Id

@@ -19,10 +19,10 @@ from typing import ClassVar, Self
 from flows.actor import Actor
 from flows.appeals.common import window_closes
 from flows.appeals.conversation import appeal_button
-from flows.appeals.result import Result, final_result
 from flows.notices.notice import Body, Kind, Notice, notify
-from flows.review.board import Board
-from flows.review.fingerprint import receipt_hash
+from flows.results.board import Board
+from flows.results.fingerprint import receipt_hash
+from flows.results.result import Result, final_result
 from flows.review.reviewer import PressHandler
 from flows.rules import access
 from flows.rules.cycles import ensure_writable, scheme_of

@@ -1,7 +1,7 @@
 """An examinee's result (考核结果): item scores, total, grade — the truth in one place.
 
 ``released_result`` is what the examinee was told: their entry on the committee's review board
-(``flows.review.board``: the scorer's item scores with the committee's changes laid over them, the
+(``flows.results.board``: the scorer's item scores with the committee's changes laid over them, the
 total, and the final grade). ``final_result`` is THE result that stands, which ``/result``, the
 release notice, the workbook and the printable forms all read: the released one with a decided
 appeal applied on top (最终裁定, 申诉决定): new item scores give a new total whose band is capped by
@@ -22,7 +22,7 @@ from decimal import Decimal
 from markupsafe import Markup
 from sqlmodel import Session
 
-from flows.review.board import Board, group_of, load_board
+from flows.results.board import Board, group_of, load_board
 from flows.rules.grading import allowed_grade, band_for, total_score
 from flows.rules.scheme import Scheme
 from flows.ui.context import FlowContext

@@ -4,7 +4,7 @@ The running bot asks ``plan`` every minute (and at once at start-up): the curren
 digests and phase announcements in force are queued, each once. Nothing is planned in quiet hours,
 so what goes out reflects where people stand when it does. Before sending, the sender asks
 ``triage`` what to do with the notices that are due, every kind alike: drop those no longer true
-(``flows.notices.checks``), hold the rest until the quiet hours end while they last, else send.
+(``flows.reminders.checks``), hold the rest until the quiet hours end while they last, else send.
 Since everything lives in rows, a restart rebuilds nothing: the next ``plan`` and the next send pick
 up where the last ones stopped.
 """
@@ -15,10 +15,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from flows.notices.announcements import plan_announcements
-from flows.notices.checks import unwanted
 from flows.notices.quiet import is_quiet, quiet_end, quiet_hours
-from flows.notices.reminders import plan_reminders
+from flows.reminders.announcements import plan_announcements
+from flows.reminders.checks import unwanted
+from flows.reminders.ladder import plan_reminders
 from flows.ui.context import FlowContext
 from storage import cycles as cycle_store
 from storage.models import Notification
