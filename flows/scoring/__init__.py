@@ -3,8 +3,9 @@
 - ``sheet``: who scores whom, when and in what order (the ``Scorer`` actor, one examinee's ``Sheet``);
 - ``presses``: the buttons of ``/score`` (``ScorePress``; ``ScorePagePress`` and ``ScoreFoundPress`` page
   the list and a search);
-- ``screens``: what the scorer sees; ``conversation``: the steps;
-- ``progress``: how far each scorer has got, for ``kaohe cycle status``.
+- ``screens``: what the scorer sees; ``conversation``: the steps.
+
+How far each scorer has got, for ``kaohe cycle status``, is ``flows.cycles.status.scorer_progress``.
 
 The router reaches it through ``start`` (``/score``), ``on_press`` (a ``ScorePress``), ``on_page`` (a
 ``ScorePagePress``), ``on_found_page`` (a ``ScoreFoundPress``: a page of a search) and ``on_input``
