@@ -40,7 +40,7 @@ class Together(Drawn):
         return self.width, self.height
 
     def split(self, availWidth: float, availHeight: float) -> list[Flowable]:
-        frame = cast(Any, self)._doctemplateAttr("frame")
+        frame = getattr(self, "_frame", None)  # set by the frame that splits it
         return self.content if frame is None or frame._atTop else []
 
     def draw(self) -> None:

@@ -13,7 +13,7 @@ Every page carries the cycle's name, the page number and, before release, 暂定
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import cache
 from typing import Any, cast
 from xml.sax.saxutils import escape
@@ -36,6 +36,7 @@ from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate
 from flows.archive.blocks import Line
 from flows.archive.controls import spelled
 from flows.archive.grid import Box, Fonts, Grid, operators
+from flows.archive.pages import Frame, compose
 from flows.ui.fonts import BUNDLED_CJK_FONT
 
 FONT_FILE = BUNDLED_CJK_FONT
@@ -184,16 +185,17 @@ def _shown(canvas: Canvas, line: str, size: float, x: float, y: float, *, right:
     return f"BT 1 0 0 1 {fp_str(x, y)} Tm {operators(canvas, (FONT, line), size)}ET"
 
 
-def print_pdf(story: list[Flowable], header: str, *, provisional: bool) -> bytes:
+def print_pdf(story: Iterable[Flowable], header: str, *, provisional: bool) -> bytes:
     """One A4 PDF of ``story``, every page headed with ``header`` (and 暂定 before release) and
-    numbered, in invariant mode (the same forms, the same bytes). Its page streams are compressed
-    but not ASCII85-encoded (ReportLab's default): a fifth smaller, and cheaper to write."""
+    numbered, in invariant mode (the same forms, the same bytes); laid out as ``SimpleDocTemplate``
+    would (``flows.archive.pages``). Its page streams are compressed but not ASCII85-encoded
+    (ReportLab's default): a fifth smaller, and cheaper to write."""
     _covered()
     shown = spelled(header)
     edge = A4[0] - 18 * mm
     fixed: list[str] = []  # the header's operators, made on the first page (they name its font subset)
 
-    def decorate(canvas: Canvas, _document: object) -> None:
+    def decorate(canvas: Canvas) -> None:
         if not fixed:
             fixed.append(_shown(canvas, shown, 8, 18 * mm, A4[1] - 11 * mm))
             if provisional:
@@ -217,9 +219,12 @@ def print_pdf(story: list[Flowable], header: str, *, provisional: bool) -> bytes
         initialFontName=FONT,  # so that no base-14 font is named in the PDF at all
         initialFontSize=CELL_SIZE,
     )
+    canvas = template._makeCanvas(buffer, canvasmaker=_Pages)  # its title, author... as ``build``'s
+    frame = Frame(template.leftMargin, template.bottomMargin, template.width, template.height)
     a85, rl_config.useA85 = rl_config.useA85, 0  # read when the document is written, at the end
     try:
-        template.build(story, onFirstPage=decorate, onLaterPages=decorate, canvasmaker=_Pages)
+        compose(story, canvas, frame, decorate)
+        canvas.save()
     finally:
         rl_config.useA85 = a85
     return buffer.getvalue()

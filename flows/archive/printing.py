@@ -11,13 +11,14 @@ import gc
 import multiprocessing
 import queue
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
-from reportlab.platypus import Flowable, PageBreak
+from reportlab.platypus import PageBreak
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -67,28 +68,11 @@ def departments(record: CycleRecord, label: Label) -> list[Department]:
     return list(found.values())
 
 
-class Story(list[Flowable]):
-    """A PDF's story laid out one examinee at a time: topped up whenever the document template asks
-    how much is left (every step of its loop does), so that a department of 890 is never in memory
-    as flowables all at once."""
-
-    def __init__(self, parts: Iterator[list[Flowable]]) -> None:
-        super().__init__()
-        self.pending = parts
-
-    def __len__(self) -> int:
-        while super().__len__() < 2:
-            following = next(self.pending, None)
-            if following is None:
-                break
-            self.extend(following)
-        return super().__len__()
-
-
 def draw(writer: Forms, header: str, examinees: Sequence[ExamineeRecord]) -> bytes:
-    """One PDF of ``examinees``' forms, each examinee starting on a new page."""
+    """One PDF of ``examinees``' forms, each examinee starting on a new page, laid out one examinee
+    at a time as the pages take them (a department of 890 is never in memory as flowables at once)."""
     parts = ([*([PageBreak()] if n else []), *writer.story(r)] for n, r in enumerate(examinees))
-    return print_pdf(Story(parts), header, provisional=writer.record.provisional)
+    return print_pdf(chain.from_iterable(parts), header, provisional=writer.record.provisional)
 
 
 Made = TypeVar("Made")
