@@ -24,6 +24,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.platypus import Flowable
 
 from flows.archive.controls import spelled
+from flows.archive.xobjects import once
 
 Box = tuple[tuple[int, int], tuple[int, int]]
 Run = tuple[str, str]  # (font name, text)
@@ -356,7 +357,7 @@ class Grid(Drawn):
             if len(_outlines) >= 4096:
                 _outlines.clear()
             _outlines[outline] = boxes
-        canvas._code.extend(boxes)
+        canvas._code.extend(once(canvas, outline, boxes, self.width, self.height))
         size, leading = fonts.size, fonts.leading
         known = _known(canvas)
         text = []
