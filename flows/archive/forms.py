@@ -74,6 +74,11 @@ class Forms:
             [self.l("职务", "position"), position, self.l("学号", "student no."), e.student_no, "", ""],
         ]
 
+    def who_grid(self, r: ExamineeRecord) -> Flowable:
+        spans = [((3, 0), (5, 0)), ((3, 1), (5, 1))]
+        labels = [((0, 0), (0, 1)), ((2, 0), (2, 1))]
+        return grid(self.who(r), [0.12, 0.2, 0.14, 0.54, 0.0, 0.0], spans=spans, labels=labels)
+
     def signature_rows(self, rows: Iterable[tuple[str, Signed | None]]) -> Flowable:
         """Signature rows (who signed, when, on which results), kept together on one page."""
         cells = []
@@ -83,7 +88,8 @@ class Forms:
                 stale = "" if signed.current else self.l("（所签为较早版本）", " (an earlier version)")
                 name += f"\nSHA-256 {signed.result_hash[:16]}…{stale}"
             cells.append([role, name, self.l("日期", "date"), self.local(signed.at) if signed else ""])
-        return grid(cells, [0.26, 0.42, 0.1, 0.22])
+        end = len(cells) - 1
+        return grid(cells, [0.26, 0.42, 0.1, 0.22], labels=[((0, 0), (0, end)), ((2, 0), (2, end))])
 
     def self_assessment(self, r: ExamineeRecord) -> list[Flowable]:
         e, a = r.examinee, r.assessment
@@ -106,7 +112,8 @@ class Forms:
             rows += [[self.label(Names(section.title.zh, section.title.en)), "", "", "", "", ""]]
             rows += [[r.answers.get(section.key, "") or " ", "", "", "", "", ""]]
         shaded = [((0, i), (5, i)) for i in range(3, len(rows), 2)]
-        table = grid(rows, [0.12, 0.2, 0.14, 0.2, 0.1, 0.24], spans=spans, shaded=shaded)
+        labels = [((0, 0), (0, 2)), ((2, 0), (2, 1)), ((4, 1), (4, 1)), *shaded]  # the sections' titles
+        table = grid(rows, [0.12, 0.2, 0.14, 0.2, 0.1, 0.24], spans=spans, shaded=shaded, labels=labels)
         own = Together([self.signature_rows([(self.l("本人签字", "signed"), r.self_signature)])])
         return [
             self.title("学生干部自我评定表（附表一）", "self-assessment (form 1)"),
@@ -167,7 +174,8 @@ class Forms:
         ]
         spans += [((0, end), (1, end)), ((0, end + 1), (1, end + 1)), ((2, end + 1), (3, end + 1))]
         spans += [((0, end + 2), (1, end + 2)), ((2, end + 2), (3, end + 2))]
-        table = grid(rows, [0.2, 0.4, 0.15, 0.25], spans=spans, shaded=[((0, 0), (3, 0))])
+        labels = [((0, 0), (3, 0)), ((0, 1), (2, end - 1)), ((0, end), (0, end + 2)), ((2, end), (2, end))]
+        table = grid(rows, [0.2, 0.4, 0.15, 0.25], spans=spans, shaded=[((0, 0), (3, 0))], labels=labels)
         president = r.signatures.get("president")
         signatures = [
             (self.l("评分人签字", "scorer"), r.signatures.get("scorer")),
@@ -175,12 +183,13 @@ class Forms:
             (self.l("学生联合会主席复核", "president's review"), president),
             (self.l("团委老师签字", "teacher"), r.signatures.get("teacher")),
         ]
-        review = [
+        review_rows = [
             [
                 self.l("学生联合会主席复核意见", "president's review comment"),
                 (president.comment if president and president.comment else " "),
             ]
         ]
+        review = grid(review_rows, [0.26, 0.74], labels=[((0, 0), (0, 0))])
         block: list[Flowable] = [table, Spacer(1, 4)]
         if r.appeal is not None and r.appeal.outcome == Outcome.CHANGED and r.appeal.decided_at:
             note = self.l(
@@ -188,7 +197,7 @@ class Forms:
             )
             block.append(text(note.format(at=self.local(r.appeal.decided_at)), "small"))
         block += [
-            Together([grid(review, [0.26, 0.74]), self.signature_rows(signatures)]),
+            Together([review, self.signature_rows(signatures)]),
             Spacer(1, 6),
             *self.interviews(r),
         ]
@@ -198,7 +207,7 @@ class Forms:
                 f"{self.l('本表由校学生联合会分管主席填写', 'by the vice-president in charge')}　{marks}",
                 "note",
             ),
-            grid(self.who(r), [0.12, 0.2, 0.14, 0.54, 0.0, 0.0], spans=[((3, 0), (5, 0)), ((3, 1), (5, 1))]),
+            self.who_grid(r),
             Spacer(1, 4),
             *block,
         ]
@@ -254,9 +263,9 @@ class Forms:
         decided = Signed(record.name_of(a.decided_by_member_id), a.decided_at) if a.decided_at else None
         return [
             self.title("学生干部考核申诉表（附表六）", "appeal form (form 6)"),
-            grid(self.who(r), [0.12, 0.2, 0.14, 0.54, 0.0, 0.0], spans=[((3, 0), (5, 0)), ((3, 1), (5, 1))]),
+            self.who_grid(r),
             Spacer(1, 4),
-            grid(rows, [0.26, 0.74]),
+            grid(rows, [0.26, 0.74], labels=[((0, 0), (0, len(rows) - 1))]),
             Spacer(1, 4),
             self.signature_rows([(self.l("考核小组裁定人签字", "decided by"), decided)]),
         ]
@@ -289,6 +298,7 @@ class Forms:
                 rows,
                 [0.16, 0.34, 0.16, 0.34],
                 spans=[((1, 2), (3, 2))],
+                labels=[((0, 0), (0, 2)), ((2, 0), (2, 1))],
                 heights=[None, None, None if i else 50],
             )
             story.append(

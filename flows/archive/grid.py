@@ -13,7 +13,6 @@ flowables that write their own operators (``Together``, ``Line``) are in ``flows
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Sequence
 from functools import cache, partial
 from itertools import accumulate
@@ -23,111 +22,29 @@ from reportlab.lib.rl_accel import fp_str
 from reportlab.pdfbase import pdfmetrics
 from reportlab.platypus import Flowable
 
-from flows.archive.controls import spelled
+from flows.archive.wrapping import Fonts, Run
 from flows.archive.xobjects import once
 
 Box = tuple[tuple[int, int], tuple[int, int]]
-Run = tuple[str, str]  # (font name, text)
 PADDING_X, PADDING_Y = 6.0, 3.0
 RULE = 0.6
-NO_LINE_START = frozenset("，。、；：！？）」』》】〉”’,.;:!?)]}%")  # hung at a line's end instead
 SHADE = f"{0xEF / 255:.4f} " * 3  # the shaded cells' grey, as PDF colour operands
 
 
-class Fonts:
-    """The main and fallback fonts at one size: which characters the main one has, and widths."""
-
-    def __init__(self, main: str, fallback: str, covered: frozenset[str], size: float, leading: float):
-        self.main, self.fallback, self.covered = main, fallback, covered
-        self.size, self.leading = size, leading
-        self.widths: dict[str, float] = {}
-        self.wrapped: dict[tuple[str, float], list[tuple[Run, ...]]] = {}  # labels repeat
-
-    def width(self, character: str) -> float:
-        known = self.widths.get(character)
-        if known is None:
-            font = self.main if character in self.covered or character.isspace() else self.fallback
-            known = self.widths[character] = pdfmetrics.stringWidth(character, font, self.size)
-        return known
-
-    def runs(self, line: str) -> tuple[Run, ...]:
-        """``line`` cut where it changes between the main and the fallback font."""
-        if not line or set(line) <= self.covered:
-            return ((self.main, line),) if line else ()
-        runs: list[Run] = []
-        for character in line:
-            font = self.main if character in self.covered or character.isspace() else self.fallback
-            if runs and runs[-1][0] == font:
-                runs[-1] = (font, runs[-1][1] + character)
-            else:
-                runs.append((font, character))
-        return tuple(runs)
-
-    def lines(self, text: str, width: float) -> list[tuple[Run, ...]]:
-        """A cell's ``text`` as its lines: control characters spelled out, wrapped; none when blank.
-        Remembered for short texts (a form's labels and marks: the same on every examinee's page),
-        the memory cleared now and then (names and dates are many and seldom repeat)."""
-        short = len(text) <= 64
-        known = self.wrapped.get((text, width)) if short else None
-        if known is None:
-            shown = spelled(text)
-            known = self.wrap(shown, width) if shown.strip() else []
-            if short:
-                if len(self.wrapped) >= 4096:
-                    self.wrapped.clear()
-                self.wrapped[text, width] = known
-        return known
-
-    def wrap(self, text: str, width: float) -> list[tuple[Run, ...]]:
-        """``text``'s lines broken to ``width``: anywhere between characters, but a run of Latin
-        letters or digits (a date, a hash) kept whole when it fits on a line, and closing punctuation
-        never starting a line."""
-        lines: list[tuple[Run, ...]] = []
-        widths, characters = self.widths, set(text)
-        for character in characters.difference(widths):  # (a dict's keys looked up, not copied)
-            self.width(character)
-        main = self.main
-        runs = self.runs if not characters <= self.covered else lambda line: ((main, line),) if line else ()
-        for paragraph in text.split("\n"):
-            ends = list(accumulate(map(widths.__getitem__, paragraph), initial=0.0))
-            start, size = 0, len(paragraph)
-            while True:
-                end = bisect_right(ends, ends[start] + width, start + 1) - 1  # the most that fits
-                if end >= size:
-                    lines.append(runs(paragraph[start:].rstrip()))
-                    break
-                end = max(end, start + 1)
-                if paragraph[end] in NO_LINE_START:
-                    end += 1  # hung at the end of this line
-                elif _latin(paragraph[end]) and _latin(paragraph[end - 1]):
-                    word = end
-                    while word > start and _latin(paragraph[word - 1]):
-                        word -= 1
-                    end = word if word > start else end
-                lines.append(runs(paragraph[start:end].rstrip()))
-                start = end
-                while start < size and paragraph[start] == " ":
-                    start += 1
-                if start >= size:
-                    break
-        return lines
-
-
-def _latin(character: str) -> bool:
-    return character.isascii() and character.isalnum()
-
-
-Place = tuple[
-    int, int, int, float, bool
-]  # a drawn cell's column, columns and rows spanned, text width, shading
+Place = tuple[int, int, int, float, bool, bool]
+# a drawn cell's column, columns and rows spanned, text width, shading, whether it holds a label
 
 
 @cache
 def _places(
-    shape: tuple[int, ...], widths: tuple[float, ...], spans: tuple[Box, ...], shaded: tuple[Box, ...]
+    shape: tuple[int, ...],
+    widths: tuple[float, ...],
+    spans: tuple[Box, ...],
+    shaded: tuple[Box, ...],
+    labels: tuple[Box, ...],
 ) -> list[tuple[Place, ...]]:
-    """Each row's drawn cells (column, columns, rows spanned, text width, shaded) of a table of
-    ``shape`` (cells per row): worked out once per form, as every examinee's is the same."""
+    """Each row's drawn cells (column, columns, rows spanned, text width, shaded, a label's) of a
+    table of ``shape`` (cells per row): worked out once per form, as every examinee's is the same."""
     origin = {(c0, r0): (c1 - c0 + 1, r1 - r0 + 1) for (c0, r0), (c1, r1) in spans}
     covered = {
         (c, r)
@@ -136,14 +53,18 @@ def _places(
         for r in range(r0, r1 + 1)
         if (c, r) != (c0, r0)
     }
-    grey = {(c, r) for (c0, r0), (c1, r1) in shaded for c in range(c0, c1 + 1) for r in range(r0, r1 + 1)}
+    grey, named = (
+        {(c, r) for (c0, r0), (c1, r1) in boxes for c in range(c0, c1 + 1) for r in range(r0, r1 + 1)}
+        for boxes in (shaded, labels)
+    )
     places = []
     for r, size in enumerate(shape):
         row = []
         for c in range(size):
             if (c, r) not in covered:
                 columns, down = origin.get((c, r), (1, 1))
-                row.append((c, columns, down, sum(widths[c : c + columns]) - 2 * PADDING_X, (c, r) in grey))
+                width = sum(widths[c : c + columns]) - 2 * PADDING_X
+                row.append((c, columns, down, width, (c, r) in grey, (c, r) in named))
         places.append(tuple(row))
     return places
 
@@ -164,13 +85,15 @@ def _columns(
 
 
 class Cell(NamedTuple):
-    """One drawn cell: its first column, how many columns and rows it spans, its lines, shading."""
+    """One drawn cell: its first column, how many columns and rows it spans, its lines, shading,
+    whether it is a label (the same on every examinee's form)."""
 
     column: int
     columns: int
     rows: int
     lines: Sequence[tuple[Run, ...]]
     shaded: bool
+    label: bool
 
 
 _cell = partial(tuple.__new__, Cell)  # a Cell without the named tuple's Python-level constructor
@@ -181,6 +104,7 @@ class Row(NamedTuple):
     cells: Sequence[Cell]
     fixed: bool  # a height given, not from its text: never split
     places: tuple[Place, ...]  # its cells' places (``_places``): with the height, where its boxes are
+    labels: tuple[str, ...]  # the texts of its label cells
 
 
 def _known(canvas: Any) -> dict[tuple[Run, float], str]:
@@ -256,13 +180,14 @@ _rows: dict[tuple[object, ...], Row] = {}  # rows of short texts (labels, marks,
 def _row(texts: tuple[str, ...], placed: tuple[Place, ...], given: float | None, fonts: Fonts) -> Row:
     """A row of a table: its cells' lines, and its height (``given``, or its tallest cell's)."""
     cells, tallest = [], 1
-    for c, columns, down, width, grey in placed:
+    for c, columns, down, width, grey, label in placed:
         lines = fonts.lines(texts[c], width)
-        cells.append(_cell((c, columns, down, lines, grey)))
+        cells.append(_cell((c, columns, down, lines, grey, label)))
         if down == 1:
             tallest = max(tallest, len(lines))
     height = given if given is not None else tallest * fonts.leading + 2 * PADDING_Y
-    return Row(height, tuple(cells), given is not None, placed)
+    labels = tuple(texts[place[0]] for place in placed if place[5])
+    return Row(height, tuple(cells), given is not None, placed, labels)
 
 
 class Grid(Drawn):
@@ -282,9 +207,11 @@ class Grid(Drawn):
         *,
         spans: Sequence[Box] = (),
         shaded: Sequence[Box] = (),
+        labels: Sequence[Box] = (),
         heights: Sequence[float | None] | None = None,
     ) -> Grid:
-        places = _places(tuple(map(len, values)), tuple(widths), tuple(spans), tuple(shaded))
+        shape = tuple(map(len, values))
+        places = _places(shape, tuple(widths), tuple(spans), tuple(shaded), tuple(labels))
         rows = []
         for r, (row, placed) in enumerate(zip(values, places, strict=True)):
             texts = tuple("" if value is None else str(value) for value in row)
@@ -336,8 +263,8 @@ class Grid(Drawn):
         tail = [cell._replace(lines=cell.lines[fits:]) for cell in row.cells]
         rest = (tallest - fits) * self.fonts.leading + 2 * PADDING_Y
         return (
-            Row(fits * self.fonts.leading + 2 * PADDING_Y, head, False, row.places),
-            Row(rest, tail, False, row.places),
+            Row(fits * self.fonts.leading + 2 * PADDING_Y, head, False, row.places, row.labels),
+            Row(rest, tail, False, row.places, row.labels),
         )
 
     def _with(self, rows: Sequence[Row]) -> Grid:
@@ -345,8 +272,7 @@ class Grid(Drawn):
 
     def draw(self) -> None:
         canvas: Any = self.canv
-        fonts = self.fonts
-        lefts, xs, spans, indents = _columns(tuple(self.widths))
+        _, xs, spans, _ = _columns(tuple(self.widths))
         tops = [self.height]
         for row in self.rows:
             tops.append(tops[-1] - row.height)
@@ -357,13 +283,24 @@ class Grid(Drawn):
             if len(_outlines) >= 4096:
                 _outlines.clear()
             _outlines[outline] = boxes
-        canvas._code.extend(once(canvas, outline, boxes, self.width, self.height))
+        # the boxes and labels: the same on every examinee's form, written once per document
+        labelled = (outline, tuple(row.labels for row in self.rows))
+        canvas._code.extend(
+            once(canvas, labelled, lambda: [*boxes, *self._text(tops, True)], self.width, self.height)
+        )
+        canvas._code.extend(self._text(tops, False))
+
+    def _text(self, tops: list[float], labels: bool) -> list[str]:
+        """The operators that show the text of the label cells (``labels``) or of the others."""
+        canvas: Any = self.canv
+        fonts = self.fonts
+        lefts, _, _, indents = _columns(tuple(self.widths))
         size, leading = fonts.size, fonts.leading
         known = _known(canvas)
         text = []
         for r, row in enumerate(self.rows):
             for cell in row.cells:
-                if not cell.lines:
+                if not cell.lines or cell.label is not labels:
                     continue
                 top, bottom = tops[r], tops[r + cell.rows]
                 # the lines' block centred in the cell, each line's glyphs centred in its leading
@@ -383,5 +320,4 @@ class Grid(Drawn):
                                 left += sum(map(fonts.width, run[1]))
                                 shown_left = f"{left:.2f}"
                     baseline -= leading
-        if text:
-            canvas._code.append(f"BT {''.join(text)}ET")
+        return [f"BT {''.join(text)}ET"] if text else []

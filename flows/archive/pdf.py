@@ -127,12 +127,14 @@ def grid(
     *,
     spans: Sequence[Box] = (),
     shaded: Sequence[Box] = (),
+    labels: Sequence[Box] = (),
     heights: Sequence[float | None] | None = None,
 ) -> Grid:
     """A form's table: every cell boxed, text cells wrapped, rows split across pages if they must;
-    ``widths`` as parts of the page's width."""
+    ``widths`` as parts of the page's width; the cells in ``labels`` hold the form's own words (the
+    same on every examinee's form: written once per document with the boxes)."""
     columns = [w * PAGE_WIDTH for w in widths]
-    return Grid.of(rows, columns, _fonts(), spans=spans, shaded=shaded, heights=heights)
+    return Grid.of(rows, columns, _fonts(), spans=spans, shaded=shaded, labels=labels, heights=heights)
 
 
 class _Page(PDFPage):

@@ -7,7 +7,7 @@ the same, drawn in the same place (the table's own coordinates), so the pages lo
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from reportlab.pdfbase.pdfdoc import PDFFormXObject, PDFObjectReference, xObjectName
@@ -24,11 +24,11 @@ def xobjects(document: Any) -> dict[str, PDFObjectReference]:
     return made
 
 
-def once(canvas: Any, key: Hashable, code: list[str], width: float, height: float) -> list[str]:
-    """``code`` (drawing within ``width`` × ``height`` from the origin), or the operator that draws
-    the XObject made of it: the first time ``key`` is drawn in the document the code itself (most
-    departments' forms recur, but a drawing seen once needs no object of its own), from the second
-    time on the XObject's name."""
+def once(canvas: Any, key: Hashable, code: Callable[[], list[str]], width: float, height: float) -> list[str]:
+    """The operators ``code`` makes (drawing within ``width`` × ``height`` from the origin), or the
+    one that draws the XObject made of them: the first time ``key`` is drawn in the document the
+    operators themselves (a drawing seen once needs no object of its own), the second time they are
+    made into an XObject, and from then on only its name is written (``code`` is not called)."""
     document = canvas._doc
     seen: dict[Hashable, str] | None = document.__dict__.get("kaohe_drawn")
     if seen is None:
@@ -36,13 +36,13 @@ def once(canvas: Any, key: Hashable, code: list[str], width: float, height: floa
     name = seen.get(key)
     if name is None:
         seen[key] = ""
-        return code
+        return code()
     if not name:
         named = xobjects(document)
         name = seen[key] = xObjectName(f"K{len(named)}")
         form = PDFFormXObject(-MARGIN, -MARGIN, width + MARGIN, height + MARGIN)
         form.compression = canvas._pageCompression
-        form.setStreamList(code)
+        form.setStreamList(code())
         document.Reference(form, name)
         named[name] = PDFObjectReference(name)
     return [f"/{name} Do"]
