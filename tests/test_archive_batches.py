@@ -4,6 +4,7 @@ in several."""
 
 from __future__ import annotations
 
+import io
 import weakref
 from datetime import timedelta
 
@@ -11,12 +12,13 @@ import pytest
 from appeal_helpers import RELEASED
 from archive_helpers import decided_and_interviewed
 from cycle_helpers import SHANGHAI
+from openpyxl import load_workbook
 from sqlmodel import select
 
 from flows.archive import printing, records
 from flows.archive.actions import labeller
 from flows.archive.export import export_files
-from storage.models import Cycle
+from storage.models import Cycle, CycleExaminee
 
 
 @pytest.fixture
@@ -92,3 +94,25 @@ def test_a_worker_that_fails_fails_the_export_instead_of_leaving_it_waiting(sess
     monkeypatch.setattr(printing, "_draw_batch", broken)  # the workers are forked with it
     with pytest.raises(RuntimeError, match="the drawing failed"):
         export(session, cycle, workers=2)
+
+
+def test_departments_printed_in_one_pdf_keep_the_boards_order_in_the_workbook(session, cycle, monkeypatch):
+    """甲/乙-丙 and 甲-乙/丙 are both printed in 甲-乙-丙.pdf; the workbook still lists 甲/戊 between them."""
+    board = records.cycle_basis(session, cycle).board
+    renamed = {board.groups[0].key: ("甲", "乙-丙"), board.groups[1].key: ("甲", "戊")}
+    renamed[board.groups[2].key] = ("甲-乙", "丙")
+    for examinee in session.exec(select(CycleExaminee).where(CycleExaminee.cycle_id == cycle.id)):
+        if (examinee.team, examinee.department) in renamed:
+            examinee.team, examinee.department = renamed[examinee.team, examinee.department]
+            session.add(examinee)
+    session.commit()
+    board = records.cycle_basis(session, cycle).board
+    assert [group.key for group in board.groups[-3:]] == [("甲", "乙-丙"), ("甲", "戊"), ("甲-乙", "丙")]
+    listed = [entry.examinee.student_no for group in board.groups for entry in group.entries]
+    monkeypatch.setattr(printing, "BATCH", 1)  # each department read alone
+    for workers in (1, 2):
+        files = export(session, cycle, workers=workers)
+        assert "departments/甲-乙-丙.pdf" in files and "departments/甲-戊.pdf" in files
+        book = load_workbook(io.BytesIO(next(data for path, data in files.items() if path.endswith(".xlsx"))))
+        shown = [row[1] for row in book["评分表"].iter_rows(min_row=3, values_only=True) if row[1] in listed]
+        assert shown == listed

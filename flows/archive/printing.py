@@ -13,7 +13,7 @@ import queue
 import re
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import chain
 from typing import Any, Generic, TypeVar
 from zoneinfo import ZoneInfo
@@ -103,6 +103,57 @@ def drawing_order(parted: list[list[Department]]) -> list[int]:
     return [*order[1:], *order[:1]]
 
 
+def _runs(batch: list[Department], place: dict[GroupKey, int]) -> list[list[GroupKey]]:
+    """The board's groups in ``batch``, in the board's order, cut where the board has others between
+    them (two departments printed in one PDF may be far apart on the board)."""
+    runs: list[list[GroupKey]] = []
+    for key in sorted((key for group in batch for key in group.groups), key=place.__getitem__):
+        if runs and place[key] == place[runs[-1][-1]] + 1:
+            runs[-1].append(key)
+        else:
+            runs.append([key])
+    return runs
+
+
+def _made(
+    record: CycleRecord,
+    batch: list[Department],
+    place: dict[GroupKey, int],
+    make: Callable[[CycleRecord], Made],
+) -> list[tuple[int, Made]]:
+    """What ``make`` makes of ``batch``'s records (the workbook's rows), a run of the board's groups at
+    a time (``_runs``: most batches are one), each with the board's place of its first group."""
+    runs = _runs(batch, place)
+    if len(runs) == 1:
+        return [(place[runs[0][0]], make(record))]
+    made = []
+    for run in runs:
+        keys = set(run)
+        examinees = [r for r in record.examinees if group_of(r.examinee) in keys]
+        made.append((place[run[0]], make(replace(record, examinees=examinees))))
+    return made
+
+
+class _Ordered(Generic[Made]):
+    """What was made of the runs starting at the board's places ``starts``, handed to ``each`` in the
+    board's order as it comes in (in any order)."""
+
+    def __init__(self, starts: list[int], each: Callable[[Made], None]) -> None:
+        self.starts, self.each = sorted(starts), each
+        self.following = 0
+        self.waiting: dict[int, Made] = {}
+
+    @property
+    def done(self) -> bool:
+        return self.following == len(self.starts)
+
+    def add(self, start: int, made: Made) -> None:
+        self.waiting[start] = made
+        while not self.done and self.starts[self.following] in self.waiting:
+            self.each(self.waiting.pop(self.starts[self.following]))
+            self.following += 1
+
+
 def _read(session: Session, basis: CycleRecord, batch: list[Department]) -> CycleRecord:
     return part(session, basis, [key for group in batch for key in group.groups])
 
@@ -127,8 +178,9 @@ class _Drawing(Generic[Made]):
     tz: ZoneInfo
     label: Label
     batches: list[list[Department]]
+    place: dict[GroupKey, int]  # each group's place on the board
     make: Callable[[CycleRecord], Made]
-    made: Any  # a multiprocessing queue of (batch index, what ``make`` made of it)
+    made: Any  # a multiprocessing queue of (the board's place of a run, what ``make`` made of it)
 
 
 _drawing: _Drawing[Any] | None = None  # in a worker process
@@ -150,7 +202,8 @@ def _draw_in_worker(index: int) -> list[tuple[str, bytes]]:
     batch = _drawing.batches[index]
     with Session(_drawing.engine) as session:
         record = _read(session, _drawing.basis, batch)
-    _drawing.made.put((index, _drawing.make(record)))
+    for made in _made(record, batch, _drawing.place, _drawing.make):
+        _drawing.made.put(made)
     return _draw_batch(Forms(record, _drawing.tz, _drawing.label), batch)
 
 
@@ -166,25 +219,20 @@ def _hand_on(drawn: list[Future[list[tuple[str, bytes]]]], emit: Emit) -> None:
                 emit(path, data)
 
 
-def _in_order(made: Any, count: int, each: Callable[[Made], None], drawing: Future[None]) -> None:
-    """What the workers made of the ``count`` batches, handed to ``each`` in roster order as it
-    arrives (in any order). A worker that failed stops the wait: ``drawing`` (handing on the PDFs)
-    then ends with its error."""
-    waiting: dict[int, Made] = {}
-    following = 0
-    while following < count:
+def _in_order(made: Any, ordered: _Ordered[Made], drawing: Future[None]) -> None:
+    """What the workers made of the batches' runs, handed on in the board's order (``ordered``) as it
+    arrives. A worker that failed stops the wait: ``drawing`` (handing on the PDFs) then ends with its
+    error."""
+    while not ordered.done:
         if drawing.done():
             drawing.result()  # a worker's error; else every batch was drawn: what was made is on its way
         try:
-            index, part = made.get(timeout=60 if drawing.done() else 0.5)
+            start, part = made.get(timeout=60 if drawing.done() else 0.5)
         except queue.Empty:
             if drawing.done():
                 raise RuntimeError("a batch was drawn but what was made of it never came") from None
             continue
-        waiting[index] = part
-        while following in waiting:
-            each(waiting.pop(following))
-            following += 1
+        ordered.add(start, part)
 
 
 def forms(
@@ -200,36 +248,40 @@ def forms(
     then: Callable[[], None] = lambda: None,
 ) -> None:
     """Each department's forms as one PDF, handed to ``emit`` as soon as it is drawn; what ``make``
-    makes of a batch's records (the workbook's rows) handed to ``each`` a batch at a time, in roster
+    makes of a batch's records (the workbook's rows) handed to ``each`` a batch at a time (a run of
+    the board's groups at a time when a PDF holds departments far apart on the board), in the board's
     order; then ``then`` (writing the workbook). Never more than a batch's records at once
     (``BATCH``), each batch read once. With ``workers`` > 1 (on a database in a file or a server) the
     batches are read and drawn in that many forked processes, in ``drawing_order`` (each PDF's bytes
     are the same whichever process draws it), which send what ``make`` made as soon as they have read
     a batch: this process only puts it in order (and writes the workbook meanwhile)."""
     parted = batches(departments(basis, label), BATCH)
+    place = {group.key: n for n, group in enumerate(basis.board.groups)}
+    ordered = _Ordered([place[run[0]] for batch in parted for run in _runs(batch, place)], each)
     bind = session.get_bind()
     engine = bind if isinstance(bind, Engine) else bind.engine
     in_memory = engine.url.database in (None, "", ":memory:")  # a worker could not read it
     if workers <= 1 or len(parted) <= 1 or in_memory:
         for batch in parted:
             record = _read(session, basis, batch)
-            made = make(record)
+            made = _made(record, batch, place, make)
             for path, data in _draw_batch(Forms(record, tz, label), batch):
                 emit(path, data)
-            each(made)
-            del record
+            for start, part in made:
+                ordered.add(start, part)
+            del record, made
         then()
         return
     context = multiprocessing.get_context("fork")  # the workers inherit the basis: nothing pickled
     sent = context.Queue()
     gc.freeze()  # no process scans the basis's objects again (nor copies them by doing so)
     try:
-        drawing = _Drawing(engine, basis, tz, label, parted, make, sent)
+        drawing = _Drawing(engine, basis, tz, label, parted, place, make, sent)
         with ProcessPoolExecutor(workers, context, _start_worker, (drawing,)) as pool:
             drawn = [pool.submit(_draw_in_worker, i) for i in drawing_order(parted)]
             with ThreadPoolExecutor(1) as receiver:  # each batch's PDFs handed on as soon as drawn
                 received = receiver.submit(_hand_on, drawn, emit)
-                _in_order(sent, len(parted), each, received)
+                _in_order(sent, ordered, received)
                 then()
                 received.result()
     finally:
