@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+from pathlib import Path
 
 from appeal_helpers import MEMBER, OFFICER, ORG_OFFICER
 from e2e_helpers import (
@@ -66,6 +67,13 @@ def test_the_committee_handling_an_appeal_receives_the_photo_and_the_document_th
     assert bot.stop() == 0
 
 
+def printed_text(pdf: Path) -> str:
+    """A PDF's text as it stands on its pages, row by row (a form's fixed words are drawn apart from
+    its values, once per document), without the line and cell breaks."""
+    pages = PdfReader(pdf).pages
+    return "".join("".join(page.extract_text(extraction_mode="layout") for page in pages).split())
+
+
 def test_after_an_appeal_decision_result_and_the_workbook_agree(
     bot, fake_api, kaohe, sample_roster, scheme, database_url, tmp_path
 ):
@@ -89,16 +97,12 @@ def test_after_an_appeal_decision_result_and_the_workbook_agree(
     header = [cell.value for cell in sheet[2]]
     [row] = [r for r in sheet.iter_rows(min_row=3, values_only=True) if "郭宇雅" in r]
     assert row[header.index("总分（100）")] == 80 and row[header.index("等级")] == "A 良好"
-    department = "".join(
-        "".join(page.extract_text() for page in PdfReader(pdf).pages)
-        for pdf in (out / "departments").glob("*.pdf")
-    )
-    department = "".join(department.split())  # the text without the line and cell breaks
+    department = "".join(printed_text(pdf) for pdf in (out / "departments").glob("*.pdf"))
     assert "裁定后结果80.0，A" in department
     own = tmp_path / "own"
     kaohe("export", "--cycle", "2026秋季考核", "--examinee", OFFICER, "--out", str(own))
     [form] = (own / "forms").rglob(f"{OFFICER}-郭宇雅.pdf")
-    printed = "".join("".join(page.extract_text() for page in PdfReader(form).pages).split())
+    printed = printed_text(form)
     assert "总分10080.0考核等级A（良好）" in printed and "裁定后结果80.0，A" in printed
     [photo] = (out / "evidence").glob("*-1.jpg")
     [document] = (out / "evidence").glob("*-2.pdf")
